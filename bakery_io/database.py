@@ -1,0 +1,124 @@
+"""Connecting to the caller's database: engines, binds and the bakery_io tables.
+
+bakery_io never keeps a connection or engine of its own between calls. Every
+operation takes a *bind* (an Engine, a Connection or a Session) and works
+inside the caller's transaction where there is one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, func, inspect, make_url, select
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.orm import Session
+from sqlalchemy.schema import CreateIndex, CreateTable
+
+from bakery_io.errors import UsageError
+from bakery_io.models import metadata
+
+#: What every operation accepts as its database.
+Bind = Engine | Connection | Session
+
+
+def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+    # SQLite ignores foreign keys unless each connection asks for them.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def engine_from_url(url: str, **options: Any) -> Engine:
+    """Create an Engine for ``url`` with the settings bakery_io relies on.
+
+    SQLite gets foreign-key enforcement on every connection. ``options`` go to
+    :func:`sqlalchemy.create_engine`.
+    """
+    try:
+        parsed = make_url(url)
+        engine = create_engine(parsed, **options)
+    except NoSuchModuleError as exc:  # an ArgumentError too: catch it first
+        raise UsageError(f"unknown database kind in {url!r}: {exc}") from exc
+    except ArgumentError as exc:
+        raise UsageError(f"not a database URL: {url!r} ({exc})") from exc
+    except ImportError as exc:
+        raise UsageError(
+            f"the driver for {parsed.drivername} is not installed ({exc.name}); install "
+            "bakery-io[postgresql] or bakery-io[mysql], or the driver the URL names"
+        ) from exc
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _enable_sqlite_foreign_keys)
+    return engine
+
+
+def describe(bind: Bind) -> str:
+    """The bind's database URL with any password hidden, for messages."""
+    target = bind.get_bind() if isinstance(bind, Session) else bind
+    return target.engine.url.render_as_string(hide_password=True)
+
+
+@contextmanager
+def transaction(bind: Bind) -> Iterator[Connection]:
+    """A connection in a transaction on ``bind``.
+
+    An Engine gets a new connection and transaction that commit on success and
+    roll back on error. A Connection or Session is the caller's: the work joins
+    its transaction (beginning one if none is open) and the caller commits.
+    """
+    if isinstance(bind, Engine):
+        with bind.begin() as connection:
+            yield connection
+    elif isinstance(bind, Session):
+        yield bind.connection()
+    elif isinstance(bind, Connection):
+        if not bind.in_transaction():
+            bind.begin()
+        yield bind
+    else:
+        raise UsageError(
+            f"expected a SQLAlchemy Engine, Connection or Session, got {type(bind).__name__}"
+        )
+
+
+def create_schema(bind: Bind) -> None:
+    """Create the bakery_io tables that do not exist yet in the database of ``bind``.
+
+    Existing tables are left as they are. With a Connection or Session the
+    DDL runs in the caller's transaction and is committed by the caller.
+    """
+    with transaction(bind) as connection:
+        _create_missing_tables(connection)
+
+
+def _create_missing_tables(connection: Connection) -> None:
+    # Like MetaData.create_all, but with indexes in name order: create_all takes
+    # them from a set, and the order of DDL ends up in the bytes of a SQLite file.
+    existing = set(inspect(connection).get_table_names())
+    for table in metadata.sorted_tables:
+        if table.name in existing:
+            continue
+        connection.execute(CreateTable(table))
+        for index in sorted(table.indexes, key=lambda index: str(index.name)):
+            connection.execute(CreateIndex(index))
+
+
+def drop_schema(bind: Bind) -> None:
+    """Drop the bakery_io tables (and only those) from the database of ``bind``."""
+    with transaction(bind) as connection:
+        metadata.drop_all(connection)
+
+
+def bakery_tables_present(connection: Connection) -> set[str]:
+    """Names of the bakery_io tables that exist in the connected database."""
+    existing = set(inspect(connection).get_table_names())
+    return existing & set(metadata.tables)
+
+
+def count_rows(connection: Connection) -> dict[str, int]:
+    """Rows per bakery_io table, in dependency order."""
+    return {
+        table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
+        for table in metadata.sorted_tables
+    }
