@@ -1,0 +1,33 @@
+"""bakery_io: schema-first JSON backup, exchange and restore of bakery planning data.
+
+The public API is what this module exports; everything else may change.
+"""
+
+from __future__ import annotations
+
+import logging
+from importlib.metadata import PackageNotFoundError, version
+
+from bakery_io.database import create_schema, drop_schema, engine_from_url
+from bakery_io.errors import BakeryIOError, DatabaseStateError, UsageError
+from bakery_io.sample import SampleReport, generate_sample
+
+try:
+    __version__ = version("bakery-io")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0+unknown"
+
+# A library logs, the application decides where it goes.
+logging.getLogger("bakery_io").addHandler(logging.NullHandler())
+
+__all__ = [
+    "BakeryIOError",
+    "DatabaseStateError",
+    "SampleReport",
+    "UsageError",
+    "__version__",
+    "create_schema",
+    "drop_schema",
+    "engine_from_url",
+    "generate_sample",
+]
