@@ -252,7 +252,7 @@ class Ingredient(Entity):
 
     slug: Mapped[str] = mapped_column(String(200), unique=True)
     display_name: Mapped[str] = mapped_column(String(200), unique=True)
-    parent_id: Mapped[int | None] = _reference("ingredients", "RESTRICT", nullable=True)
+    parent_id: Mapped[int | None] = _reference("ingredients", "NO ACTION", nullable=True)
     hierarchy_level: Mapped[int] = mapped_column(default=2)
     category: Mapped[str | None] = mapped_column(String(100))
     description: Mapped[str | None] = mapped_column(Text)
@@ -277,7 +277,7 @@ class Product(Entity):
     __table_args__ = _table_args(*_slug_rule(), _positive("package_unit_quantity"))
 
     slug: Mapped[str] = mapped_column(String(200), unique=True)
-    ingredient_id: Mapped[int] = _reference("ingredients", "RESTRICT")
+    ingredient_id: Mapped[int] = _reference("ingredients", "NO ACTION")
     brand: Mapped[str | None] = mapped_column(String(200))
     product_name: Mapped[str | None] = mapped_column(String(200))
     package_size: Mapped[str | None] = mapped_column(String(100))
@@ -332,7 +332,7 @@ class RecipeIngredient(_Row):
     __table_args__ = _table_args(_positive("quantity"), _non_negative("sort_order"))
 
     recipe_id: Mapped[int] = _reference("recipes", "CASCADE")
-    ingredient_id: Mapped[int] = _reference("ingredients", "RESTRICT")
+    ingredient_id: Mapped[int] = _reference("ingredients", "NO ACTION")
     quantity: Mapped[Decimal] = mapped_column(ExactDecimal(10, 4))
     unit: Mapped[str] = mapped_column(String(50))
     notes: Mapped[str | None] = mapped_column(String(500))
@@ -353,7 +353,7 @@ class RecipeComponent(_Row):
     )
 
     recipe_id: Mapped[int] = _reference("recipes", "CASCADE")
-    component_recipe_id: Mapped[int] = _reference("recipes", "RESTRICT")
+    component_recipe_id: Mapped[int] = _reference("recipes", "NO ACTION")
     quantity: Mapped[Decimal] = mapped_column(ExactDecimal(10, 4), default=Decimal(1))
     notes: Mapped[str | None] = mapped_column(String(500))
     sort_order: Mapped[int] = mapped_column(default=0)
@@ -409,8 +409,8 @@ class Purchase(Entity):
     __tablename__ = "purchases"
     __table_args__ = _table_args(_non_negative("unit_price"), _positive("quantity_purchased"))
 
-    product_id: Mapped[int] = _reference("products", "RESTRICT")
-    supplier_id: Mapped[int] = _reference("suppliers", "RESTRICT")
+    product_id: Mapped[int] = _reference("products", "NO ACTION")
+    supplier_id: Mapped[int] = _reference("suppliers", "NO ACTION")
     purchase_date: Mapped[date] = mapped_column(Date)
     unit_price: Mapped[Decimal] = mapped_column(ExactDecimal(10, 4))
     quantity_purchased: Mapped[int] = mapped_column()
@@ -426,7 +426,7 @@ class InventoryItem(Entity):
     __tablename__ = "inventory_items"
     __table_args__ = _table_args(_non_negative("quantity"), _non_negative("unit_cost"))
 
-    product_id: Mapped[int] = _reference("products", "RESTRICT")
+    product_id: Mapped[int] = _reference("products", "NO ACTION")
     purchase_id: Mapped[int | None] = _reference("purchases", "SET NULL", nullable=True)
     quantity: Mapped[Decimal] = mapped_column(ExactDecimal(12, 4))
     unit_cost: Mapped[Decimal | None] = mapped_column(ExactDecimal(10, 4))
@@ -462,7 +462,7 @@ class MaterialSubcategory(Entity):
     )
 
     slug: Mapped[str] = mapped_column(String(100), unique=True)
-    category_id: Mapped[int] = _reference("material_categories", "RESTRICT")
+    category_id: Mapped[int] = _reference("material_categories", "NO ACTION")
     name: Mapped[str] = mapped_column(String(100))
     description: Mapped[str | None] = mapped_column(Text)
     sort_order: Mapped[int] = mapped_column(default=0)
@@ -475,7 +475,7 @@ class Material(Entity):
     __table_args__ = _table_args(*_slug_rule())
 
     slug: Mapped[str] = mapped_column(String(200), unique=True)
-    subcategory_id: Mapped[int] = _reference("material_subcategories", "RESTRICT")
+    subcategory_id: Mapped[int] = _reference("material_subcategories", "NO ACTION")
     name: Mapped[str] = mapped_column(String(200))
     base_unit_type: Mapped[BaseUnitType] = mapped_column(_enum(BaseUnitType))
     description: Mapped[str | None] = mapped_column(Text)
@@ -491,7 +491,7 @@ class MaterialProduct(Entity):
     )
 
     slug: Mapped[str] = mapped_column(String(200), unique=True)
-    material_id: Mapped[int] = _reference("materials", "RESTRICT")
+    material_id: Mapped[int] = _reference("materials", "NO ACTION")
     supplier_id: Mapped[int | None] = _reference("suppliers", "SET NULL", nullable=True)
     name: Mapped[str] = mapped_column(String(200))
     brand: Mapped[str | None] = mapped_column(String(100))
@@ -540,8 +540,8 @@ class MaterialPurchase(Entity):
         _non_negative("unit_cost"),
     )
 
-    material_product_id: Mapped[int] = _reference("material_products", "RESTRICT")
-    supplier_id: Mapped[int] = _reference("suppliers", "RESTRICT")
+    material_product_id: Mapped[int] = _reference("material_products", "NO ACTION")
+    supplier_id: Mapped[int] = _reference("suppliers", "NO ACTION")
     purchase_date: Mapped[date] = mapped_column(Date)
     packages_purchased: Mapped[int] = mapped_column()
     package_price: Mapped[Decimal] = mapped_column(ExactDecimal(10, 4))
@@ -596,9 +596,9 @@ class FinishedGoodComponent(_Row):
     )
 
     finished_good_id: Mapped[int] = _reference("finished_goods", "CASCADE")
-    finished_unit_id: Mapped[int | None] = _reference("finished_units", "RESTRICT", nullable=True)
-    component_good_id: Mapped[int | None] = _reference("finished_goods", "RESTRICT", nullable=True)
-    material_unit_id: Mapped[int | None] = _reference("material_units", "RESTRICT", nullable=True)
+    finished_unit_id: Mapped[int | None] = _reference("finished_units", "NO ACTION", nullable=True)
+    component_good_id: Mapped[int | None] = _reference("finished_goods", "NO ACTION", nullable=True)
+    material_unit_id: Mapped[int | None] = _reference("material_units", "NO ACTION", nullable=True)
     quantity: Mapped[Decimal] = mapped_column(ExactDecimal(10, 4), default=Decimal(1))
     notes: Mapped[str | None] = mapped_column(Text)
     sort_order: Mapped[int] = mapped_column(default=0)
@@ -639,7 +639,7 @@ class PackageContent(_Row):
     )
 
     package_id: Mapped[int] = _reference("packages", "CASCADE")
-    finished_good_id: Mapped[int] = _reference("finished_goods", "RESTRICT")
+    finished_good_id: Mapped[int] = _reference("finished_goods", "NO ACTION")
     quantity: Mapped[int] = mapped_column(default=1)
 
     finished_good: Mapped[FinishedGood] = relationship()
@@ -669,7 +669,7 @@ class EventProductionTarget(_Row):
     )
 
     event_id: Mapped[int] = _reference("events", "CASCADE")
-    recipe_id: Mapped[int] = _reference("recipes", "RESTRICT")
+    recipe_id: Mapped[int] = _reference("recipes", "NO ACTION")
     target_batches: Mapped[int] = mapped_column()
     notes: Mapped[str | None] = mapped_column(Text)
 
@@ -683,7 +683,7 @@ class EventAssemblyTarget(_Row):
     )
 
     event_id: Mapped[int] = _reference("events", "CASCADE")
-    finished_good_id: Mapped[int] = _reference("finished_goods", "RESTRICT")
+    finished_good_id: Mapped[int] = _reference("finished_goods", "NO ACTION")
     target_quantity: Mapped[int] = mapped_column()
     notes: Mapped[str | None] = mapped_column(Text)
 
@@ -697,8 +697,8 @@ class EventRecipientPackage(Entity):
     __table_args__ = _table_args(_positive("quantity"))
 
     event_id: Mapped[int] = _reference("events", "CASCADE")
-    recipient_id: Mapped[int] = _reference("recipients", "RESTRICT")
-    package_id: Mapped[int] = _reference("packages", "RESTRICT")
+    recipient_id: Mapped[int] = _reference("recipients", "NO ACTION")
+    package_id: Mapped[int] = _reference("packages", "NO ACTION")
     quantity: Mapped[int] = mapped_column(default=1)
     fulfillment_status: Mapped[FulfillmentStatus] = mapped_column(
         _enum(FulfillmentStatus), default=FulfillmentStatus.PENDING
@@ -722,7 +722,7 @@ class ProductionRun(Entity):
         ForeignKeyConstraint(
             ["finished_unit_id", "recipe_id"],
             ["finished_units.id", "finished_units.recipe_id"],
-            ondelete="RESTRICT",
+            ondelete="NO ACTION",
             name="fk_production_runs_finished_unit_of_recipe",
         ),
         _positive("num_batches"),
@@ -733,7 +733,7 @@ class ProductionRun(Entity):
         _non_negative("per_unit_cost"),
     )
 
-    recipe_id: Mapped[int] = _reference("recipes", "RESTRICT")
+    recipe_id: Mapped[int] = _reference("recipes", "NO ACTION")
     finished_unit_id: Mapped[int] = mapped_column(index=True)
     event_id: Mapped[int | None] = _reference("events", "SET NULL", nullable=True)
     num_batches: Mapped[int] = mapped_column()
@@ -795,7 +795,7 @@ class AssemblyRun(Entity):
         _non_negative("per_unit_cost"),
     )
 
-    finished_good_id: Mapped[int] = _reference("finished_goods", "RESTRICT")
+    finished_good_id: Mapped[int] = _reference("finished_goods", "NO ACTION")
     event_id: Mapped[int | None] = _reference("events", "SET NULL", nullable=True)
     quantity_assembled: Mapped[int] = mapped_column()
     assembled_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -824,7 +824,7 @@ class AssemblyFinishedUnitConsumption(_HasUuid):
     )
 
     assembly_run_id: Mapped[int] = _reference("assembly_runs", "CASCADE")
-    finished_unit_id: Mapped[int] = _reference("finished_units", "RESTRICT")
+    finished_unit_id: Mapped[int] = _reference("finished_units", "NO ACTION")
     quantity_consumed: Mapped[int] = mapped_column()
     unit_cost_at_consumption: Mapped[Decimal] = mapped_column(ExactDecimal(10, 4))
     total_cost: Mapped[Decimal] = mapped_column(ExactDecimal(10, 4))
@@ -837,7 +837,7 @@ class AssemblyPackagingConsumption(_HasUuid):
     __table_args__ = _table_args(_positive("quantity_consumed"), _non_negative("total_cost"))
 
     assembly_run_id: Mapped[int] = _reference("assembly_runs", "CASCADE")
-    product_id: Mapped[int] = _reference("products", "RESTRICT")
+    product_id: Mapped[int] = _reference("products", "NO ACTION")
     quantity_consumed: Mapped[Decimal] = mapped_column(ExactDecimal(10, 3))
     unit: Mapped[str] = mapped_column(String(50))
     total_cost: Mapped[Decimal] = mapped_column(ExactDecimal(10, 4))
@@ -855,7 +855,7 @@ class InventoryDepletion(Entity):
         CheckConstraint("depletion_reason <> 'other' OR notes IS NOT NULL", name="other_has_notes"),
     )
 
-    inventory_item_id: Mapped[int] = _reference("inventory_items", "RESTRICT")
+    inventory_item_id: Mapped[int] = _reference("inventory_items", "NO ACTION")
     quantity_depleted: Mapped[Decimal] = mapped_column(ExactDecimal(10, 3))
     depletion_reason: Mapped[DepletionReason] = mapped_column(_enum(DepletionReason))
     depletion_date: Mapped[datetime] = mapped_column(UTCDateTime)

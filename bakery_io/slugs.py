@@ -30,7 +30,7 @@ _FOLD = str.maketrans(
     }
 )
 _NOT_SLUG = re.compile(r"[^a-z0-9_-]+")
-_SEPARATOR_RUN = re.compile(r"[-_]*([-_])[-_]*")
+_SEPARATOR_RUN = re.compile(r"([-_])[-_]*")
 
 
 def is_slug(text: str) -> bool:
