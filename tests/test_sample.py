@@ -13,7 +13,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Boolean, Column, Connection, Engine, Enum, Table, func, select, text
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    Engine,
+    Enum,
+    String,
+    Table,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session
 
 from bakery_io import DatabaseStateError, UsageError, engine_from_url, generate_sample
@@ -205,7 +216,7 @@ def test_text_has_accents_sharp_s_and_emoji(sample: Connection) -> None:
     text_values = [
         value
         for _, column in all_columns()
-        if column.type.python_type is str and not isinstance(column.type, Enum)
+        if isinstance(column.type, String) and not isinstance(column.type, Enum)
         for value in values(sample, column)
     ]
     for needle in ("é", "ß", "ü"):
