@@ -15,7 +15,6 @@ on every backend (binary collation on MySQL/MariaDB).
 from __future__ import annotations
 
 import uuid as uuid_module
-from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -51,6 +50,7 @@ from bakery_io.enums import (
     YieldMode,
     YieldType,
 )
+from bakery_io.slugs import SLUG_PATTERN
 from bakery_io.sqltypes import ExactDecimal, UTCDateTime
 
 #: Deterministic constraint names, so errors and migrations can name them.
@@ -61,9 +61,6 @@ NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "ck": "ck_%(table_name)s_%(constraint_name)s",
 }
-
-#: The natural-key rule of format 1.1.
-SLUG_PATTERN = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
 
 # MySQL/MariaDB default to case-insensitive collations; keys must not fold case.
 _TABLE_OPTIONS = {
@@ -888,11 +885,3 @@ _sqlite_length_checks(Base.metadata)
 
 #: bakery_io's own MetaData: every table of the domain, and nothing else.
 metadata: MetaData = Base.metadata
-
-#: Every model class, parents before children as foreign keys require.
-MODELS: Sequence[type[Base]] = tuple(
-    sorted(
-        (mapper.class_ for mapper in Base.registry.mappers),
-        key=lambda cls: metadata.sorted_tables.index(cls.__table__),  # type: ignore[arg-type]
-    )
-)

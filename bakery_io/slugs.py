@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-#: ``^[a-z0-9]+(?:[-_][a-z0-9]+)*$``: ASCII letters and digits in runs joined by one separator.
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
+#: ASCII letters and digits in runs joined by one separator; the database CHECKs spell it too.
+SLUG_PATTERN = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
+SLUG_RE = re.compile(SLUG_PATTERN)
 
 # Letters that Unicode does not decompose into an ASCII base letter.
 _FOLD = str.maketrans(

@@ -11,8 +11,12 @@ import re
 from collections.abc import Callable, Iterator
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
+
+from bakery_io.slugs import SLUG_RE, is_slug
 
 Statement = Callable[[Connection], object]
 
@@ -427,3 +431,34 @@ def test_deleting_an_event_keeps_its_runs_as_standalone(connection: Connection) 
         text("SELECT COUNT(*) FROM production_runs WHERE event_id IS NULL")
     ).scalar_one()
     assert standalone_after == standalone_before + runs
+
+
+slug_like = st.text(alphabet="ab09-_ Aé.", min_size=0, max_size=8) | st.from_regex(
+    SLUG_RE, fullmatch=True
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(candidates=st.lists(slug_like, min_size=1, max_size=5, unique=True))
+def test_database_slug_rule_is_the_libraries(sample_engine: Engine, candidates: list[str]) -> None:
+    # SQLite spells the rule with GLOB, the servers with a regex: all must agree with is_slug.
+    for number, candidate in enumerate(candidates):
+        with sample_engine.connect() as connection:
+            transaction = connection.begin()
+            try:
+                connection.execute(
+                    text(
+                        "INSERT INTO recipients (uuid, slug, name, created_at, updated_at) "
+                        "VALUES (:uuid, :slug, 'Probe', '2026-01-01 00:00:00', "
+                        "'2026-01-01 00:00:00')"
+                    ),
+                    {"uuid": f"00000000-0000-4000-8000-{number:012d}", "slug": candidate},
+                )
+                accepted = True
+            except DBAPIError:
+                accepted = False
+            finally:
+                transaction.rollback()
+        assert accepted == (is_slug(candidate) and len(candidate) <= 100), repr(candidate)

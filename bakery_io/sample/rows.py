@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import uuid
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TypeVar
 
@@ -47,9 +47,6 @@ class RowFactory:
         return start + timedelta(
             seconds=self.rng.randrange(seconds), microseconds=self.rng.randrange(1_000_000)
         )
-
-    def day(self) -> date:
-        return self.instant().date()
 
     def maybe(self, probability: float, value: _T) -> _T | None:
         """``value`` with the given probability, else None."""
