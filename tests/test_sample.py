@@ -7,7 +7,7 @@ data makes them fail.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -55,9 +55,13 @@ def all_columns() -> Iterator[tuple[Table, Column[Any]]]:
             yield table, column
 
 
-def column_id(item: tuple[Table, Column[Any]]) -> str:
-    table, column = item
-    return f"{table.name}.{column.name}"
+def columns_where(keep: Callable[[Column[Any]], bool]) -> list[Any]:
+    """One test parameter per model column that ``keep`` accepts, named table.column."""
+    return [
+        pytest.param((table, column), id=f"{table.name}.{column.name}")
+        for table, column in all_columns()
+        if keep(column)
+    ]
 
 
 def values(connection: Connection, column: Column[Any]) -> list[Any]:
@@ -162,7 +166,7 @@ def test_seed_varies_history_but_not_the_catalog(sample: Connection, tmp_path: P
 # --- coverage: walks the models ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("item", [i for i in all_columns() if i[1].nullable], ids=column_id)
+@pytest.mark.parametrize("item", columns_where(lambda column: bool(column.nullable)))
 def test_nullable_column_is_both_null_and_set(
     sample: Connection, item: tuple[Table, Column[Any]]
 ) -> None:
@@ -172,18 +176,14 @@ def test_nullable_column_is_both_null_and_set(
     assert values(sample, column), "never set"
 
 
-@pytest.mark.parametrize(
-    "item", [i for i in all_columns() if isinstance(i[1].type, Enum)], ids=column_id
-)
+@pytest.mark.parametrize("item", columns_where(lambda column: isinstance(column.type, Enum)))
 def test_enum_column_holds_every_value(sample: Connection, item: tuple[Table, Column[Any]]) -> None:
     _, column = item
     assert isinstance(column.type, Enum)
     assert {str(value) for value in values(sample, column)} == set(column.type.enums)
 
 
-@pytest.mark.parametrize(
-    "item", [i for i in all_columns() if isinstance(i[1].type, Boolean)], ids=column_id
-)
+@pytest.mark.parametrize("item", columns_where(lambda column: isinstance(column.type, Boolean)))
 def test_boolean_column_is_both_true_and_false(
     sample: Connection, item: tuple[Table, Column[Any]]
 ) -> None:
@@ -192,7 +192,7 @@ def test_boolean_column_is_both_true_and_false(
 
 
 @pytest.mark.parametrize(
-    "item", [i for i in all_columns() if isinstance(i[1].type, ExactDecimal)], ids=column_id
+    "item", columns_where(lambda column: isinstance(column.type, ExactDecimal))
 )
 def test_decimal_column_is_used_at_full_precision(
     sample: Connection, item: tuple[Table, Column[Any]]

@@ -60,6 +60,10 @@ class _HistoryGenerator:
     def _note(self, probability: float) -> str | None:
         return self.rows.maybe(probability, self.rng.choice(data.HISTORY_NOTES))
 
+    def _supplier(self, usual: int | None) -> int:
+        """The product's usual supplier, or any supplier when it has none."""
+        return usual or self.rng.choice(self.catalog.supplier_ids)
+
     def _event_id(self, probability: float) -> int | None:
         return self.rows.maybe(probability, self.rng.choice(self.catalog.event_ids))
 
@@ -87,7 +91,7 @@ class _HistoryGenerator:
                 at,
                 edited=False,
                 product_id=product.id,
-                supplier_id=product.supplier_id or self.rng.choice(self.catalog.supplier_ids),
+                supplier_id=self._supplier(product.supplier_id),
                 purchase_date=at.date(),
                 unit_price=price,
                 quantity_purchased=quantity,
@@ -151,7 +155,7 @@ class _HistoryGenerator:
                     at,
                     edited=False,
                     material_product_id=product.id,
-                    supplier_id=product.supplier_id or self.rng.choice(self.catalog.supplier_ids),
+                    supplier_id=self._supplier(product.supplier_id),
                     purchase_date=at.date(),
                     packages_purchased=packages,
                     package_price=price,
