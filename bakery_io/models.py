@@ -15,6 +15,7 @@ on every backend (binary collation on MySQL/MariaDB).
 from __future__ import annotations
 
 import uuid as uuid_module
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -95,21 +96,64 @@ def _table_args(*items: Any) -> tuple[Any, ...]:
     return (*items, _TABLE_OPTIONS)
 
 
+@dataclass(frozen=True)
+class ColumnRange:
+    """The values one numeric column allows.
+
+    Kept in the ``info`` of the CHECK constraint it generates, so the
+    marshmallow schemas and the JSON Schemas read the same rule the database
+    enforces (see :mod:`bakery_io.schemas.base`).
+    """
+
+    column: str
+    minimum: int | None = None
+    maximum: int | None = None
+    exclusive_minimum: bool = False
+
+    def sql(self) -> str:
+        parts = []
+        if self.minimum is not None:
+            parts.append(f"{self.column} {'>' if self.exclusive_minimum else '>='} {self.minimum}")
+        if self.maximum is not None:
+            parts.append(f"{self.column} <= {self.maximum}")
+        return " AND ".join(parts)
+
+
+def _range(rule: ColumnRange, name: str) -> CheckConstraint:
+    return CheckConstraint(rule.sql(), name=name, info={"range": rule})
+
+
 def _positive(column: str) -> CheckConstraint:
-    return CheckConstraint(f"{column} > 0", name=f"{column}_pos")
+    return _range(ColumnRange(column, minimum=0, exclusive_minimum=True), f"{column}_pos")
 
 
 def _non_negative(column: str) -> CheckConstraint:
-    return CheckConstraint(f"{column} >= 0", name=f"{column}_nonneg")
+    return _range(ColumnRange(column, minimum=0), f"{column}_nonneg")
 
 
 def _pattern(column: str, name: str, glob: str, regex: str) -> list[CheckConstraint]:
-    """A regular-expression CHECK; SQLite has no REGEXP, so it gets a GLOB spelling."""
+    """A regular-expression CHECK; SQLite has no REGEXP, so it gets a GLOB spelling.
+
+    ``info["pattern"]`` keeps the regular expression for the schemas.
+    """
+    info = {"pattern": (column, regex)}
     return [
-        CheckConstraint(glob, name=name).ddl_if(dialect="sqlite"),
-        CheckConstraint(f"{column} ~ '{regex}'", name=name).ddl_if(dialect="postgresql"),
-        CheckConstraint(f"{column} REGEXP '{regex}'", name=name).ddl_if(callable_=_on_mysql),
+        CheckConstraint(glob, name=name, info=info).ddl_if(dialect="sqlite"),
+        CheckConstraint(f"{column} ~ '{regex}'", name=name, info=info).ddl_if(dialect="postgresql"),
+        CheckConstraint(f"{column} REGEXP '{regex}'", name=name, info=info).ddl_if(
+            callable_=_on_mysql
+        ),
     ]
+
+
+def _key_string(length: int) -> String:
+    """Text of a natural key: compared and sorted by code point on every backend.
+
+    MySQL/MariaDB tables are ``utf8mb4_bin`` already; PostgreSQL gets the "C"
+    collation, so exports sort keys the same everywhere and an index serves
+    that order.
+    """
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
 
 
 def _on_mysql(*_args: Any, dialect: Dialect, **_kw: Any) -> bool:
@@ -183,7 +227,9 @@ class _Row(Base):
 class _HasUuid(_Row):
     __abstract__ = True
 
-    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=_new_uuid, sort_order=-9)
+    uuid: Mapped[str] = mapped_column(
+        _key_string(36), unique=True, default=_new_uuid, sort_order=-9
+    )
 
 
 class Entity(_HasUuid):
@@ -209,7 +255,7 @@ class Supplier(Entity):
         *_pattern("state", "state_code", "state GLOB '[A-Z][A-Z]'", "^[A-Z]{2}$"),
     )
 
-    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    slug: Mapped[str] = mapped_column(_key_string(100), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     supplier_type: Mapped[SupplierType] = mapped_column(
         _enum(SupplierType), default=SupplierType.PHYSICAL
@@ -229,7 +275,7 @@ class Ingredient(Entity):
     __tablename__ = "ingredients"
     __table_args__ = _table_args(
         *_slug_rule(),
-        CheckConstraint("hierarchy_level IN (0, 1, 2)", name="hierarchy_level"),
+        _range(ColumnRange("hierarchy_level", minimum=0, maximum=2), "hierarchy_level"),
         CheckConstraint(
             "(hierarchy_level = 0 AND parent_id IS NULL)"
             " OR (hierarchy_level > 0 AND parent_id IS NOT NULL)",
@@ -247,7 +293,7 @@ class Ingredient(Entity):
         _positive("density_weight_value"),
     )
 
-    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    slug: Mapped[str] = mapped_column(_key_string(200), unique=True)
     display_name: Mapped[str] = mapped_column(String(200), unique=True)
     parent_id: Mapped[int | None] = _reference("ingredients", "NO ACTION", nullable=True)
     hierarchy_level: Mapped[int] = mapped_column(default=2)
@@ -273,7 +319,7 @@ class Product(Entity):
     __tablename__ = "products"
     __table_args__ = _table_args(*_slug_rule(), _positive("package_unit_quantity"))
 
-    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    slug: Mapped[str] = mapped_column(_key_string(200), unique=True)
     ingredient_id: Mapped[int] = _reference("ingredients", "NO ACTION")
     brand: Mapped[str | None] = mapped_column(String(200))
     product_name: Mapped[str | None] = mapped_column(String(200))
@@ -300,7 +346,7 @@ class Recipe(Entity):
         _not_own("base_recipe_id", "not_own_base"),
     )
 
-    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    slug: Mapped[str] = mapped_column(_key_string(200), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     category: Mapped[str] = mapped_column(String(100))
     source: Mapped[str | None] = mapped_column(String(500))
@@ -376,11 +422,14 @@ class FinishedUnit(Entity):
             name="batch_portion_fields",
         ),
         _positive("items_per_batch"),
-        CheckConstraint("batch_percentage > 0 AND batch_percentage <= 100", name="percentage"),
+        _range(
+            ColumnRange("batch_percentage", minimum=0, maximum=100, exclusive_minimum=True),
+            "percentage",
+        ),
         _non_negative("inventory_count"),
     )
 
-    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    slug: Mapped[str] = mapped_column(_key_string(100), unique=True)
     recipe_id: Mapped[int] = _reference("recipes", "CASCADE")
     display_name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
@@ -446,7 +495,7 @@ class MaterialCategory(Entity):
     __tablename__ = "material_categories"
     __table_args__ = _table_args(*_slug_rule(), _non_negative("sort_order"))
 
-    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    slug: Mapped[str] = mapped_column(_key_string(100), unique=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     description: Mapped[str | None] = mapped_column(Text)
     sort_order: Mapped[int] = mapped_column(default=0)
@@ -458,7 +507,7 @@ class MaterialSubcategory(Entity):
         *_slug_rule(), UniqueConstraint("category_id", "name"), _non_negative("sort_order")
     )
 
-    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    slug: Mapped[str] = mapped_column(_key_string(100), unique=True)
     category_id: Mapped[int] = _reference("material_categories", "NO ACTION")
     name: Mapped[str] = mapped_column(String(100))
     description: Mapped[str | None] = mapped_column(Text)
@@ -471,7 +520,7 @@ class Material(Entity):
     __tablename__ = "materials"
     __table_args__ = _table_args(*_slug_rule())
 
-    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    slug: Mapped[str] = mapped_column(_key_string(200), unique=True)
     subcategory_id: Mapped[int] = _reference("material_subcategories", "NO ACTION")
     name: Mapped[str] = mapped_column(String(200))
     base_unit_type: Mapped[BaseUnitType] = mapped_column(_enum(BaseUnitType))
@@ -487,7 +536,7 @@ class MaterialProduct(Entity):
         *_slug_rule(), _positive("package_quantity"), _positive("quantity_in_base_units")
     )
 
-    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    slug: Mapped[str] = mapped_column(_key_string(200), unique=True)
     material_id: Mapped[int] = _reference("materials", "NO ACTION")
     supplier_id: Mapped[int | None] = _reference("suppliers", "SET NULL", nullable=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -518,7 +567,7 @@ class MaterialUnit(Entity):
     )
 
     material_product_id: Mapped[int] = _reference("material_products", "CASCADE")
-    slug: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(_key_string(200))
     name: Mapped[str] = mapped_column(String(200))
     quantity_per_unit: Mapped[Decimal] = mapped_column(ExactDecimal(12, 4))
     description: Mapped[str | None] = mapped_column(Text)
@@ -558,7 +607,7 @@ class FinishedGood(Entity):
     __tablename__ = "finished_goods"
     __table_args__ = _table_args(*_slug_rule(), _non_negative("inventory_count"))
 
-    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    slug: Mapped[str] = mapped_column(_key_string(100), unique=True)
     display_name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
     assembly_type: Mapped[AssemblyType] = mapped_column(
@@ -609,7 +658,7 @@ class Recipient(Entity):
     __tablename__ = "recipients"
     __table_args__ = _table_args(*_slug_rule())
 
-    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    slug: Mapped[str] = mapped_column(_key_string(100), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     household_name: Mapped[str | None] = mapped_column(String(200))
     address: Mapped[str | None] = mapped_column(Text)
@@ -620,7 +669,7 @@ class Package(Entity):
     __tablename__ = "packages"
     __table_args__ = _table_args(*_slug_rule())
 
-    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    slug: Mapped[str] = mapped_column(_key_string(100), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
     is_template: Mapped[bool] = _flag("is_template", False)
@@ -646,7 +695,7 @@ class Event(Entity):
     __tablename__ = "events"
     __table_args__ = _table_args(*_slug_rule(), _positive("expected_attendees"))
 
-    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    slug: Mapped[str] = mapped_column(_key_string(100), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     event_date: Mapped[date] = mapped_column(Date)
     year: Mapped[int] = mapped_column()
