@@ -1,0 +1,390 @@
+"""marshmallow fields for the wire format: exact, strict and JSON-typed.
+
+Each field accepts exactly the JSON a format-1.1 file may hold for it and
+nothing that would need a guess: a decimal is a string with no more places
+than its column, a boolean is ``true``/``false`` (not ``1``), an integer is not
+a boolean, a datetime carries its UTC offset. Fields that test text against a
+regular expression expose it as ``pattern``: the published JSON Schemas use
+the same expression, so both validators agree by construction.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from marshmallow import ValidationError, fields, missing, utils
+
+from bakery_io.slugs import SLUG_PATTERN
+
+#: Largest value of an ``INTEGER`` column on every supported backend.
+MAX_INTEGER = 2**31 - 1
+
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+DATE_PATTERN = r"^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$"
+DATETIME_PATTERN = (
+    r"^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
+    r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,6})?"
+    r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$"
+)
+
+#: A natural key as references carry it: one string, or a tuple for a composite key.
+Key = str | tuple[str, ...]
+#: Maps (entity type, natural key) to a database id; ``None`` when no such row exists.
+Lookup = Callable[[str, Key], int | None]
+
+_lookup: ContextVar[Lookup | None] = ContextVar("bakery_io_reference_lookup", default=None)
+
+
+@contextmanager
+def resolving(lookup: Lookup) -> Iterator[None]:
+    """Within this block, :class:`Reference` fields load natural keys as database ids.
+
+    ``lookup`` is the loader's map (built with one query per table), so a load
+    never queries per row and never creates a row for an unknown key. Outside
+    the block references load as their natural keys, which is what validation
+    needs.
+    """
+    token = _lookup.set(lookup)
+    try:
+        yield
+    finally:
+        _lookup.reset(token)
+
+
+def describe_json(value: Any) -> str:
+    """A JSON value in words, for messages: ``the number 42``, ``null``."""
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    if isinstance(value, (int, float, Decimal)):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    return "an object" if isinstance(value, Mapping) else "an array"
+
+
+class String(fields.String):
+    """Text; never a number or other JSON type converted to text."""
+
+    def __init__(self, *, pattern: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.pattern = pattern
+        self._regex = re.compile(pattern) if pattern else None
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, str):
+            raise ValidationError(f"expected a string, got {describe_json(value)}")
+        if self._regex is not None and self._regex.fullmatch(value) is None:
+            raise ValidationError(self.mismatch(value))
+        return value
+
+    def mismatch(self, value: str) -> str:
+        """The message for ``value`` not matching :attr:`pattern`."""
+        return f"{value!r} does not match {self.pattern}"
+
+
+class Slug(String):
+    """A slug: lower-case ASCII letters and digits joined by single ``-`` or ``_``."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(pattern=SLUG_PATTERN, **kwargs)
+
+    def mismatch(self, value: str) -> str:
+        return (
+            f"{value!r} is not a slug: use lower-case ASCII letters and digits joined by "
+            "single '-' or '_'"
+        )
+
+
+class UUID(String):
+    """A UUID in its 8-4-4-4-12 hex form, kept exactly as written."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(pattern=UUID_PATTERN, **kwargs)
+
+    def mismatch(self, value: str) -> str:
+        return f"{value!r} is not a UUID (8-4-4-4-12 hexadecimal digits)"
+
+
+class Boolean(fields.Field[bool]):
+    """``true`` or ``false``; ``1``, ``0`` and ``"yes"`` are refused."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return value
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise ValidationError(f"expected true or false, got {describe_json(value)}")
+        return value
+
+
+class Integer(fields.Field[int]):
+    """A whole JSON number that fits an ``INTEGER`` column (booleans are not numbers)."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return value
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        # JSON Schema's "integer" is a number without a fraction part: 1.0 is not one here.
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValidationError(f"expected a whole number, got {describe_json(value)}")
+        if abs(value) > MAX_INTEGER:
+            raise ValidationError(f"{value} is too large: at most {MAX_INTEGER}")
+        return value
+
+
+class Enum(fields.Enum):  # type: ignore[type-arg]
+    """One of an enum's values, written as the value (``"physical"``)."""
+
+    def __init__(self, enum: Any, **kwargs: Any) -> None:
+        super().__init__(enum, by_value=True, **kwargs)
+        self.values: tuple[str, ...] = tuple(member.value for member in enum)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, str) or value not in self.values:
+            raise ValidationError(
+                f"expected one of {', '.join(self.values)}, got {describe_json(value)}"
+            )
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+def _decimal_pattern(
+    digits: int, places: int, minimum: int | None, exclusive: bool, maximum: int | None
+) -> str:
+    fraction = rf"(?:\.[0-9]{{1,{places}}})?" if places else ""
+
+    def integer(width: int) -> str:
+        return "0" if width == 0 else rf"(?:0|[1-9][0-9]{{0,{width - 1}}})"
+
+    if maximum is None:
+        body = integer(digits) + fraction
+    else:
+        # Only powers of ten are supported as maxima: 100 is "100" (with zero places)
+        # or anything with fewer digits.
+        width = len(str(maximum)) - 1
+        if maximum != 10**width or width > digits:
+            raise ValueError(f"unsupported decimal maximum {maximum}")
+        zeros = rf"(?:\.0{{1,{places}}})?" if places else ""
+        body = rf"(?:{maximum}{zeros}|{integer(width)}{fraction})"
+    sign = "-?" if minimum is None or minimum < 0 else ""
+    guard = r"(?!-?0+(?:\.0+)?$)" if exclusive and minimum == 0 else ""
+    if minimum not in (None, 0):
+        raise ValueError(f"unsupported decimal minimum {minimum}")
+    return f"^{guard}{sign}{body}$"
+
+
+class DecimalString(fields.Field[Decimal]):
+    """An exact decimal that travels as a string (``"4.2500"``).
+
+    Loading refuses JSON numbers (a float has already lost the exact value),
+    more places than the column's scale, more digits than its precision,
+    NaN, infinities and exponents; nothing is ever rounded. Dumping writes
+    exactly ``places`` decimal places.
+    """
+
+    def __init__(
+        self,
+        precision: int,
+        places: int,
+        *,
+        minimum: int | None = None,
+        exclusive_minimum: bool = False,
+        maximum: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.precision = precision
+        self.places = places
+        self.minimum = minimum
+        self.exclusive_minimum = exclusive_minimum
+        self.maximum = maximum
+        self.pattern = _decimal_pattern(
+            precision - places, places, minimum, exclusive_minimum, maximum
+        )
+        self._regex = re.compile(self.pattern)
+        self._quantum = Decimal(1).scaleb(-places)
+
+    def describe(self) -> str:
+        """What the field accepts, in words (for messages and JSON Schema descriptions)."""
+        bound = ""
+        if self.minimum is not None:
+            bound = f", {'>' if self.exclusive_minimum else '>='} {self.minimum}"
+        if self.maximum is not None:
+            bound += f", <= {self.maximum}"
+        example = format(Decimal(1).quantize(self._quantum), "f")
+        return (
+            f"a decimal as a string (like {example!r}) with at most {self.places} places "
+            f"and {self.precision - self.places} digits before the point{bound}"
+        )
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        if value is None:
+            return None
+        exact = Decimal(value).quantize(self._quantum)
+        return format(abs(exact) if exact == 0 else exact, "f")
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
+        if not isinstance(value, str):
+            raise ValidationError(
+                f"expected {self.describe()}; got {describe_json(value)} "
+                "(decimals travel as strings so that no digit is lost)"
+            )
+        if self._regex.fullmatch(value) is None:
+            raise ValidationError(self._why_not(value))
+        return Decimal(value).quantize(self._quantum)
+
+    def _why_not(self, text: str) -> str:
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            number = None
+        if number is None or not number.is_finite() or not re.fullmatch(r"-?[0-9.]+", text):
+            return f"{text!r} is not {self.describe()}"
+        if number.as_tuple().exponent < -self.places:  # type: ignore[operator]
+            return f"{text} has more than {self.places} decimal places (nothing is rounded)"
+        if self.minimum is not None and (
+            number < self.minimum or (self.exclusive_minimum and number == self.minimum)
+        ):
+            relation = ">" if self.exclusive_minimum else ">="
+            return f"{text} is out of range: must be {relation} {self.minimum}"
+        if self.maximum is not None and number > self.maximum:
+            return f"{text} is out of range: must be <= {self.maximum}"
+        if abs(number) >= Decimal(10) ** (self.precision - self.places):
+            digits = self.precision - self.places
+            return f"{text} is too large: at most {digits} digits before the point"
+        return f"{text!r} is not {self.describe()}"
+
+
+class Date(fields.Field[date]):
+    """A calendar date, ``YYYY-MM-DD``."""
+
+    pattern = DATE_PATTERN
+    _regex = re.compile(DATE_PATTERN)
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return None if value is None else value.isoformat()
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
+        if not isinstance(value, str) or self._regex.fullmatch(value) is None:
+            raise ValidationError(f"expected a date as 'YYYY-MM-DD', got {describe_json(value)}")
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise ValidationError(f"{value!r} is not a calendar date") from None
+
+
+class DateTime(fields.Field[datetime]):
+    """A point in time, ISO 8601 with its UTC offset; written in UTC with ``Z``."""
+
+    pattern = DATETIME_PATTERN
+    _regex = re.compile(DATETIME_PATTERN)
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return None if value is None else format_datetime(value)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        if not isinstance(value, str) or self._regex.fullmatch(value) is None:
+            raise ValidationError(
+                "expected a datetime as 'YYYY-MM-DDTHH:MM:SS[.ffffff]' with 'Z' or a "
+                f"'+HH:MM' offset, got {describe_json(value)}"
+            )
+        try:
+            return datetime.fromisoformat(value).astimezone(UTC)
+        except ValueError:
+            raise ValidationError(f"{value!r} is not a valid point in time") from None
+
+
+def format_datetime(value: datetime) -> str:
+    """``value`` in UTC as written on the wire: ``2026-11-22T09:30:00.123456Z``."""
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value.isoformat()}: give it a time zone")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"
+
+
+class Reference(fields.Field[Any]):
+    """A reference to another row, written as that row's natural key.
+
+    Declared under its wire name (``supplier_slug``) with ``attribute`` naming
+    the foreign-key column (``supplier_id``). Dumping writes the key that the
+    export query selected under the wire name. Loading checks the key's form
+    and, inside :func:`resolving`, turns it into the row's id through the
+    loader's lookup; an unknown key is an error, never a new row.
+
+    ``scope`` names sibling fields that hold the leading parts of a composite
+    key: a material unit is ``(material_product_slug, material_unit_slug)``.
+    """
+
+    def __init__(self, target: str, *, scope: tuple[str, ...] = (), **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.target = target
+        self.scope = scope
+        self.key_kind = "slug"
+        self.pattern = SLUG_PATTERN
+
+    def _bind_to_schema(self, field_name: str, parent: Any) -> None:
+        super()._bind_to_schema(field_name, parent)
+        # The wire name says what the key is: ``purchase_uuid`` or ``supplier_slug``.
+        if (self.data_key or field_name).endswith("_uuid"):
+            self.key_kind, self.pattern = "uuid", UUID_PATTERN
+
+    def get_value(
+        self,
+        obj: Any,
+        attr: str,
+        accessor: Callable[[Any, str, Any], Any] | None = None,
+        default: Any = missing,
+    ) -> Any:
+        # The export query labels the key with the wire name; the attribute is the id column.
+        get = accessor or utils.get_value
+        return get(obj, self.data_key or self.name or attr, default)
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return value
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, str) or re.fullmatch(self.pattern, value) is None:
+            got = describe_json(value)
+            raise ValidationError(
+                f"expected the {self.key_kind} of a record of {self.target}, got {got}"
+            )
+        key: Key = value
+        if self.scope:
+            parts = [data.get(name) if data else None for name in self.scope]
+            leading = [part for part in parts if isinstance(part, str)]
+            if len(leading) != len(parts):
+                raise ValidationError(
+                    f"a reference to {self.target} also needs {', '.join(self.scope)}"
+                )
+            key = (*leading, value)
+        lookup = _lookup.get()
+        if lookup is None:
+            return key
+        found = lookup(self.target, key)
+        if found is None:
+            shown = " / ".join(key) if isinstance(key, tuple) else key
+            raise ValidationError(
+                f"no record of {self.target} has the {self.key_kind} {shown!r}, "
+                "neither in the files being loaded nor in the database"
+            )
+        return found
+
+
+class Children(fields.List):  # type: ignore[type-arg]
+    """The child records nested in a parent under the name of the model's relationship."""
+
+    def __init__(self, schema: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("load_default", list)
+        super().__init__(fields.Nested(schema), **kwargs)
+
+    @property
+    def schema_class(self) -> Any:
+        """The child schema class."""
+        nested = self.inner
+        assert isinstance(nested, fields.Nested)
+        return nested.nested

@@ -1,0 +1,246 @@
+"""The base of every entity schema: fields from the model, rules from ``Meta``.
+
+An entity schema names its model and declares only what the columns cannot
+say: references (as natural keys), nested children and record rules. Every
+other field is generated from its column (marshmallow-sqlalchemy), with the
+column's facts: type, required or nullable, default, length, and the ranges
+and patterns of the model's CHECK constraints. The schema therefore states
+the same rules the database enforces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache, singledispatch
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from marshmallow import ValidationError, fields, missing, validate, validates_schema
+from marshmallow_sqlalchemy import ModelConverter, SQLAlchemyAutoSchema
+from marshmallow_sqlalchemy.schema import SQLAlchemyAutoSchemaMeta, SQLAlchemyAutoSchemaOpts
+
+from bakery_io import fields as wire
+from bakery_io.models import ColumnRange, Entity
+from bakery_io.rules import Rule
+from bakery_io.slugs import SLUG_PATTERN
+from bakery_io.sqltypes import ExactDecimal, UTCDateTime
+
+
+def _constraint_facts(column: sa.Column[Any]) -> tuple[ColumnRange | None, str | None]:
+    """The range and pattern that the table's CHECK constraints put on ``column``."""
+    found_range, pattern = None, None
+    table = column.table
+    for constraint in table.constraints:
+        if not isinstance(constraint, sa.CheckConstraint):
+            continue
+        rule = constraint.info.get("range")
+        if isinstance(rule, ColumnRange) and rule.column == column.name:
+            found_range = rule
+        named = constraint.info.get("pattern")
+        if named and named[0] == column.name:
+            pattern = named[1]
+    return found_range, pattern
+
+
+@singledispatch
+def _field_for_type(kind: sa.types.TypeEngine[Any], column: sa.Column[Any]) -> fields.Field[Any]:
+    raise TypeError(f"no wire field for column {column} of type {kind!r}")
+
+
+@_field_for_type.register
+def _(kind: ExactDecimal, column: sa.Column[Any]) -> fields.Field[Any]:
+    rule, _pattern = _constraint_facts(column)
+    if rule is None:
+        return wire.DecimalString(kind.precision, kind.scale)
+    return wire.DecimalString(
+        kind.precision,
+        kind.scale,
+        minimum=rule.minimum,
+        exclusive_minimum=rule.exclusive_minimum,
+        maximum=rule.maximum,
+    )
+
+
+@_field_for_type.register
+def _(kind: UTCDateTime, column: sa.Column[Any]) -> fields.Field[Any]:
+    return wire.DateTime()
+
+
+@_field_for_type.register
+def _(kind: sa.Date, column: sa.Column[Any]) -> fields.Field[Any]:
+    return wire.Date()
+
+
+@_field_for_type.register
+def _(kind: sa.Boolean, column: sa.Column[Any]) -> fields.Field[Any]:
+    return wire.Boolean()
+
+
+@_field_for_type.register
+def _(kind: sa.Integer, column: sa.Column[Any]) -> fields.Field[Any]:
+    rule, _pattern = _constraint_facts(column)
+    bounds: dict[str, Any] = {"min": -wire.MAX_INTEGER, "max": wire.MAX_INTEGER}
+    if rule is not None:
+        if rule.minimum is not None:
+            bounds.update(min=rule.minimum, min_inclusive=not rule.exclusive_minimum)
+        if rule.maximum is not None:
+            bounds["max"] = rule.maximum
+    relation = ">" if not bounds.get("min_inclusive", True) else ">="
+    message = f"must be {relation} {bounds['min']} and <= {bounds['max']}"
+    return wire.Integer(validate=validate.Range(**bounds, error=message))
+
+
+@_field_for_type.register
+def _(kind: sa.Enum, column: sa.Column[Any]) -> fields.Field[Any]:
+    return wire.Enum(kind.enum_class)
+
+
+@_field_for_type.register
+def _(kind: sa.String, column: sa.Column[Any]) -> fields.Field[Any]:
+    _rule, pattern = _constraint_facts(column)
+    length = [validate.Length(max=kind.length, error="at most {max} characters")]
+    if column.name == "uuid":
+        return wire.UUID(validate=length)
+    if pattern == SLUG_PATTERN:
+        return wire.Slug(validate=length)
+    return wire.String(pattern=pattern, validate=length if kind.length else [])
+
+
+def column_field(column: sa.Column[Any]) -> fields.Field[Any]:
+    """The wire field of a plain column, with the column's facts."""
+    field = _field_for_type(column.type, column)
+    field.allow_none = bool(column.nullable)
+    default: Any = column.default
+    if default is not None and default.is_scalar:
+        field.load_default = default.arg
+    elif default is not None and default.is_callable:
+        make = default.arg  # SQLAlchemy wraps it to take an execution context
+        field.load_default = lambda: make(None)
+    field.required = not column.nullable and default is None
+    return field
+
+
+@cache
+def _wire_defaults(schema_class: type[EntitySchema]) -> dict[str, Any]:
+    defaults: dict[str, Any] = {}
+    for name, field in schema_class().fields.items():
+        default = field.load_default
+        if default is missing or callable(default):
+            continue
+        defaults[field.data_key or name] = field._serialize(default, name, None)
+    return defaults
+
+
+class WireConverter(ModelConverter):
+    """Turns each column into its wire field (see :func:`column_field`)."""
+
+    def property2field(  # type: ignore[override]
+        self, prop: Any, *, instance: bool = True, field_class: Any = None, **kwargs: Any
+    ) -> fields.Field[Any]:
+        return column_field(prop.columns[0])
+
+
+class EntitySchemaOpts(SQLAlchemyAutoSchemaOpts):
+    """Adds ``rules`` (record rules) and ``natural_key`` (wire names) to ``Meta``."""
+
+    model: Any
+
+    def __init__(self, meta: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(meta, *args, **kwargs)  # type: ignore[no-untyped-call]
+        self.rules: tuple[Rule, ...] = tuple(getattr(meta, "rules", ()))
+        self.natural_key: tuple[str, ...] | None = getattr(meta, "natural_key", None)
+
+
+class EntitySchemaMeta(SQLAlchemyAutoSchemaMeta):
+    """Puts fields in wire order: the model's column order, references at their column."""
+
+    @classmethod
+    def get_declared_fields(
+        cls,
+        klass: Any,
+        cls_fields: list[tuple[str, fields.Field[Any]]],
+        inherited_fields: list[tuple[str, fields.Field[Any]]],
+        dict_cls: type[dict[str, Any]] = dict,
+    ) -> dict[str, fields.Field[Any]]:
+        declared = super().get_declared_fields(klass, cls_fields, inherited_fields, dict_cls)
+        model = klass.opts.model
+        if model is None:
+            return declared
+        table: sa.Table = model.__table__
+        positions = {name: index for index, name in enumerate(table.columns.keys())}
+        scoped: dict[str, float] = {}
+        for field in declared.values():
+            if isinstance(field, wire.Reference):
+                column = table.columns[field.attribute or ""]
+                field.required = not column.nullable
+                field.allow_none = bool(column.nullable)
+                for offset, name in enumerate(field.scope):
+                    scoped[name] = positions[column.key] - 0.5 + offset / 100
+
+        def position(item: tuple[str, fields.Field[Any]]) -> float:
+            name, field = item
+            if field is None:  # an excluded column (``id``)
+                return -1
+            if isinstance(field, wire.Children):
+                return len(positions) + 1
+            if name in scoped:
+                return scoped[name]
+            return positions.get(field.attribute or name, len(positions))
+
+        ordered = dict_cls(sorted(declared.items(), key=position))
+        natural_key = klass.opts.natural_key or (("slug",) if "slug" in ordered else ("uuid",))
+        klass.opts.natural_key = natural_key
+        if natural_key == ("uuid",) and issubclass(model, Entity):
+            # The key of a uuid-keyed entity type cannot be made up on import.
+            ordered["uuid"].required = True
+            ordered["uuid"].load_default = missing
+        return ordered
+
+
+class EntitySchema(SQLAlchemyAutoSchema[Any], metaclass=EntitySchemaMeta):
+    """Base of the schema of an entity type or of a nested child.
+
+    ``Meta.model`` names the model; ``Meta.rules`` lists record rules;
+    ``Meta.natural_key`` overrides the default key (``slug``, else ``uuid``).
+    Loading returns a dict by column name (references as natural keys, or as
+    ids inside :func:`bakery_io.fields.resolving`), with children as lists
+    under the name of the model's relationship.
+    """
+
+    OPTIONS_CLASS = EntitySchemaOpts
+    opts: ClassVar[EntitySchemaOpts]  # type: ignore[misc]
+
+    class Meta:
+        model_converter = WireConverter
+        exclude = ("id",)
+        include_fk = False
+        include_relationships = False
+        load_instance = False
+
+    @classmethod
+    def wire_defaults(cls) -> dict[str, Any]:
+        """Each optional field's default as written on the wire."""
+        return _wire_defaults(cls)
+
+    @validates_schema(pass_original=True, skip_on_field_errors=False)
+    def _check_rules(self, data: Mapping[str, Any], original: Any, **_kwargs: Any) -> None:
+        if not self.opts.rules or not isinstance(original, Mapping):
+            return
+        defaults = type(self).wire_defaults()
+        invalid = {
+            name
+            for name, field in self.fields.items()
+            if (field.data_key or name) in original and (field.attribute or name) not in data
+        }
+
+        def get(name: str) -> Any:
+            return original.get(name, defaults.get(name))
+
+        errors: dict[str, list[str]] = {}
+        for rule in self.opts.rules:
+            if invalid.intersection(rule.fields):
+                continue
+            for name, message in rule.check(get).items():
+                errors.setdefault(name, []).append(message)
+        if errors:
+            raise ValidationError(errors)

@@ -1,0 +1,81 @@
+"""Schemas of the catalog: suppliers, ingredients, products, recipes, finished units."""
+
+from __future__ import annotations
+
+from bakery_io import models
+from bakery_io.fields import Children, Reference
+from bakery_io.rules import AllOrNone, Differs, NotSelfIn, NullExactlyWhen, RequiredWhen, UniqueIn
+from bakery_io.schemas.base import EntitySchema
+
+
+class SupplierSchema(EntitySchema):
+    class Meta(EntitySchema.Meta):
+        model = models.Supplier
+        rules = (RequiredWhen("city", "supplier_type", "physical"),)
+
+
+class IngredientSchema(EntitySchema):
+    parent_slug = Reference("ingredients", attribute="parent_id")
+
+    class Meta(EntitySchema.Meta):
+        model = models.Ingredient
+        rules = (
+            NullExactlyWhen("parent_slug", "hierarchy_level", 0),
+            Differs("parent_slug", "slug"),
+            AllOrNone(
+                (
+                    "density_volume_value",
+                    "density_volume_unit",
+                    "density_weight_value",
+                    "density_weight_unit",
+                )
+            ),
+        )
+
+
+class ProductSchema(EntitySchema):
+    ingredient_slug = Reference("ingredients", attribute="ingredient_id")
+    preferred_supplier_slug = Reference("suppliers", attribute="preferred_supplier_id")
+
+    class Meta(EntitySchema.Meta):
+        model = models.Product
+
+
+class RecipeIngredientSchema(EntitySchema):
+    ingredient_slug = Reference("ingredients", attribute="ingredient_id")
+
+    class Meta(EntitySchema.Meta):
+        model = models.RecipeIngredient
+
+
+class RecipeComponentSchema(EntitySchema):
+    component_recipe_slug = Reference("recipes", attribute="component_recipe_id")
+
+    class Meta(EntitySchema.Meta):
+        model = models.RecipeComponent
+
+
+class RecipeSchema(EntitySchema):
+    base_recipe_slug = Reference("recipes", attribute="base_recipe_id")
+    ingredients = Children(RecipeIngredientSchema)
+    components = Children(RecipeComponentSchema)
+
+    class Meta(EntitySchema.Meta):
+        model = models.Recipe
+        rules = (
+            Differs("base_recipe_slug", "slug"),
+            NotSelfIn("components", "component_recipe_slug"),
+            UniqueIn("components", ("component_recipe_slug",)),
+        )
+
+
+class FinishedUnitSchema(EntitySchema):
+    recipe_slug = Reference("recipes", attribute="recipe_id")
+
+    class Meta(EntitySchema.Meta):
+        model = models.FinishedUnit
+        rules = (
+            RequiredWhen("items_per_batch", "yield_mode", "discrete_count"),
+            RequiredWhen("item_unit", "yield_mode", "discrete_count"),
+            RequiredWhen("batch_percentage", "yield_mode", "batch_portion"),
+        )
