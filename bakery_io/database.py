@@ -82,6 +82,31 @@ def transaction(bind: Bind) -> Iterator[Connection]:
         )
 
 
+@contextmanager
+def snapshot(bind: Bind) -> Iterator[Connection]:
+    """A connection that sees one consistent state of the database while it is open.
+
+    With an Engine: a new transaction at REPEATABLE READ on PostgreSQL and
+    MySQL/MariaDB (a snapshot taken at the first read), and an explicit
+    ``BEGIN`` on SQLite, whose Python driver would otherwise run each SELECT
+    in a transaction of its own. It is rolled back at the end: reading
+    changes nothing. With a Connection or Session the caller's transaction
+    (and its isolation level) is used.
+    """
+    if not isinstance(bind, Engine):
+        with transaction(bind) as connection:
+            yield connection
+        return
+    with bind.connect() as connection:
+        if bind.dialect.name in ("postgresql", "mysql", "mariadb"):
+            connection.execution_options(isolation_level="REPEATABLE READ")
+        with connection.begin() as outer:
+            if bind.dialect.name == "sqlite":
+                connection.exec_driver_sql("BEGIN")
+            yield connection
+            outer.rollback()
+
+
 def create_schema(bind: Bind) -> None:
     """Create the bakery_io tables that do not exist yet in the database of ``bind``.
 

@@ -1,0 +1,175 @@
+"""Export: :func:`dump_all` (a backup) and :func:`dump_history` (production history)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime, time, timedelta
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, select
+
+from bakery_io.database import Bind, describe, snapshot
+from bakery_io.errors import UsageError
+from bakery_io.fields import format_datetime
+from bakery_io.manifest import FileEntry, Manifest
+from bakery_io.models import Recipe
+from bakery_io.queries import column_of, read_records
+from bakery_io.registry import REGISTRY, EntityType
+from bakery_io.versions import CURRENT_VERSION
+from bakery_io.writers import Container, DocumentContainer, building, container_for
+
+logger = logging.getLogger(__name__)
+
+#: Called after each entity type with (types done, types in all, records so far).
+Progress = Callable[[int, int, int], None]
+
+
+def _source() -> str:
+    from bakery_io import __version__  # noqa: PLC0415 (the package imports this module)
+
+    return f"bakery_io {__version__}"
+
+
+def _export_time(exported_at: datetime | None) -> str:
+    moment = exported_at if exported_at is not None else datetime.now(UTC).replace(microsecond=0)
+    if moment.tzinfo is None:
+        raise UsageError("exported_at must be timezone-aware")
+    return format_datetime(moment)
+
+
+def _write(
+    bind: Bind,
+    container: Container,
+    selected: Iterable[tuple[EntityType, ColumnElement[bool] | None]],
+    progress: Progress | None,
+) -> tuple[FileEntry, ...]:
+    entries = []
+    plan = list(selected)
+    total = 0
+    with snapshot(bind) as connection:
+        for done, (entity, where) in enumerate(plan, start=1):
+            schema = entity.schema()
+            with container.entity(entity.name, entity.filename) as stream:
+                for chunk in read_records(connection, entity, where=where):
+                    for record in schema.dump(chunk, many=True):
+                        stream.add(record)
+                digest = stream.close()
+            entries.append(
+                FileEntry(
+                    filename=entity.filename,
+                    entity_type=entity.name,
+                    record_count=stream.count,
+                    sha256=digest,
+                    dependencies=entity.dependencies,
+                    import_order=entity.number,
+                )
+            )
+            total += stream.count
+            logger.info("exported %d %s", stream.count, entity.name)
+            if progress is not None:
+                progress(done, len(plan), total)
+    return tuple(entries)
+
+
+def dump_all(
+    bind: Bind,
+    target: str | PathLike[str],
+    *,
+    entities: Iterable[str] | None = None,
+    exported_at: datetime | None = None,
+    overwrite: bool = False,
+    progress: Progress | None = None,
+) -> Manifest:
+    """Export the database of ``bind`` to ``target`` in the current format (1.1).
+
+    ``target`` is a directory (numbered entity files plus ``manifest.json``), a
+    path ending in ``.zip`` (the same files in a ZIP archive) or in ``.json``
+    (a single document). ``entities`` limits the export to those entity types
+    (a partial export: what they reference must exist where it is loaded).
+
+    All rows are read in one transaction, so the backup is one consistent
+    snapshot. With an Engine bakery_io opens that transaction itself
+    (REPEATABLE READ on PostgreSQL and MySQL/MariaDB); with a Connection or a
+    Session it reads inside the caller's transaction. The backup is built
+    beside ``target`` and moved there when complete; ``target`` must not
+    exist unless ``overwrite``. ``exported_at`` (default: now) is the time
+    the manifest states: with it fixed, two exports of the same data are
+    byte-identical. Returns the manifest, for the single document too.
+    """
+    path = Path(target)
+    selected = REGISTRY.select(entities)
+    moment = _export_time(exported_at)
+    logger.info("exporting %d entity types from %s to %s", len(selected), describe(bind), path)
+    with building(
+        container_for(path), path, CURRENT_VERSION, moment, overwrite=overwrite
+    ) as container:
+        entries = _write(bind, container, ((entity, None) for entity in selected), progress)
+        manifest = Manifest(CURRENT_VERSION, moment, _source(), entries)
+        container.finish(manifest)
+    return manifest
+
+
+def _start(value: date | datetime) -> datetime:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise UsageError(f"naive datetime {value.isoformat()}: give it a time zone")
+        return value
+    return datetime.combine(value, time(), tzinfo=UTC)
+
+
+def _end(value: date | datetime) -> datetime:
+    # A date ends with its day: history "until 2026-11-30" includes that day.
+    return value if isinstance(value, datetime) else _start(value) + timedelta(days=1)
+
+
+def dump_history(
+    bind: Bind,
+    target: str | PathLike[str],
+    *,
+    since: date | datetime | None = None,
+    until: date | datetime | None = None,
+    recipe: str | None = None,
+    exported_at: datetime | None = None,
+    overwrite: bool = False,
+) -> Manifest:
+    """Export production and assembly runs to a single document (``target`` ends ``.json``).
+
+    ``since`` and ``until`` bound the run time (dates are whole UTC days, both
+    ends included; a datetime ``until`` is exclusive). With ``recipe`` (a
+    slug) the document holds that recipe's production runs only: assembly runs
+    belong to finished goods, not recipes. Returns the manifest of what was
+    written, as :func:`dump_all` does.
+    """
+    path = Path(target)
+    if path.suffix.lower() != ".json":
+        raise UsageError(f"a history export is a single document: {path} must end in .json")
+    runs, assemblies = REGISTRY["production_runs"], REGISTRY["assembly_runs"]
+    moment = _export_time(exported_at)
+    if recipe is not None:
+        with snapshot(bind) as connection:
+            found = connection.execute(select(Recipe.id).where(Recipe.slug == recipe)).first()
+        if found is None:
+            raise UsageError(f"no recipe has the slug {recipe!r}")
+
+    def window(entity: EntityType, time_field: str) -> ColumnElement[bool] | None:
+        column = column_of(entity, time_field)
+        terms: list[Any] = []
+        if since is not None:
+            terms.append(column >= _start(since))
+        if until is not None:
+            terms.append(column < _end(until))
+        if entity is runs and recipe is not None:
+            terms.append(column_of(entity, "recipe_slug") == recipe)
+        return and_(*terms) if terms else None
+
+    selected = [(runs, window(runs, "produced_at"))]
+    if recipe is None:
+        selected.append((assemblies, window(assemblies, "assembled_at")))
+    with building(DocumentContainer, path, CURRENT_VERSION, moment, overwrite=overwrite) as doc:
+        entries = _write(bind, doc, selected, None)
+        manifest = Manifest(CURRENT_VERSION, moment, _source(), entries)
+        doc.finish(manifest)
+    return manifest

@@ -1,0 +1,44 @@
+"""JSON as bakery_io writes and reads it: deterministic bytes, exact numbers.
+
+Writing produces exactly what ``json.dumps(document, indent=2,
+ensure_ascii=False)`` would (UTF-8, two-space indent, fields in schema order)
+plus a final newline, but one record at a time, so a file of any size is
+written in bounded memory. Reading turns JSON numbers with a fraction into
+:class:`~decimal.Decimal` (never a binary float) and refuses ``NaN`` and
+``Infinity``, which are not JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+#: Indentation of a record inside ``"records": [...]`` (and of a document's arrays).
+RECORD_INDENT = "    "
+
+
+def encode_record(record: Mapping[str, Any]) -> bytes:
+    """One record as it appears inside an array at depth two, without separators."""
+    text = json.dumps(record, ensure_ascii=False, indent=2)
+    return (RECORD_INDENT + text.replace("\n", "\n" + RECORD_INDENT)).encode("utf-8")
+
+
+def encode_value(value: Any) -> str:
+    """A scalar as JSON text."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def encode_document(document: Mapping[str, Any]) -> bytes:
+    """A small document (a manifest) with the same layout as the streamed files."""
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def loads(data: bytes | str) -> Any:
+    """Parse JSON text; fractions become Decimals, NaN and Infinity are refused."""
+    return json.loads(data, parse_float=Decimal, parse_constant=_refuse_constant)

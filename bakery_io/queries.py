@@ -1,0 +1,187 @@
+"""Reading records for export: one query per chunk of rows, built from the schemas.
+
+The SELECT of an entity type is derived from its schema: plain fields are
+columns, each reference joins its target and selects the target's natural key
+(recursively, for a composite key such as a material unit's), labelled with
+the wire name. Records are read in natural-key order in chunks (keyset
+pagination: each chunk starts after the last key of the previous one), and
+the children of a chunk are read with one query per child table. No query
+runs per row, and memory holds one chunk at a time. Every query completes
+before the next begins, so this works on drivers that cannot interleave
+result sets (MySQL's streaming cursors).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    FromClause,
+    Select,
+    Table,
+    and_,
+    or_,
+    select,
+)
+
+from bakery_io.fields import Children, Reference
+from bakery_io.registry import REGISTRY, EntityType, declared_fields
+from bakery_io.schemas.base import EntitySchema
+
+#: Rows per chunk: large enough to amortise a query, small enough to bound memory.
+CHUNK_SIZE = 1000
+
+_ID = "__id__"
+_PARENT = "__parent__"
+
+
+def _key_expressions(
+    target: EntityType, alias: FromClause, joined: FromClause, *, outer: bool = False
+) -> tuple[list[ColumnElement[Any]], FromClause]:
+    """The natural key of ``target`` (as row ``alias``), joining what the key needs.
+
+    ``outer``: ``alias`` itself was outer-joined, so what hangs off it must be too.
+    """
+    expressions: list[ColumnElement[Any]] = []
+    fields = declared_fields(target.schema)
+    for name in target.natural_key:
+        part = fields[name]
+        if isinstance(part, Reference):
+            expressions_of_part, joined = _join_reference(part, alias, joined, outer=outer)
+            expressions.extend(expressions_of_part)
+        else:
+            expressions.append(alias.c[name])
+    return expressions, joined
+
+
+def _join_reference(
+    reference: Reference, source: FromClause, joined: FromClause, *, outer: bool = False
+) -> tuple[list[ColumnElement[Any]], FromClause]:
+    target = REGISTRY[reference.target]
+    table: Table = target.model.__table__
+    alias = table.alias()
+    column = source.c[reference.attribute or ""]
+    outer = outer or bool(column.nullable)
+    joined = joined.join(alias, column == alias.c.id, isouter=outer)
+    return _key_expressions(target, alias, joined, outer=outer)
+
+
+@dataclass
+class _ChildPlan:
+    name: str
+    statement: Select[Any]
+    parent_column: ColumnElement[Any]
+
+
+@dataclass
+class RecordPlan:
+    """How to read the records of one schema: columns by wire name, joins, order."""
+
+    schema: type[EntitySchema]
+    table: Table
+    columns: dict[str, ColumnElement[Any]]
+    joined: FromClause
+    order: list[ColumnElement[Any]] = field(default_factory=list)
+    children: list[_ChildPlan] = field(default_factory=list)
+
+    def statement(self) -> Select[Any]:
+        """SELECT of the columns, each labelled with its wire name, plus the row id."""
+        labelled = [column.label(name) for name, column in self.columns.items()]
+        return select(self.table.c.id.label(_ID), *labelled).select_from(self.joined)
+
+
+def _plan_columns(schema: type[EntitySchema]) -> RecordPlan:
+    table: Table = schema.opts.model.__table__
+    joined: FromClause = table
+    columns: dict[str, ColumnElement[Any]] = {}
+    for name, field_ in declared_fields(schema).items():
+        if isinstance(field_, Children):
+            continue
+        if isinstance(field_, Reference):
+            expressions, joined = _join_reference(field_, table, joined)
+            for label, expression in zip((*field_.scope, name), expressions, strict=True):
+                columns[label] = expression
+        elif name in table.c:
+            columns[name] = table.c[field_.attribute or name]
+    return RecordPlan(schema, table, columns, joined)
+
+
+@cache
+def plan_for(entity: EntityType) -> RecordPlan:
+    """The reading plan of an entity type: its records with their children, by natural key."""
+    plan = _plan_columns(entity.schema)
+    plan.order = [plan.columns[name] for name in entity.natural_key]
+    relationships = entity.model.__mapper__.relationships
+    for name, field_ in declared_fields(entity.schema).items():
+        if not isinstance(field_, Children):
+            continue
+        relationship = relationships[name]
+        ((_local, parent_column),) = relationship.local_remote_pairs
+        child = _plan_columns(field_.schema_class)
+        statement = child.statement().add_columns(parent_column.label(_PARENT))
+        order = [parent_column, *relationship.order_by]
+        plan.children.append(_ChildPlan(name, statement.order_by(*order), parent_column))
+    return plan
+
+
+def _after(order: list[ColumnElement[Any]], last: tuple[Any, ...]) -> ColumnElement[bool]:
+    """Rows whose key comes after ``last`` in ``order`` (a portable row-value comparison)."""
+    terms = []
+    for position, column in enumerate(order):
+        equal = [order[index] == last[index] for index in range(position)]
+        terms.append(and_(*equal, column > last[position]))
+    return or_(*terms)
+
+
+def read_records(
+    connection: Connection,
+    entity: EntityType,
+    *,
+    where: ColumnElement[bool] | None = None,
+    chunk_size: int = CHUNK_SIZE,
+) -> Iterator[list[dict[str, Any]]]:
+    """Chunks of records of ``entity`` as dicts by wire name, children attached.
+
+    Natural-key order; ``where`` (over :attr:`RecordPlan.columns`) filters.
+    """
+    plan = plan_for(entity)
+    base = plan.statement()
+    if where is not None:
+        base = base.where(where)
+    keys = entity.natural_key
+    last: tuple[Any, ...] | None = None
+    while True:
+        statement = base if last is None else base.where(_after(plan.order, last))
+        rows = connection.execute(statement.order_by(*plan.order).limit(chunk_size)).mappings()
+        records = [dict(row) for row in rows]
+        if not records:
+            return
+        _attach_children(connection, plan, records)
+        yield records
+        if len(records) < chunk_size:
+            return
+        last = tuple(records[-1][name] for name in keys)
+
+
+def _attach_children(
+    connection: Connection, plan: RecordPlan, records: list[dict[str, Any]]
+) -> None:
+    if not plan.children:
+        return
+    by_id: Mapping[int, dict[str, Any]] = {record[_ID]: record for record in records}
+    for child in plan.children:
+        for record in records:
+            record[child.name] = []
+        statement = child.statement.where(child.parent_column.in_(list(by_id)))
+        for row in connection.execute(statement).mappings():
+            by_id[row[_PARENT]][child.name].append(dict(row))
+
+
+def column_of(entity: EntityType, wire_name: str) -> ColumnElement[Any]:
+    """The SQL expression behind a wire field of ``entity``, for ``where`` filters."""
+    return plan_for(entity).columns[wire_name]

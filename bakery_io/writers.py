@@ -1,0 +1,302 @@
+"""Output containers: a backup directory, a ZIP archive, a single document.
+
+Every container is built aside (a hidden ``.<name>.*.partial`` sibling) and
+moved into place with one rename only when it is complete, so an interrupted
+export never leaves something that looks like a finished backup. Entity files
+are streamed: each record is encoded, written and hashed as it comes.
+
+Whatever the container, each entity type's sha256 and record count are those
+of its entity file (``NN_<type>.json``): a single document holds the same
+records at the same indentation, so the manifest :func:`bakery_io.dump_all`
+returns is the same for all three forms.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import shutil
+import zipfile
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from bakery_io.errors import UsageError
+from bakery_io.jsonio import encode_record, encode_value
+from bakery_io.manifest import MANIFEST_NAME, Manifest
+
+_ARRAY_OPEN = b"["
+_ARRAY_CLOSE_EMPTY = b"]"
+_ARRAY_CLOSE = b"\n  ]"
+
+
+class RecordStream:
+    """Writes one entity type's records as a JSON array, hashing its entity file.
+
+    ``sink`` receives the bytes that belong in the container; ``head`` and
+    ``tail`` are the entity file's framing around the array, hashed whether
+    or not the container writes them.
+    """
+
+    def __init__(self, sink: IO[bytes], head: bytes, tail: bytes, *, write_frame: bool) -> None:
+        self._sink = sink
+        self._tail = tail
+        self._write_frame = write_frame
+        self._hash = hashlib.sha256()
+        self.count = 0
+        self._emit(head, framing=True)
+        self._emit(_ARRAY_OPEN)
+
+    def _emit(self, data: bytes, *, framing: bool = False) -> None:
+        self._hash.update(data)
+        if self._write_frame or not framing:
+            self._sink.write(data)
+
+    def add(self, record: dict[str, Any]) -> None:
+        """Append one record (already dumped to wire form)."""
+        self._emit(b",\n" if self.count else b"\n")
+        self._emit(encode_record(record))
+        self.count += 1
+
+    def close(self) -> str:
+        """Close the array; returns the sha256 of the entity file."""
+        self._emit(_ARRAY_CLOSE if self.count else _ARRAY_CLOSE_EMPTY)
+        self._emit(self._tail, framing=True)
+        return self._hash.hexdigest()
+
+
+def entity_file_head(version: str, entity_type: str) -> bytes:
+    """The bytes of an entity file before its records array."""
+    return (
+        f'{{\n  "version": {encode_value(version)},\n'
+        f'  "entity_type": {encode_value(entity_type)},\n  "records": '
+    ).encode()
+
+
+ENTITY_FILE_TAIL = b"\n}\n"
+
+
+class Container(ABC):
+    """Where an export goes; subclasses are the three container forms."""
+
+    def __init__(self, target: Path, version: str, exported_at: str) -> None:
+        self.target = target
+        self.version = version
+        self.exported_at = exported_at
+
+    @abstractmethod
+    @contextmanager
+    def entity(self, entity_type: str, filename: str) -> Iterator[RecordStream]:
+        """A stream for the records of one entity type."""
+
+    @abstractmethod
+    def finish(self, manifest: Manifest) -> None:
+        """Complete the container aside (before it is moved into place)."""
+
+    @abstractmethod
+    def discard(self) -> None:
+        """Remove what was built aside."""
+
+    @property
+    @abstractmethod
+    def built(self) -> Path:
+        """The path of the container being built aside."""
+
+
+def _aside(target: Path) -> Path:
+    """A hidden sibling of ``target`` to build in; never mistaken for a finished backup."""
+    return target.with_name(f".{target.name}.{secrets.token_hex(6)}.partial")
+
+
+def _create(path: Path) -> IO[bytes]:
+    # Unlike mkstemp (0600), os.open honours the umask, so the backup gets the usual mode.
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), "wb")
+
+
+def _fsync(path: Path) -> None:
+    with path.open("rb") as handle:
+        os.fsync(handle.fileno())
+
+
+class DirectoryContainer(Container):
+    """A backup directory: ``NN_<type>.json`` files and ``manifest.json``."""
+
+    def __init__(self, target: Path, version: str, exported_at: str) -> None:
+        super().__init__(target, version, exported_at)
+        self._dir = _aside(target)
+        self._dir.mkdir(mode=0o777)  # the umask applies, as for any new directory
+
+    @property
+    def built(self) -> Path:
+        return self._dir
+
+    @contextmanager
+    def entity(self, entity_type: str, filename: str) -> Iterator[RecordStream]:
+        path = self._dir / filename
+        with path.open("wb") as handle:
+            stream = RecordStream(
+                handle,
+                entity_file_head(self.version, entity_type),
+                ENTITY_FILE_TAIL,
+                write_frame=True,
+            )
+            yield stream
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    def finish(self, manifest: Manifest) -> None:
+        path = self._dir / MANIFEST_NAME
+        path.write_bytes(manifest.to_bytes())
+        _fsync(path)
+
+    def discard(self) -> None:
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+
+class ZipContainer(Container):
+    """A ZIP archive of the backup directory's files, flat at the root, deterministic."""
+
+    def __init__(self, target: Path, version: str, exported_at: str) -> None:
+        super().__init__(target, version, exported_at)
+        self._path = _aside(target)
+        self._file = _create(self._path)
+        self._zip = zipfile.ZipFile(self._file, "w", compression=zipfile.ZIP_DEFLATED)
+        # Members carry the export time, so the same export gives the same bytes.
+        moment = datetime.fromisoformat(exported_at).astimezone(UTC)
+        self._date_time = (
+            max(moment.year, 1980),
+            moment.month,
+            moment.day,
+            moment.hour,
+            moment.minute,
+            moment.second,
+        )
+
+    @property
+    def built(self) -> Path:
+        return self._path
+
+    def _member(self, filename: str) -> zipfile.ZipInfo:
+        info = zipfile.ZipInfo(filename, date_time=self._date_time)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o644 << 16
+        return info
+
+    @contextmanager
+    def entity(self, entity_type: str, filename: str) -> Iterator[RecordStream]:
+        with self._zip.open(self._member(filename), "w", force_zip64=True) as handle:
+            yield RecordStream(
+                handle,
+                entity_file_head(self.version, entity_type),
+                ENTITY_FILE_TAIL,
+                write_frame=True,
+            )
+
+    def finish(self, manifest: Manifest) -> None:
+        self._zip.writestr(self._member(MANIFEST_NAME), manifest.to_bytes())
+        self._zip.close()
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+
+    def discard(self) -> None:
+        self._zip.close()  # the member being written was closed as the error left it
+        self._file.close()
+        self._path.unlink(missing_ok=True)
+
+
+class DocumentContainer(Container):
+    """A single document: ``{"version", "exported_at", "<type>": [records], ...}``."""
+
+    def __init__(self, target: Path, version: str, exported_at: str) -> None:
+        super().__init__(target, version, exported_at)
+        self._path = _aside(target)
+        self._handle = _create(self._path)
+        self._handle.write(
+            f'{{\n  "version": {encode_value(version)},\n'
+            f'  "exported_at": {encode_value(exported_at)}'.encode()
+        )
+
+    @property
+    def built(self) -> Path:
+        return self._path
+
+    @contextmanager
+    def entity(self, entity_type: str, filename: str) -> Iterator[RecordStream]:
+        self._handle.write(f",\n  {encode_value(entity_type)}: ".encode())
+        yield RecordStream(
+            self._handle,
+            entity_file_head(self.version, entity_type),
+            ENTITY_FILE_TAIL,
+            write_frame=False,
+        )
+
+    def finish(self, manifest: Manifest) -> None:
+        self._handle.write(b"\n}\n")
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+        self._handle.close()
+
+    def discard(self) -> None:
+        self._handle.close()
+        self._path.unlink(missing_ok=True)
+
+
+def container_for(target: Path) -> type[Container]:
+    """The container form a target path asks for: ``.zip``, ``.json``, else a directory."""
+    suffix = target.suffix.lower()
+    if suffix == ".zip":
+        return ZipContainer
+    if suffix == ".json":
+        return DocumentContainer
+    return DirectoryContainer
+
+
+def _occupied(target: Path) -> bool:
+    if target.is_dir() and not target.is_symlink():
+        return any(target.iterdir())
+    return target.exists() or target.is_symlink()
+
+
+@contextmanager
+def building(
+    kind: type[Container], target: Path, version: str, exported_at: str, *, overwrite: bool
+) -> Iterator[Container]:
+    """Build a container aside, then move it to ``target`` in one step.
+
+    ``target`` must not exist (an empty directory is fine) unless ``overwrite``.
+    On any error the partial container is removed and ``target`` is untouched.
+    """
+    if not target.parent.is_dir():
+        raise UsageError(f"cannot export to {target}: {target.parent} is not a directory")
+    if _occupied(target) and not overwrite:
+        raise UsageError(
+            f"{target} already exists; choose a new path or allow overwriting (--overwrite)"
+        )
+    container = kind(target, version, exported_at)
+    try:
+        yield container
+        _move_into_place(container.built, target)
+    except BaseException:
+        container.discard()
+        raise
+
+
+def _move_into_place(built: Path, target: Path) -> None:
+    if not _occupied(target):
+        if target.is_dir():
+            target.rmdir()
+        os.replace(built, target)
+        return
+    # Keep the old backup until the new one is in place, then remove it.
+    old = target.with_name(f".{target.name}.{os.getpid()}.old")
+    os.replace(target, old)
+    os.replace(built, target)
+    if old.is_dir() and not old.is_symlink():
+        shutil.rmtree(old)
+    else:
+        old.unlink()
