@@ -1,0 +1,190 @@
+"""Reading containers: a backup directory, a ZIP archive, a single document or entity file.
+
+A ZIP archive is read in place, never extracted, and its member names are
+checked first: flat names only (no directories, absolute paths or ``..``), no
+duplicates, and bounded sizes. Whatever is wrong with a container or a file
+becomes a :class:`~bakery_io.problems.Problem`, not a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from os import PathLike
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from bakery_io.errors import UsageError
+from bakery_io.jsonio import loads
+from bakery_io.manifest import MANIFEST_NAME
+from bakery_io.problems import Problem
+
+#: The largest member bakery_io reads from an archive (uncompressed), against zip bombs.
+MAX_MEMBER_SIZE = 4 * 2**30
+
+
+class Unreadable(Exception):  # noqa: N818 (a signal between this module and its callers)
+    """A file cannot be read as JSON; carries the :class:`Problem` that says why."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+def parse(name: str, data: bytes) -> Any:
+    """Parse the bytes of file ``name`` as UTF-8 JSON, or raise :class:`Unreadable`."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Unreadable(
+            Problem(name, "", f"not UTF-8 text: byte {data[exc.start]:#04x} at offset {exc.start}")
+        ) from None
+    try:
+        return loads(text)
+    except json.JSONDecodeError as exc:
+        raise Unreadable(
+            Problem(name, "", f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")
+        ) from None
+    except ValueError as exc:  # NaN or Infinity
+        raise Unreadable(Problem(name, "", f"not valid JSON: {exc}")) from None
+
+
+@dataclass
+class Source(ABC):
+    """An opened container."""
+
+    path: Path
+    problems: list[Problem] = field(default_factory=list)
+
+    kind = "container"
+
+    @property
+    def name(self) -> str:
+        """The container's name, as problems about the container itself name it."""
+        return self.path.name
+
+
+class Archive(Source):
+    """A container of several files: a backup directory or a ZIP archive."""
+
+    @abstractmethod
+    def names(self) -> list[str]:
+        """The names of the JSON files it holds, sorted."""
+
+    @abstractmethod
+    def read(self, name: str) -> bytes:
+        """The bytes of one member."""
+
+    def has(self, name: str) -> bool:
+        """Whether the container holds a file called ``name``."""
+        return name in self.names()
+
+    def entity_names(self) -> list[str]:
+        """Every JSON member except the manifest."""
+        return [name for name in self.names() if name != MANIFEST_NAME]
+
+
+class DirectorySource(Archive):
+    """A backup directory."""
+
+    kind = "directory"
+
+    def names(self) -> list[str]:
+        return sorted(
+            entry.name
+            for entry in self.path.iterdir()
+            if entry.is_file() and entry.suffix == ".json" and not entry.name.startswith(".")
+        )
+
+    def read(self, name: str) -> bytes:
+        return (self.path / name).read_bytes()
+
+
+class ZipSource(Archive):
+    """A ZIP archive of a backup, read without extracting it."""
+
+    kind = "zip"
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self._zip: zipfile.ZipFile | None
+        try:
+            self._zip = zipfile.ZipFile(path)
+        except zipfile.BadZipFile as exc:
+            self._zip = None
+            self.problems.append(Problem(path.name, "", f"not a ZIP archive: {exc}"))
+            self._members: dict[str, zipfile.ZipInfo] = {}
+            return
+        self._members = {}
+        for info in self._zip.infolist():
+            problem = self._check_member(info)
+            if problem:
+                self.problems.append(Problem(path.name, "", problem))
+            else:
+                self._members[info.filename] = info
+
+    def _check_member(self, info: zipfile.ZipInfo) -> str | None:
+        name = info.filename
+        parts = PurePosixPath(name).parts
+        if info.is_dir() or len(parts) != 1 or name.startswith(("/", "\\")) or ".." in parts:
+            return f"member {name!r} is not a plain file at the archive root"
+        if "\\" in name or ":" in name:
+            return f"member {name!r} has a path in its name"
+        if name in self._members:
+            return f"member {name!r} appears more than once"
+        if info.file_size > MAX_MEMBER_SIZE:
+            return f"member {name!r} is {info.file_size:,} bytes, more than {MAX_MEMBER_SIZE:,}"
+        return None
+
+    def close(self) -> None:
+        """Close the archive."""
+        if self._zip is not None:
+            self._zip.close()
+
+    def names(self) -> list[str]:
+        return sorted(name for name in self._members if name.endswith(".json"))
+
+    def read(self, name: str) -> bytes:
+        assert self._zip is not None
+        with self._zip.open(self._members[name]) as member:
+            data = member.read(MAX_MEMBER_SIZE + 1)
+        if len(data) > MAX_MEMBER_SIZE:
+            raise Unreadable(Problem(name, "", f"larger than {MAX_MEMBER_SIZE:,} bytes"))
+        return data
+
+
+class FileSource(Source):
+    """A single JSON file: a single document or a single entity file."""
+
+    def __init__(self, path: Path, content: Any) -> None:
+        super().__init__(path)
+        self.content = content
+
+    @property
+    def kind(self) -> str:  # type: ignore[override]
+        is_entity_file = isinstance(self.content, dict) and "entity_type" in self.content
+        return "entity file" if is_entity_file else "document"
+
+
+def open_source(source: str | PathLike[str]) -> Source:
+    """Open ``source``: a directory, a ``.zip`` file, or a JSON file.
+
+    A JSON file that cannot be parsed gives a :class:`FileSource` without
+    content and the parse problem in :attr:`Source.problems`.
+    """
+    path = Path(source)
+    if path.is_dir():
+        return DirectorySource(path)
+    if not path.is_file():
+        raise UsageError(f"{path} does not exist (expected a backup directory, .zip or .json)")
+    if path.suffix.lower() == ".zip" or zipfile.is_zipfile(path):
+        return ZipSource(path)
+    try:
+        content = parse(path.name, path.read_bytes())
+    except Unreadable as exc:
+        opened = FileSource(path, None)
+        opened.problems.append(exc.problem)
+        return opened
+    return FileSource(path, content)

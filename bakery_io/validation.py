@@ -1,0 +1,435 @@
+"""``validate``: check a container against the published JSON Schemas of its version.
+
+The schemas are the committed files under ``schemas_json/<version>/`` (shipped
+in the wheel), not regenerated ones: what bakery_io checks is exactly what it
+publishes. A backup's manifest is checked too (listed files present, sha256
+and record counts right, nothing unlisted). Every problem is reported, each
+with its file, JSON pointer, record position and natural key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from importlib.resources.abc import Traversable
+from os import PathLike
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError as SchemaError
+from referencing import Registry, Resource
+
+from bakery_io.containers import Archive, FileSource, Source, Unreadable, open_source, parse
+from bakery_io.fields import DATE_PATTERN, DATETIME_PATTERN, UUID_PATTERN, describe_json
+from bakery_io.json_schemas import (
+    DOCUMENT_SCHEMA,
+    ENTITY_FILE_SCHEMA,
+    MANIFEST_SCHEMA,
+)
+from bakery_io.manifest import MANIFEST_NAME
+from bakery_io.problems import Problem, pointer
+from bakery_io.registry import REGISTRY
+from bakery_io.slugs import SLUG_PATTERN
+
+
+def schemas_directory() -> Traversable:
+    """Where the published JSON Schemas are: inside the installed wheel, else the source tree."""
+    packaged = resources.files("bakery_io").joinpath("schemas_json")
+    if packaged.is_dir():
+        return packaged
+    return resources.files("bakery_io").joinpath("..", "schemas_json")
+
+
+def published_versions() -> tuple[str, ...]:
+    """The format versions with published JSON Schemas."""
+    return tuple(sorted(entry.name for entry in schemas_directory().iterdir() if entry.is_dir()))
+
+
+@cache
+def _validators(version: str) -> dict[str, Draft202012Validator]:
+    folder = schemas_directory().joinpath(version)
+    documents = {
+        entry.name: json.loads(entry.read_text(encoding="utf-8"))
+        for entry in folder.iterdir()
+        if entry.name.endswith(".schema.json")
+    }
+    registry: Registry[Any] = Registry().with_resources(
+        (document["$id"], Resource.from_contents(document)) for document in documents.values()
+    )
+    return {
+        name: Draft202012Validator(document, registry=registry)
+        for name, document in documents.items()
+    }
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """The result of :func:`validate`: ``ok`` when ``problems`` is empty."""
+
+    source: str
+    kind: str
+    version: str | None
+    files: int
+    records: int
+    problems: tuple[Problem, ...]
+
+    @property
+    def ok(self) -> bool:
+        """Whether the source is valid."""
+        return not self.problems
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as plain JSON-ready data."""
+        return {
+            "source": self.source,
+            "kind": self.kind,
+            "version": self.version,
+            "ok": self.ok,
+            "files": self.files,
+            "records": self.records,
+            "problems": [problem.to_dict() for problem in self.problems],
+        }
+
+
+# ---------------------------------------------------------------------------
+# Messages: one hook per JSON Schema keyword, so each error reads as a sentence.
+
+_PATTERN_NAMES = {
+    SLUG_PATTERN: "a slug (lower-case ASCII letters and digits joined by single '-' or '_')",
+    UUID_PATTERN: "a UUID (8-4-4-4-12 hexadecimal digits)",
+    DATE_PATTERN: "a date as 'YYYY-MM-DD'",
+    DATETIME_PATTERN: "a datetime with a UTC offset, like '2026-11-22T09:30:00Z'",
+}
+_TYPE_NAMES = {
+    "string": "a string",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "object": "an object",
+    "array": "an array",
+    "null": "null",
+}
+
+Located = tuple[tuple[str | int, ...], str]
+
+
+# jsonschema types these attributes loosely (``Any | Unset``); they are set on every error.
+def _expected(error: SchemaError) -> Any:
+    return error.validator_value
+
+
+def _got(error: SchemaError) -> Any:
+    return error.instance
+
+
+def _schema(error: SchemaError) -> Mapping[str, Any]:
+    schema = error.schema
+    return schema if isinstance(schema, Mapping) else {}
+
+
+def _why(error: SchemaError) -> str:
+    description = _schema(error).get("description")
+    return f" ({description})" if description else ""
+
+
+def _type(error: SchemaError) -> Iterator[Located]:
+    expected = _expected(error)
+    names = [expected] if isinstance(expected, str) else list(expected)
+    wanted = " or ".join(_TYPE_NAMES.get(name, name) for name in names)
+    yield (), f"expected {wanted}, got {describe_json(_got(error))}"
+
+
+def _required(error: SchemaError) -> Iterator[Located]:
+    instance = _got(error) if isinstance(_got(error), Mapping) else {}
+    for name in _expected(error):
+        if name not in instance:
+            yield (name,), f"required field is missing{_why(error)}"
+
+
+def _additional(error: SchemaError) -> Iterator[Located]:
+    allowed = set(_schema(error).get("properties", {}))
+    for name in _got(error):
+        if name not in allowed:
+            yield (name,), "unknown field: not part of this format version"
+
+
+def _pattern(error: SchemaError) -> Iterator[Located]:
+    expected = _PATTERN_NAMES.get(_expected(error)) or _schema(error).get("description")
+    expected = expected or f"text matching {_expected(error)}"
+    yield (), f"expected {expected}, got {describe_json(_got(error))}"
+
+
+def _enum(error: SchemaError) -> Iterator[Located]:
+    choices = ", ".join(json.dumps(choice) for choice in _expected(error))
+    yield (), f"expected one of {choices}, got {describe_json(_got(error))}"
+
+
+def _const(error: SchemaError) -> Iterator[Located]:
+    yield (), f"expected {json.dumps(_expected(error))}, got {describe_json(_got(error))}"
+
+
+def _max_length(error: SchemaError) -> Iterator[Located]:
+    yield (), f"at most {_expected(error)} characters, got {len(_got(error))}"
+
+
+def _bound(relation: str) -> Callable[[SchemaError], Iterator[Located]]:
+    def hook(error: SchemaError) -> Iterator[Located]:
+        yield (), f"must be {relation} {_expected(error)}, got {_got(error)}"
+
+    return hook
+
+
+def _not(error: SchemaError) -> Iterator[Located]:
+    if _expected(error) == {"type": "null"}:
+        yield (), f"may not be null{_why(error)}"
+    else:
+        yield (), error.message
+
+
+def _null_only(error: SchemaError) -> Iterator[Located]:
+    yield (), f"must be null or absent{_why(error)}"
+
+
+def _combination(error: SchemaError) -> Iterator[Located]:
+    yield (), f"breaks the rule: {_schema(error).get('description') or error.message}"
+
+
+_HOOKS: dict[str, Callable[[SchemaError], Iterator[Located]]] = {
+    "type": _type,
+    "required": _required,
+    "additionalProperties": _additional,
+    "pattern": _pattern,
+    "enum": _enum,
+    "const": _const,
+    "maxLength": _max_length,
+    "minimum": _bound(">="),
+    "exclusiveMinimum": _bound(">"),
+    "maximum": _bound("<="),
+    "exclusiveMaximum": _bound("<"),
+    "not": _not,
+    "oneOf": _combination,
+    "anyOf": _combination,
+}
+
+
+def _messages(error: SchemaError) -> Iterator[Located]:
+    if error.validator == "type" and _expected(error) == "null":
+        yield from _null_only(error)
+        return
+    hook = _HOOKS.get(str(error.validator))
+    if hook is None:
+        yield (), error.message
+    else:
+        yield from hook(error)
+
+
+def _natural_key(record: Any, entity_type: Any) -> str | None:
+    if not isinstance(record, Mapping) or entity_type not in REGISTRY:
+        return None
+    parts = [record.get(name) for name in REGISTRY[entity_type].natural_key]
+    texts = [part for part in parts if isinstance(part, str)]
+    return " / ".join(texts) if len(texts) == len(parts) else None
+
+
+def schema_problems(filename: str, content: Any, schema: str, version: str) -> Iterator[Problem]:
+    """Every problem of ``content`` against the published JSON Schema ``schema``."""
+    validator = _validators(version)[schema]
+    entity_type = content.get("entity_type") if isinstance(content, Mapping) else None
+    for error in validator.iter_errors(content):
+        path = tuple(error.absolute_path)
+        record: int | None = None
+        key = None
+        if len(path) >= 2 and isinstance(path[1], int):
+            # records/<i>/... in an entity file, <type>/<i>/... in a document
+            record = path[1]
+            kind = entity_type if path[0] == "records" else str(path[0])
+            records = content.get(path[0]) if isinstance(content, Mapping) else None
+            if isinstance(records, list) and record < len(records):
+                key = _natural_key(records[record], kind)
+        for extra, message in _messages(error):
+            yield Problem(filename, pointer(*path, *extra), message, record, key)
+
+
+# ---------------------------------------------------------------------------
+# Containers.
+
+
+def _version_of(content: Any, filename: str) -> tuple[str | None, list[Problem]]:
+    version = content.get("version") if isinstance(content, Mapping) else None
+    if not isinstance(version, str):
+        return None, [Problem(filename, "/version", 'no format version: expected "version": "1.1"')]
+    if version not in published_versions():
+        known = ", ".join(published_versions())
+        return None, [
+            Problem(
+                filename,
+                "/version",
+                f"format version {version!r} is not one this bakery_io knows ({known})",
+            )
+        ]
+    return version, []
+
+
+def _count(content: Any) -> int:
+    records = content.get("records") if isinstance(content, Mapping) else None
+    return len(records) if isinstance(records, list) else 0
+
+
+class _Checker:
+    """Collects the problems and counts of one validation run."""
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.problems: list[Problem] = list(source.problems)
+        self.files = 0
+        self.records = 0
+        self.version: str | None = None
+
+    def file(self, filename: str, content: Any, schema: str, version: str | None = None) -> None:
+        self.files += 1
+        found, problems = _version_of(content, filename)
+        self.problems.extend(problems)
+        if found is None:
+            return
+        if version is not None and found != version:
+            self.problems.append(
+                Problem(
+                    filename,
+                    "/version",
+                    f"version {found!r} differs from the manifest's {version!r}",
+                )
+            )
+            return
+        self.version = self.version or found
+        self.problems.extend(schema_problems(filename, content, schema, found))
+
+    def archive(self, archive: Archive) -> None:
+        manifest = self._manifest(archive)
+        listed = {}
+        if manifest is not None:
+            for position, entry in enumerate(manifest.get("files", [])):
+                where = pointer("files", position)
+                if entry.get("filename") in listed:
+                    self.problems.append(Problem(MANIFEST_NAME, where, "file listed twice"))
+                listed[entry.get("filename")] = (where, entry)
+        for name in archive.entity_names():
+            if manifest is not None and name not in listed:
+                self.problems.append(Problem(name, "", "entity file not listed in the manifest"))
+            self._entity_file(archive, name, listed.get(name))
+        for name, (where, _entry) in listed.items():
+            if not archive.has(name):
+                self.problems.append(
+                    Problem(MANIFEST_NAME, where + "/filename", f"listed file {name} is missing")
+                )
+
+    def _manifest(self, archive: Archive) -> Mapping[str, Any] | None:
+        if not archive.has(MANIFEST_NAME):
+            self.problems.append(
+                Problem(
+                    MANIFEST_NAME, "", f"missing: a {archive.kind} backup needs {MANIFEST_NAME}"
+                )
+            )
+            return None
+        try:
+            content = parse(MANIFEST_NAME, archive.read(MANIFEST_NAME))
+        except Unreadable as exc:
+            self.problems.append(exc.problem)
+            return None
+        before = len(self.problems)
+        self.file(MANIFEST_NAME, content, MANIFEST_SCHEMA)
+        self.files -= 1  # the manifest is not an entity file
+        return content if len(self.problems) == before else None
+
+    def _entity_file(
+        self, archive: Archive, name: str, listed: tuple[str, Mapping[str, Any]] | None
+    ) -> None:
+        try:
+            data = archive.read(name)
+            content = parse(name, data)
+        except Unreadable as exc:
+            self.problems.append(exc.problem)
+            self.files += 1
+            return
+        self.file(name, content, ENTITY_FILE_SCHEMA, self.version)
+        self.records += _count(content)
+        if listed is None:
+            return
+        where, entry = listed
+        if hashlib.sha256(data).hexdigest() != entry.get("sha256"):
+            self.problems.append(
+                Problem(
+                    MANIFEST_NAME, where + "/sha256", f"{name}: checksum does not match its bytes"
+                )
+            )
+        if _count(content) != entry.get("record_count"):
+            self.problems.append(
+                Problem(
+                    MANIFEST_NAME,
+                    where + "/record_count",
+                    f"{name}: the manifest says {entry.get('record_count')} records, "
+                    f"the file holds {_count(content)}",
+                )
+            )
+        entity_type = content.get("entity_type") if isinstance(content, Mapping) else None
+        known = entity_type if isinstance(entity_type, str) and entity_type in REGISTRY else None
+        expected = REGISTRY[known].filename if known else name
+        if entity_type != entry.get("entity_type"):
+            self.problems.append(
+                Problem(
+                    name, "/entity_type", f"manifest lists this file as {entry.get('entity_type')}"
+                )
+            )
+        elif name != expected:
+            self.problems.append(
+                Problem(name, "", f"an entity file of {entity_type} must be named {expected}")
+            )
+
+    def single(self, source: FileSource) -> None:
+        content = source.content
+        if content is None:
+            return
+        if source.kind == "entity file":
+            self.file(source.name, content, ENTITY_FILE_SCHEMA)
+            self.records += _count(content)
+        else:
+            self.file(source.name, content, DOCUMENT_SCHEMA)
+            if isinstance(content, Mapping):
+                self.records += sum(
+                    len(value)
+                    for name, value in content.items()
+                    if name in REGISTRY and isinstance(value, list)
+                )
+
+
+def validate(source: str | PathLike[str]) -> ValidationReport:
+    """Check a backup directory, ZIP archive, single document or entity file.
+
+    Returns a :class:`ValidationReport` with every problem found, not only the
+    first. Raises :class:`~bakery_io.UsageError` only when ``source`` does not
+    exist. Record rules that JSON Schema cannot express (a record not
+    referencing itself, unique children) and references are checked on
+    import, not here.
+    """
+    opened = open_source(source)
+    checker = _Checker(opened)
+    try:
+        if isinstance(opened, Archive):
+            checker.archive(opened)
+        elif isinstance(opened, FileSource):
+            checker.single(opened)
+    finally:
+        close = getattr(opened, "close", None)
+        if close is not None:
+            close()
+    return ValidationReport(
+        source=str(opened.path),
+        kind=opened.kind,
+        version=checker.version,
+        files=checker.files,
+        records=checker.records,
+        problems=tuple(checker.problems),
+    )
