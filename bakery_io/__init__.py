@@ -9,8 +9,13 @@ import logging
 from importlib.metadata import PackageNotFoundError, version
 
 from bakery_io.database import create_schema, drop_schema, engine_from_url
+from bakery_io.dump import dump_all, dump_history
 from bakery_io.errors import BakeryIOError, DatabaseStateError, UsageError
+from bakery_io.manifest import FileEntry, Manifest
+from bakery_io.problems import Problem
+from bakery_io.registry import REGISTRY
 from bakery_io.sample import SampleReport, generate_sample
+from bakery_io.validation import ValidationReport, validate
 
 try:
     __version__ = version("bakery-io")
@@ -21,13 +26,21 @@ except PackageNotFoundError:  # running from a source tree that was never instal
 logging.getLogger("bakery_io").addHandler(logging.NullHandler())
 
 __all__ = [
+    "REGISTRY",
     "BakeryIOError",
     "DatabaseStateError",
+    "FileEntry",
+    "Manifest",
+    "Problem",
     "SampleReport",
     "UsageError",
+    "ValidationReport",
     "__version__",
     "create_schema",
     "drop_schema",
+    "dump_all",
+    "dump_history",
     "engine_from_url",
     "generate_sample",
+    "validate",
 ]
