@@ -7,19 +7,26 @@ error (bad arguments, an unusable URL or driver).
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
 from typing import TextIO
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from bakery_io import __version__
 from bakery_io.database import bakery_tables_present, create_schema, describe, engine_from_url
+from bakery_io.dump import dump_all, dump_history
 from bakery_io.errors import BakeryIOError, DatabaseStateError, UsageError
+from bakery_io.manifest import Manifest
 from bakery_io.models import metadata
+from bakery_io.registry import REGISTRY
 from bakery_io.sample import generate_sample
+from bakery_io.validation import ValidationReport, validate
 from bakery_io.versions import CURRENT_VERSION
 
 DEFAULT_DB = "sqlite:///bakery.db"
@@ -83,6 +90,119 @@ def _sample_db(args: argparse.Namespace, out: TextIO) -> int:
         file=out,
     )
     return EXIT_OK
+
+
+def _require_tables(engine_url: str) -> None:
+    """Refuse to export a database without bakery_io tables (or a SQLite file that is not there)."""
+    engine = engine_from_url(engine_url)
+    url = engine.url.render_as_string(hide_password=True)
+    database = engine.url.database
+    try:
+        is_file = engine.dialect.name == "sqlite" and database and database != ":memory:"
+        if is_file and not Path(str(database)).is_file():
+            # Connecting would create an empty file; say what is wrong instead.
+            raise DatabaseStateError(f"{url}: no such database file", url=url, reason="missing")
+        with engine.connect() as connection:
+            present = bakery_tables_present(connection)
+    finally:
+        engine.dispose()
+    if not present:
+        raise DatabaseStateError(
+            f"{url} has no bakery_io tables (run bakery-io init-db or sample-db first, "
+            "or check --db)",
+            url=url,
+            reason="no tables",
+        )
+
+
+def _print_manifest(manifest: Manifest, target: str, out: TextIO) -> None:
+    width = max((len(entry.entity_type) for entry in manifest.files), default=0)
+    for entry in manifest.files:
+        print(f"  {entry.filename:<{width + 8}}  {entry.record_count:>9,}", file=out)
+    print(
+        f"{target}: wrote {manifest.record_count:,} records of {len(manifest.files)} entity "
+        f"types (format {manifest.version})",
+        file=out,
+    )
+
+
+def _export(args: argparse.Namespace, out: TextIO) -> int:
+    _require_tables(args.db)
+    engine = engine_from_url(args.db)
+    progress = Progress("export", sys.stderr)
+    try:
+        manifest = dump_all(
+            engine,
+            args.target,
+            entities=args.entities,
+            overwrite=args.overwrite,
+            progress=progress,
+        )
+    finally:
+        progress.finish()
+        engine.dispose()
+    _print_manifest(manifest, args.target, out)
+    return EXIT_OK
+
+
+def _export_history(args: argparse.Namespace, out: TextIO) -> int:
+    _require_tables(args.db)
+    engine = engine_from_url(args.db)
+    try:
+        manifest = dump_history(
+            engine,
+            args.target,
+            since=args.since,
+            until=args.until,
+            recipe=args.recipe,
+            overwrite=args.overwrite,
+        )
+    finally:
+        engine.dispose()
+    _print_manifest(manifest, args.target, out)
+    return EXIT_OK
+
+
+def _print_report(report: ValidationReport, limit: int, out: TextIO) -> None:
+    files = f"{report.files} file{'s' if report.files != 1 else ''}"
+    what = f"{report.kind}, format {report.version or '?'}, {files}, "
+    what += f"{report.records:,} records"
+    if report.ok:
+        print(f"{report.source}: valid ({what})", file=out)
+        return
+    count = len(report.problems)
+    print(f"{report.source}: {count:,} problem{'s' if count != 1 else ''} ({what})", file=out)
+    shown = report.problems if limit == 0 else report.problems[:limit]
+    for problem in shown:
+        print(f"  {problem}", file=out)
+    if len(shown) < count:
+        print(f"  … and {count - len(shown):,} more (--limit 0 shows all)", file=out)
+
+
+def _validate(args: argparse.Namespace, out: TextIO) -> int:
+    report = validate(args.source)
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2), file=out)
+    else:
+        _print_report(report, args.limit, out)
+    return EXIT_OK if report.ok else EXIT_DATA
+
+
+def _entity_names(text: str) -> list[str]:
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in REGISTRY]
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown entity type {', '.join(unknown)} (known: {', '.join(REGISTRY.names)})"
+        )
+    return names
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
 
 
 def _non_negative_int(text: str) -> int:
@@ -160,6 +280,66 @@ def build_parser() -> argparse.ArgumentParser:
         help="drop and recreate the bakery_io tables (only those) first",
     )
     sample.set_defaults(run=_sample_db)
+
+    export = commands.add_parser(
+        "export",
+        parents=[database],
+        help="write a backup: a directory, a .zip or a single .json document",
+        description=(
+            f"Export the database in format {CURRENT_VERSION}: TARGET is a directory (numbered "
+            "entity files and manifest.json), a path ending in .zip, or one ending in .json "
+            "(a single document). The backup is one consistent snapshot, built aside and "
+            "moved into place when complete."
+        ),
+    )
+    export.add_argument("target", metavar="TARGET", help="where to write the backup")
+    export.add_argument(
+        "--entities",
+        type=_entity_names,
+        action="extend",
+        metavar="TYPE[,TYPE...]",
+        help="export only these entity types (a partial backup); default: all",
+    )
+    export.add_argument("--overwrite", action="store_true", help="replace TARGET if it exists")
+    export.set_defaults(run=_export)
+
+    history = commands.add_parser(
+        "export-history",
+        parents=[database],
+        help="write production and assembly runs to a single .json document",
+        description=(
+            "Export production runs and assembly runs, optionally for a date range (UTC days, "
+            "both included) and/or one recipe (then production runs of that recipe only)."
+        ),
+    )
+    history.add_argument("target", metavar="TARGET.json", help="the document to write")
+    history.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help="first day")
+    history.add_argument("--until", type=_date, metavar="YYYY-MM-DD", help="last day")
+    history.add_argument("--recipe", metavar="SLUG", help="only this recipe's production runs")
+    history.add_argument("--overwrite", action="store_true", help="replace TARGET if it exists")
+    history.set_defaults(run=_export_history)
+
+    check = commands.add_parser(
+        "validate",
+        help="check a backup or file against the published JSON Schemas",
+        description=(
+            "Check a backup directory, .zip, single document or single entity file against "
+            "the published JSON Schemas of its format version, and a backup's manifest "
+            "(checksums, record counts, listed files). Exit 1 when there are problems."
+        ),
+    )
+    check.add_argument("source", metavar="SOURCE", help="the directory or file to check")
+    check.add_argument(
+        "--json", action="store_true", help="print the report as JSON (all problems)"
+    )
+    check.add_argument(
+        "--limit",
+        type=_non_negative_int,
+        default=50,
+        metavar="N",
+        help="show at most N problems; 0 shows all (default: %(default)s)",
+    )
+    check.set_defaults(run=_validate)
     return parser
 
 

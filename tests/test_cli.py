@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import json
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -170,3 +172,139 @@ def test_progress_shows_on_a_terminal_only() -> None:
         "\rsample-db: step 1/3, 750 rows\rsample-db: step 3/3, 9,000 rows\n"
     )
     assert pipe.getvalue() == ""
+
+
+@pytest.fixture(scope="module")
+def sample_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A SQLite file with the scale-0 sample (the catalog), made through the CLI."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('cli') / 'bakery.db'}"
+    assert main(["sample-db", "--db", url, "--scale", "0"]) == 0
+    return url
+
+
+def test_export_writes_a_backup_that_validates(
+    capsys: pytest.CaptureFixture[str], sample_url: str, tmp_path: Path
+) -> None:
+    capsys.readouterr()
+    target = tmp_path / "backup"
+    code, out, err = run(capsys, "export", "--db", sample_url, str(target))
+    assert (code, err) == (0, "")
+    manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+    total = sum(entry["record_count"] for entry in manifest["files"])
+    assert f"wrote {total:,} records of 21 entity types (format 1.1)" in out
+    assert "01_suppliers.json" in out
+    code, out, _ = run(capsys, "validate", str(target))
+    assert code == 0
+    assert f"valid (directory, format 1.1, 21 files, {total:,} records)" in out
+
+
+def test_export_refuses_an_existing_target_unless_overwrite(
+    capsys: pytest.CaptureFixture[str], sample_url: str, tmp_path: Path
+) -> None:
+    target = tmp_path / "backup.zip"
+    target.write_bytes(b"precious")
+    code, out, err = run(capsys, "export", "--db", sample_url, str(target))
+    assert (code, out) == (2, "")
+    assert "already exists" in err
+    assert target.read_bytes() == b"precious"
+    code, _, _ = run(capsys, "export", "--db", sample_url, "--overwrite", str(target))
+    assert code == 0
+    assert zipfile.is_zipfile(target)
+
+
+def test_export_of_some_entity_types(
+    capsys: pytest.CaptureFixture[str], sample_url: str, tmp_path: Path
+) -> None:
+    target = tmp_path / "part.json"
+    args = ["export", "--db", sample_url, "--entities", "recipes,suppliers", str(target)]
+    code, out, _ = run(capsys, *args)
+    assert code == 0
+    document = json.loads(target.read_text(encoding="utf-8"))
+    assert list(document) == ["version", "exported_at", "suppliers", "recipes"]
+    assert "of 2 entity types" in out
+
+
+def test_export_names_an_unknown_entity_type(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["export", "--entities", "recipes,cakes", "x"])
+    assert exit_info.value.code == 2
+    assert "unknown entity type cakes" in capsys.readouterr().err
+
+
+def test_export_from_a_database_without_tables_exits_1_and_creates_nothing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    missing = tmp_path / "missing.db"
+    code, _, err = run(capsys, "export", "--db", f"sqlite:///{missing}", str(tmp_path / "b"))
+    assert code == 1
+    assert "no such database file" in err
+    assert not missing.exists()
+    assert run(capsys, "init-db", "--db", f"sqlite:///{missing}")[0] == 0
+    code, _, err = run(capsys, "export", "--db", f"sqlite:///{missing}", str(tmp_path / "b"))
+    assert code == 0, err
+
+
+def test_export_history_writes_runs_of_a_window(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'history.db'}"
+    assert run(capsys, "sample-db", "--db", url, "--scale", "1")[0] == 0
+    target = tmp_path / "history.json"
+    args = ["export-history", "--db", url, "--since", "2024-01-01", "--until", "2024-06-30"]
+    code, out, _ = run(capsys, *args, str(target))
+    assert code == 0
+    document = json.loads(target.read_text(encoding="utf-8"))
+    assert set(document) == {"version", "exported_at", "production_runs", "assembly_runs"}
+    for run_ in document["production_runs"]:
+        assert "2024-01-01" <= run_["produced_at"][:10] <= "2024-06-30"
+    assert f"wrote {len(document['production_runs']) + len(document['assembly_runs']):,}" in out
+    with pytest.raises(SystemExit):
+        main(["export-history", "--since", "yesterday", str(target)])
+    assert "expected a date as YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_validate_reports_problems_with_exit_1_and_as_json(
+    capsys: pytest.CaptureFixture[str], sample_url: str, tmp_path: Path
+) -> None:
+    target = tmp_path / "backup"
+    assert run(capsys, "export", "--db", sample_url, str(target))[0] == 0
+    suppliers = target / "01_suppliers.json"
+    content = json.loads(suppliers.read_text(encoding="utf-8"))
+    content["records"][0]["name"] = 42
+    suppliers.write_text(json.dumps(content), encoding="utf-8")
+    code, out, _ = run(capsys, "validate", str(target))
+    assert code == 1
+    assert "01_suppliers.json /records/0/name" in out
+    assert "expected a string, got the number 42" in out
+    assert "checksum does not match" in out
+    code, out, _ = run(capsys, "validate", "--json", str(target))
+    assert code == 1
+    report = json.loads(out)
+    assert report["ok"] is False
+    pointers = {(problem["file"], problem["pointer"]) for problem in report["problems"]}
+    assert ("01_suppliers.json", "/records/0/name") in pointers
+    assert ("manifest.json", "/files/0/sha256") in pointers
+
+
+def test_validate_limits_what_it_prints(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    records = [
+        {"slug": f"s{index}", "name": index, "supplier_type": "online"} for index in range(5)
+    ]
+    path = tmp_path / "suppliers.json"
+    document = {"version": "1.1", "entity_type": "suppliers", "records": records}
+    path.write_text(json.dumps(document), encoding="utf-8")
+    code, out, _ = run(capsys, "validate", "--limit", "2", str(path))
+    assert code == 1
+    assert "5 problems" in out
+    assert out.count("expected a string") == 2
+    assert "… and 3 more (--limit 0 shows all)" in out
+    code, out, _ = run(capsys, "validate", "--limit", "0", str(path))
+    assert out.count("expected a string") == 5
+
+
+def test_validate_of_a_missing_path_exits_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, _, err = run(capsys, "validate", str(tmp_path / "nothing"))
+    assert code == 2
+    assert "does not exist" in err
