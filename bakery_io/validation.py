@@ -290,7 +290,7 @@ class _Checker:
         self.version: str | None = None
 
     def file(self, filename: str, content: Any, schema: str, version: str | None = None) -> None:
-        self.files += 1
+        """Check one parsed file against ``schema`` of its version (``version`` if given)."""
         found, problems = _version_of(content, filename)
         self.problems.extend(problems)
         if found is None:
@@ -341,18 +341,17 @@ class _Checker:
             return None
         before = len(self.problems)
         self.file(MANIFEST_NAME, content, MANIFEST_SCHEMA)
-        self.files -= 1  # the manifest is not an entity file
         return content if len(self.problems) == before else None
 
     def _entity_file(
         self, archive: Archive, name: str, listed: tuple[str, Mapping[str, Any]] | None
     ) -> None:
+        self.files += 1
         try:
             data = archive.read(name)
             content = parse(name, data)
         except Unreadable as exc:
             self.problems.append(exc.problem)
-            self.files += 1
             return
         self.file(name, content, ENTITY_FILE_SCHEMA, self.version)
         self.records += _count(content)
@@ -390,6 +389,7 @@ class _Checker:
 
     def single(self, source: FileSource) -> None:
         content = source.content
+        self.files += 1
         if content is None:
             return
         if source.kind == "entity file":
