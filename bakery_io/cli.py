@@ -22,6 +22,7 @@ from bakery_io import __version__
 from bakery_io.database import bakery_tables_present, create_schema, describe, engine_from_url
 from bakery_io.dump import dump_all, dump_history
 from bakery_io.errors import BakeryIOError, DatabaseStateError, UsageError
+from bakery_io.json_schemas import write as write_schemas
 from bakery_io.manifest import Manifest
 from bakery_io.models import metadata
 from bakery_io.registry import REGISTRY
@@ -188,6 +189,12 @@ def _validate(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK if report.ok else EXIT_DATA
 
 
+def _schemas(args: argparse.Namespace, out: TextIO) -> int:
+    for path in write_schemas(Path(args.directory)):
+        print(path, file=out)
+    return EXIT_OK
+
+
 def _entity_names(text: str) -> list[str]:
     names = [name.strip() for name in text.split(",") if name.strip()]
     unknown = [name for name in names if name not in REGISTRY]
@@ -340,6 +347,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="show at most N problems; 0 shows all (default: %(default)s)",
     )
     check.set_defaults(run=_validate)
+
+    schemas = commands.add_parser(
+        "schemas",
+        help="write the JSON Schemas of the current format to a directory",
+        description=(
+            f"Write the JSON Schemas of format {CURRENT_VERSION} into DIRECTORY/{CURRENT_VERSION}/"
+            " (the files published in the project's schemas_json/), for other tools."
+        ),
+    )
+    schemas.add_argument("directory", metavar="DIRECTORY", help="where to write them")
+    schemas.set_defaults(run=_schemas)
     return parser
 
 

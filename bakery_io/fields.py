@@ -5,7 +5,9 @@ nothing that would need a guess: a decimal is a string with no more places
 than its column, a boolean is ``true``/``false`` (not ``1``), an integer is not
 a boolean, a datetime carries its UTC offset. Fields that test text against a
 regular expression expose it as ``pattern``: the published JSON Schemas use
-the same expression, so both validators agree by construction.
+the same expression (with an end anchor that means the same in Python and
+ECMA-262, see :func:`bakery_io.json_schemas.portable_pattern`), so both
+validators agree by construction.
 """
 
 from __future__ import annotations
@@ -296,7 +298,7 @@ class DateTime(fields.Field[datetime]):
             )
         try:
             return datetime.fromisoformat(value).astimezone(UTC)
-        except ValueError:
+        except (ValueError, OverflowError):  # e.g. 9999-12-31T23:30:00-01:00 is after year 9999
             raise ValidationError(f"{value!r} is not a valid point in time") from None
 
 

@@ -5,13 +5,12 @@ Each field class has a hook that says how it looks in JSON Schema (a
 (:meth:`bakery_io.rules.Rule.json_schema`). The generated files are committed
 under ``schemas_json/<version>/`` and shipped in the wheel; a test fails when
 regenerating them would change a byte. Regenerate with
-``python -m bakery_io.json_schemas``.
+``bakery-io schemas schemas_json``.
 """
 
 from __future__ import annotations
 
 import json
-import sys
 from functools import singledispatch
 from pathlib import Path
 from typing import Any
@@ -36,18 +35,47 @@ SHA256_PATTERN = "^[0-9a-f]{64}$"
 ENTITY_FILENAME_PATTERN = r"^[0-9]{2}_[a-z_]+\.json$"
 
 
+def portable_pattern(pattern: str) -> str:
+    """``pattern`` with its final ``$`` meaning "end of text" in every dialect.
+
+    JSON Schema patterns are ECMA-262 regular expressions, where ``$`` matches
+    only at the end; Python's ``re`` (which Python validators use) also lets it
+    match before a final newline, so ``"flour\\n"`` would pass as a slug there.
+    ``(?!\\n)$`` means the same in both.
+    """
+    if pattern.endswith("$") and not pattern.endswith("(?!\\n)$"):
+        return pattern[:-1] + "(?!\\n)$"
+    return pattern
+
+
+def _portable(schema: Any) -> Any:
+    if isinstance(schema, dict):
+        return {
+            key: portable_pattern(value) if key == "pattern" else _portable(value)
+            for key, value in schema.items()
+        }
+    if isinstance(schema, list):
+        return [_portable(item) for item in schema]
+    return schema
+
+
 def entity_schema_name(entity_type: str) -> str:
     """File name of the JSON Schema of one entity type's file."""
     return f"{entity_type}.schema.json"
 
 
-@singledispatch
 def field_schema(field: fields.Field[Any]) -> dict[str, Any]:
     """The JSON Schema of one marshmallow field (without nullability and default)."""
+    schema: dict[str, Any] = _portable(_field_schema(field))
+    return schema
+
+
+@singledispatch
+def _field_schema(field: fields.Field[Any]) -> dict[str, Any]:
     raise TypeError(f"no JSON Schema hook for {type(field).__name__}")
 
 
-@field_schema.register
+@_field_schema.register
 def _(field: wire.String) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": "string"}
     for validator in field.validators:
@@ -60,12 +88,12 @@ def _(field: wire.String) -> dict[str, Any]:
     return schema
 
 
-@field_schema.register
+@_field_schema.register
 def _(field: wire.Boolean) -> dict[str, Any]:
     return {"type": "boolean"}
 
 
-@field_schema.register
+@_field_schema.register
 def _(field: wire.Integer) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": "integer"}
     for validator in field.validators:
@@ -79,22 +107,22 @@ def _(field: wire.Integer) -> dict[str, Any]:
     return schema
 
 
-@field_schema.register
+@_field_schema.register
 def _(field: wire.Enum) -> dict[str, Any]:
     return {"type": "string", "enum": list(field.values)}
 
 
-@field_schema.register
+@_field_schema.register
 def _(field: wire.DecimalString) -> dict[str, Any]:
     return {"type": "string", "pattern": field.pattern, "description": field.describe()}
 
 
-@field_schema.register
+@_field_schema.register
 def _(field: wire.Date) -> dict[str, Any]:
     return {"type": "string", "format": "date", "pattern": field.pattern}
 
 
-@field_schema.register
+@_field_schema.register
 def _(field: wire.DateTime) -> dict[str, Any]:
     return {
         "type": "string",
@@ -104,7 +132,7 @@ def _(field: wire.DateTime) -> dict[str, Any]:
     }
 
 
-@field_schema.register
+@_field_schema.register
 def _(field: wire.Reference) -> dict[str, Any]:
     return {
         "type": "string",
@@ -113,7 +141,7 @@ def _(field: wire.Reference) -> dict[str, Any]:
     }
 
 
-@field_schema.register
+@_field_schema.register
 def _(field: wire.Children) -> dict[str, Any]:
     child = field.schema_class.opts.model.__tablename__
     return {"type": "array", "items": {"$ref": f"#/$defs/{child}"}}
@@ -296,7 +324,7 @@ def generate(version: str = CURRENT_VERSION) -> dict[str, dict[str, Any]]:
     }
     for entity in REGISTRY:
         generated[entity_schema_name(entity.name)] = entity_file_schema(entity, version)
-    return generated
+    return {name: _portable(schema) for name, schema in generated.items()}
 
 
 def render(schema: dict[str, Any]) -> str:
@@ -314,16 +342,3 @@ def write(directory: Path, version: str = CURRENT_VERSION) -> list[Path]:
         path.write_text(render(schema), encoding="utf-8")
         written.append(path)
     return written
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m bakery_io.json_schemas [DIRECTORY]``: regenerate the published schemas."""
-    arguments = sys.argv[1:] if argv is None else argv
-    directory = Path(arguments[0]) if arguments else Path(__file__).parent.parent / "schemas_json"
-    for path in write(directory):
-        print(path)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

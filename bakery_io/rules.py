@@ -41,6 +41,12 @@ def _unset(names: tuple[str, ...], why: str) -> dict[str, Any]:
     }
 
 
+def _children(value: Any) -> list[Mapping[str, Any]]:
+    """The well-formed items of a children list (others fail their own schema)."""
+    items = value if isinstance(value, list) else []
+    return [item if isinstance(item, Mapping) else {} for item in items]
+
+
 def _equals(name: str, value: Any, defaults: Defaults) -> dict[str, Any]:
     """JSON Schema: ``name`` equals ``value``, counting an absent field as its default."""
     condition: dict[str, Any] = {"properties": {name: {"const": value}}}
@@ -224,9 +230,10 @@ class UniqueIn(Rule):
 
     def check(self, get: Getter) -> dict[str, str]:
         seen: set[tuple[Any, ...]] = set()
-        for position, child in enumerate(get(self.children) or ()):
+        for position, child in enumerate(_children(get(self.children))):
             value = tuple(child.get(name) for name in self.key)
-            if all(part is None for part in value):
+            # Malformed items are their fields' problem, reported by the child schema.
+            if not all(isinstance(part, str) for part in value):
                 continue
             if value in seen:
                 shown = " / ".join(str(part) for part in value)
@@ -252,7 +259,7 @@ class NotSelfIn(Rule):
 
     def check(self, get: Getter) -> dict[str, str]:
         own = get(self.own)
-        for position, child in enumerate(get(self.children) or ()):
+        for position, child in enumerate(_children(get(self.children))):
             if own is not None and child.get(self.key) == own:
                 return {
                     self.children: f"item {position}: {self.key} is the record itself ({own!r})"

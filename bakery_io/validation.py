@@ -29,6 +29,7 @@ from bakery_io.json_schemas import (
     DOCUMENT_SCHEMA,
     ENTITY_FILE_SCHEMA,
     MANIFEST_SCHEMA,
+    portable_pattern,
 )
 from bakery_io.manifest import MANIFEST_NAME
 from bakery_io.problems import Problem, pointer
@@ -99,10 +100,14 @@ class ValidationReport:
 # Messages: one hook per JSON Schema keyword, so each error reads as a sentence.
 
 _PATTERN_NAMES = {
-    SLUG_PATTERN: "a slug (lower-case ASCII letters and digits joined by single '-' or '_')",
-    UUID_PATTERN: "a UUID (8-4-4-4-12 hexadecimal digits)",
-    DATE_PATTERN: "a date as 'YYYY-MM-DD'",
-    DATETIME_PATTERN: "a datetime with a UTC offset, like '2026-11-22T09:30:00Z'",
+    portable_pattern(SLUG_PATTERN): (
+        "a slug (lower-case ASCII letters and digits joined by single '-' or '_')"
+    ),
+    portable_pattern(UUID_PATTERN): "a UUID (8-4-4-4-12 hexadecimal digits)",
+    portable_pattern(DATE_PATTERN): "a date as 'YYYY-MM-DD'",
+    portable_pattern(DATETIME_PATTERN): (
+        "a datetime with a UTC offset, like '2026-11-22T09:30:00Z'"
+    ),
 }
 _TYPE_NAMES = {
     "string": "a string",
