@@ -53,8 +53,16 @@ def engine_from_url(url: str, **options: Any) -> Engine:
     return engine
 
 
+def _unusable(bind: object) -> UsageError:
+    return UsageError(
+        f"expected a SQLAlchemy Engine, Connection or Session, got {type(bind).__name__}"
+    )
+
+
 def describe(bind: Bind) -> str:
     """The bind's database URL with any password hidden, for messages."""
+    if not isinstance(bind, (Engine, Connection, Session)):
+        raise _unusable(bind)
     target = bind.get_bind() if isinstance(bind, Session) else bind
     return target.engine.url.render_as_string(hide_password=True)
 
@@ -77,9 +85,7 @@ def transaction(bind: Bind) -> Iterator[Connection]:
             bind.begin()
         yield bind
     else:
-        raise UsageError(
-            f"expected a SQLAlchemy Engine, Connection or Session, got {type(bind).__name__}"
-        )
+        raise _unusable(bind)
 
 
 @contextmanager
