@@ -69,6 +69,9 @@ class Source(ABC):
 class Archive(Source):
     """A container of several files: a backup directory or a ZIP archive."""
 
+    #: False when the container itself cannot be read (its problem is in ``problems``).
+    readable = True
+
     @abstractmethod
     def names(self) -> list[str]:
         """The names of the JSON files it holds, sorted."""
@@ -114,6 +117,7 @@ class ZipSource(Archive):
             self._zip = zipfile.ZipFile(path)
         except zipfile.BadZipFile as exc:
             self._zip = None
+            self.readable = False
             self.problems.append(Problem(path.name, "", f"not a ZIP archive: {exc}"))
             self._members: dict[str, zipfile.ZipInfo] = {}
             return

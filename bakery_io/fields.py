@@ -29,9 +29,23 @@ from bakery_io.slugs import SLUG_PATTERN
 MAX_INTEGER = 2**31 - 1
 
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-DATE_PATTERN = r"^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$"
+
+
+def _calendar(years: str) -> str:
+    """Days that exist (month lengths, leap years) in years matching ``years``."""
+    common = (
+        "[0-9]{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
+        "|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))"
+    )
+    leap = "(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)-02-29"
+    return f"(?=(?:{years})-)(?:{common}|{leap})"
+
+
+# Years 1000-9999 are what every backend stores (MySQL/MariaDB DATE and DATETIME).
+# Datetimes stop at 9998 so that no offset can carry the UTC time past year 9999.
+DATE_PATTERN = f"^{_calendar('1[0-9]{3}|[2-9][0-9]{3}')}$"
 DATETIME_PATTERN = (
-    r"^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
+    f"^{_calendar('1[0-9]{3}|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8]')}"
     r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,6})?"
     r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$"
 )
@@ -274,7 +288,10 @@ class Date(fields.Field[date]):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
         if not isinstance(value, str) or self._regex.fullmatch(value) is None:
-            raise ValidationError(f"expected a date as 'YYYY-MM-DD', got {describe_json(value)}")
+            raise ValidationError(
+                "expected a date as 'YYYY-MM-DD' (a day that exists, years 1000-9999), "
+                f"got {describe_json(value)}"
+            )
         try:
             return date.fromisoformat(value)
         except ValueError:
@@ -294,7 +311,7 @@ class DateTime(fields.Field[datetime]):
         if not isinstance(value, str) or self._regex.fullmatch(value) is None:
             raise ValidationError(
                 "expected a datetime as 'YYYY-MM-DDTHH:MM:SS[.ffffff]' with 'Z' or a "
-                f"'+HH:MM' offset, got {describe_json(value)}"
+                f"'+HH:MM' offset (years 1000-9998), got {describe_json(value)}"
             )
         try:
             return datetime.fromisoformat(value).astimezone(UTC)

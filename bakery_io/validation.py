@@ -313,6 +313,8 @@ class _Checker:
         self.problems.extend(schema_problems(filename, content, schema, found))
 
     def archive(self, archive: Archive) -> None:
+        if not archive.readable:
+            return
         manifest = self._manifest(archive)
         listed = {}
         if manifest is not None:
