@@ -288,9 +288,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sample.set_defaults(run=_sample_db)
 
+    overwrite = argparse.ArgumentParser(add_help=False)
+    overwrite.add_argument("--overwrite", action="store_true", help="replace TARGET if it exists")
     export = commands.add_parser(
         "export",
-        parents=[database],
+        parents=[database, overwrite],
         help="write a backup: a directory, a .zip or a single .json document",
         description=(
             f"Export the database in format {CURRENT_VERSION}: TARGET is a directory (numbered "
@@ -307,12 +309,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="TYPE[,TYPE...]",
         help="export only these entity types (a partial backup); default: all",
     )
-    export.add_argument("--overwrite", action="store_true", help="replace TARGET if it exists")
     export.set_defaults(run=_export)
 
     history = commands.add_parser(
         "export-history",
-        parents=[database],
+        parents=[database, overwrite],
         help="write production and assembly runs to a single .json document",
         description=(
             "Export production runs and assembly runs, optionally for a date range (UTC days, "
@@ -323,7 +324,6 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help="first day")
     history.add_argument("--until", type=_date, metavar="YYYY-MM-DD", help="last day")
     history.add_argument("--recipe", metavar="SLUG", help="only this recipe's production runs")
-    history.add_argument("--overwrite", action="store_true", help="replace TARGET if it exists")
     history.set_defaults(run=_export_history)
 
     check = commands.add_parser(

@@ -75,8 +75,8 @@ class Rule(ABC):
 
 
 @dataclass(frozen=True)
-class RequiredWhen(Rule):
-    """``field`` must be set when ``other`` equals ``value`` (``other``'s default counts)."""
+class _Conditional(Rule):
+    """A rule on ``field`` that depends on whether ``other`` equals ``value``."""
 
     field: str
     other: str
@@ -85,6 +85,14 @@ class RequiredWhen(Rule):
     @property
     def fields(self) -> tuple[str, ...]:  # type: ignore[override]
         return (self.field, self.other)
+
+    def _condition(self, defaults: Defaults) -> dict[str, Any]:
+        return {"description": self.describe(), "if": _equals(self.other, self.value, defaults)}
+
+
+@dataclass(frozen=True)
+class RequiredWhen(_Conditional):
+    """``field`` must be set when ``other`` equals ``value`` (``other``'s default counts)."""
 
     def check(self, get: Getter) -> dict[str, str]:
         if get(self.other) == self.value and not _is_set(get(self.field)):
@@ -95,24 +103,12 @@ class RequiredWhen(Rule):
         return f"{self.field} is required when {self.other} is {self.value!r}"
 
     def json_schema(self, defaults: Defaults) -> dict[str, Any]:
-        return {
-            "description": self.describe(),
-            "if": _equals(self.other, self.value, defaults),
-            "then": _set((self.field,), self.describe()),
-        }
+        return {**self._condition(defaults), "then": _set((self.field,), self.describe())}
 
 
 @dataclass(frozen=True)
-class NullExactlyWhen(Rule):
+class NullExactlyWhen(_Conditional):
     """``field`` is null exactly when ``other`` equals ``value`` (the root of a tree)."""
-
-    field: str
-    other: str
-    value: Any
-
-    @property
-    def fields(self) -> tuple[str, ...]:  # type: ignore[override]
-        return (self.field, self.other)
 
     def check(self, get: Getter) -> dict[str, str]:
         expected_null = get(self.other) == self.value
@@ -127,8 +123,7 @@ class NullExactlyWhen(Rule):
 
     def json_schema(self, defaults: Defaults) -> dict[str, Any]:
         return {
-            "description": self.describe(),
-            "if": _equals(self.other, self.value, defaults),
+            **self._condition(defaults),
             "then": _unset((self.field,), self.describe()),
             "else": _set((self.field,), self.describe()),
         }

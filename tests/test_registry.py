@@ -12,31 +12,7 @@ from bakery_io.fields import Children, Reference
 from bakery_io.registry import EntityType, Registry, declared_fields, references
 from bakery_io.schemas.base import EntitySchema
 from bakery_io.schemas.catalog import IngredientSchema, ProductSchema, SupplierSchema
-
-#: DOMAIN.md's table, in its order.
-ENTITY_TYPES = [
-    "suppliers",
-    "ingredients",
-    "products",
-    "recipes",
-    "finished_units",
-    "purchases",
-    "inventory_items",
-    "material_categories",
-    "material_subcategories",
-    "materials",
-    "material_products",
-    "material_units",
-    "material_purchases",
-    "finished_goods",
-    "recipients",
-    "packages",
-    "events",
-    "event_recipient_packages",
-    "production_runs",
-    "assembly_runs",
-    "inventory_depletions",
-]
+from tests.test_models import ENTITY_TYPES
 
 #: What each entity type references (other than itself), from DOMAIN.md's reference column.
 DEPENDENCIES: dict[str, set[str]] = {
