@@ -9,6 +9,7 @@ validator must accept exactly the values the marshmallow fields load.
 from __future__ import annotations
 
 import json
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,8 @@ from bakery_io.registry import REGISTRY
 from bakery_io.schemas.base import EntitySchema
 from bakery_io.versions import CURRENT_VERSION
 
-COMMITTED = Path(__file__).resolve().parent.parent / "schemas_json" / CURRENT_VERSION
+REPO = Path(__file__).resolve().parent.parent
+COMMITTED = REPO / "schemas_json" / CURRENT_VERSION
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 REGENERATE = "run `bakery-io schemas schemas_json` and commit the result"
 EXPECTED_FILES = {
@@ -479,3 +481,10 @@ def test_the_agreement_tests_cover_every_kind_of_field() -> None:
     assert fields_of_class(wire.Slug)
     assert fields_of_class(wire.DateTime)
     assert fields_of_class(wire.Date)
+
+
+def test_the_wheel_ships_the_published_schemas_where_validate_reads_them() -> None:
+    # An installed bakery_io finds its schemas in bakery_io/schemas_json (see validation.py).
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    include = project["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]
+    assert include == {"schemas_json": "bakery_io/schemas_json"}
