@@ -164,15 +164,20 @@ def _export_history(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
 def _print_report(report: ValidationReport, limit: int, out: TextIO) -> None:
-    files = f"{report.files} file{'s' if report.files != 1 else ''}"
-    what = f"{report.kind}, format {report.version or '?'}, {files}, "
-    what += f"{report.records:,} records"
+    what = (
+        f"{report.kind}, format {report.version or '?'}, {_count(report.files, 'file')}, "
+        f"{_count(report.records, 'record')}"
+    )
     if report.ok:
         print(f"{report.source}: valid ({what})", file=out)
         return
     count = len(report.problems)
-    print(f"{report.source}: {count:,} problem{'s' if count != 1 else ''} ({what})", file=out)
+    print(f"{report.source}: {_count(count, 'problem')} ({what})", file=out)
     shown = report.problems if limit == 0 else report.problems[:limit]
     for problem in shown:
         print(f"  {problem}", file=out)
@@ -365,15 +370,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ``bakery-io`` with ``argv`` (default: the process arguments); return the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    handler = None
+    logger = logging.getLogger("bakery_io")
     if args.verbose:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-        logger = logging.getLogger("bakery_io")
         logger.addHandler(handler)
         logger.setLevel(logging.DEBUG if args.verbose > 1 else logging.INFO)
     run: Command = args.run
     try:
-        return run(args, sys.stdout)
+        return run(args, _safe(sys.stdout))
     except UsageError as exc:
         print(f"bakery-io {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -386,6 +392,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         cause = getattr(exc, "orig", None) or exc
         print(f"bakery-io {args.command}: database error: {cause}", file=sys.stderr)
         return EXIT_DATA
+    except OSError as exc:
+        print(f"bakery-io {args.command}: {exc}", file=sys.stderr)
+        return EXIT_DATA
+    finally:
+        if handler is not None:
+            logger.removeHandler(handler)
+
+
+def _safe(stream: TextIO) -> TextIO:
+    """``stream``, printing text it cannot encode (a lone surrogate) as escapes."""
+    reconfigure = getattr(stream, "reconfigure", None)
+    if reconfigure is not None:
+        reconfigure(errors="backslashreplace")
+    return stream
 
 
 if __name__ == "__main__":

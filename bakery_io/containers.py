@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import zipfile
+import zlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from os import PathLike
@@ -47,8 +48,11 @@ def parse(name: str, data: bytes) -> Any:
         raise Unreadable(
             Problem(name, "", f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")
         ) from None
-    except ValueError as exc:  # NaN or Infinity
-        raise Unreadable(Problem(name, "", f"not valid JSON: {exc}")) from None
+    except ValueError as exc:  # NaN, Infinity, or a number of more than 4300 digits
+        reason = str(exc).split(";")[0]
+        raise Unreadable(Problem(name, "", f"not valid JSON: {reason}")) from None
+    except RecursionError:
+        raise Unreadable(Problem(name, "", "not valid JSON here: nested too deeply")) from None
 
 
 @dataclass
@@ -102,7 +106,10 @@ class DirectorySource(Archive):
         )
 
     def read(self, name: str) -> bytes:
-        return (self.path / name).read_bytes()
+        try:
+            return (self.path / name).read_bytes()
+        except OSError as exc:
+            raise Unreadable(Problem(name, "", f"cannot be read: {exc.strerror}")) from None
 
 
 class ZipSource(Archive):
@@ -152,8 +159,12 @@ class ZipSource(Archive):
 
     def read(self, name: str) -> bytes:
         assert self._zip is not None
-        with self._zip.open(self._members[name]) as member:
-            data = member.read(MAX_MEMBER_SIZE + 1)
+        try:
+            with self._zip.open(self._members[name]) as member:
+                data = member.read(MAX_MEMBER_SIZE + 1)
+        # What zipfile raises for a damaged, encrypted or unsupported member.
+        except (zipfile.BadZipFile, NotImplementedError, RuntimeError, zlib.error, EOFError) as exc:
+            raise Unreadable(Problem(name, "", f"cannot be read from the archive: {exc}")) from None
         if len(data) > MAX_MEMBER_SIZE:
             raise Unreadable(Problem(name, "", f"larger than {MAX_MEMBER_SIZE:,} bytes"))
         return data

@@ -7,6 +7,7 @@ inside the caller's transaction where there is one.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -18,6 +19,8 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 
 from bakery_io.errors import UsageError
 from bakery_io.models import metadata
+
+logger = logging.getLogger(__name__)
 
 #: What every operation accepts as its database.
 Bind = Engine | Connection | Session
@@ -93,24 +96,43 @@ def snapshot(bind: Bind) -> Iterator[Connection]:
     """A connection that sees one consistent state of the database while it is open.
 
     With an Engine: a new transaction at REPEATABLE READ on PostgreSQL and
-    MySQL/MariaDB (a snapshot taken at the first read), and an explicit
-    ``BEGIN`` on SQLite, whose Python driver would otherwise run each SELECT
-    in a transaction of its own. It is rolled back at the end: reading
-    changes nothing. With a Connection or Session the caller's transaction
-    (and its isolation level) is used.
+    MySQL/MariaDB (a snapshot taken at the first read) and an explicit read
+    transaction on SQLite, rolled back at the end: reading changes nothing.
+    With a Connection or Session the caller's transaction is used; on SQLite
+    it is made a real read transaction, and where its isolation level is
+    weaker than REPEATABLE READ (PostgreSQL's default) a warning is logged,
+    because rows committed meanwhile by others may then show up.
     """
-    if not isinstance(bind, Engine):
-        with transaction(bind) as connection:
-            yield connection
+    if isinstance(bind, Engine):
+        with bind.connect() as connection:
+            if bind.dialect.name in ("postgresql", "mysql", "mariadb"):
+                connection.execution_options(isolation_level="REPEATABLE READ")
+            with connection.begin() as outer:
+                _hold_sqlite_snapshot(connection)
+                yield connection
+                outer.rollback()
         return
-    with bind.connect() as connection:
-        if bind.dialect.name in ("postgresql", "mysql", "mariadb"):
-            connection.execution_options(isolation_level="REPEATABLE READ")
-        with connection.begin() as outer:
-            if bind.dialect.name == "sqlite":
-                connection.exec_driver_sql("BEGIN")
-            yield connection
-            outer.rollback()
+    with transaction(bind) as connection:
+        _hold_sqlite_snapshot(connection)
+        if connection.dialect.name != "sqlite":
+            level = connection.get_isolation_level()
+            if level not in ("REPEATABLE READ", "SERIALIZABLE"):
+                logger.warning(
+                    "reading in the caller's transaction at %s: rows others commit meanwhile "
+                    "may appear; pass an Engine, or use REPEATABLE READ, for one snapshot",
+                    level,
+                )
+        yield connection
+
+
+def _hold_sqlite_snapshot(connection: Connection) -> None:
+    # Python's sqlite3 opens no transaction for SELECTs, so each query would see
+    # the latest data; an explicit BEGIN holds one view until the end.
+    if connection.dialect.name != "sqlite":
+        return
+    driver: Any = connection.connection.dbapi_connection
+    if not driver.in_transaction:
+        connection.exec_driver_sql("BEGIN")
 
 
 def create_schema(bind: Bind) -> None:

@@ -12,12 +12,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, select
 
 from bakery_io.database import Bind, describe, snapshot
-from bakery_io.errors import UsageError
+from bakery_io.errors import DatabaseStateError, UsageError
 from bakery_io.fields import format_datetime
 from bakery_io.manifest import FileEntry, Manifest
 from bakery_io.models import Recipe
 from bakery_io.queries import column_of, read_records
 from bakery_io.registry import REGISTRY, EntityType
+from bakery_io.schemas.base import EntitySchema
 from bakery_io.versions import CURRENT_VERSION
 from bakery_io.writers import Container, DocumentContainer, building, container_for
 
@@ -37,6 +38,9 @@ def _export_time(exported_at: datetime | None) -> str:
     moment = exported_at if exported_at is not None else datetime.now(UTC).replace(microsecond=0)
     if moment.tzinfo is None:
         raise UsageError("exported_at must be timezone-aware")
+    if not 1980 <= moment.astimezone(UTC).year <= 2107:
+        # The years a ZIP archive can date its members with.
+        raise UsageError(f"exported_at {moment.isoformat()} is not between 1980 and 2107")
     return format_datetime(moment)
 
 
@@ -54,7 +58,7 @@ def _write(
             schema = entity.schema()
             with container.entity(entity.name, entity.filename) as stream:
                 for chunk in read_records(connection, entity, where=where):
-                    for record in schema.dump(chunk, many=True):
+                    for record in _dumped(schema, entity, chunk):
                         stream.add(record)
                 digest = stream.close()
             entries.append(
@@ -72,6 +76,28 @@ def _write(
             if progress is not None:
                 progress(done, len(plan), total)
     return tuple(entries)
+
+
+def _dumped(
+    schema: EntitySchema, entity: EntityType, chunk: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    try:
+        dumped: list[dict[str, Any]] = schema.dump(chunk, many=True)
+    except ValueError as exc:
+        # A value the format cannot carry (a PostgreSQL NUMERIC 'NaN'); name its record.
+        for row in chunk:
+            try:
+                schema.dump(row)
+            except ValueError as found:
+                key = " / ".join(str(row[name]) for name in entity.natural_key)
+                raise DatabaseStateError(
+                    f"{entity.name} {key!r} cannot be exported: {found}",
+                    url="",
+                    reason="unexportable value",
+                    tables=(entity.name,),
+                ) from found
+        raise exc from None
+    return dumped
 
 
 def dump_all(
@@ -100,7 +126,11 @@ def dump_all(
     byte-identical. Returns the manifest, for the single document too.
     """
     path = Path(target)
+    if isinstance(entities, str):
+        raise UsageError(f"entities is a list of entity type names, not the string {entities!r}")
     selected = REGISTRY.select(entities)
+    if not selected:
+        raise UsageError("entities names no entity type: nothing to export")
     moment = _export_time(exported_at)
     logger.info("exporting %d entity types from %s to %s", len(selected), describe(bind), path)
     with building(
@@ -122,7 +152,8 @@ def _start(value: date | datetime) -> datetime:
 
 def _end(value: date | datetime) -> datetime:
     # A date ends with its day: history "until 2026-11-30" includes that day.
-    return value if isinstance(value, datetime) else _start(value) + timedelta(days=1)
+    start = _start(value)
+    return start if isinstance(value, datetime) else start + timedelta(days=1)
 
 
 def dump_history(

@@ -42,13 +42,15 @@ def _calendar(years: str) -> str:
 
 
 # Years 1000-9999 are what every backend stores (MySQL/MariaDB DATE and DATETIME).
-# Datetimes stop at 9998 so that no offset can carry the UTC time past year 9999.
+# Datetimes are 1001-9998 so that no offset can carry the UTC time out of 1000-9999.
 DATE_PATTERN = f"^{_calendar('1[0-9]{3}|[2-9][0-9]{3}')}$"
 DATETIME_PATTERN = (
-    f"^{_calendar('1[0-9]{3}|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8]')}"
+    f"^{_calendar('100[1-9]|10[1-9][0-9]|1[1-9][0-9]{2}|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8]')}"
     r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,6})?"
     r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$"
 )
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 #: A natural key as references carry it: one string, or a tuple for a composite key.
 Key = str | tuple[str, ...]
@@ -96,6 +98,10 @@ class String(fields.String):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         if not isinstance(value, str):
             raise ValidationError(f"expected a string, got {describe_json(value)}")
+        if _SURROGATE.search(value):
+            raise ValidationError(
+                "not valid Unicode text: holds a lone surrogate (\\ud800-\\udfff)"
+            )
         if self._regex is not None and self._regex.fullmatch(value) is None:
             raise ValidationError(self.mismatch(value))
         return value
@@ -242,6 +248,8 @@ class DecimalString(fields.Field[Decimal]):
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
         if value is None:
             return None
+        if not Decimal(value).is_finite():
+            raise ValueError(f"{value} is not a finite decimal")
         exact = Decimal(value).quantize(self._quantum)
         return format(abs(exact) if exact == 0 else exact, "f")
 
@@ -292,10 +300,7 @@ class Date(fields.Field[date]):
                 "expected a date as 'YYYY-MM-DD' (a day that exists, years 1000-9999), "
                 f"got {describe_json(value)}"
             )
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            raise ValidationError(f"{value!r} is not a calendar date") from None
+        return date.fromisoformat(value)  # the pattern admits only days that exist
 
 
 class DateTime(fields.Field[datetime]):
@@ -311,12 +316,10 @@ class DateTime(fields.Field[datetime]):
         if not isinstance(value, str) or self._regex.fullmatch(value) is None:
             raise ValidationError(
                 "expected a datetime as 'YYYY-MM-DDTHH:MM:SS[.ffffff]' with 'Z' or a "
-                f"'+HH:MM' offset (years 1000-9998), got {describe_json(value)}"
+                f"'+HH:MM' offset (years 1001-9998), got {describe_json(value)}"
             )
-        try:
-            return datetime.fromisoformat(value).astimezone(UTC)
-        except (ValueError, OverflowError):  # e.g. 9999-12-31T23:30:00-01:00 is after year 9999
-            raise ValidationError(f"{value!r} is not a valid point in time") from None
+        # The pattern admits only days that exist, in years no offset can push out of range.
+        return datetime.fromisoformat(value).astimezone(UTC)
 
 
 def format_datetime(value: datetime) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,18 +32,6 @@ class FileEntry:
             "dependencies": list(self.dependencies),
             "import_order": self.import_order,
         }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> FileEntry:
-        """An entry from a parsed manifest (already validated against its JSON Schema)."""
-        return cls(
-            filename=data["filename"],
-            entity_type=data["entity_type"],
-            record_count=data["record_count"],
-            sha256=data["sha256"],
-            dependencies=tuple(data["dependencies"]),
-            import_order=data["import_order"],
-        )
 
 
 @dataclass(frozen=True)
@@ -77,13 +64,3 @@ class Manifest:
     def to_bytes(self) -> bytes:
         """The bytes of ``manifest.json``."""
         return encode_document(self.to_dict())
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Manifest:
-        """A manifest from parsed JSON (already validated against its JSON Schema)."""
-        return cls(
-            version=data["version"],
-            export_date=data["export_date"],
-            source=data["source"],
-            files=tuple(FileEntry.from_dict(entry) for entry in data["files"]),
-        )

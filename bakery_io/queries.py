@@ -29,30 +29,29 @@ from sqlalchemy import (
     select,
 )
 
+from bakery_io.errors import DatabaseStateError
 from bakery_io.fields import Children, Reference
 from bakery_io.registry import REGISTRY, EntityType, declared_fields
 from bakery_io.schemas.base import EntitySchema
 
-#: Rows per chunk: large enough to amortise a query, small enough to bound memory.
-CHUNK_SIZE = 1000
+#: Rows per chunk: large enough to amortise a query, small enough to bound memory,
+#: and a child query's IN list stays under SQLite's old limit of 999 parameters.
+CHUNK_SIZE = 500
 
 _ID = "__id__"
 _PARENT = "__parent__"
 
 
 def _key_expressions(
-    target: EntityType, alias: FromClause, joined: FromClause, *, outer: bool = False
+    target: EntityType, alias: FromClause, joined: FromClause
 ) -> tuple[list[ColumnElement[Any]], FromClause]:
-    """The natural key of ``target`` (as row ``alias``), joining what the key needs.
-
-    ``outer``: ``alias`` itself was outer-joined, so what hangs off it must be too.
-    """
+    """The natural key of ``target`` (as row ``alias``), joining what the key needs."""
     expressions: list[ColumnElement[Any]] = []
     fields = declared_fields(target.schema)
     for name in target.natural_key:
         part = fields[name]
         if isinstance(part, Reference):
-            expressions_of_part, joined = _join_reference(part, alias, joined, outer=outer)
+            expressions_of_part, joined = _join_reference(part, alias, joined)
             expressions.extend(expressions_of_part)
         else:
             expressions.append(alias.c[name])
@@ -60,15 +59,16 @@ def _key_expressions(
 
 
 def _join_reference(
-    reference: Reference, source: FromClause, joined: FromClause, *, outer: bool = False
+    reference: Reference, source: FromClause, joined: FromClause
 ) -> tuple[list[ColumnElement[Any]], FromClause]:
     target = REGISTRY[reference.target]
     table: Table = target.model.__table__
     alias = table.alias()
     column = source.c[reference.attribute or ""]
-    outer = outer or bool(column.nullable)
-    joined = joined.join(alias, column == alias.c.id, isouter=outer)
-    return _key_expressions(target, alias, joined, outer=outer)
+    # Always an outer join: a row whose target is missing (a database without
+    # enforced foreign keys) must surface as an error, not vanish from the backup.
+    joined = joined.join(alias, column == alias.c.id, isouter=True)
+    return _key_expressions(target, alias, joined)
 
 
 @dataclass
@@ -76,16 +76,20 @@ class _ChildPlan:
     name: str
     statement: Select[Any]
     parent_column: ColumnElement[Any]
+    required: list[str]
 
 
 @dataclass
 class RecordPlan:
-    """How to read the records of one schema: columns by wire name, joins, order."""
+    """How to read the records of one schema: columns by wire name, joins, order.
 
-    schema: type[EntitySchema]
+    ``required`` names the references that may not be null.
+    """
+
     table: Table
     columns: dict[str, ColumnElement[Any]]
     joined: FromClause
+    required: list[str]
     order: list[ColumnElement[Any]] = field(default_factory=list)
     children: list[_ChildPlan] = field(default_factory=list)
 
@@ -99,16 +103,19 @@ def _plan_columns(schema: type[EntitySchema]) -> RecordPlan:
     table: Table = schema.opts.model.__table__
     joined: FromClause = table
     columns: dict[str, ColumnElement[Any]] = {}
+    required = []
     for name, field_ in declared_fields(schema).items():
         if isinstance(field_, Children):
             continue
         if isinstance(field_, Reference):
+            if not table.c[field_.attribute or ""].nullable:
+                required.append(name)
             expressions, joined = _join_reference(field_, table, joined)
             for label, expression in zip((*field_.scope, name), expressions, strict=True):
                 columns[label] = expression
         elif name in table.c:
             columns[name] = table.c[field_.attribute or name]
-    return RecordPlan(schema, table, columns, joined)
+    return RecordPlan(table, columns, joined, required)
 
 
 @cache
@@ -125,7 +132,9 @@ def plan_for(entity: EntityType) -> RecordPlan:
         child = _plan_columns(field_.schema_class)
         statement = child.statement().add_columns(parent_column.label(_PARENT))
         order = [parent_column, *relationship.order_by]
-        plan.children.append(_ChildPlan(name, statement.order_by(*order), parent_column))
+        plan.children.append(
+            _ChildPlan(name, statement.order_by(*order), parent_column, child.required)
+        )
     return plan
 
 
@@ -162,6 +171,7 @@ def read_records(
         if not records:
             return
         _attach_children(connection, plan, records)
+        _check_references(connection, entity, plan, records)
         yield records
         if len(records) < chunk_size:
             return
@@ -180,6 +190,31 @@ def _attach_children(
         statement = child.statement.where(child.parent_column.in_(list(by_id)))
         for row in connection.execute(statement).mappings():
             by_id[row[_PARENT]][child.name].append(dict(row))
+
+
+def _check_references(
+    connection: Connection, entity: EntityType, plan: RecordPlan, records: list[dict[str, Any]]
+) -> None:
+    """Refuse to export a record whose required reference points at no row."""
+    for record in records:
+        broken = [name for name in plan.required if record[name] is None]
+        for child in plan.children:
+            for position, item in enumerate(record[child.name]):
+                broken += [
+                    f"{child.name}/{position}/{name}"
+                    for name in child.required
+                    if item[name] is None
+                ]
+        if broken:
+            key = " / ".join(str(record[name]) for name in entity.natural_key)
+            url = connection.engine.url.render_as_string(hide_password=True)
+            raise DatabaseStateError(
+                f"{entity.name} {key!r}: {', '.join(broken)} points at a row that does not "
+                "exist (the database does not enforce its foreign keys); fix the data first",
+                url=url,
+                reason="broken reference",
+                tables=(entity.name,),
+            )
 
 
 def column_of(entity: EntityType, wire_name: str) -> ColumnElement[Any]:

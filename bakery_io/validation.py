@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -24,7 +24,13 @@ from jsonschema.exceptions import ValidationError as SchemaError
 from referencing import Registry, Resource
 
 from bakery_io.containers import Archive, FileSource, Source, Unreadable, open_source, parse
-from bakery_io.fields import DATE_PATTERN, DATETIME_PATTERN, UUID_PATTERN, describe_json
+from bakery_io.fields import (
+    DATE_PATTERN,
+    DATETIME_PATTERN,
+    UUID_PATTERN,
+    Children,
+    describe_json,
+)
 from bakery_io.json_schemas import (
     DOCUMENT_SCHEMA,
     ENTITY_FILE_SCHEMA,
@@ -33,7 +39,9 @@ from bakery_io.json_schemas import (
 )
 from bakery_io.manifest import MANIFEST_NAME
 from bakery_io.problems import Problem, pointer
-from bakery_io.registry import REGISTRY
+from bakery_io.registry import REGISTRY, declared_fields
+from bakery_io.rules import Rule
+from bakery_io.schemas.base import EntitySchema
 from bakery_io.slugs import SLUG_PATTERN
 
 
@@ -248,7 +256,8 @@ def schema_problems(filename: str, content: Any, schema: str, version: str) -> I
         path = tuple(error.absolute_path)
         record: int | None = None
         key = None
-        if len(path) >= 2 and isinstance(path[1], int):
+        in_records = bool(path) and (path[0] == "records" or path[0] in REGISTRY)
+        if in_records and len(path) >= 2 and isinstance(path[1], int):
             # records/<i>/... in an entity file, <type>/<i>/... in a document
             record = path[1]
             kind = entity_type if path[0] == "records" else str(path[0])
@@ -259,21 +268,81 @@ def schema_problems(filename: str, content: Any, schema: str, version: str) -> I
             yield Problem(filename, pointer(*path, *extra), message, record, key)
 
 
+@cache
+def _unsaid(schema: type[EntitySchema]) -> tuple[tuple[Rule, ...], dict[str, Any], dict[str, Any]]:
+    """The rules of ``schema`` that its JSON Schema cannot say, its defaults, its children."""
+    defaults = schema.wire_defaults()
+    rules = tuple(rule for rule in schema.opts.rules if rule.json_schema(defaults) is None)
+    children = {
+        name: field.schema_class
+        for name, field in declared_fields(schema).items()
+        if isinstance(field, Children)
+    }
+    return rules, defaults, children
+
+
+def _record_rules(
+    filename: str, schema: type[EntitySchema], record: Any, path: tuple[str | int, ...]
+) -> Iterator[Problem]:
+    if not isinstance(record, Mapping):
+        return
+    rules, defaults, children = _unsaid(schema)
+
+    def get(name: str) -> Any:
+        return record.get(name, defaults.get(name))
+
+    for rule in rules:
+        for name, message in rule.check(get).items():
+            yield Problem(filename, pointer(*path, name), f"{message} ({rule.describe()})")
+    for name, child_schema in children.items():
+        items = record.get(name)
+        for position, item in enumerate(items if isinstance(items, list) else []):
+            yield from _record_rules(filename, child_schema, item, (*path, name, position))
+
+
+def rule_problems(filename: str, content: Any) -> Iterator[Problem]:
+    """Problems with the record rules that JSON Schema cannot express (checked on load too)."""
+    if not isinstance(content, Mapping):
+        return
+    if "entity_type" in content:
+        sections = [("records", content.get("entity_type"))]
+    else:
+        sections = [(name, name) for name in content if name in REGISTRY]
+    for key, entity_type in sections:
+        records = content.get(key)
+        if not isinstance(entity_type, str) or entity_type not in REGISTRY:
+            continue
+        schema = REGISTRY[entity_type].schema
+        for position, record in enumerate(records if isinstance(records, list) else []):
+            for problem in _record_rules(filename, schema, record, (key, position)):
+                yield replace(problem, record=position, key=_natural_key(record, entity_type))
+
+
 # ---------------------------------------------------------------------------
 # Containers.
 
 
 def _version_of(content: Any, filename: str) -> tuple[str | None, list[Problem]]:
-    version = content.get("version") if isinstance(content, Mapping) else None
+    if not isinstance(content, Mapping):
+        return None, [
+            Problem(filename, "", f"expected a JSON object, got {describe_json(content)}")
+        ]
+    version = content.get("version")
     if not isinstance(version, str):
-        return None, [Problem(filename, "/version", 'no format version: expected "version": "1.1"')]
+        got = "nothing" if version is None else describe_json(version)
+        return None, [
+            Problem(
+                filename, "/version", f'expected the format version as a string ("1.1"), got {got}'
+            )
+        ]
     if version not in published_versions():
         known = ", ".join(published_versions())
         return None, [
             Problem(
                 filename,
                 "/version",
-                f"format version {version!r} is not one this bakery_io knows ({known})",
+                f"format version {version!r} cannot be checked by this bakery_io "
+                f"(it has the schemas of {known})",
             )
         ]
     return version, []
@@ -311,20 +380,22 @@ class _Checker:
             return
         self.version = self.version or found
         self.problems.extend(schema_problems(filename, content, schema, found))
+        if schema != MANIFEST_SCHEMA:
+            self.problems.extend(rule_problems(filename, content))
 
     def archive(self, archive: Archive) -> None:
         if not archive.readable:
             return
-        manifest = self._manifest(archive)
-        listed = {}
-        if manifest is not None:
-            for position, entry in enumerate(manifest.get("files", [])):
-                where = pointer("files", position)
-                if entry.get("filename") in listed:
+        entries = self._manifest(archive)
+        listed: dict[str, tuple[str, Mapping[str, Any]]] = {}
+        if entries is not None:
+            for where, entry in entries:
+                if entry["filename"] in listed:
                     self.problems.append(Problem(MANIFEST_NAME, where, "file listed twice"))
-                listed[entry.get("filename")] = (where, entry)
+                listed[entry["filename"]] = (where, entry)
+            self._order(entries)
         for name in archive.entity_names():
-            if manifest is not None and name not in listed:
+            if entries is not None and name not in listed:
                 self.problems.append(Problem(name, "", "entity file not listed in the manifest"))
             self._entity_file(archive, name, listed.get(name))
         for name, (where, _entry) in listed.items():
@@ -333,7 +404,8 @@ class _Checker:
                     Problem(MANIFEST_NAME, where + "/filename", f"listed file {name} is missing")
                 )
 
-    def _manifest(self, archive: Archive) -> Mapping[str, Any] | None:
+    def _manifest(self, archive: Archive) -> list[tuple[str, Mapping[str, Any]]] | None:
+        """The manifest's well-formed entries (with their pointers), checked against its schema."""
         if not archive.has(MANIFEST_NAME):
             self.problems.append(
                 Problem(
@@ -346,9 +418,57 @@ class _Checker:
         except Unreadable as exc:
             self.problems.append(exc.problem)
             return None
-        before = len(self.problems)
         self.file(MANIFEST_NAME, content, MANIFEST_SCHEMA)
-        return content if len(self.problems) == before else None
+        files = content.get("files") if isinstance(content, Mapping) else None
+        if not isinstance(files, list):
+            return None
+        # Entries that are malformed are reported above; the others are still checked.
+        return [
+            (pointer("files", position), entry)
+            for position, entry in enumerate(files)
+            if isinstance(entry, Mapping) and isinstance(entry.get("filename"), str)
+        ]
+
+    def _order(self, entries: list[tuple[str, Mapping[str, Any]]]) -> None:
+        """Each entry's number, name and dependencies are its entity type's; the list is sorted."""
+        previous, said = 0, False
+        for where, entry in entries:
+            entity_type = entry.get("entity_type")
+            if not isinstance(entity_type, str) or entity_type not in REGISTRY:
+                continue
+            entity = REGISTRY[entity_type]
+            if entry.get("import_order") != entity.number:
+                self.problems.append(
+                    Problem(
+                        MANIFEST_NAME,
+                        where + "/import_order",
+                        f"the import order of {entity_type} is {entity.number}",
+                    )
+                )
+            elif entity.number < previous and not said:
+                self.problems.append(
+                    Problem(MANIFEST_NAME, where, "files are not listed in import order")
+                )
+                said = True
+            previous = max(previous, entity.number)
+            if entry["filename"] != entity.filename:
+                self.problems.append(
+                    Problem(
+                        MANIFEST_NAME,
+                        where + "/filename",
+                        f"the file of {entity_type} is named {entity.filename}",
+                    )
+                )
+            dependencies = entry.get("dependencies")
+            if isinstance(dependencies, list) and set(dependencies) != set(entity.dependencies):
+                expected = ", ".join(entity.dependencies) or "none"
+                self.problems.append(
+                    Problem(
+                        MANIFEST_NAME,
+                        where + "/dependencies",
+                        f"{entity_type} depends on {expected}",
+                    )
+                )
 
     def _entity_file(
         self, archive: Archive, name: str, listed: tuple[str, Mapping[str, Any]] | None

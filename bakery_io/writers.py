@@ -154,7 +154,8 @@ class DirectoryContainer(Container):
         _fsync(path)
 
     def discard(self) -> None:
-        shutil.rmtree(self._dir, ignore_errors=True)
+        if self._dir.exists():
+            shutil.rmtree(self._dir)
 
 
 class ZipContainer(Container):
@@ -184,6 +185,7 @@ class ZipContainer(Container):
         info = zipfile.ZipInfo(filename, date_time=self._date_time)
         info.compress_type = zipfile.ZIP_DEFLATED
         info.external_attr = 0o644 << 16
+        info.create_system = 3  # Unix, on every platform: the same bytes everywhere
         return info
 
     @contextmanager
@@ -273,17 +275,24 @@ def building(
     """
     if not target.parent.is_dir():
         raise UsageError(f"cannot export to {target}: {target.parent} is not a directory")
+    _refuse_occupied(target, overwrite=overwrite)
+    container = None
+    try:
+        container = kind(target, version, exported_at)
+        yield container
+        _refuse_occupied(target, overwrite=overwrite)  # it may have appeared meanwhile
+        _move_into_place(container.built, target)
+    except BaseException:
+        if container is not None:
+            container.discard()
+        raise
+
+
+def _refuse_occupied(target: Path, *, overwrite: bool) -> None:
     if _occupied(target) and not overwrite:
         raise UsageError(
             f"{target} already exists; choose a new path or allow overwriting (--overwrite)"
         )
-    container = kind(target, version, exported_at)
-    try:
-        yield container
-        _move_into_place(container.built, target)
-    except BaseException:
-        container.discard()
-        raise
 
 
 def _move_into_place(built: Path, target: Path) -> None:
@@ -293,9 +302,13 @@ def _move_into_place(built: Path, target: Path) -> None:
         os.replace(built, target)
         return
     # Keep the old backup until the new one is in place, then remove it.
-    old = target.with_name(f".{target.name}.{os.getpid()}.old")
+    old = _aside(target)
     os.replace(target, old)
-    os.replace(built, target)
+    try:
+        os.replace(built, target)
+    except BaseException:
+        os.replace(old, target)  # the old backup stays where it was
+        raise
     if old.is_dir() and not old.is_symlink():
         shutil.rmtree(old)
     else:

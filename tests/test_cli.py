@@ -308,3 +308,32 @@ def test_validate_of_a_missing_path_exits_2(
     code, _, err = run(capsys, "validate", str(tmp_path / "nothing"))
     assert code == 2
     assert "does not exist" in err
+
+
+def test_validate_prints_text_it_cannot_encode_as_escapes(tmp_path: Path) -> None:
+    path = tmp_path / "odd.json"
+    document = {"version": "1.1", "entity_type": "suppliers", "records": [{"slug": "\ud800"}]}
+    path.write_text(json.dumps(document), encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "bakery_io", "validate", str(path)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "\\ud800" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_an_export_the_file_system_refuses_exits_1_without_a_traceback(
+    capsys: pytest.CaptureFixture[str], sample_url: str
+) -> None:
+    proc = Path("/proc")
+    if not (proc / "self").is_dir():
+        pytest.skip("needs Linux's /proc, where no file can be created")
+    code, out, err = run(capsys, "export", "--db", sample_url, str(proc / "bakery-io-backup"))
+    assert (code, out) == (1, "")
+    assert "No such file or directory" in err
+    assert "Traceback" not in err

@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
+import os
 import re
 import zipfile
 from collections import Counter
@@ -21,17 +22,33 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
-from sqlalchemy import Boolean, Column, Date, Engine, Integer, String, Table, func, select
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    Engine,
+    Integer,
+    String,
+    Table,
+    create_engine,
+    func,
+    select,
+    text,
+)
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, aliased
 
 from bakery_io import (
     REGISTRY,
+    DatabaseStateError,
     Manifest,
     UsageError,
     __version__,
     create_schema,
     dump_all,
     dump_history,
+    engine_from_url,
+    generate_sample,
     validate,
 )
 from bakery_io.database import count_rows
@@ -318,7 +335,7 @@ def test_manifest_lists_every_file_in_import_order(sample_export: SampleExport) 
     assert [entry["entity_type"] for entry in entries] == ENTITY_TYPES
     assert [entry["import_order"] for entry in entries] == list(range(1, 22))
     # The returned manifest is the one written.
-    assert Manifest.from_dict(written) == sample_export.manifests["directory"]
+    assert written == sample_export.manifests["directory"].to_dict()
 
 
 def test_manifest_checksums_and_counts_match_the_files_and_the_database(
@@ -693,7 +710,7 @@ def test_empty_database_gives_every_entity_type_with_no_records(
         assert '"records": []' in data.decode()
         assert strict_loads(data)["records"] == []
         assert entry.sha256 == sha256(data)
-    assert Manifest.from_dict(strict_loads(files[MANIFEST])) == manifest
+    assert strict_loads(files[MANIFEST]) == manifest.to_dict()
 
 
 @pytest.mark.parametrize("form", ["backup", "backup.zip"])
@@ -705,7 +722,7 @@ def test_partial_export_holds_only_the_chosen_entity_types(
     files = container_files(target)
     assert sorted(files) == ["01_suppliers.json", "04_recipes.json", MANIFEST]
     written = strict_loads(files[MANIFEST])
-    assert Manifest.from_dict(written) == manifest
+    assert written == manifest.to_dict()
     assert [entry["entity_type"] for entry in written["files"]] == ["suppliers", "recipes"]
     assert [entry["import_order"] for entry in written["files"]] == [1, 4]
     assert written["files"][0]["dependencies"] == []
@@ -1005,3 +1022,130 @@ def test_history_refuses_an_existing_target_and_naive_bounds(
     with pytest.raises(UsageError, match="naive"):
         dump_history(sample_engine, tmp_path / "other.json", since=datetime(2025, 1, 1))
     assert [entry.name for entry in tmp_path.iterdir()] == ["history.json"]
+
+
+# ---------------------------------------------------------------------------
+# What the review of this code found, kept found.
+
+
+def test_a_row_whose_required_reference_is_gone_stops_the_export(tmp_path: Path) -> None:
+    # A database that does not enforce foreign keys (a plain SQLite engine) can hold one.
+    database = tmp_path / "broken.db"
+    engine = create_engine(f"sqlite:///{database}")
+    generate_sample(engine, scale=0)
+    with engine.begin() as connection:
+        recipe = connection.execute(text("SELECT recipe_id FROM finished_units LIMIT 1")).scalar()
+        for child in ("recipe_ingredients", "event_production_targets"):
+            connection.execute(text(f"DELETE FROM {child} WHERE recipe_id = :r"), {"r": recipe})
+        connection.execute(
+            text("DELETE FROM recipe_components WHERE recipe_id = :r OR component_recipe_id = :r"),
+            {"r": recipe},
+        )
+        connection.execute(text("DELETE FROM recipes WHERE id = :r"), {"r": recipe})
+    with pytest.raises(DatabaseStateError) as caught:
+        dump_all(engine, tmp_path / "backup")
+    engine.dispose()
+    assert caught.value.reason == "broken reference"
+    assert "finished_units" in str(caught.value)
+    assert "recipe_slug points at a row that does not exist" in str(caught.value)
+    assert not (tmp_path / "backup").exists()
+
+
+def test_a_sqlite_connection_bind_reads_one_snapshot(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'snap.db'}"
+    engine = engine_from_url(url)
+    generate_sample(engine, scale=0)
+    other = create_engine(url, connect_args={"timeout": 0.1})
+    with engine.connect() as connection:
+        dump_all(connection, tmp_path / "backup", entities=["suppliers"])
+        # The export's read transaction holds its view (and SQLite's read lock) ...
+        assert connection.connection.dbapi_connection.in_transaction  # type: ignore[union-attr]
+        with pytest.raises(OperationalError), other.begin() as writer:
+            writer.execute(text("UPDATE suppliers SET name = 'changed'"))
+        connection.rollback()
+    # ... until the caller ends it.
+    with other.begin() as writer:
+        writer.execute(text("UPDATE suppliers SET name = 'changed'"))
+    other.dispose()
+    engine.dispose()
+
+
+def test_a_weak_isolation_level_of_the_callers_transaction_is_logged(
+    sample_engine: Engine, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    if sample_engine.dialect.name == "sqlite":
+        pytest.skip("SQLite's read transaction is always a snapshot")
+    caplog.set_level("WARNING", logger="bakery_io")
+    weak = sample_engine.execution_options(isolation_level="READ COMMITTED")
+    with weak.connect() as connection:
+        dump_all(connection, tmp_path / "backup", entities=["suppliers"])
+        connection.rollback()
+    assert "READ COMMITTED" in caplog.text
+    caplog.clear()
+    dump_all(sample_engine, tmp_path / "again", entities=["suppliers"])
+    assert caplog.text == ""
+
+
+def test_a_failed_overwrite_keeps_the_old_backup(
+    sample_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "backup"
+    dump_all(sample_engine, target, entities=["suppliers"])
+    before = _content(target)
+    real_replace = os.replace
+    moves: list[str] = []
+
+    def failing_second_move(source: Any, destination: Any) -> None:
+        moves.append(str(source))
+        if len(moves) == 2:
+            raise OSError("disk gone")
+        real_replace(source, destination)
+
+    monkeypatch.setattr(os, "replace", failing_second_move)
+    with pytest.raises(OSError, match="disk gone"):
+        dump_all(sample_engine, target, entities=["suppliers"], overwrite=True)
+    monkeypatch.undo()
+    assert _content(target) == before
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["backup"]
+
+
+@pytest.mark.parametrize("entities", [[], "suppliers"])
+def test_entities_must_name_entity_types(
+    sample_engine: Engine, tmp_path: Path, entities: Any
+) -> None:
+    with pytest.raises(UsageError, match="entit"):
+        dump_all(sample_engine, tmp_path / "backup", entities=entities)
+    assert not (tmp_path / "backup").exists()
+
+
+@pytest.mark.parametrize("year", [1979, 2108])
+def test_an_export_time_a_zip_cannot_hold_is_refused(
+    sample_engine: Engine, tmp_path: Path, year: int
+) -> None:
+    with pytest.raises(UsageError, match="between 1980 and 2107"):
+        dump_all(sample_engine, tmp_path / "b.zip", exported_at=datetime(year, 6, 1, tzinfo=UTC))
+
+
+def test_history_refuses_a_naive_until(sample_engine: Engine, tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="naive"):
+        dump_history(sample_engine, tmp_path / "h.json", until=datetime(2025, 1, 1))
+
+
+def test_a_decimal_that_is_not_a_number_names_its_record(
+    sample_engine: Engine, tmp_path: Path
+) -> None:
+    if sample_engine.dialect.name != "postgresql":
+        pytest.skip("only PostgreSQL's NUMERIC holds NaN")
+    with sample_engine.connect() as connection:
+        uuid = connection.execute(text("SELECT uuid FROM purchases LIMIT 1")).scalar_one()
+        connection.execute(
+            text("UPDATE purchases SET unit_price = 'NaN' WHERE uuid = :u"), {"u": uuid}
+        )
+        try:
+            with pytest.raises(DatabaseStateError) as caught:
+                dump_all(connection, tmp_path / "backup", entities=["purchases"])
+        finally:
+            connection.rollback()  # the shared sample stays as it was
+    assert caught.value.reason == "unexportable value"
+    assert uuid in str(caught.value)
+    assert "NaN" in str(caught.value)

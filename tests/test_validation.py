@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import struct
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -727,3 +728,92 @@ def test_a_problem_without_a_record_reads_with_its_file() -> None:
         "key": "k",
         "message": "m",
     }
+
+
+# ---------------------------------------------------------------------------
+# What the review of this code found, kept found.
+
+
+@pytest.fixture
+def full(exports: Exports, tmp_path: Path) -> Path:
+    """A copy of the full backup directory to tamper with."""
+    return Path(shutil.copytree(exports.directory, tmp_path / "backup"))
+
+
+def test_one_manifest_problem_does_not_switch_off_the_other_checks(full: Path) -> None:
+    backup = full
+    manifest = read_json(backup / "manifest.json")
+    del manifest["source"]
+    write_json(backup / "manifest.json", manifest)
+    (backup / "05_finished_units.json").unlink()
+    suppliers = backup / "01_suppliers.json"
+    suppliers.write_bytes(suppliers.read_bytes().replace(b'"name": "', b'"name": "X', 1))
+    report = validate(backup)
+    messages = {(problem.file, problem.pointer): problem.message for problem in report.problems}
+    assert ("manifest.json", "/source") in messages
+    position = manifest_position(backup, "05_finished_units.json")
+    assert "is missing" in messages["manifest.json", f"/files/{position}/filename"]
+    position = manifest_position(backup, "01_suppliers.json")
+    assert "checksum" in messages["manifest.json", f"/files/{position}/sha256"]
+
+
+def test_manifest_order_numbers_names_and_dependencies_are_checked(full: Path) -> None:
+    backup = full
+    manifest = read_json(backup / "manifest.json")
+    manifest["files"][2]["dependencies"] = ["inventory_depletions"]
+    manifest["files"][3]["import_order"] = 99
+    manifest["files"].reverse()
+    write_json(backup / "manifest.json", manifest)
+    report = validate(backup)
+    assert not report.ok
+    messages = [problem.message for problem in report.problems]
+    assert "products depends on suppliers, ingredients" in messages
+    assert "the import order of recipes is 4" in messages
+    assert messages.count("files are not listed in import order") == 1
+
+
+def test_rules_json_schema_cannot_say_are_checked_too(full: Path) -> None:
+    backup = full
+
+    def own_base(content: Content) -> None:
+        record = content["records"][0]
+        record["base_recipe_slug"] = record["slug"]
+        record["components"] = [
+            {
+                "component_recipe_slug": "brownies",
+                "quantity": "1.0000",
+                "notes": None,
+                "sort_order": 0,
+            }
+        ] * 2
+
+    edit(backup, "04_recipes.json", own_base)
+    report = validate(backup)
+    slug = records(backup, "04_recipes.json")[0]["slug"]
+    problem = at(report, "/records/0/base_recipe_slug")
+    assert (problem.file, problem.record, problem.key) == ("04_recipes.json", 0, slug)
+    assert "may not be the record's own slug" in problem.message
+    assert "repeats component_recipe_slug 'brownies'" in at(report, "/records/0/components").message
+
+
+def test_a_damaged_zip_member_is_a_problem_not_a_crash(exports: Exports, tmp_path: Path) -> None:
+    damaged = tmp_path / "damaged.zip"
+    data = bytearray(exports.zip.read_bytes())
+    with zipfile.ZipFile(exports.zip) as archive:
+        offset = archive.getinfo("01_suppliers.json").header_offset
+    # The member's data follows its local header: 30 bytes, then its name and extra field.
+    name_length, extra_length = struct.unpack("<HH", data[offset + 26 : offset + 30])
+    start = offset + 30 + name_length + extra_length
+    data[start + 10] ^= 0xFF  # flips compressed bits: a bad CRC or a broken stream
+    damaged.write_bytes(bytes(data))
+    report = validate(damaged)
+    problem = at(report, "")
+    assert problem.file == "01_suppliers.json"
+    assert "cannot be read from the archive" in problem.message
+
+
+def test_json_nested_too_deeply_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    problem = only_problem(validate(path))
+    assert "nested too deeply" in problem.message
