@@ -84,9 +84,8 @@ class Container(ABC):
     """Where an export goes; subclasses are the three container forms."""
 
     def __init__(self, target: Path, version: str, exported_at: str) -> None:
-        self.target = target
+        # Subclasses use ``target`` (where to build aside) and ``exported_at`` as they need.
         self.version = version
-        self.exported_at = exported_at
 
     @abstractmethod
     @contextmanager

@@ -24,7 +24,7 @@ from bakery_io.enums import (
     YieldMode,
     YieldType,
 )
-from bakery_io.fields import Children, Key, resolving
+from bakery_io.fields import Children, resolving
 from bakery_io.json_schemas import record_schema
 from bakery_io.registry import REGISTRY, declared_fields
 from bakery_io.rules import (
@@ -47,6 +47,7 @@ from bakery_io.schemas.catalog import (
 from bakery_io.schemas.history import ProductionRunSchema
 from bakery_io.schemas.inventory import InventoryDepletionSchema
 from bakery_io.schemas.planning import FinishedGoodSchema, PackageSchema
+from tests.test_fields import Recorder
 
 U1 = "0f8fad5b-d9cb-469f-a165-70867728950e"
 U2 = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
@@ -347,18 +348,8 @@ def test_recipe_children_default_to_empty_lists_and_component_quantity_to_one() 
     ]
 
 
-class Lookup:
-    def __init__(self, rows: dict[tuple[str, Key], int]) -> None:
-        self.rows = rows
-        self.calls: list[tuple[str, Key]] = []
-
-    def __call__(self, target: str, key: Key) -> int | None:
-        self.calls.append((target, key))
-        return self.rows.get((target, key))
-
-
 def test_recipe_references_resolve_to_ids_children_included() -> None:
-    lookup = Lookup(
+    lookup = Recorder(
         {
             ("recipes", "plain-pie"): 1,
             ("recipes", "pie-crust"): 2,
@@ -449,7 +440,7 @@ def test_finished_good_with_a_material_unit_component_loads() -> None:
         ],
     }
 
-    lookup = Lookup(
+    lookup = Recorder(
         {
             ("finished_units", "sugar-cookie"): 5,
             ("material_units", ("red-ribbon", "cm-30")): 6,
