@@ -10,7 +10,8 @@ from importlib.metadata import PackageNotFoundError, version
 
 from bakery_io.database import create_schema, drop_schema, engine_from_url
 from bakery_io.dump import dump_all, dump_history
-from bakery_io.errors import BakeryIOError, DatabaseStateError, UsageError
+from bakery_io.errors import BakeryIOError, DatabaseStateError, SourceError, UsageError
+from bakery_io.load import EntityCounts, LoadReport, load_all
 from bakery_io.manifest import FileEntry, Manifest
 from bakery_io.problems import Problem
 from bakery_io.registry import REGISTRY
@@ -29,10 +30,13 @@ __all__ = [
     "REGISTRY",
     "BakeryIOError",
     "DatabaseStateError",
+    "EntityCounts",
     "FileEntry",
+    "LoadReport",
     "Manifest",
     "Problem",
     "SampleReport",
+    "SourceError",
     "UsageError",
     "ValidationReport",
     "__version__",
@@ -42,5 +46,6 @@ __all__ = [
     "dump_history",
     "engine_from_url",
     "generate_sample",
+    "load_all",
     "validate",
 ]

@@ -7,6 +7,10 @@ act on them without parsing the message.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bakery_io.problems import Problem
 
 
 class BakeryIOError(Exception):
@@ -29,3 +33,25 @@ class DatabaseStateError(BakeryIOError):
         self.url = url
         self.reason = reason
         self.tables = tuple(tables)
+
+
+class SourceError(BakeryIOError):
+    """The source cannot be loaded as it is: whoever supplied it must fix it.
+
+    ``source`` names the container and ``problems`` holds every problem found,
+    most useful first, each with its file, JSON pointer, record and key.
+    Nothing was kept in the database.
+    """
+
+    #: Problems shown in the message; all of them are in :attr:`problems`.
+    SHOWN = 10
+
+    def __init__(self, source: str, problems: Sequence[Problem]) -> None:
+        self.source = source
+        self.problems = tuple(problems)
+        count = len(self.problems)
+        lines = [f"{source} cannot be loaded: {count} problem{'' if count == 1 else 's'}"]
+        lines += [f"  {problem}" for problem in self.problems[: self.SHOWN]]
+        if count > self.SHOWN:
+            lines.append(f"  ... and {count - self.SHOWN} more (see .problems)")
+        super().__init__("\n".join(lines))

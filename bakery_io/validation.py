@@ -39,7 +39,7 @@ from bakery_io.json_schemas import (
 )
 from bakery_io.manifest import MANIFEST_NAME
 from bakery_io.problems import Problem, pointer
-from bakery_io.registry import REGISTRY, declared_fields
+from bakery_io.registry import REGISTRY, EntityType, declared_fields
 from bakery_io.rules import Rule
 from bakery_io.schemas.base import EntitySchema
 from bakery_io.slugs import SLUG_PATTERN
@@ -353,11 +353,41 @@ def _count(content: Any) -> int:
     return len(records) if isinstance(records, list) else 0
 
 
-class _Checker:
-    """Collects the problems and counts of one validation run."""
+@dataclass(frozen=True)
+class Section:
+    """The records of one entity type in one file of a source, as a check found them.
 
-    def __init__(self, source: Source) -> None:
+    ``pointer`` is the JSON pointer of the records array (``/records`` in an
+    entity file, ``/<entity_type>`` in a document); ``sha256`` the digest of
+    the file's bytes when it came from an archive; ``flawed`` the positions of
+    records with problems.
+    """
+
+    entity: EntityType
+    file: str
+    pointer: str
+    sha256: str | None
+    flawed: frozenset[int]
+
+
+#: Receives each section whose envelope is sound, with its records, as it is checked.
+Visitor = Callable[[Section, list[Any]], None]
+
+
+def _import_order(name: str) -> tuple[int, str]:
+    """Entity files sort by the import order their name implies, then by name."""
+    stem = name.removesuffix(".json")
+    entity_type = stem[3:] if stem[:2].isdigit() and stem[2:3] == "_" else stem
+    number = REGISTRY[entity_type].number if entity_type in REGISTRY else len(REGISTRY) + 1
+    return number, name
+
+
+class _Checker:
+    """Collects the problems and counts of one check; hands sound sections to ``visit``."""
+
+    def __init__(self, source: Source, visit: Visitor | None = None) -> None:
         self.source = source
+        self.visit = visit
         self.problems: list[Problem] = list(source.problems)
         self.files = 0
         self.records = 0
@@ -394,7 +424,7 @@ class _Checker:
                     self.problems.append(Problem(MANIFEST_NAME, where, "file listed twice"))
                 listed[entry["filename"]] = (where, entry)
             self._order(entries)
-        for name in archive.entity_names():
+        for name in sorted(archive.entity_names(), key=_import_order):
             if entries is not None and name not in listed:
                 self.problems.append(Problem(name, "", "entity file not listed in the manifest"))
             self._entity_file(archive, name, listed.get(name))
@@ -480,12 +510,16 @@ class _Checker:
         except Unreadable as exc:
             self.problems.append(exc.problem)
             return
+        digest = hashlib.sha256(data).hexdigest()
+        del data
+        found = len(self.problems)
         self.file(name, content, ENTITY_FILE_SCHEMA, self.version)
+        self._visit(name, content, "records", self.problems[found:], digest)
         self.records += _count(content)
         if listed is None:
             return
         where, entry = listed
-        if hashlib.sha256(data).hexdigest() != entry.get("sha256"):
+        if digest != entry.get("sha256"):
             self.problems.append(
                 Problem(
                     MANIFEST_NAME, where + "/sha256", f"{name}: checksum does not match its bytes"
@@ -514,22 +548,64 @@ class _Checker:
                 Problem(name, "", f"an entity file of {entity_type} must be named {expected}")
             )
 
+    def _visit(
+        self, filename: str, content: Any, key: str, problems: list[Problem], digest: str | None
+    ) -> None:
+        """Hand the section under ``key`` to the visitor unless its envelope is broken."""
+        if self.visit is None or not isinstance(content, Mapping):
+            return
+        entity_type = content.get("entity_type") if key == "records" else key
+        records = content.get(key)
+        if not isinstance(entity_type, str) or entity_type not in REGISTRY:
+            return
+        if not isinstance(records, list):
+            return
+        where = pointer(key)
+        envelope = {"", "/version", "/entity_type", where}
+        if any(problem.record is None and problem.pointer in envelope for problem in problems):
+            return
+        flawed = frozenset(
+            problem.record
+            for problem in problems
+            if problem.record is not None and problem.pointer.startswith(where + "/")
+        )
+        self.visit(Section(REGISTRY[entity_type], filename, where, digest, flawed), records)
+
     def single(self, source: FileSource) -> None:
         content = source.content
         self.files += 1
         if content is None:
             return
+        found = len(self.problems)
         if source.kind == "entity file":
             self.file(source.name, content, ENTITY_FILE_SCHEMA)
+            self._visit(source.name, content, "records", self.problems[found:], None)
             self.records += _count(content)
-        else:
-            self.file(source.name, content, DOCUMENT_SCHEMA)
-            if isinstance(content, Mapping):
-                self.records += sum(
-                    len(value)
-                    for name, value in content.items()
-                    if name in REGISTRY and isinstance(value, list)
-                )
+            return
+        self.file(source.name, content, DOCUMENT_SCHEMA)
+        if isinstance(content, Mapping):
+            for entity in REGISTRY:
+                if entity.name in content:
+                    self._visit(source.name, content, entity.name, self.problems[found:], None)
+            self.records += sum(
+                len(value)
+                for name, value in content.items()
+                if name in REGISTRY and isinstance(value, list)
+            )
+
+
+def check(source: Source, visit: Visitor | None = None) -> _Checker:
+    """Check an opened source as :func:`validate` does; hand sound sections to ``visit``.
+
+    Sections come in import order. The checker returned holds the problems,
+    the counts and the version found.
+    """
+    checker = _Checker(source, visit)
+    if isinstance(source, Archive):
+        checker.archive(source)
+    elif isinstance(source, FileSource):
+        checker.single(source)
+    return checker
 
 
 def validate(source: str | PathLike[str]) -> ValidationReport:
@@ -542,12 +618,8 @@ def validate(source: str | PathLike[str]) -> ValidationReport:
     import, not here.
     """
     opened = open_source(source)
-    checker = _Checker(opened)
     try:
-        if isinstance(opened, Archive):
-            checker.archive(opened)
-        elif isinstance(opened, FileSource):
-            checker.single(opened)
+        checker = check(opened)
     finally:
         close = getattr(opened, "close", None)
         if close is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bakery_io import models
 from bakery_io.fields import Children, Reference
+from bakery_io.links import MaxNesting, TargetValue
 from bakery_io.rules import AllOrNone, Differs, NotSelfIn, NullExactlyWhen, RequiredWhen, UniqueIn
 from bakery_io.schemas.base import EntitySchema
 
@@ -31,6 +32,24 @@ class IngredientSchema(EntitySchema):
                 )
             ),
         )
+        links = (
+            TargetValue(
+                "parent_slug",
+                "hierarchy_level",
+                same_as="hierarchy_level",
+                offset=-1,
+                why="an ingredient's parent is one level above it",
+            ),
+        )
+
+
+#: Only leaves of the ingredient tree are bought or used in recipes.
+LEAF_INGREDIENT = TargetValue(
+    "ingredient_slug",
+    "hierarchy_level",
+    equals=2,
+    why="only leaf ingredients (hierarchy_level 2) are bought or used in recipes",
+)
 
 
 class ProductSchema(EntitySchema):
@@ -39,6 +58,7 @@ class ProductSchema(EntitySchema):
 
     class Meta(EntitySchema.Meta):
         model = models.Product
+        links = (LEAF_INGREDIENT,)
 
 
 class RecipeIngredientSchema(EntitySchema):
@@ -46,6 +66,7 @@ class RecipeIngredientSchema(EntitySchema):
 
     class Meta(EntitySchema.Meta):
         model = models.RecipeIngredient
+        links = (LEAF_INGREDIENT,)
 
 
 class RecipeComponentSchema(EntitySchema):
@@ -67,6 +88,7 @@ class RecipeSchema(EntitySchema):
             NotSelfIn("components", "component_recipe_slug"),
             UniqueIn("components", ("component_recipe_slug",)),
         )
+        links = (MaxNesting("component_recipe_slug", levels=3),)
 
 
 class FinishedUnitSchema(EntitySchema):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bakery_io import models
 from bakery_io.fields import Children, Reference
+from bakery_io.links import TargetValue
 from bakery_io.schemas.base import EntitySchema
 
 
@@ -27,6 +28,14 @@ class ProductionRunSchema(EntitySchema):
 
     class Meta(EntitySchema.Meta):
         model = models.ProductionRun
+        links = (
+            TargetValue(
+                "finished_unit_slug",
+                "recipe_slug",
+                same_as="recipe_slug",
+                why="a run's finished unit is a yield of the run's recipe",
+            ),
+        )
 
 
 class AssemblyFinishedUnitConsumptionSchema(EntitySchema):

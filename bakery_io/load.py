@@ -1,0 +1,269 @@
+"""Import: :func:`load_all`, all-or-nothing, every problem reported before anything is kept.
+
+The pipeline, in order: open the container → check the manifest and every
+file against the published JSON Schemas of its version (what
+:func:`bakery_io.validate` checks) → load each record with its schema →
+resolve references against the files and the database, compare records
+whose key exists, check the rules across records (pass one,
+:mod:`bakery_io.resolution`) → write (pass two, :mod:`bakery_io.persistence`).
+Both passes run in one transaction; on any problem it is rolled back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from os import PathLike
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.orm import Session
+
+from bakery_io.containers import Archive, FileSource, Source, Unreadable, open_source, parse
+from bakery_io.database import Bind, bakery_tables_present, describe, transaction
+from bakery_io.errors import DatabaseStateError, SourceError, UsageError
+from bakery_io.models import metadata
+from bakery_io.persistence import Refused, write_section
+from bakery_io.problems import Problem
+from bakery_io.registry import REGISTRY
+from bakery_io.resolution import CONFLICT_MODES, ConflictMode, Resolver
+from bakery_io.validation import Section, check
+
+logger = logging.getLogger(__name__)
+
+#: Called as the load goes: (phase: "checking" or "writing", entity type, records so far).
+LoadProgress = Callable[[str, str, int], None]
+
+
+@dataclass(frozen=True)
+class EntityCounts:
+    """What a load did with the records of one entity type."""
+
+    created: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    updated: int = 0
+
+    @property
+    def total(self) -> int:
+        """Every record of this type in the source."""
+        return self.created + self.unchanged + self.skipped + self.updated
+
+    def to_dict(self) -> dict[str, int]:
+        """The counts as plain JSON-ready data."""
+        return {
+            "created": self.created,
+            "unchanged": self.unchanged,
+            "skipped": self.skipped,
+            "updated": self.updated,
+        }
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """The result of :func:`load_all`.
+
+    ``counts`` holds each entity type of the source, in import order.
+    ``conflicts`` lists the records whose key existed with different values
+    (kept with ``skip``, overwritten with ``update``), each naming the fields
+    that differ. ``committed`` is false for a dry run.
+    """
+
+    source: str
+    kind: str
+    version: str | None
+    on_conflict: ConflictMode
+    dry_run: bool
+    counts: Mapping[str, EntityCounts]
+    conflicts: tuple[Problem, ...] = field(default=())
+
+    @property
+    def committed(self) -> bool:
+        """Whether the load was kept (false for a dry run)."""
+        return not self.dry_run
+
+    @property
+    def total(self) -> EntityCounts:
+        """The counts of every entity type added up."""
+        sums: Counter[str] = Counter()
+        for counts in self.counts.values():
+            sums.update(counts.to_dict())
+        return EntityCounts(**sums)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as plain JSON-ready data."""
+        return {
+            "source": self.source,
+            "kind": self.kind,
+            "version": self.version,
+            "on_conflict": self.on_conflict,
+            "dry_run": self.dry_run,
+            "counts": {name: counts.to_dict() for name, counts in self.counts.items()},
+            "total": self.total.to_dict(),
+            "conflicts": [problem.to_dict() for problem in self.conflicts],
+        }
+
+
+def _rank(order: Mapping[str, int]) -> Callable[[Problem], tuple[Any, ...]]:
+    """Sort problems container first, then files in import order, then by record and field."""
+
+    def rank(problem: Problem) -> tuple[Any, ...]:
+        section = problem.pointer.split("/")[1] if problem.pointer.count("/") else ""
+        number = REGISTRY[section].number if section in REGISTRY else 0
+        record = -1 if problem.record is None else problem.record
+        return (order.get(problem.file, 0), number, record, problem.pointer, problem.message)
+
+    return rank
+
+
+def _records(source: Source, section: Section) -> list[Any]:
+    """The records of ``section``, read again for writing (the bytes must not have changed)."""
+    if isinstance(source, FileSource):
+        content = source.content
+    else:
+        assert isinstance(source, Archive)
+        try:
+            data = source.read(section.file)
+            content = parse(section.file, data)
+        except Unreadable as exc:
+            raise Refused(exc.problem) from None
+        if hashlib.sha256(data).hexdigest() != section.sha256:
+            raise Refused(Problem(section.file, "", "changed while it was being loaded"))
+    records: list[Any] = content[section.pointer.lstrip("/")]
+    return records
+
+
+@contextmanager
+def _writing(bind: Bind, *, keep: Callable[[], bool]) -> Iterator[Connection]:
+    """One transaction for the whole load, kept only if ``keep()`` says so at the end.
+
+    With an Engine it is a transaction of bakery_io's own. In a caller's
+    Connection or Session the load runs in a SAVEPOINT, so a failed load
+    undoes its own writes and nothing of the caller's.
+    """
+    if isinstance(bind, Engine):
+        with bind.connect() as connection, connection.begin() as outer:
+            if connection.dialect.name == "sqlite":
+                # Take the write lock now: pass one's reads must still hold at the writes.
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            yield connection
+            if not keep():
+                outer.rollback()
+        return
+    if isinstance(bind, Session):
+        bind.flush()  # the caller's pending changes are part of what the load sees
+    with transaction(bind) as connection:
+        savepoint = connection.begin_nested()
+        try:
+            yield connection
+        except BaseException:
+            savepoint.rollback()
+            raise
+        if keep():
+            savepoint.commit()
+        else:
+            savepoint.rollback()
+
+
+def _require_tables(connection: Connection) -> None:
+    present = bakery_tables_present(connection)
+    missing = sorted(set(metadata.tables) - present)
+    if missing:
+        url = connection.engine.url.render_as_string(hide_password=True)
+        raise DatabaseStateError(
+            f"{url} lacks bakery_io tables ({', '.join(missing[:5])}"
+            f"{', ...' if len(missing) > 5 else ''}); create them with create_schema() "
+            "(or bakery-io init-db) first",
+            url=url,
+            reason="no tables",
+            tables=missing,
+        )
+
+
+def load_all(
+    bind: Bind,
+    source: str | PathLike[str],
+    *,
+    on_conflict: ConflictMode = "skip",
+    dry_run: bool = False,
+    progress: LoadProgress | None = None,
+) -> LoadReport:
+    """Load a backup directory, ZIP archive, single document or entity file into ``bind``.
+
+    Everything is checked before anything is kept: the manifest (files,
+    checksums, counts), every file against the published JSON Schemas, every
+    record against its schema's rules, every reference against the files and
+    the database, and the rules across records (leaf ingredients, a run's
+    finished unit of its recipe, no cycles, sub-recipes at most three deep).
+    A record whose natural key exists is compared field by field: identical
+    ones are counted unchanged; different ones are kept (``on_conflict=
+    "skip"``), overwritten with their children replaced (``"update"``) or
+    refused (``"error"``).
+
+    The load is all-or-nothing: on any problem :class:`~bakery_io.SourceError`
+    is raised with every problem found, and the database is as it was. A
+    ``dry_run`` does everything but keep the result. With an Engine the load
+    commits; with a Connection or Session it runs in a savepoint of the
+    caller's transaction, which the caller commits. The bakery_io tables must
+    exist (:func:`~bakery_io.create_schema`).
+    """
+    if on_conflict not in CONFLICT_MODES:
+        raise UsageError(
+            f"on_conflict must be one of {', '.join(CONFLICT_MODES)}, not {on_conflict!r}"
+        )
+    describe(bind)  # refuses what is not a database
+    opened = open_source(source)
+    problems: list[Problem] = []
+    try:
+        with _writing(bind, keep=lambda: not dry_run and not problems) as connection:
+            _require_tables(connection)
+            resolver = Resolver(connection, on_conflict)
+            sections: list[Section] = []
+            files: dict[str, int] = {}
+
+            def visit(section: Section, records: list[Any]) -> None:
+                files.setdefault(section.file, len(files) + 1)
+                sections.append(section)
+                resolver.check(section, records)
+                if progress is not None:
+                    progress("checking", section.entity.name, len(records))
+
+            checker = check(opened, visit)
+            resolver.finish()
+            problems.extend(checker.problems)
+            problems.extend(resolver.problems)
+            if problems:
+                problems.sort(key=_rank(files))
+                raise SourceError(str(opened.path), problems)
+            for section in sections:
+                try:
+                    write_section(connection, resolver, section, _records(opened, section))
+                except Refused as exc:
+                    problems.append(exc.problem)
+                    raise SourceError(str(opened.path), problems) from exc.__cause__
+                if progress is not None:
+                    progress("writing", section.entity.name, len(sections))
+    finally:
+        close = getattr(opened, "close", None)
+        if close is not None:
+            close()
+    counts = {
+        name: EntityCounts(**{action.value: count for action, count in counter.items()})
+        for name, counter in resolver.counts.items()
+    }
+    report = LoadReport(
+        source=str(opened.path),
+        kind=opened.kind,
+        version=checker.version,
+        on_conflict=on_conflict,
+        dry_run=dry_run,
+        counts=counts,
+        conflicts=tuple(resolver.conflicts),
+    )
+    for name, entity_counts in counts.items():
+        logger.info("%s: %s", name, entity_counts.to_dict())
+    return report

@@ -1,0 +1,231 @@
+"""Pass two of a load: writing the checked records in bulk, in dependency order.
+
+Records of one section are written in chunks: one multi-row INSERT (or an
+executemany UPDATE) per chunk and table, then one query for the ids the
+database gave the new rows. Records that reference records of their own type
+are written parents first (:meth:`Resolver.write_levels`); children are
+written after every record of the section, so they may reference any of them.
+An updated record's children are replaced. Whatever the database refuses
+becomes a :class:`~bakery_io.problems.Problem` naming the records concerned.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from marshmallow import ValidationError
+from sqlalchemy import Column, Connection, Table, bindparam, delete, insert, select, update
+from sqlalchemy.exc import DBAPIError
+
+from bakery_io.fields import Children, Key, resolving
+from bakery_io.problems import Problem
+from bakery_io.queries import plan_for
+from bakery_io.registry import EntityType, declared_fields
+from bakery_io.resolution import (
+    WRITES,
+    Action,
+    Known,
+    Resolver,
+    chunks,
+    generated_unstated,
+    instance,
+    key_filter,
+    record_key,
+)
+from bakery_io.schemas.base import EntitySchema
+from bakery_io.validation import Section
+
+
+class Refused(Exception):  # noqa: N818 (a signal between this module and load)
+    """The database refused a write, or a reference no longer resolves; carries the problem."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class _Children:
+    wire: str
+    schema: type[EntitySchema]
+    table: Table
+    parent: Column[Any]
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """How an entity type's records map to its table and child tables."""
+
+    table: Table
+    columns: tuple[str, ...]
+    top: EntitySchema
+    children: tuple[_Children, ...]
+
+
+@cache
+def _shape(entity: EntityType) -> _Shape:
+    relationships = entity.model.__mapper__.relationships
+    children = []
+    for name, field in declared_fields(entity.schema).items():
+        if isinstance(field, Children):
+            ((_local, parent),) = relationships[name].local_remote_pairs
+            children.append(
+                _Children(field.data_key or name, field.schema_class, parent.table, parent)
+            )
+    table: Table = entity.model.__table__
+    columns = tuple(column.key for column in table.columns if column.key != "id")
+    top = entity.schema(exclude=tuple(child.wire for child in children))
+    return _Shape(table, columns, top, tuple(children))
+
+
+def _row(columns: Sequence[str], data: Mapping[str, Any]) -> dict[str, Any]:
+    # Loaded data holds non-column fields too: the scope of a composite reference.
+    return {column: data.get(column) for column in columns}
+
+
+@contextmanager
+def _guard(section: Section, positions: Sequence[int]) -> Iterator[None]:
+    """Turn a refusal by the database into a problem naming the records it concerns."""
+    try:
+        yield
+    except DBAPIError as exc:
+        first, last = positions[0], positions[-1]
+        which = f"record {first}" if first == last else f"records {first}-{last}"
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+        raise Refused(
+            Problem(
+                section.file,
+                f"{section.pointer}/{first}",
+                f"the database refused {which}: {reason}",
+                first,
+            )
+        ) from exc
+
+
+def _load(
+    section: Section, schema: EntitySchema, position: int, data: Any, many: bool = False
+) -> Any:
+    try:
+        return schema.load(data, many=many)
+    except ValidationError as exc:
+        # Everything was checked in pass one; only a change in between can get here.
+        raise Refused(
+            Problem(
+                section.file,
+                f"{section.pointer}/{position}",
+                f"changed while it was being loaded: {exc.messages}",
+                position,
+            )
+        ) from exc
+
+
+Written = tuple[int, dict[str, Any], Known]
+
+
+def write_section(
+    connection: Connection, resolver: Resolver, section: Section, records: list[Any]
+) -> None:
+    """Write the records of ``section`` that the resolver marked to create or update."""
+    entity = section.entity
+    known = resolver.known[entity.name]
+    written: list[Written] = []
+    for position, record in enumerate(records):
+        key = record_key(entity, record)
+        found = None if key is None else known.get(key)
+        if found is not None and found.action in WRITES and found.position == position:
+            written.append((position, record, found))
+    if not written:
+        return
+    levels = resolver.write_levels(entity)
+    by_level: dict[int, list[Written]] = defaultdict(list)
+    for item in written:
+        by_level[levels.get(_key(entity, item), 0)].append(item)
+    with resolving(resolver.lookup):
+        for level in sorted(by_level):
+            for chunk in chunks(by_level[level]):
+                _write_rows(connection, entity, section, chunk)
+        for chunk in chunks(written):
+            _write_children(connection, entity, section, chunk)
+
+
+def _key(entity: EntityType, item: Written) -> Key:
+    key = record_key(entity, item[1])
+    assert key is not None
+    return key
+
+
+def _write_rows(
+    connection: Connection, entity: EntityType, section: Section, chunk: Sequence[Written]
+) -> None:
+    shape = _shape(entity)
+    children = {child.wire for child in shape.children}
+    created: list[Written] = []
+    inserts: list[dict[str, Any]] = []
+    updates: dict[frozenset[str], list[dict[str, Any]]] = defaultdict(list)
+    for position, record, known in chunk:
+        stated = {name: value for name, value in record.items() if name not in children}
+        row = _row(shape.columns, _load(section, shape.top, position, stated))
+        if known.action is Action.CREATE:
+            created.append((position, record, known))
+            inserts.append(row)
+        else:
+            for column in generated_unstated(entity.schema, record):
+                del row[column]  # keep the row's uuid and timestamps the file does not state
+            row["row_id"] = known.id
+            updates[frozenset(row)].append(row)
+    positions = [position for position, _record, _known in chunk]
+    with _guard(section, positions):
+        if inserts:
+            connection.execute(insert(shape.table), inserts)
+        for rows in updates.values():
+            statement = update(shape.table).where(shape.table.c.id == bindparam("row_id"))
+            connection.execute(statement, rows)
+    if created:
+        _fetch_ids(connection, entity, created)
+
+
+def _fetch_ids(connection: Connection, entity: EntityType, created: Sequence[Written]) -> None:
+    """Learn the ids the database gave the new rows: one query for the chunk."""
+    plan = plan_for(entity)
+    by_key = {_key(entity, item): item[2] for item in created}
+    columns = [plan.columns[name] for name in entity.natural_key]
+    statement = (
+        select(plan.table.c.id, *columns)
+        .select_from(plan.joined)
+        .where(key_filter(entity, list(by_key)))
+    )
+    width = len(columns)
+    for row in connection.execute(statement):
+        parts = tuple(row[1:])
+        by_key[parts[0] if width == 1 else parts].id = row[0]
+
+
+def _write_children(
+    connection: Connection, entity: EntityType, section: Section, chunk: Sequence[Written]
+) -> None:
+    shape = _shape(entity)
+    if not shape.children:
+        return
+    positions = [position for position, _record, _known in chunk]
+    replaced = [known.id for _position, _record, known in chunk if known.action is Action.UPDATE]
+    with _guard(section, positions):
+        if replaced:
+            for child in shape.children:
+                connection.execute(delete(child.table).where(child.parent.in_(replaced)))
+    for child in shape.children:
+        schema = instance(child.schema)
+        columns = tuple(column.key for column in child.table.columns if column.key != "id")
+        rows = []
+        for position, record, known in chunk:
+            for item in _load(section, schema, position, record.get(child.wire) or [], many=True):
+                row = _row(columns, item)
+                row[child.parent.key] = known.id
+                rows.append(row)
+        if rows:
+            with _guard(section, positions):
+                connection.execute(insert(child.table), rows)

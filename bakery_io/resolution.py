@@ -1,0 +1,728 @@
+"""Pass one of a load: every record checked against the files and the database.
+
+The :class:`Resolver` takes the sections of a source in import order. For
+each chunk of records it loads them with their schema (references as natural
+keys), reads the rows that already have their keys (one query, plus one per
+child table) and compares them field by field, checks values that must be
+unique, and notes every reference. References to records of the files are
+resolved from memory; the others are looked up in the database in chunks of
+keys, one query each. Rules across records (:mod:`bakery_io.links`), cycles
+and nesting depth are checked on the records as they will be after the load.
+Nothing is written: what the resolver learns (each key's row id, or the
+record that will create it) resolves references when :mod:`bakery_io.persistence`
+writes.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+from typing import Any, Literal
+
+from marshmallow import ValidationError
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    FromClause,
+    Table,
+    UniqueConstraint,
+    select,
+    tuple_,
+)
+
+from bakery_io import graphs
+from bakery_io.fields import Children, Key, Reference
+from bakery_io.links import MaxNesting, TargetValue
+from bakery_io.problems import Problem, pointer
+from bakery_io.queries import CHUNK_SIZE, plan_for, read_records
+from bakery_io.registry import REGISTRY, EntityType, declared_fields
+from bakery_io.schemas.base import EntitySchema
+from bakery_io.validation import Section
+
+#: What to do with a record whose key exists with different values.
+ConflictMode = Literal["skip", "update", "error"]
+CONFLICT_MODES: tuple[ConflictMode, ...] = ("skip", "update", "error")
+
+
+class Action(StrEnum):
+    """What a load does with one record; the values name the report's counts."""
+
+    CREATE = "created"
+    UNCHANGED = "unchanged"
+    SKIP = "skipped"
+    UPDATE = "updated"
+
+
+#: The actions that write.
+WRITES = (Action.CREATE, Action.UPDATE)
+
+
+@dataclass(slots=True)
+class Known:
+    """A record that exists after the load: from the files, or a row of the database.
+
+    ``id`` is the row's id (``None`` until a created record is written);
+    ``action`` is ``None`` for a database row the files do not hold; ``facts``
+    holds the fields other records' links read, as they will be after the load
+    (``None`` when unknown because the record is flawed).
+    """
+
+    id: int | None
+    action: Action | None
+    facts: dict[str, Any] | None
+    file: str | None = None
+    position: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Use:
+    """One reference in the files: where it is and what its target must satisfy."""
+
+    file: str
+    pointer: str
+    record: int
+    key: str | None
+    checks: tuple[tuple[TargetValue, Any], ...]
+
+
+def key_text(key: Key) -> str:
+    """A natural key as messages show it: ``slug`` or ``product / unit``."""
+    return " / ".join(key) if isinstance(key, tuple) else key
+
+
+def record_key(entity: EntityType, record: Any) -> Key | None:
+    """The natural key of a record as the files write it; ``None`` when malformed."""
+    if not isinstance(record, Mapping):
+        return None
+    parts = [record.get(name) for name in entity.natural_key]
+    texts = [part for part in parts if isinstance(part, str)]
+    if len(texts) != len(parts):
+        return None
+    return texts[0] if len(texts) == 1 else tuple(texts)
+
+
+def key_filter(entity: EntityType, keys: Sequence[Key]) -> ColumnElement[bool]:
+    """SQL: the row's natural key is one of ``keys`` (over the entity's read plan)."""
+    plan = plan_for(entity)
+    columns = [plan.columns[name] for name in entity.natural_key]
+    if len(columns) == 1:
+        return columns[0].in_(keys)
+    return tuple_(*columns).in_(keys)
+
+
+def chunks(items: Sequence[Any], size: int = CHUNK_SIZE) -> Iterator[Sequence[Any]]:
+    """``items`` in consecutive slices of at most ``size``."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# ---------------------------------------------------------------------------
+# What the schemas say, computed once.
+
+
+@cache
+def instance(schema: type[EntitySchema]) -> EntitySchema:
+    """One instance of ``schema`` for loading and dumping (both keep no state)."""
+    return schema()
+
+
+@cache
+def _attributes(schema: type[EntitySchema]) -> dict[str, tuple[str, Any]]:
+    """Wire name -> (key in loaded data, field) of every field of ``schema``."""
+    return {
+        field.data_key or name: (field.attribute or name, field)
+        for name, field in declared_fields(schema).items()
+    }
+
+
+def wire_value(schema: type[EntitySchema], data: Mapping[str, Any], wire: str) -> Any:
+    """The value of wire field ``wire`` in ``data`` as ``schema.load`` returned it."""
+    attribute, field = _attributes(schema)[wire]
+    value = data.get(attribute)
+    if isinstance(field, Reference) and isinstance(value, tuple):
+        return value[-1]  # the other parts of a composite key are fields of their own
+    return value
+
+
+def to_wire(schema: type[EntitySchema], data: Mapping[str, Any]) -> dict[str, Any]:
+    """Loaded ``data`` in the canonical wire form that an export would write."""
+    plain: dict[str, Any] = {}
+    for wire, (attribute, field) in _attributes(schema).items():
+        if isinstance(field, Children):
+            plain[wire] = [_rename(field.schema_class, item) for item in data.get(attribute) or []]
+        else:
+            plain[wire] = wire_value(schema, data, wire)
+    dumped: dict[str, Any] = instance(schema).dump(plain)
+    return dumped
+
+
+def _rename(schema: type[EntitySchema], data: Mapping[str, Any]) -> dict[str, Any]:
+    return {wire: wire_value(schema, data, wire) for wire in _attributes(schema)}
+
+
+def differences(
+    schema: type[EntitySchema],
+    stated: Mapping[str, Any],
+    incoming: Mapping[str, Any],
+    existing: Mapping[str, Any],
+) -> list[str]:
+    """Wire names of the fields where ``incoming`` differs from ``existing``.
+
+    Both are canonical wire forms. A field the record does not state and whose
+    value is generated (a uuid, a timestamp) is not compared: the file says
+    nothing about it.
+    """
+    found = []
+    for wire, (_attribute, field) in _attributes(schema).items():
+        if isinstance(field, Children):
+            mine, theirs = incoming.get(wire) or [], existing.get(wire) or []
+            given = stated.get(wire)
+            items = given if isinstance(given, list) else []
+            if len(mine) != len(theirs) or any(
+                differences(field.schema_class, item, a, b)
+                for item, a, b in zip(items, mine, theirs, strict=False)
+            ):
+                found.append(wire)
+        elif wire not in stated and callable(field.load_default):
+            continue
+        elif incoming.get(wire) != existing.get(wire):
+            found.append(wire)
+    return found
+
+
+def generated_unstated(schema: type[EntitySchema], stated: Mapping[str, Any]) -> set[str]:
+    """Columns whose value the record leaves to be generated (absent uuid, timestamps)."""
+    return {
+        attribute
+        for wire, (attribute, field) in _attributes(schema).items()
+        if wire not in stated and not isinstance(field, Children) and callable(field.load_default)
+    }
+
+
+@cache
+def _facts_needed() -> dict[str, tuple[str, ...]]:
+    """Entity type -> the fields that links of other records read from it."""
+    needed: dict[str, set[str]] = defaultdict(set)
+    for entity in REGISTRY:
+        for schema in _schemas_of(entity.schema):
+            for link in schema.opts.links:
+                if isinstance(link, TargetValue):
+                    reference = _attributes(schema)[link.reference][1]
+                    needed[reference.target].add(link.field)
+    return {name: tuple(sorted(fields)) for name, fields in needed.items()}
+
+
+def _schemas_of(schema: type[EntitySchema]) -> Iterator[type[EntitySchema]]:
+    yield schema
+    for _wire, (_attribute, field) in _attributes(schema).items():
+        if isinstance(field, Children):
+            yield from _schemas_of(field.schema_class)
+
+
+@cache
+def _links(schema: type[EntitySchema], wire: str) -> tuple[TargetValue, ...]:
+    return tuple(
+        link
+        for link in schema.opts.links
+        if isinstance(link, TargetValue) and link.reference == wire
+    )
+
+
+@dataclass(frozen=True)
+class _Relation:
+    """References of an entity type to itself through one field (``parent_slug``)."""
+
+    wire: str
+    reference: Reference
+    children: str | None  # the children key the field is in, None at the top level
+    nesting: int | None  # the most records a chain may hold (MaxNesting)
+
+
+@cache
+def _relations(entity: EntityType) -> tuple[_Relation, ...]:
+    nesting = {
+        link.reference: link.levels
+        for link in entity.schema.opts.links
+        if isinstance(link, MaxNesting)
+    }
+    found = []
+    for wire, (_attribute, field) in _attributes(entity.schema).items():
+        fields: list[tuple[str, Any, str | None]] = [(wire, field, None)]
+        if isinstance(field, Children):
+            inner = _attributes(field.schema_class)
+            fields = [(name, child, wire) for name, (_attribute, child) in inner.items()]
+        for name, candidate, children in fields:
+            if isinstance(candidate, Reference) and candidate.target == entity.name:
+                found.append(_Relation(name, candidate, children, nesting.get(name)))
+    return tuple(found)
+
+
+@cache
+def unique_values(entity: EntityType) -> tuple[tuple[str, ...], ...]:
+    """Wire names of each set of fields that must be unique, the natural key excepted."""
+    table: Table = entity.model.__table__
+    wires = {attribute: wire for wire, (attribute, _f) in _attributes(entity.schema).items()}
+    found = []
+    for constraint in sorted(table.constraints, key=lambda c: str(c.name)):
+        if not isinstance(constraint, UniqueConstraint):
+            continue
+        names = [column.name for column in constraint.columns]
+        if "id" in names or not all(name in wires for name in names):
+            continue
+        wire_names = tuple(wires[name] for name in names)
+        if set(wire_names) != set(entity.natural_key):
+            found.append(wire_names)
+    return tuple(found)
+
+
+def _walk(
+    schema: type[EntitySchema], data: Mapping[str, Any], parts: tuple[str | int, ...]
+) -> Iterator[tuple[tuple[str | int, ...], type[EntitySchema], Mapping[str, Any], str, Any]]:
+    """(pointer parts, schema, data, wire name, value) of every reference set in ``data``."""
+    for wire, (attribute, field) in _attributes(schema).items():
+        if isinstance(field, Children):
+            for index, item in enumerate(data.get(attribute) or []):
+                yield from _walk(field.schema_class, item, (*parts, wire, index))
+        elif isinstance(field, Reference) and data.get(attribute) is not None:
+            yield (*parts, wire), schema, data, wire, data[attribute]
+
+
+def _messages(messages: Any, parts: tuple[str | int, ...]) -> Iterator[tuple[str, str]]:
+    """(JSON pointer, message) of each message in marshmallow's nested error dict."""
+    if isinstance(messages, Mapping):
+        for name, inner in messages.items():
+            yield from _messages(inner, parts if name == "_schema" else (*parts, name))
+    elif isinstance(messages, list):
+        for inner in messages:
+            yield from _messages(inner, parts)
+    else:
+        yield pointer(*parts), str(messages)
+
+
+# ---------------------------------------------------------------------------
+
+
+class Resolver:
+    """Checks the sections of one load and remembers what every key resolves to."""
+
+    def __init__(self, connection: Connection, on_conflict: ConflictMode) -> None:
+        self.connection = connection
+        self.on_conflict = on_conflict
+        self.known: dict[str, dict[Key, Known]] = defaultdict(dict)
+        self.problems: list[Problem] = []
+        #: Records that exist with different values and were kept or overwritten.
+        self.conflicts: list[Problem] = []
+        self.counts: dict[str, Counter[Action]] = {}
+        #: Entity type -> key -> (target, pointer) of each reference to its own type.
+        self.edges: dict[tuple[str, str], dict[Key, list[tuple[Key, str]]]] = defaultdict(dict)
+        self._pending: dict[str, dict[Key, list[_Use]]] = defaultdict(dict)
+        self._deferred: list[tuple[str, Key, _Use]] = []
+        self._seen: dict[tuple[str, tuple[str, ...]], dict[tuple[Any, ...], str]] = {}
+
+    # -- the checks of one section -------------------------------------------
+
+    def check(self, section: Section, records: list[Any]) -> None:
+        """Check the records of ``section``; problems go to :attr:`problems`."""
+        entity = section.entity
+        counts = self.counts.setdefault(entity.name, Counter())
+        schema = instance(entity.schema)
+        for chunk in chunks(range(len(records))):
+            loaded = []
+            for position in chunk:
+                record = records[position]
+                key = record_key(entity, record)
+                if key is not None and not self._first(section, position, key):
+                    continue
+                data = None
+                if position not in section.flawed:
+                    data = self._load(section, schema, position, record, key)
+                if data is None or key is None:
+                    if key is not None:  # known, so references to it add no noise
+                        self._remember(entity, key, Known(None, Action.CREATE, None))
+                    continue
+                loaded.append((position, record, data, key))
+            counts.update(self._classify(section, loaded))
+        self._end_section(section)
+
+    def _first(self, section: Section, position: int, key: Key) -> bool:
+        """Whether this is the first record with ``key`` in the files."""
+        earlier = self.known[section.entity.name].get(key)
+        if earlier is None or earlier.file is None:
+            return True
+        self.problems.append(
+            Problem(
+                section.file,
+                f"{section.pointer}/{position}",
+                f"a second record with the key {key_text(key)!r}: record {earlier.position} "
+                f"of {earlier.file} has it already",
+                position,
+                key_text(key),
+            )
+        )
+        return False
+
+    def _load(
+        self,
+        section: Section,
+        schema: EntitySchema,
+        position: int,
+        record: Any,
+        key: Key | None,
+    ) -> dict[str, Any] | None:
+        try:
+            data: dict[str, Any] = schema.load(record)
+        except ValidationError as exc:
+            shown = key_text(key) if key is not None else None
+            for where, message in _messages(exc.messages, ()):
+                self.problems.append(
+                    Problem(
+                        section.file,
+                        f"{section.pointer}/{position}{where}",
+                        message,
+                        position,
+                        shown,
+                    )
+                )
+            return None
+        return data
+
+    def _remember(self, entity: EntityType, key: Key, known: Known) -> None:
+        self.known[entity.name][key] = known
+
+    def _classify(
+        self, section: Section, loaded: list[tuple[int, Any, dict[str, Any], Key]]
+    ) -> list[Action]:
+        """Compare each record with the row of the same key, if any; note its references."""
+        if not loaded:
+            return []
+        entity = section.entity
+        schema = entity.schema
+        dumper = instance(schema)
+        existing: dict[Key, tuple[int, dict[str, Any]]] = {}
+        where = key_filter(entity, [key for *_rest, key in loaded])
+        for rows in read_records(self.connection, entity, where=where):
+            for row in rows:
+                current = dumper.dump(row)
+                found = record_key(entity, current)
+                assert found is not None
+                existing[found] = (row["__id__"], current)
+        facts_needed = _facts_needed().get(entity.name, ())
+        written: list[tuple[int, Key, dict[str, Any]]] = []
+        actions = []
+        for position, record, data, key in loaded:
+            incoming = to_wire(schema, data)
+            action, row_id = Action.CREATE, None
+            facts_from: Mapping[str, Any] = incoming
+            if key in existing:
+                row_id, current = existing[key]
+                changed = differences(schema, record, incoming, current)
+                action, facts_from = self._conflict(section, position, key, changed, current)
+                if action is Action.UPDATE:
+                    facts_from = incoming
+            facts = {name: facts_from.get(name) for name in facts_needed} or None
+            self._remember(entity, key, Known(row_id, action, facts, section.file, position))
+            self._note_references(section, position, key, data, action in WRITES)
+            if action in WRITES:
+                written.append((position, key, incoming))
+            actions.append(action)
+        self._check_unique(section, written)
+        return actions
+
+    def _conflict(
+        self, section: Section, position: int, key: Key, changed: list[str], current: Any
+    ) -> tuple[Action, Mapping[str, Any]]:
+        if not changed:
+            return Action.UNCHANGED, current
+        entity = section.entity.name
+        fields = ", ".join(changed)
+        where = f"{section.pointer}/{position}"
+        if self.on_conflict == "error":
+            self.problems.append(
+                Problem(
+                    section.file,
+                    where,
+                    f"{entity} {key_text(key)!r} exists in the database with different values "
+                    f"({fields}); load with on_conflict 'skip' to keep it or 'update' to "
+                    "overwrite it",
+                    position,
+                    key_text(key),
+                )
+            )
+            return Action.SKIP, current
+        if self.on_conflict == "update":
+            said, action = "overwrote the database's values", Action.UPDATE
+        else:
+            said, action = "kept the database's values", Action.SKIP
+        self.conflicts.append(
+            Problem(section.file, where, f"differs in {fields}: {said}", position, key_text(key))
+        )
+        return action, current
+
+    def _note_references(
+        self, section: Section, position: int, key: Key, data: Mapping[str, Any], writes: bool
+    ) -> None:
+        entity = section.entity
+        relations = {relation.wire for relation in _relations(entity)}
+        base = (section.pointer.lstrip("/"), position)
+        for parts, schema, item, wire, target_key in _walk(entity.schema, data, base):
+            reference = _attributes(schema)[wire][1]
+            checks: tuple[tuple[TargetValue, Any], ...] = ()
+            if writes:
+
+                def get(name: str, schema: type[EntitySchema] = schema, item: Any = item) -> Any:
+                    return wire_value(schema, item, name)
+
+                checks = tuple((link, link.expected(get)) for link in _links(schema, wire))
+            use = _Use(section.file, pointer(*parts), position, key_text(key), checks)
+            if reference.target == entity.name:
+                self._deferred.append((reference.target, target_key, use))
+                if writes and wire in relations:
+                    self.edges[(entity.name, wire)].setdefault(key, []).append(
+                        (target_key, use.pointer)
+                    )
+            else:
+                self._use(reference.target, target_key, use)
+
+    def _use(self, target: str, key: Key, use: _Use) -> None:
+        known = self.known[target].get(key)
+        if known is not None:
+            self._satisfies(target, key, known, use)
+            return
+        pending = self._pending[target]
+        pending.setdefault(key, []).append(use)
+        if len(pending) >= CHUNK_SIZE:
+            self._look_up(target)
+
+    def _satisfies(self, target: str, key: Key, known: Known, use: _Use) -> None:
+        if known.facts is None:
+            return
+        for link, expected in use.checks:
+            actual = known.facts.get(link.field)
+            if actual != expected:
+                self.problems.append(
+                    Problem(
+                        use.file,
+                        use.pointer,
+                        f"{link.why}: {target} {key_text(key)!r} has {link.field} "
+                        f"{actual!r} (expected {expected!r})",
+                        use.record,
+                        use.key,
+                    )
+                )
+
+    def _look_up(self, target: str) -> None:
+        """Find the pending keys of ``target`` in the database: one query for them all."""
+        pending = self._pending.pop(target, {})
+        if not pending:
+            return
+        entity = REGISTRY[target]
+        plan = plan_for(entity)
+        facts = _facts_needed().get(target, ())
+        fields = _attributes(entity.schema)
+        columns = [plan.columns[name] for name in (*entity.natural_key, *facts)]
+        statement = (
+            select(plan.table.c.id, *columns)
+            .select_from(plan.joined)
+            .where(key_filter(entity, list(pending)))
+        )
+        width = len(entity.natural_key)
+        for row in self.connection.execute(statement):
+            parts = tuple(row[1 : 1 + width])
+            key: Key = parts[0] if width == 1 else parts
+            values = {
+                name: fields[name][1]._serialize(value, name, None)
+                for name, value in zip(facts, row[1 + width :], strict=True)
+            }
+            known = Known(row[0], None, values or None)
+            self._remember(entity, key, known)
+            for use in pending.pop(key, []):
+                self._satisfies(target, key, known, use)
+        for key, uses in pending.items():
+            for use in uses:
+                self.problems.append(
+                    Problem(
+                        use.file,
+                        use.pointer,
+                        f"no record of {target} has the {_kind(entity)} {key_text(key)!r}, "
+                        "neither in the files being loaded nor in the database",
+                        use.record,
+                        use.key,
+                    )
+                )
+
+    def _check_unique(
+        self, section: Section, written: list[tuple[int, Key, dict[str, Any]]]
+    ) -> None:
+        """Values that must be unique are not used by another record or row."""
+        entity = section.entity
+        plan = plan_for(entity)
+        for names in unique_values(entity):
+            seen = self._seen.setdefault((entity.name, names), {})
+            owners: dict[tuple[Any, ...], tuple[int, Key]] = {}
+            for position, key, incoming in written:
+                values = tuple(incoming.get(name) for name in names)
+                if any(value is None for value in values):
+                    continue
+                first = seen.setdefault(values, f"{section.file} record {position}")
+                if first != f"{section.file} record {position}":
+                    self._unique_problem(section, position, key, names, values, holder=first)
+                    continue
+                owners[values] = (position, key)
+            if not owners:
+                continue
+            columns = [plan.columns[name] for name in names]
+            keys = [plan.columns[name] for name in entity.natural_key]
+            match = (
+                columns[0].in_([v[0] for v in owners])
+                if len(columns) == 1
+                else (tuple_(*columns).in_(list(owners)))
+            )
+            statement = select(*keys, *columns).select_from(plan.joined).where(match)
+            width = len(keys)
+            for row in self.connection.execute(statement):
+                parts = tuple(row[:width])
+                other: Key = parts[0] if width == 1 else parts
+                values = tuple(row[width:])
+                position, key = owners.get(values, (-1, other))
+                if key != other:
+                    where = f"{entity.name} {key_text(other)!r} in the database"
+                    self._unique_problem(section, position, key, names, values, holder=where)
+
+    def _unique_problem(
+        self,
+        section: Section,
+        position: int,
+        key: Key,
+        names: tuple[str, ...],
+        values: tuple[Any, ...],
+        *,
+        holder: str,
+    ) -> None:
+        shown = ", ".join(f"{name} {value!r}" for name, value in zip(names, values, strict=True))
+        self.problems.append(
+            Problem(
+                section.file,
+                f"{section.pointer}/{position}/{names[-1]}",
+                f"{shown} must be unique and is already used by {holder}",
+                position,
+                key_text(key),
+            )
+        )
+
+    # -- what needs every record of a section --------------------------------
+
+    def _end_section(self, section: Section) -> None:
+        deferred, self._deferred = self._deferred, []
+        for target, key, use in deferred:
+            self._use(target, key, use)
+        for target in list(self._pending):
+            self._look_up(target)
+        for relation in _relations(section.entity):
+            self._check_graph(section, relation)
+
+    def _check_graph(self, section: Section, relation: _Relation) -> None:
+        """No cycles, and no chain longer than the nesting allows, after the load."""
+        entity = section.entity
+        incoming = self.edges.get((entity.name, relation.wire), {})
+        if not incoming:
+            return
+        known = self.known[entity.name]
+        edges: dict[Key, list[Key]] = {}
+        for source, target in self._database_edges(entity, relation):
+            record = known.get(source)
+            if record is None or record.action not in WRITES:
+                edges.setdefault(source, []).append(target)
+        for source, targets in incoming.items():
+            edges[source] = [target for target, _where in targets]
+        on_cycles: set[Key] = set()
+        for cycle in graphs.cycles(edges):
+            on_cycles.update(cycle)
+            shown = " → ".join(key_text(key) for key in [*cycle, cycle[0]])
+            self._graph_problem(
+                section, relation, cycle, f"{entity.name} reference each other in a cycle: {shown}"
+            )
+        if relation.nesting is None:
+            return
+        reported: set[Key] = set()
+        for chain in graphs.longest_chains(edges, on_cycles).values():
+            if len(chain) > relation.nesting and chain[0] not in reported:
+                reported.update(chain)
+                shown = " → ".join(key_text(key) for key in chain)
+                self._graph_problem(
+                    section,
+                    relation,
+                    chain,
+                    f"{relation.wire} nests {len(chain)} levels deep ({shown}); "
+                    f"at most {relation.nesting}",
+                )
+
+    def _graph_problem(
+        self, section: Section, relation: _Relation, members: Iterable[Key], message: str
+    ) -> None:
+        """Report at the first record of the files on the cycle or chain."""
+        known = self.known[section.entity.name]
+        coming = [
+            (record.position, key)
+            for key in members
+            if (record := known.get(key)) is not None
+            and record.action in WRITES
+            and record.file == section.file
+            and record.position is not None
+        ]
+        if not coming:
+            return
+        position, key = min(coming)
+        targets = self.edges[(section.entity.name, relation.wire)].get(key, [])
+        where = targets[0][1] if targets else f"{section.pointer}/{position}"
+        self.problems.append(Problem(section.file, where, message, position, key_text(key)))
+
+    def _database_edges(self, entity: EntityType, relation: _Relation) -> Iterator[tuple[Key, Key]]:
+        """(source key, target key) of every row's reference through ``relation``."""
+        table: Table = entity.model.__table__
+        (name,) = entity.natural_key  # self-referencing types are keyed by one field
+        target = table.alias()
+        source: FromClause = table
+        if relation.children is None:
+            joined = table.join(target, table.c[relation.reference.attribute or ""] == target.c.id)
+        else:
+            links = entity.model.__mapper__.relationships[relation.children]
+            ((_local, parent_column),) = links.local_remote_pairs
+            child: Table = parent_column.table
+            source = table.alias()
+            joined = child.join(source, parent_column == source.c.id).join(
+                target, child.c[relation.reference.attribute or ""] == target.c.id
+            )
+        statement = select(source.c[name], target.c[name]).select_from(joined)
+        for row in self.connection.execute(statement):
+            yield row[0], row[1]
+
+    # -- for the writes ----------------------------------------------------
+
+    def finish(self) -> None:
+        """Look up whatever is still pending (nothing, normally)."""
+        for target in list(self._pending):
+            self._look_up(target)
+
+    def lookup(self, target: str, key: Key) -> int | None:
+        """The row id of ``key`` of ``target``, for :func:`bakery_io.fields.resolving`."""
+        known = self.known[target].get(key)
+        return None if known is None else known.id
+
+    def write_levels(self, entity: EntityType) -> dict[Key, int]:
+        """The order to write records that reference records of their own type (parents first)."""
+        edges: dict[Key, list[Key]] = defaultdict(list)
+        for relation in _relations(entity):
+            if relation.children is None:
+                for source, targets in self.edges.get((entity.name, relation.wire), {}).items():
+                    edges[source].extend(target for target, _where in targets)
+        if not edges:
+            return {}
+        writes = [key for key, record in self.known[entity.name].items() if record.action in WRITES]
+        return graphs.levels(edges, writes)
+
+
+def _kind(entity: EntityType) -> str:
+    return "uuid" if entity.natural_key == ("uuid",) else "slug"
