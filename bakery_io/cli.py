@@ -14,18 +14,27 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from bakery_io import __version__
-from bakery_io.database import bakery_tables_present, create_schema, describe, engine_from_url
+from bakery_io.database import (
+    bakery_tables_present,
+    create_schema,
+    describe,
+    drop_schema,
+    engine_from_url,
+)
 from bakery_io.dump import dump_all, dump_history
-from bakery_io.errors import BakeryIOError, DatabaseStateError, UsageError
+from bakery_io.errors import BakeryIOError, DatabaseStateError, SourceError, UsageError
 from bakery_io.json_schemas import write as write_schemas
+from bakery_io.load import LoadReport, load_all
 from bakery_io.manifest import Manifest
 from bakery_io.models import metadata
+from bakery_io.problems import Problem
 from bakery_io.registry import REGISTRY
+from bakery_io.resolution import CONFLICT_MODES
 from bakery_io.sample import generate_sample
 from bakery_io.validation import ValidationReport, validate
 from bakery_io.versions import CURRENT_VERSION
@@ -53,6 +62,7 @@ class Progress:
         if self.active:
             self.stream.write("\n")
             self.stream.flush()
+            self.active = False
 
 
 def _init_db(args: argparse.Namespace, out: TextIO) -> int:
@@ -168,6 +178,14 @@ def _count(number: int, noun: str) -> str:
     return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
+def _print_problems(problems: Sequence[Problem], limit: int, out: TextIO) -> None:
+    shown = problems if limit == 0 else problems[:limit]
+    for problem in shown:
+        print(f"  {problem}", file=out)
+    if len(shown) < len(problems):
+        print(f"  … and {len(problems) - len(shown):,} more (--limit 0 shows all)", file=out)
+
+
 def _print_report(report: ValidationReport, limit: int, out: TextIO) -> None:
     what = (
         f"{report.kind}, format {report.version or '?'}, {_count(report.files, 'file')}, "
@@ -176,13 +194,8 @@ def _print_report(report: ValidationReport, limit: int, out: TextIO) -> None:
     if report.ok:
         print(f"{report.source}: valid ({what})", file=out)
         return
-    count = len(report.problems)
-    print(f"{report.source}: {_count(count, 'problem')} ({what})", file=out)
-    shown = report.problems if limit == 0 else report.problems[:limit]
-    for problem in shown:
-        print(f"  {problem}", file=out)
-    if len(shown) < count:
-        print(f"  … and {count - len(shown):,} more (--limit 0 shows all)", file=out)
+    print(f"{report.source}: {_count(len(report.problems), 'problem')} ({what})", file=out)
+    _print_problems(report.problems, limit, out)
 
 
 def _validate(args: argparse.Namespace, out: TextIO) -> int:
@@ -192,6 +205,86 @@ def _validate(args: argparse.Namespace, out: TextIO) -> int:
     else:
         _print_report(report, args.limit, out)
     return EXIT_OK if report.ok else EXIT_DATA
+
+
+class _LoadProgress(Progress):
+    def phase(self, phase: str, entity_type: str, records: int) -> None:
+        if self.active:
+            self.stream.write(f"\r{self.label}: {phase} {entity_type:<26} {records:>9,} records")
+            self.stream.flush()
+
+
+def _print_load(report: LoadReport, limit: int, out: TextIO) -> None:
+    width = max((len(name) for name in report.counts), default=0)
+    columns = ("created", "unchanged", "skipped", "updated")
+    print(f"  {'':<{width}}  " + "  ".join(f"{name:>9}" for name in columns), file=out)
+    for name, counts in [*report.counts.items(), ("total", report.total)]:
+        numbers = counts.to_dict()
+        print(f"  {name:<{width}}  " + "  ".join(f"{numbers[c]:>9,}" for c in columns), file=out)
+    if report.conflicts:
+        print(f"{_count(len(report.conflicts), 'record')} differed from the database:", file=out)
+        _print_problems(report.conflicts, limit, out)
+    total = report.total
+    verb = "would load" if report.dry_run else "loaded"
+    print(
+        f"{report.source}: {verb} {total.total:,} records ({total.created:,} created, "
+        f"{total.updated:,} updated){' (dry run: nothing was written)' if report.dry_run else ''}",
+        file=out,
+    )
+
+
+def _new_sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL when it does not exist yet (connecting will create it)."""
+    engine = engine_from_url(url)
+    database = engine.url.database
+    engine.dispose()
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return None
+    path = Path(database)
+    return None if path.exists() else path
+
+
+def _import(args: argparse.Namespace, out: TextIO) -> int:
+    new_file = _new_sqlite_file(args.db)
+    engine = engine_from_url(args.db)
+    progress = _LoadProgress("import", sys.stderr)
+    created = False
+
+    def undo_creation() -> None:
+        # The database is left as it was: without the tables (or the file) made for the load.
+        if created:
+            drop_schema(engine)
+        engine.dispose()
+        if new_file is not None:
+            new_file.unlink(missing_ok=True)
+
+    try:
+        with engine.connect() as connection:
+            if not bakery_tables_present(connection):
+                create_schema(engine)
+                created = True
+        report = load_all(
+            engine,
+            args.source,
+            on_conflict=args.on_conflict,
+            dry_run=args.dry_run,
+            progress=progress.phase,
+        )
+    except BaseException:
+        undo_creation()
+        raise
+    finally:
+        progress.finish()
+        engine.dispose()
+    if args.dry_run:
+        undo_creation()
+    elif created:
+        print(f"{describe(engine)}: created the bakery_io tables", file=out)
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2), file=out)
+    else:
+        _print_load(report, args.limit, out)
+    return EXIT_OK
 
 
 def _schemas(args: argparse.Namespace, out: TextIO) -> int:
@@ -331,6 +424,13 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("--recipe", metavar="SLUG", help="only this recipe's production runs")
     history.set_defaults(run=_export_history)
 
+    limit_args = ("--limit",)
+    limit_options: dict[str, Any] = {
+        "type": _non_negative_int,
+        "default": 50,
+        "metavar": "N",
+        "help": "show at most N problems; 0 shows all (default: %(default)s)",
+    }
     check = commands.add_parser(
         "validate",
         help="check a backup or file against the published JSON Schemas",
@@ -344,14 +444,35 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--json", action="store_true", help="print the report as JSON (all problems)"
     )
-    check.add_argument(
-        "--limit",
-        type=_non_negative_int,
-        default=50,
-        metavar="N",
-        help="show at most N problems; 0 shows all (default: %(default)s)",
-    )
+    check.add_argument(*limit_args, **limit_options)
     check.set_defaults(run=_validate)
+
+    load = commands.add_parser(
+        "import",
+        parents=[database],
+        help="load a backup or file into the database, all or nothing",
+        description=(
+            "Load a backup directory, .zip, single document or entity file. Everything is "
+            "checked first (manifest, JSON Schemas, references, rules across records); on any "
+            "problem nothing is written and the problems are listed (exit 1). Records whose "
+            "key exists are compared: identical ones are left alone, different ones follow "
+            "--on-conflict. Creates the bakery_io tables when the database has none."
+        ),
+    )
+    load.add_argument("source", metavar="SOURCE", help="the directory or file to load")
+    load.add_argument(
+        "--on-conflict",
+        choices=CONFLICT_MODES,
+        default="skip",
+        help="a record that exists with different values: keep the database's (skip, the "
+        "default), overwrite it (update) or fail (error)",
+    )
+    load.add_argument(
+        "--dry-run", action="store_true", help="check and count everything, write nothing"
+    )
+    load.add_argument("--json", action="store_true", help="print the report as JSON")
+    load.add_argument(*limit_args, **limit_options)
+    load.set_defaults(run=_import)
 
     schemas = commands.add_parser(
         "schemas",
@@ -383,6 +504,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"bakery-io {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except SourceError as exc:
+        count = len(exc.problems)
+        print(
+            f"bakery-io {args.command}: {exc.source}: {_count(count, 'problem')}; "
+            "nothing was loaded",
+            file=sys.stderr,
+        )
+        _print_problems(exc.problems, getattr(args, "limit", 50), sys.stderr)
+        return EXIT_DATA
     except BakeryIOError as exc:
         print(f"bakery-io {args.command}: {exc}", file=sys.stderr)
         for note in getattr(exc, "__notes__", ()):

@@ -260,10 +260,11 @@ class DecimalString(fields.Field[Decimal]):
                 "(decimals travel as strings so that no digit is lost)"
             )
         if self._regex.fullmatch(value) is None:
-            raise ValidationError(self._why_not(value))
+            raise ValidationError(self.explain(value))
         return Decimal(value).quantize(self._quantum)
 
-    def _why_not(self, text: str) -> str:
+    def explain(self, text: str) -> str:
+        """Why the string ``text`` is not a value of this field, in words."""
         try:
             number = Decimal(text)
         except InvalidOperation:

@@ -29,6 +29,7 @@ from bakery_io.fields import (
     DATETIME_PATTERN,
     UUID_PATTERN,
     Children,
+    DecimalString,
     describe_json,
 )
 from bakery_io.json_schemas import (
@@ -170,7 +171,26 @@ def _additional(error: SchemaError) -> Iterator[Located]:
             yield (name,), "unknown field: not part of this format version"
 
 
+@cache
+def _decimals() -> dict[str, DecimalString]:
+    """The decimal fields of every schema by their published pattern, to explain a mismatch."""
+    found: dict[str, DecimalString] = {}
+    schemas = [entity.schema for entity in REGISTRY]
+    while schemas:
+        schema = schemas.pop()
+        for field in declared_fields(schema).values():
+            if isinstance(field, DecimalString):
+                found[portable_pattern(field.pattern)] = field
+            elif isinstance(field, Children):
+                schemas.append(field.schema_class)
+    return found
+
+
 def _pattern(error: SchemaError) -> Iterator[Located]:
+    decimal = _decimals().get(_expected(error))
+    if decimal is not None and isinstance(_got(error), str):
+        yield (), decimal.explain(_got(error))
+        return
     expected = _PATTERN_NAMES.get(_expected(error)) or _schema(error).get("description")
     expected = expected or f"text matching {_expected(error)}"
     yield (), f"expected {expected}, got {describe_json(_got(error))}"

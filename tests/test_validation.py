@@ -300,7 +300,7 @@ def test_a_decimal_with_too_many_places_is_refused(exports: Exports, tmp_path: P
     assert problem.file == "06_purchases.json"
     assert problem.pointer == "/records/0/unit_price"
     assert "4.12345" in problem.message
-    assert "4 places" in problem.message
+    assert "more than 4 decimal places" in problem.message
 
 
 @pytest.mark.parametrize("price", ["-1.0000", "-0.01", "-3"])
