@@ -128,11 +128,20 @@ def snapshot(bind: Bind) -> Iterator[Connection]:
 def _hold_sqlite_snapshot(connection: Connection) -> None:
     # Python's sqlite3 opens no transaction for SELECTs, so each query would see
     # the latest data; an explicit BEGIN holds one view until the end.
+    begin_sqlite(connection)
+
+
+def begin_sqlite(connection: Connection, mode: str = "DEFERRED") -> None:
+    """On SQLite, begin the transaction now (``IMMEDIATE``: with the write lock).
+
+    Python's sqlite3 begins only before the first write; reads before it would
+    each see the latest data. Elsewhere, and when a transaction is open, nothing.
+    """
     if connection.dialect.name != "sqlite":
         return
     driver: Any = connection.connection.dbapi_connection
     if not driver.in_transaction:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql(f"BEGIN {mode}")
 
 
 def create_schema(bind: Bind) -> None:

@@ -24,7 +24,13 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from bakery_io.containers import Archive, FileSource, Source, Unreadable, open_source, parse
-from bakery_io.database import Bind, bakery_tables_present, describe, transaction
+from bakery_io.database import (
+    Bind,
+    bakery_tables_present,
+    begin_sqlite,
+    describe,
+    transaction,
+)
 from bakery_io.errors import DatabaseStateError, SourceError, UsageError
 from bakery_io.models import metadata
 from bakery_io.persistence import Refused, write_section
@@ -147,9 +153,8 @@ def _writing(bind: Bind, *, keep: Callable[[], bool]) -> Iterator[Connection]:
     """
     if isinstance(bind, Engine):
         with bind.connect() as connection, connection.begin() as outer:
-            if connection.dialect.name == "sqlite":
-                # Take the write lock now: pass one's reads must still hold at the writes.
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # Take SQLite's write lock now: what pass one reads must hold at the writes.
+            begin_sqlite(connection, "IMMEDIATE")
             yield connection
             if not keep():
                 outer.rollback()
@@ -241,12 +246,14 @@ def load_all(
                 raise SourceError(str(opened.path), problems)
             for section in sections:
                 try:
-                    write_section(connection, resolver, section, _records(opened, section))
+                    written = write_section(
+                        connection, resolver, section, _records(opened, section)
+                    )
                 except Refused as exc:
                     problems.append(exc.problem)
                     raise SourceError(str(opened.path), problems) from exc.__cause__
                 if progress is not None:
-                    progress("writing", section.entity.name, len(sections))
+                    progress("writing", section.entity.name, written)
     finally:
         close = getattr(opened, "close", None)
         if close is not None:

@@ -129,8 +129,11 @@ Written = tuple[int, dict[str, Any], Known]
 
 def write_section(
     connection: Connection, resolver: Resolver, section: Section, records: list[Any]
-) -> None:
-    """Write the records of ``section`` that the resolver marked to create or update."""
+) -> int:
+    """Write the records of ``section`` that the resolver marked to create or update.
+
+    Returns how many records were written.
+    """
     entity = section.entity
     known = resolver.known[entity.name]
     written: list[Written] = []
@@ -140,7 +143,7 @@ def write_section(
         if found is not None and found.action in WRITES and found.position == position:
             written.append((position, record, found))
     if not written:
-        return
+        return 0
     levels = resolver.write_levels(entity)
     by_level: dict[int, list[Written]] = defaultdict(list)
     for item in written:
@@ -151,6 +154,7 @@ def write_section(
                 _write_rows(connection, entity, section, chunk)
         for chunk in chunks(written):
             _write_children(connection, entity, section, chunk)
+    return len(written)
 
 
 def _key(entity: EntityType, item: Written) -> Key:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
 from sqlalchemy import inspect
@@ -16,6 +17,7 @@ from bakery_io import engine_from_url
 from bakery_io.cli import Progress, main
 from bakery_io.database import count_rows
 from bakery_io.models import metadata
+from bakery_io.registry import REGISTRY
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -337,3 +339,99 @@ def test_an_export_the_file_system_refuses_exits_1_without_a_traceback(
     assert (code, out) == (1, "")
     assert "No such file or directory" in err
     assert "Traceback" not in err
+
+
+@pytest.fixture(scope="module")
+def catalog_backup(sample_url: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A backup of the scale-0 sample, made through the CLI."""
+    target = tmp_path_factory.mktemp("cli-backup") / "backup.zip"
+    assert main(["export", "--db", sample_url, str(target)]) == 0
+    return target
+
+
+def _rows(url: str) -> dict[str, int]:
+    engine = engine_from_url(url)
+    with engine.connect() as connection:
+        counted = count_rows(connection)
+    engine.dispose()
+    return counted
+
+
+def test_import_into_a_new_sqlite_file_creates_tables_and_loads_everything(
+    capsys: pytest.CaptureFixture[str], sample_url: str, catalog_backup: Path, tmp_path: Path
+) -> None:
+    capsys.readouterr()
+    url = f"sqlite:///{tmp_path / 'restored.db'}"
+    code, out, err = run(capsys, "import", "--db", url, str(catalog_backup))
+    assert (code, err) == (0, "")
+    assert "created the bakery_io tables" in out
+    assert _rows(url) == _rows(sample_url)
+    total = sum(_rows(url)[entity.name] for entity in REGISTRY)
+    assert f"loaded {total:,} records ({total:,} created, 0 updated)" in out
+    # The same backup again changes nothing, and says so.
+    code, out, _ = run(capsys, "import", "--db", url, str(catalog_backup), "--json")
+    assert code == 0
+    report = json.loads(out)
+    assert report["total"] == {"created": 0, "unchanged": total, "skipped": 0, "updated": 0}
+    assert report["conflicts"] == []
+
+
+def test_a_failed_import_exits_1_lists_the_problems_and_leaves_no_database(
+    capsys: pytest.CaptureFixture[str], catalog_backup: Path, tmp_path: Path
+) -> None:
+    source = tmp_path / "suppliers.json"
+    records = [{"slug": "flour-co", "name": 42, "city": "Lyon", "uuid": str(uuid4())}]
+    source.write_text(
+        json.dumps({"version": "1.1", "entity_type": "suppliers", "records": records}),
+        encoding="utf-8",
+    )
+    database = tmp_path / "new.db"
+    code, out, err = run(capsys, "import", "--db", f"sqlite:///{database}", str(source))
+    assert code == 1
+    assert out == ""
+    assert "1 problem; nothing was loaded" in err
+    assert "suppliers.json /records/0/name [record 0 (flour-co)]: expected a string" in err
+    assert not database.exists()
+
+
+def test_a_failed_import_into_an_existing_database_leaves_it_as_it_was(
+    capsys: pytest.CaptureFixture[str], sample_url: str, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    assert main(["init-db", "--db", url]) == 0
+    source = tmp_path / "products.json"
+    dumped = tmp_path / "products"
+    assert main(["export", "--db", sample_url, "--entities", "products", str(dumped)]) == 0
+    (dumped / "03_products.json").replace(source)
+    capsys.readouterr()
+    code, _out, err = run(capsys, "import", "--db", url, str(source))
+    assert code == 1
+    assert "no record of ingredients has the slug" in err
+    assert sum(_rows(url).values()) == 0
+    assert set(metadata.tables) <= set(inspect(engine_from_url(url)).get_table_names())
+
+
+def test_import_dry_run_writes_nothing(
+    capsys: pytest.CaptureFixture[str], catalog_backup: Path, tmp_path: Path
+) -> None:
+    database = tmp_path / "dry.db"
+    code, out, _ = run(
+        capsys, "import", "--db", f"sqlite:///{database}", "--dry-run", str(catalog_backup)
+    )
+    assert code == 0
+    assert "(dry run: nothing was written)" in out
+    assert not database.exists()
+    url = f"sqlite:///{tmp_path / 'tables.db'}"
+    assert main(["init-db", "--db", url]) == 0
+    code, out, _ = run(capsys, "import", "--db", url, "--dry-run", str(catalog_backup))
+    assert code == 0
+    assert sum(_rows(url).values()) == 0
+
+
+def test_import_on_conflict_choices(
+    capsys: pytest.CaptureFixture[str], catalog_backup: Path
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["import", "--on-conflict", "merge", str(catalog_backup)])
+    assert exit_info.value.code == 2
+    assert "skip, update, error" in capsys.readouterr().err.replace("'", "")
