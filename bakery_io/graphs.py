@@ -80,14 +80,14 @@ def cycles(edges: Mapping[N, Iterable[N]]) -> list[list[N]]:
     return result
 
 
-def longest_chains(edges: Mapping[N, Iterable[N]], skip: set[N]) -> dict[N, list[N]]:
-    """For each node, the longest chain of references starting at it (the node included).
+def chain_lengths(edges: Mapping[N, Iterable[N]], skip: set[N]) -> dict[N, int]:
+    """For each node, how many nodes the longest chain of references from it holds.
 
     Nodes in ``skip`` (those on cycles) and the chains through them are left out.
     """
-    chain: dict[N, list[N]] = {}
+    length: dict[N, int] = {}
     for root in edges:
-        if root in chain or root in skip:
+        if root in length or root in skip:
             continue
         work = [root]
         while work:
@@ -95,16 +95,24 @@ def longest_chains(edges: Mapping[N, Iterable[N]], skip: set[N]) -> dict[N, list
             waiting = [
                 target
                 for target in edges.get(node, ())
-                if target not in chain and target not in skip
+                if target not in length and target not in skip
             ]
             if waiting:
                 work.extend(waiting)
                 continue
             work.pop()
-            if node in chain:
-                continue
-            below = [chain[target] for target in edges.get(node, ()) if target in chain]
-            chain[node] = [node, *max(below, key=len, default=[])]
+            if node not in length:
+                below = [length[target] for target in edges.get(node, ()) if target in length]
+                length[node] = 1 + max(below, default=0)
+    return length
+
+
+def longest_chain(edges: Mapping[N, Iterable[N]], lengths: Mapping[N, int], node: N) -> list[N]:
+    """The longest chain of references from ``node``, as :func:`chain_lengths` measured it."""
+    chain = [node]
+    while lengths[chain[-1]] > 1:
+        here = chain[-1]
+        chain.append(next(t for t in edges.get(here, ()) if lengths.get(t) == lengths[here] - 1))
     return chain
 
 

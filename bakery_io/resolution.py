@@ -647,8 +647,10 @@ class Resolver:
         if relation.nesting is None:
             return
         reported: set[Key] = set()
-        for chain in graphs.longest_chains(edges, on_cycles).values():
-            if len(chain) > relation.nesting and chain[0] not in reported:
+        lengths = graphs.chain_lengths(edges, on_cycles)
+        for node, length in lengths.items():
+            if length > relation.nesting and node not in reported:
+                chain = graphs.longest_chain(edges, lengths, node)
                 reported.update(chain)
                 shown = " → ".join(key_text(key) for key in chain)
                 self._graph_problem(
