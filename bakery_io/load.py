@@ -32,12 +32,13 @@ from bakery_io.database import (
     transaction,
 )
 from bakery_io.errors import DatabaseStateError, SourceError, UsageError
+from bakery_io.manifest import MANIFEST_NAME
 from bakery_io.models import metadata
 from bakery_io.persistence import Refused, write_section
 from bakery_io.problems import Problem
 from bakery_io.registry import REGISTRY
 from bakery_io.resolution import CONFLICT_MODES, ConflictMode, Resolver
-from bakery_io.validation import Section, check
+from bakery_io.validation import Section, check, entity_type_of, import_order
 
 logger = logging.getLogger(__name__)
 
@@ -114,16 +115,31 @@ class LoadReport:
         }
 
 
-def _rank(order: Mapping[str, int]) -> Callable[[Problem], tuple[Any, ...]]:
-    """Sort problems container first, then files in import order, then by record and field."""
+def _rank(source: Source) -> Callable[[Problem], tuple[Any, ...]]:
+    """Sort problems: the container and manifest first, then files in import order, each
+    by section, record and field."""
 
     def rank(problem: Problem) -> tuple[Any, ...]:
+        whole = problem.file in (MANIFEST_NAME, source.name)
+        file_rank = 0 if whole else import_order(problem.file)[0]
         section = problem.pointer.split("/")[1] if problem.pointer.count("/") else ""
         number = REGISTRY[section].number if section in REGISTRY else 0
         record = -1 if problem.record is None else problem.record
-        return (order.get(problem.file, 0), number, record, problem.pointer, problem.message)
+        return (file_rank, problem.file, number, record, problem.pointer, problem.message)
 
     return rank
+
+
+def _present(source: Source) -> set[str]:
+    """The entity types the source holds, whether or not their files could be read."""
+    if isinstance(source, Archive):
+        return {name for name in map(entity_type_of, source.entity_names()) if name}
+    content = source.content if isinstance(source, FileSource) else None
+    if not isinstance(content, Mapping):
+        return set()
+    if "entity_type" in content:
+        return {content["entity_type"]} if content["entity_type"] in REGISTRY else set()
+    return {name for name in content if name in REGISTRY}
 
 
 def _records(source: Source, section: Section) -> list[Any]:
@@ -228,10 +244,8 @@ def load_all(
             _require_tables(connection)
             resolver = Resolver(connection, on_conflict)
             sections: list[Section] = []
-            files: dict[str, int] = {}
 
             def visit(section: Section, records: list[Any]) -> None:
-                files.setdefault(section.file, len(files) + 1)
                 sections.append(section)
                 resolver.check(section, records)
                 if progress is not None:
@@ -241,8 +255,13 @@ def load_all(
             resolver.finish()
             problems.extend(checker.problems)
             problems.extend(resolver.problems)
+            # References into a file that could not be checked say nothing new.
+            unchecked = _present(opened) - {section.entity.name for section in sections}
+            for target, unknown in resolver.unknown.items():
+                if target not in unchecked:
+                    problems.extend(unknown)
             if problems:
-                problems.sort(key=_rank(files))
+                problems.sort(key=_rank(opened))
                 raise SourceError(str(opened.path), problems)
             for section in sections:
                 try:

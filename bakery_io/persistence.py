@@ -12,14 +12,23 @@ becomes a :class:`~bakery_io.problems.Problem` naming the records concerned.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from marshmallow import ValidationError
-from sqlalchemy import Column, Connection, Table, bindparam, delete, insert, select, update
+from sqlalchemy import (
+    Column,
+    Connection,
+    Executable,
+    Table,
+    bindparam,
+    delete,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import DBAPIError
 
 from bakery_io.fields import Children, Key, resolving
@@ -35,6 +44,7 @@ from bakery_io.resolution import (
     generated_unstated,
     instance,
     key_filter,
+    key_text,
     record_key,
 )
 from bakery_io.schemas.base import EntitySchema
@@ -88,20 +98,47 @@ def _row(columns: Sequence[str], data: Mapping[str, Any]) -> dict[str, Any]:
     return {column: data.get(column) for column in columns}
 
 
-@contextmanager
-def _guard(section: Section, positions: Sequence[int]) -> Iterator[None]:
-    """Turn a refusal by the database into a problem naming the records it concerns."""
+def _reason(exc: DBAPIError) -> str:
+    return str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+
+
+def _execute(
+    connection: Connection,
+    section: Section,
+    statement: Executable,
+    rows: Sequence[dict[str, Any]],
+    owners: Sequence[tuple[int, Key]],
+) -> None:
+    """Run ``statement`` for ``rows`` (of the records ``owners``) in a savepoint.
+
+    Should the database refuse, the rows are tried one by one to name the
+    record it refuses; the load fails either way.
+    """
     try:
-        yield
+        with connection.begin_nested():
+            connection.execute(statement, list(rows))
     except DBAPIError as exc:
-        first, last = positions[0], positions[-1]
-        which = f"record {first}" if first == last else f"records {first}-{last}"
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+        for row, (position, key) in zip(rows, owners, strict=True):
+            try:
+                with connection.begin_nested():
+                    connection.execute(statement, [row])
+            except DBAPIError as refused:
+                raise Refused(
+                    Problem(
+                        section.file,
+                        f"{section.pointer}/{position}",
+                        f"the database refused {section.entity.name} {key_text(key)!r}: "
+                        f"{_reason(refused)}",
+                        position,
+                        key_text(key),
+                    )
+                ) from refused
+        first, last = owners[0][0], owners[-1][0]
         raise Refused(
             Problem(
                 section.file,
                 f"{section.pointer}/{first}",
-                f"the database refused {which}: {reason}",
+                f"the database refused records {first}-{last}: {_reason(exc)}",
                 first,
             )
         ) from exc
@@ -170,25 +207,27 @@ def _write_rows(
     children = {child.wire for child in shape.children}
     created: list[Written] = []
     inserts: list[dict[str, Any]] = []
-    updates: dict[frozenset[str], list[dict[str, Any]]] = defaultdict(list)
-    for position, record, known in chunk:
+    updates: dict[frozenset[str], tuple[list[dict[str, Any]], list[tuple[int, Key]]]] = {}
+    for item in chunk:
+        position, record, known = item
         stated = {name: value for name, value in record.items() if name not in children}
         row = _row(shape.columns, _load(section, shape.top, position, stated))
         if known.action is Action.CREATE:
-            created.append((position, record, known))
+            created.append(item)
             inserts.append(row)
         else:
             for column in generated_unstated(entity.schema, record):
                 del row[column]  # keep the row's uuid and timestamps the file does not state
             row["row_id"] = known.id
-            updates[frozenset(row)].append(row)
-    positions = [position for position, _record, _known in chunk]
-    with _guard(section, positions):
-        if inserts:
-            connection.execute(insert(shape.table), inserts)
-        for rows in updates.values():
-            statement = update(shape.table).where(shape.table.c.id == bindparam("row_id"))
-            connection.execute(statement, rows)
+            rows, owners = updates.setdefault(frozenset(row), ([], []))
+            rows.append(row)
+            owners.append((position, _key(entity, item)))
+    if inserts:
+        owners = [(item[0], _key(entity, item)) for item in created]
+        _execute(connection, section, insert(shape.table), inserts, owners)
+    for rows, owners in updates.values():
+        statement = update(shape.table).where(shape.table.c.id == bindparam("row_id"))
+        _execute(connection, section, statement, rows, owners)
     if created:
         _fetch_ids(connection, entity, created)
 
@@ -215,21 +254,24 @@ def _write_children(
     shape = _shape(entity)
     if not shape.children:
         return
-    positions = [position for position, _record, _known in chunk]
-    replaced = [known.id for _position, _record, known in chunk if known.action is Action.UPDATE]
-    with _guard(section, positions):
+    # An updated record's children are replaced: the old ones go first.
+    replaced = [item for item in chunk if item[2].action is Action.UPDATE]
+    for child in shape.children:
         if replaced:
-            for child in shape.children:
-                connection.execute(delete(child.table).where(child.parent.in_(replaced)))
+            statement = delete(child.table).where(child.parent == bindparam("parent_id"))
+            rows = [{"parent_id": item[2].id} for item in replaced]
+            owners = [(item[0], _key(entity, item)) for item in replaced]
+            _execute(connection, section, statement, rows, owners)
     for child in shape.children:
         schema = instance(child.schema)
         columns = tuple(column.key for column in child.table.columns if column.key != "id")
-        rows = []
-        for position, record, known in chunk:
-            for item in _load(section, schema, position, record.get(child.wire) or [], many=True):
-                row = _row(columns, item)
+        rows, owners = [], []
+        for item in chunk:
+            position, record, known = item
+            for loaded in _load(section, schema, position, record.get(child.wire) or [], many=True):
+                row = _row(columns, loaded)
                 row[child.parent.key] = known.id
                 rows.append(row)
+                owners.append((position, _key(entity, item)))
         if rows:
-            with _guard(section, positions):
-                connection.execute(insert(child.table), rows)
+            _execute(connection, section, insert(child.table), rows, owners)

@@ -99,7 +99,8 @@ class RecordPlan:
         return select(self.table.c.id.label(_ID), *labelled).select_from(self.joined)
 
 
-def _plan_columns(schema: type[EntitySchema]) -> RecordPlan:
+def plan_columns(schema: type[EntitySchema]) -> RecordPlan:
+    """The columns (by wire name) and joins of records of ``schema``, unordered, no children."""
     table: Table = schema.opts.model.__table__
     joined: FromClause = table
     columns: dict[str, ColumnElement[Any]] = {}
@@ -121,7 +122,7 @@ def _plan_columns(schema: type[EntitySchema]) -> RecordPlan:
 @cache
 def plan_for(entity: EntityType) -> RecordPlan:
     """The reading plan of an entity type: its records with their children, by natural key."""
-    plan = _plan_columns(entity.schema)
+    plan = plan_columns(entity.schema)
     plan.order = [plan.columns[name] for name in entity.natural_key]
     relationships = entity.model.__mapper__.relationships
     for name, field_ in declared_fields(entity.schema).items():
@@ -129,7 +130,7 @@ def plan_for(entity: EntityType) -> RecordPlan:
             continue
         relationship = relationships[name]
         ((_local, parent_column),) = relationship.local_remote_pairs
-        child = _plan_columns(field_.schema_class)
+        child = plan_columns(field_.schema_class)
         statement = child.statement().add_columns(parent_column.label(_PARENT))
         order = [parent_column, *relationship.order_by]
         plan.children.append(

@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from marshmallow import ValidationError
 from sqlalchemy import (
+    Column,
     ColumnElement,
     Connection,
     FromClause,
@@ -37,7 +38,7 @@ from bakery_io import graphs
 from bakery_io.fields import Children, Key, Reference
 from bakery_io.links import MaxNesting, TargetValue
 from bakery_io.problems import Problem, pointer
-from bakery_io.queries import CHUNK_SIZE, plan_for, read_records
+from bakery_io.queries import CHUNK_SIZE, plan_columns, plan_for, read_records
 from bakery_io.registry import REGISTRY, EntityType, declared_fields
 from bakery_io.schemas.base import EntitySchema
 from bakery_io.validation import Section
@@ -231,6 +232,33 @@ def _links(schema: type[EntitySchema], wire: str) -> tuple[TargetValue, ...]:
     )
 
 
+@cache
+def _links_into(target: str) -> tuple[tuple[type[EntitySchema], TargetValue], ...]:
+    """(schema, link) of every link whose reference points at ``target``."""
+    found = []
+    for entity in REGISTRY:
+        for schema in _schemas_of(entity.schema):
+            for link in schema.opts.links:
+                if isinstance(link, TargetValue):
+                    reference = _attributes(schema)[link.reference][1]
+                    if reference.target == target:
+                        found.append((schema, link))
+    return tuple(found)
+
+
+@cache
+def _owners() -> dict[type[EntitySchema], tuple[EntityType, Column[Any]]]:
+    """Child schema -> (the entity type it is nested in, its column pointing at the parent)."""
+    owners = {}
+    for entity in REGISTRY:
+        relationships = entity.model.__mapper__.relationships
+        for wire, (_attribute, field) in _attributes(entity.schema).items():
+            if isinstance(field, Children):
+                ((_local, parent_column),) = relationships[wire].local_remote_pairs
+                owners[field.schema_class] = (entity, parent_column)
+    return owners
+
+
 @dataclass(frozen=True)
 class _Relation:
     """References of an entity type to itself through one field (``parent_slug``)."""
@@ -313,6 +341,8 @@ class Resolver:
         self.on_conflict = on_conflict
         self.known: dict[str, dict[Key, Known]] = defaultdict(dict)
         self.problems: list[Problem] = []
+        #: References to keys found nowhere, by target entity type (reported with the problems).
+        self.unknown: dict[str, list[Problem]] = defaultdict(list)
         #: Records that exist with different values and were kept or overwritten.
         self.conflicts: list[Problem] = []
         self.counts: dict[str, Counter[Action]] = {}
@@ -321,6 +351,8 @@ class Resolver:
         self._pending: dict[str, dict[Key, list[_Use]]] = defaultdict(dict)
         self._deferred: list[tuple[str, Key, _Use]] = []
         self._seen: dict[tuple[str, tuple[str, ...]], dict[tuple[Any, ...], str]] = {}
+        #: Entity type -> row id -> (key, changed fields) of updates that change what links read.
+        self._moved: dict[str, dict[int, tuple[Key, set[str], str]]] = defaultdict(dict)
 
     # -- the checks of one section -------------------------------------------
 
@@ -334,14 +366,17 @@ class Resolver:
             for position in chunk:
                 record = records[position]
                 key = record_key(entity, record)
-                if key is not None and not self._first(section, position, key):
-                    continue
+                if key is not None:
+                    if not self._first(section, position, key):
+                        continue
+                    # Known at once, so a repeat is caught and references to it resolve;
+                    # _classify replaces it with what the database says.
+                    placeholder = Known(None, Action.CREATE, None, section.file, position)
+                    self._remember(entity, key, placeholder)
                 data = None
                 if position not in section.flawed:
                     data = self._load(section, schema, position, record, key)
                 if data is None or key is None:
-                    if key is not None:  # known, so references to it add no noise
-                        self._remember(entity, key, Known(None, Action.CREATE, None))
                     continue
                 loaded.append((position, record, data, key))
             counts.update(self._classify(section, loaded))
@@ -424,6 +459,11 @@ class Resolver:
                     facts_from = incoming
             facts = {name: facts_from.get(name) for name in facts_needed} or None
             self._remember(entity, key, Known(row_id, action, facts, section.file, position))
+            if action is Action.UPDATE and row_id is not None:
+                before = {name: current.get(name) for name in facts_needed}
+                moved = {name for name, value in before.items() if facts and facts[name] != value}
+                if moved:
+                    self._moved[entity.name][row_id] = (key, moved, f"{section.pointer}/{position}")
             self._note_references(section, position, key, data, action in WRITES)
             if action in WRITES:
                 written.append((position, key, incoming))
@@ -542,7 +582,7 @@ class Resolver:
                 self._satisfies(target, key, known, use)
         for key, uses in pending.items():
             for use in uses:
-                self.problems.append(
+                self.unknown[target].append(
                     Problem(
                         use.file,
                         use.pointer,
@@ -566,8 +606,9 @@ class Resolver:
                 values = tuple(incoming.get(name) for name in names)
                 if any(value is None for value in values):
                     continue
-                first = seen.setdefault(values, f"{section.file} record {position}")
-                if first != f"{section.file} record {position}":
+                here = f"record {position} of {section.file}"
+                first = seen.setdefault(values, here)
+                if first != here:
                     self._unique_problem(section, position, key, names, values, holder=first)
                     continue
                 owners[values] = (position, key)
@@ -704,9 +745,70 @@ class Resolver:
     # -- for the writes ----------------------------------------------------
 
     def finish(self) -> None:
-        """Look up whatever is still pending (nothing, normally)."""
+        """Look up what is still pending; check rows that rely on what updates change."""
         for target in list(self._pending):
             self._look_up(target)
+        for target, moved in self._moved.items():
+            for schema, link in _links_into(target):
+                if any(link.field in fields for _key, fields, _where in moved.values()):
+                    self._check_referrers(target, moved, schema, link)
+
+    def _check_referrers(
+        self,
+        target: str,
+        moved: Mapping[int, tuple[Key, set[str], str]],
+        schema: type[EntitySchema],
+        link: TargetValue,
+    ) -> None:
+        """Rows of the database that reference an updated record must still follow ``link``.
+
+        Rows the files write again were checked against the new values already.
+        """
+        plan = plan_columns(schema)
+        attribute = _attributes(schema)[link.reference][0]
+        column = plan.table.c[attribute]
+        joined: FromClause = plan.joined
+        owner = _owners().get(schema)
+        if owner is None:
+            entity = REGISTRY[plan.table.name]
+            identity = [plan.columns[name] for name in entity.natural_key]
+        else:
+            entity, parent_column = owner
+            parent = entity.model.__table__.alias()
+            joined = joined.join(parent, parent_column == parent.c.id)
+            identity = [parent.c[name] for name in entity.natural_key]
+        own = [plan.columns[link.same_as]] if link.same_as else []
+        width = len(identity)
+        for ids in chunks(sorted(moved)):
+            statement = select(column, *identity, *own).select_from(joined).where(column.in_(ids))
+            for row in self.connection.execute(statement):
+                parts = tuple(row[1 : 1 + width])
+                referrer: Key = parts[0] if width == 1 else parts
+                record = self.known[entity.name].get(referrer)
+                if record is not None and record.action in WRITES:
+                    continue
+                own_value = row[1 + width] if link.same_as else None
+
+                def get(name: str, value: Any = own_value) -> Any:
+                    return _attributes(schema)[name][1]._serialize(value, name, None)
+
+                key, _fields, where = moved[row[0]]
+                known = self.known[target][key]
+                actual = known.facts.get(link.field) if known.facts else None
+                expected = link.expected(get)
+                if actual == expected or known.file is None:
+                    continue
+                self.problems.append(
+                    Problem(
+                        known.file,
+                        f"{where}/{link.field}",
+                        f"{link.why}: {entity.name} {key_text(referrer)!r} in the database "
+                        f"needs {target} {key_text(key)!r} to have {link.field} {expected!r}, "
+                        f"not {actual!r}",
+                        known.position,
+                        key_text(key),
+                    )
+                )
 
     def lookup(self, target: str, key: Key) -> int | None:
         """The row id of ``key`` of ``target``, for :func:`bakery_io.fields.resolving`."""
@@ -727,4 +829,5 @@ class Resolver:
 
 
 def _kind(entity: EntityType) -> str:
-    return "uuid" if entity.natural_key == ("uuid",) else "slug"
+    """How messages name the natural key: ``slug``, ``uuid``, ``material_product_slug / slug``."""
+    return " / ".join(entity.natural_key)

@@ -394,11 +394,17 @@ class Section:
 Visitor = Callable[[Section, list[Any]], None]
 
 
-def _import_order(name: str) -> tuple[int, str]:
-    """Entity files sort by the import order their name implies, then by name."""
+def entity_type_of(name: str) -> str | None:
+    """The entity type an entity file's name implies (``03_products.json``, ``products.json``)."""
     stem = name.removesuffix(".json")
     entity_type = stem[3:] if stem[:2].isdigit() and stem[2:3] == "_" else stem
-    number = REGISTRY[entity_type].number if entity_type in REGISTRY else len(REGISTRY) + 1
+    return entity_type if entity_type in REGISTRY else None
+
+
+def import_order(name: str) -> tuple[int, str]:
+    """Entity files sort by the import order their name implies, then by name."""
+    entity_type = entity_type_of(name)
+    number = REGISTRY[entity_type].number if entity_type else len(REGISTRY) + 1
     return number, name
 
 
@@ -444,7 +450,7 @@ class _Checker:
                     self.problems.append(Problem(MANIFEST_NAME, where, "file listed twice"))
                 listed[entry["filename"]] = (where, entry)
             self._order(entries)
-        for name in sorted(archive.entity_names(), key=_import_order):
+        for name in sorted(archive.entity_names(), key=import_order):
             if entries is not None and name not in listed:
                 self.problems.append(Problem(name, "", "entity file not listed in the manifest"))
             self._entity_file(archive, name, listed.get(name))
@@ -534,10 +540,15 @@ class _Checker:
         del data
         found = len(self.problems)
         self.file(name, content, ENTITY_FILE_SCHEMA, self.version)
-        self._visit(name, content, "records", self.problems[found:], digest)
         self.records += _count(content)
-        if listed is None:
-            return
+        if listed is not None:
+            self._listed(name, content, digest, listed)
+        self._visit(name, content, "records", self.problems[found:], digest)
+
+    def _listed(
+        self, name: str, content: Any, digest: str, listed: tuple[str, Mapping[str, Any]]
+    ) -> None:
+        """The file is what its manifest entry says: bytes, record count, type and name."""
         where, entry = listed
         if digest != entry.get("sha256"):
             self.problems.append(
@@ -571,7 +582,11 @@ class _Checker:
     def _visit(
         self, filename: str, content: Any, key: str, problems: list[Problem], digest: str | None
     ) -> None:
-        """Hand the section under ``key`` to the visitor unless its envelope is broken."""
+        """Hand the section under ``key`` to the visitor unless its envelope is broken.
+
+        A file whose type, name or version is in doubt is not visited: its
+        records would be checked against the wrong schema.
+        """
         if self.visit is None or not isinstance(content, Mapping):
             return
         entity_type = content.get("entity_type") if key == "records" else key
@@ -582,7 +597,10 @@ class _Checker:
             return
         where = pointer(key)
         envelope = {"", "/version", "/entity_type", where}
-        if any(problem.record is None and problem.pointer in envelope for problem in problems):
+        if any(
+            problem.file == filename and problem.record is None and problem.pointer in envelope
+            for problem in problems
+        ):
             return
         flawed = frozenset(
             problem.record
