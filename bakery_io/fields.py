@@ -42,12 +42,16 @@ def _calendar(years: str) -> str:
 
 
 # Years 1000-9999 are what every backend stores (MySQL/MariaDB DATE and DATETIME).
-# Datetimes are 1001-9998 so that no offset can carry the UTC time out of 1000-9999.
+# A datetime with an offset is 1001-9998, so that no offset can carry it out of
+# that range; in UTC ("Z"), which is how bakery_io writes them, 1000-9999.
 DATE_PATTERN = f"^{_calendar('1[0-9]{3}|[2-9][0-9]{3}')}$"
+_TIME = r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,6})?"
+_INNER_YEARS = (
+    "100[1-9]|10[1-9][0-9]|1[1-9][0-9]{2}|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8]"
+)
 DATETIME_PATTERN = (
-    f"^{_calendar('100[1-9]|10[1-9][0-9]|1[1-9][0-9]{2}|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8]')}"
-    r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,6})?"
-    r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$"
+    f"^(?:{_calendar(_INNER_YEARS)}{_TIME}(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
+    f"|{_calendar('1000|9999')}{_TIME}Z)$"
 )
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -317,7 +321,8 @@ class DateTime(fields.Field[datetime]):
         if not isinstance(value, str) or self._regex.fullmatch(value) is None:
             raise ValidationError(
                 "expected a datetime as 'YYYY-MM-DDTHH:MM:SS[.ffffff]' with 'Z' or a "
-                f"'+HH:MM' offset (years 1001-9998), got {describe_json(value)}"
+                "'+HH:MM' offset (years 1001-9998; 1000 and 9999 in UTC with 'Z'), "
+                f"got {describe_json(value)}"
             )
         # The pattern admits only days that exist, in years no offset can push out of range.
         return datetime.fromisoformat(value).astimezone(UTC)

@@ -478,6 +478,24 @@ aware = st.datetimes(
 )
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["1001-01-01T00:00:00+05:45", "9998-12-31T23:59:59-05:00", "1000-01-01T00:00:00Z"],
+)
+def test_a_datetime_whose_utc_time_leaves_1001_9998_round_trips(text: str) -> None:
+    field = DateTime()
+    written = field.serialize("v", {"v": field.deserialize(text)})
+    assert field.deserialize(written) == field.deserialize(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["1000-01-01T00:00:00+01:00", "9999-12-31T23:00:00-01:00", "0999-12-31T23:00:00Z"]
+)
+def test_years_1000_and_9999_are_for_utc_only(text: str) -> None:
+    with pytest.raises(ValidationError, match="1000 and 9999 in UTC"):
+        DateTime().deserialize(text)
+
+
 @given(aware)
 def test_datetime_dump_load_round_trip(value: datetime) -> None:
     field = DateTime()
