@@ -16,7 +16,7 @@ writes.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -683,7 +683,11 @@ class Resolver:
             on_cycles.update(cycle)
             shown = " → ".join(key_text(key) for key in [*cycle, cycle[0]])
             self._graph_problem(
-                section, relation, cycle, f"{entity.name} reference each other in a cycle: {shown}"
+                section,
+                relation,
+                cycle,
+                f"{entity.name} reference each other in a cycle: {shown}",
+                cycle=True,
             )
         if relation.nesting is None:
             return
@@ -698,28 +702,46 @@ class Resolver:
                     section,
                     relation,
                     chain,
-                    f"{relation.wire} nests {len(chain)} levels deep ({shown}); "
-                    f"at most {relation.nesting}",
+                    f"{relation.children or relation.wire} nest {len(chain)} levels deep "
+                    f"({shown}); at most {relation.nesting}",
+                    cycle=False,
                 )
 
     def _graph_problem(
-        self, section: Section, relation: _Relation, members: Iterable[Key], message: str
+        self,
+        section: Section,
+        relation: _Relation,
+        members: list[Key],
+        message: str,
+        *,
+        cycle: bool,
     ) -> None:
-        """Report at the first record of the files on the cycle or chain."""
+        """Report at the reference that one record of the files makes along the cycle or chain.
+
+        On a cycle that is the record first in the file; on a chain the one
+        nearest its head (a chain's last record references none of it).
+        """
         known = self.known[section.entity.name]
+        following = [*members[1:], members[0]] if cycle else members[1:]
+        successors = dict(zip(members, following, strict=False))
         coming = [
-            (record.position, key)
-            for key in members
-            if (record := known.get(key)) is not None
+            (index if not cycle else record.position, record.position, key)
+            for index, key in enumerate(members)
+            if key in successors
+            and (record := known.get(key)) is not None
             and record.action in WRITES
             and record.file == section.file
             and record.position is not None
         ]
         if not coming:
             return
-        position, key = min(coming)
+        _rank, position, key = min(coming)
+        assert position is not None
         targets = self.edges[(section.entity.name, relation.wire)].get(key, [])
-        where = targets[0][1] if targets else f"{section.pointer}/{position}"
+        where = next(
+            (place for target, place in targets if target == successors[key]),
+            f"{section.pointer}/{position}",
+        )
         self.problems.append(Problem(section.file, where, message, position, key_text(key)))
 
     def _database_edges(self, entity: EntityType, relation: _Relation) -> Iterator[tuple[Key, Key]]:
