@@ -651,9 +651,10 @@ def validate(source: str | PathLike[str]) -> ValidationReport:
 
     Returns a :class:`ValidationReport` with every problem found, not only the
     first. Raises :class:`~bakery_io.UsageError` only when ``source`` does not
-    exist. Record rules that JSON Schema cannot express (a record not
-    referencing itself, unique children) and references are checked on
-    import, not here.
+    exist. The record rules that JSON Schema cannot express (a record not
+    referencing itself, unique children) are checked too; what needs the
+    database or other files (references, cycles, rules across records) is
+    checked by :func:`~bakery_io.load_all`.
     """
     opened = open_source(source)
     try:

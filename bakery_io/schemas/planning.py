@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+from marshmallow.validate import Length
+from sqlalchemy import String
+
 from bakery_io import models
 from bakery_io.fields import Children, Reference, Slug
 from bakery_io.rules import ExactlyOne, NotSelfIn, UniqueIn
 from bakery_io.schemas.base import EntitySchema
+
+_slug_type = models.MaterialProduct.__table__.c.slug.type
+assert isinstance(_slug_type, String)
+_SLUG_LENGTH = _slug_type.length
 
 
 class FinishedGoodComponentSchema(EntitySchema):
     finished_unit_slug = Reference("finished_units", attribute="finished_unit_id")
     finished_good_slug = Reference("finished_goods", attribute="component_good_id")
     # The leading part of the material unit's composite key, not a column of its own.
-    material_product_slug = Slug(allow_none=True, load_default=None)
+    material_product_slug = Slug(
+        allow_none=True,
+        load_default=None,
+        validate=Length(max=_SLUG_LENGTH, error="at most {max} characters"),
+    )
     material_unit_slug = Reference(
         "material_units", attribute="material_unit_id", scope=("material_product_slug",)
     )
