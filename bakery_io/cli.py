@@ -227,8 +227,9 @@ def _print_load(report: LoadReport, limit: int, out: TextIO) -> None:
     total = report.total
     verb = "would load" if report.dry_run else "loaded"
     print(
-        f"{report.source}: {verb} {total.total:,} records ({total.created:,} created, "
-        f"{total.updated:,} updated){' (dry run: nothing was written)' if report.dry_run else ''}",
+        f"{report.source}: {verb} {total.total:,} records: {total.created:,} created, "
+        f"{total.updated:,} updated, {total.unchanged:,} unchanged, {total.skipped:,} skipped"
+        f"{' (dry run: nothing was written)' if report.dry_run else ''}",
         file=out,
     )
 

@@ -367,7 +367,7 @@ def test_import_into_a_new_sqlite_file_creates_tables_and_loads_everything(
     assert "created the bakery_io tables" in out
     assert _rows(url) == _rows(sample_url)
     total = sum(_rows(url)[entity.name] for entity in REGISTRY)
-    assert f"loaded {total:,} records ({total:,} created, 0 updated)" in out
+    assert f"loaded {total:,} records: {total:,} created, 0 updated, 0 unchanged, 0 skipped" in out
     # The same backup again changes nothing, and says so.
     code, out, _ = run(capsys, "import", "--db", url, str(catalog_backup), "--json")
     assert code == 0
