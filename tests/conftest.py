@@ -10,6 +10,7 @@ cannot be reached is skipped, not failed.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,7 +21,7 @@ from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 
-from bakery_io import drop_schema, engine_from_url, generate_sample
+from bakery_io import create_schema, drop_schema, engine_from_url, generate_sample
 
 #: The seed the shared sample database is built with.
 SAMPLE_SEED = 3
@@ -105,3 +106,19 @@ def empty_engine(_scratch_url: str) -> Iterator[Engine]:
     yield engine
     drop_schema(engine)
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def schema_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file with empty bakery_io tables, to copy (creating the tables is slow)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = engine_from_url(f"sqlite:///{path}")
+    create_schema(engine)
+    engine.dispose()
+    return path
+
+
+def sqlite_copy(template: Path, path: Path) -> Engine:
+    """An engine on a copy of ``template`` at ``path``."""
+    shutil.copyfile(template, path)
+    return engine_from_url(f"sqlite:///{path}")

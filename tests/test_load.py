@@ -44,7 +44,7 @@ from bakery_io import (
 )
 from bakery_io.enums import SupplierType
 from bakery_io.models import Supplier, metadata
-from tests.conftest import _database_url
+from tests.conftest import _database_url, sqlite_copy
 
 EXPORTED_AT = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
 ENTITY_TYPES = [entity.name for entity in REGISTRY]
@@ -302,21 +302,6 @@ TINY_COUNTS = {name: len(records) for name, records in tiny_sections().items()}
 
 # ---------------------------------------------------------------------------
 # Fixtures.
-
-
-@pytest.fixture(scope="session")
-def schema_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A SQLite file with the bakery_io tables, copied for each test (creating them is slow)."""
-    path = tmp_path_factory.mktemp("template") / "template.db"
-    engine = engine_from_url(f"sqlite:///{path}")
-    create_schema(engine)
-    engine.dispose()
-    return path
-
-
-def sqlite_copy(template: Path, path: Path) -> Engine:
-    shutil.copyfile(template, path)
-    return engine_from_url(f"sqlite:///{path}")
 
 
 @pytest.fixture

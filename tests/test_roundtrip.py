@@ -10,17 +10,18 @@ the generated records, field by field.
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from sqlalchemy import Engine
 
-from bakery_io import create_schema, dump_all, engine_from_url, load_all
+from bakery_io import dump_all, load_all
 from bakery_io.registry import REGISTRY
 from bakery_io.resolution import instance, record_key, to_wire
+from tests.conftest import sqlite_copy
 from tests.strategies import documents
 
 # A failing example prints its document; Hypothesis warns when that text is long.
@@ -37,16 +38,6 @@ ROUND_TRIP = settings(
 )
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An SQLite file with empty bakery_io tables, copied for each database (creating is slow)."""
-    path = tmp_path_factory.mktemp("roundtrip") / "template.db"
-    engine = engine_from_url(f"sqlite:///{path}")
-    create_schema(engine)
-    engine.dispose()
-    return path
-
-
 class Databases:
     """Fresh SQLite databases in one directory, disposed at the end."""
 
@@ -55,16 +46,14 @@ class Databases:
         self.directory = directory
         self.made = 0
 
-    def fresh(self) -> Any:
+    def fresh(self) -> Engine:
         self.made += 1
-        path = self.directory / f"db{self.made}.db"
-        shutil.copyfile(self.template, path)
-        return engine_from_url(f"sqlite:///{path}")
+        return sqlite_copy(self.template, self.directory / f"db{self.made}.db")
 
 
 @pytest.fixture
-def databases(template: Path, tmp_path: Path) -> Databases:
-    return Databases(template, tmp_path)
+def databases(schema_template: Path, tmp_path: Path) -> Databases:
+    return Databases(schema_template, tmp_path)
 
 
 def _canonical(entity_type: str, records: list[dict[str, Any]]) -> dict[Any, Any]:
