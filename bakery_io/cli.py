@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from bakery_io import __version__
@@ -103,14 +104,21 @@ def _sample_db(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _new_sqlite_file(engine: Engine) -> Path | None:
+    """The file of a SQLite engine when it does not exist yet (connecting would create it)."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return None
+    path = Path(database)
+    return None if path.exists() else path
+
+
 def _require_tables(engine_url: str) -> None:
     """Refuse to export a database without bakery_io tables (or a SQLite file that is not there)."""
     engine = engine_from_url(engine_url)
     url = engine.url.render_as_string(hide_password=True)
-    database = engine.url.database
     try:
-        is_file = engine.dialect.name == "sqlite" and database and database != ":memory:"
-        if is_file and not Path(str(database)).is_file():
+        if _new_sqlite_file(engine) is not None:
             # Connecting would create an empty file; say what is wrong instead.
             raise DatabaseStateError(f"{url}: no such database file", url=url, reason="missing")
         with engine.connect() as connection:
@@ -234,20 +242,9 @@ def _print_load(report: LoadReport, limit: int, out: TextIO) -> None:
     )
 
 
-def _new_sqlite_file(url: str) -> Path | None:
-    """The file of a SQLite URL when it does not exist yet (connecting will create it)."""
-    engine = engine_from_url(url)
-    database = engine.url.database
-    engine.dispose()
-    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
-        return None
-    path = Path(database)
-    return None if path.exists() else path
-
-
 def _import(args: argparse.Namespace, out: TextIO) -> int:
-    new_file = _new_sqlite_file(args.db)
     engine = engine_from_url(args.db)
+    new_file = _new_sqlite_file(engine)
     progress = _LoadProgress("import", sys.stderr)
     created = False
 

@@ -108,12 +108,12 @@ def snapshot(bind: Bind) -> Iterator[Connection]:
             if bind.dialect.name in ("postgresql", "mysql", "mariadb"):
                 connection.execution_options(isolation_level="REPEATABLE READ")
             with connection.begin() as outer:
-                _hold_sqlite_snapshot(connection)
+                begin_sqlite(connection)
                 yield connection
                 outer.rollback()
         return
     with transaction(bind) as connection:
-        _hold_sqlite_snapshot(connection)
+        begin_sqlite(connection)
         if connection.dialect.name != "sqlite":
             level = connection.get_isolation_level()
             if level not in ("REPEATABLE READ", "SERIALIZABLE"):
@@ -123,12 +123,6 @@ def snapshot(bind: Bind) -> Iterator[Connection]:
                     level,
                 )
         yield connection
-
-
-def _hold_sqlite_snapshot(connection: Connection) -> None:
-    # Python's sqlite3 opens no transaction for SELECTs, so each query would see
-    # the latest data; an explicit BEGIN holds one view until the end.
-    begin_sqlite(connection)
 
 
 def begin_sqlite(connection: Connection, mode: str = "DEFERRED") -> None:

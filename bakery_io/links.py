@@ -10,12 +10,10 @@ itself is checked for them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-#: A record's value by wire name (defaults applied).
-Getter = Callable[[str], Any]
+from bakery_io.rules import Getter
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,6 @@ from typing import Any
 
 from marshmallow import ValidationError
 from sqlalchemy import (
-    Column,
     Connection,
     Executable,
     Table,
@@ -31,10 +30,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError
 
-from bakery_io.fields import Children, Key, resolving
+from bakery_io.fields import Key, resolving
 from bakery_io.problems import Problem
 from bakery_io.queries import plan_for
-from bakery_io.registry import EntityType, declared_fields
+from bakery_io.registry import EntityType
 from bakery_io.resolution import (
     WRITES,
     Action,
@@ -60,37 +59,23 @@ class Refused(Exception):  # noqa: N818 (a signal between this module and load)
 
 
 @dataclass(frozen=True)
-class _Children:
-    wire: str
-    schema: type[EntitySchema]
-    table: Table
-    parent: Column[Any]
-
-
-@dataclass(frozen=True)
 class _Shape:
     """How an entity type's records map to its table and child tables."""
 
     table: Table
     columns: tuple[str, ...]
     top: EntitySchema
-    children: tuple[_Children, ...]
+
+
+def _columns(table: Table) -> tuple[str, ...]:
+    return tuple(column.key for column in table.columns if column.key != "id")
 
 
 @cache
 def _shape(entity: EntityType) -> _Shape:
-    relationships = entity.model.__mapper__.relationships
-    children = []
-    for name, field in declared_fields(entity.schema).items():
-        if isinstance(field, Children):
-            ((_local, parent),) = relationships[name].local_remote_pairs
-            children.append(
-                _Children(field.data_key or name, field.schema_class, parent.table, parent)
-            )
     table: Table = entity.model.__table__
-    columns = tuple(column.key for column in table.columns if column.key != "id")
-    top = entity.schema(exclude=tuple(child.wire for child in children))
-    return _Shape(table, columns, top, tuple(children))
+    top = entity.schema(exclude=tuple(child.name for child in entity.children))
+    return _Shape(table, _columns(table), top)
 
 
 def _row(columns: Sequence[str], data: Mapping[str, Any]) -> dict[str, Any]:
@@ -204,7 +189,7 @@ def _write_rows(
     connection: Connection, entity: EntityType, section: Section, chunk: Sequence[Written]
 ) -> None:
     shape = _shape(entity)
-    children = {child.wire for child in shape.children}
+    children = {child.name for child in entity.children}
     created: list[Written] = []
     inserts: list[dict[str, Any]] = []
     updates: dict[frozenset[str], tuple[list[dict[str, Any]], list[tuple[int, Key]]]] = {}
@@ -251,24 +236,23 @@ def _fetch_ids(connection: Connection, entity: EntityType, created: Sequence[Wri
 def _write_children(
     connection: Connection, entity: EntityType, section: Section, chunk: Sequence[Written]
 ) -> None:
-    shape = _shape(entity)
-    if not shape.children:
+    if not entity.children:
         return
     # An updated record's children are replaced: the old ones go first.
     replaced = [item for item in chunk if item[2].action is Action.UPDATE]
-    for child in shape.children:
+    for child in entity.children:
         if replaced:
             statement = delete(child.table).where(child.parent == bindparam("parent_id"))
             rows = [{"parent_id": item[2].id} for item in replaced]
             owners = [(item[0], _key(entity, item)) for item in replaced]
             _execute(connection, section, statement, rows, owners)
-    for child in shape.children:
+    for child in entity.children:
         schema = instance(child.schema)
-        columns = tuple(column.key for column in child.table.columns if column.key != "id")
+        columns = _columns(child.table)
         rows, owners = [], []
         for item in chunk:
             position, record, known = item
-            for loaded in _load(section, schema, position, record.get(child.wire) or [], many=True):
+            for loaded in _load(section, schema, position, record.get(child.name) or [], many=True):
                 row = _row(columns, loaded)
                 row[child.parent.key] = known.id
                 rows.append(row)

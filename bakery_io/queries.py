@@ -124,17 +124,12 @@ def plan_for(entity: EntityType) -> RecordPlan:
     """The reading plan of an entity type: its records with their children, by natural key."""
     plan = plan_columns(entity.schema)
     plan.order = [plan.columns[name] for name in entity.natural_key]
-    relationships = entity.model.__mapper__.relationships
-    for name, field_ in declared_fields(entity.schema).items():
-        if not isinstance(field_, Children):
-            continue
-        relationship = relationships[name]
-        ((_local, parent_column),) = relationship.local_remote_pairs
-        child = plan_columns(field_.schema_class)
-        statement = child.statement().add_columns(parent_column.label(_PARENT))
-        order = [parent_column, *relationship.order_by]
+    for kind in entity.children:
+        child = plan_columns(kind.schema)
+        statement = child.statement().add_columns(kind.parent.label(_PARENT))
+        order = [kind.parent, *kind.relationship.order_by]
         plan.children.append(
-            _ChildPlan(name, statement.order_by(*order), parent_column, child.required)
+            _ChildPlan(kind.name, statement.order_by(*order), kind.parent, child.required)
         )
     return plan
 

@@ -15,6 +15,7 @@ from functools import cached_property
 from typing import Any
 
 from marshmallow import fields
+from sqlalchemy import Column, Table
 
 from bakery_io.errors import UsageError
 from bakery_io.fields import Children, Reference
@@ -64,6 +65,17 @@ def references(schema: type[EntitySchema]) -> Iterator[tuple[str, Reference]]:
 
 
 @dataclass(frozen=True)
+class ChildType:
+    """Records nested in another's: their key in the parent, schema, table and parent column."""
+
+    name: str
+    schema: type[EntitySchema]
+    table: Table
+    parent: Column[Any]
+    relationship: Any
+
+
+@dataclass(frozen=True)
 class EntityType:
     """One entity type: its wire name, file number, schema and what it depends on."""
 
@@ -88,6 +100,20 @@ class EntityType:
     def filename(self) -> str:
         """The entity file's name in format 1.1: ``01_suppliers.json``."""
         return f"{self.number:02d}_{self.name}.json"
+
+    @cached_property
+    def children(self) -> tuple[ChildType, ...]:
+        """The kinds of records nested in this type's records, in wire order."""
+        relationships = self.model.__mapper__.relationships
+        found = []
+        for name, field in declared_fields(self.schema).items():
+            if isinstance(field, Children):
+                relationship = relationships[name]
+                ((_local, parent),) = relationship.local_remote_pairs
+                found.append(
+                    ChildType(name, field.schema_class, parent.table, parent, relationship)
+                )
+        return tuple(found)
 
     @property
     def self_referencing(self) -> bool:

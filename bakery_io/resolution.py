@@ -206,14 +206,11 @@ def generated_unstated(schema: type[EntitySchema], stated: Mapping[str, Any]) ->
 @cache
 def _facts_needed() -> dict[str, tuple[str, ...]]:
     """Entity type -> the fields that links of other records read from it."""
-    needed: dict[str, set[str]] = defaultdict(set)
-    for entity in REGISTRY:
-        for schema in _schemas_of(entity.schema):
-            for link in schema.opts.links:
-                if isinstance(link, TargetValue):
-                    reference = _attributes(schema)[link.reference][1]
-                    needed[reference.target].add(link.field)
-    return {name: tuple(sorted(fields)) for name, fields in needed.items()}
+    needed = {
+        entity.name: tuple(sorted({link.field for _schema, link in _links_into(entity.name)}))
+        for entity in REGISTRY
+    }
+    return {name: fields for name, fields in needed.items() if fields}
 
 
 def _schemas_of(schema: type[EntitySchema]) -> Iterator[type[EntitySchema]]:
@@ -249,14 +246,9 @@ def _links_into(target: str) -> tuple[tuple[type[EntitySchema], TargetValue], ..
 @cache
 def _owners() -> dict[type[EntitySchema], tuple[EntityType, Column[Any]]]:
     """Child schema -> (the entity type it is nested in, its column pointing at the parent)."""
-    owners = {}
-    for entity in REGISTRY:
-        relationships = entity.model.__mapper__.relationships
-        for wire, (_attribute, field) in _attributes(entity.schema).items():
-            if isinstance(field, Children):
-                ((_local, parent_column),) = relationships[wire].local_remote_pairs
-                owners[field.schema_class] = (entity, parent_column)
-    return owners
+    return {
+        child.schema: (entity, child.parent) for entity in REGISTRY for child in entity.children
+    }
 
 
 @dataclass(frozen=True)
@@ -753,12 +745,10 @@ class Resolver:
         if relation.children is None:
             joined = table.join(target, table.c[relation.reference.attribute or ""] == target.c.id)
         else:
-            links = entity.model.__mapper__.relationships[relation.children]
-            ((_local, parent_column),) = links.local_remote_pairs
-            child: Table = parent_column.table
+            (kind,) = [child for child in entity.children if child.name == relation.children]
             source = table.alias()
-            joined = child.join(source, parent_column == source.c.id).join(
-                target, child.c[relation.reference.attribute or ""] == target.c.id
+            joined = kind.table.join(source, kind.parent == source.c.id).join(
+                target, kind.table.c[relation.reference.attribute or ""] == target.c.id
             )
         statement = select(source.c[name], target.c[name]).select_from(joined)
         for row in self.connection.execute(statement):
@@ -767,9 +757,7 @@ class Resolver:
     # -- for the writes ----------------------------------------------------
 
     def finish(self) -> None:
-        """Look up what is still pending; check rows that rely on what updates change."""
-        for target in list(self._pending):
-            self._look_up(target)
+        """Check the rows of the database that rely on what updates change."""
         for target, moved in self._moved.items():
             for schema, link in _links_into(target):
                 if any(link.field in fields for _key, fields, _where in moved.values()):

@@ -63,7 +63,7 @@ class ServerDatabase:
 
 
 @contextmanager
-def _database_url(backend: str, directory: Path, name: str) -> Iterator[str]:
+def database_url(backend: str, directory: Path, name: str) -> Iterator[str]:
     """A fresh, empty database on ``backend``: a SQLite file, or a server database."""
     if backend == "sqlite":
         yield f"sqlite:///{directory / f'{name}.db'}"
@@ -85,7 +85,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 def sample_engine(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """A database holding the scale-1 sample of :data:`SAMPLE_SEED`. Tests must not change it."""
     directory = tmp_path_factory.mktemp("sample")
-    with _database_url(backend, directory, "sample") as url:
+    with database_url(backend, directory, "sample") as url:
         engine = engine_from_url(url)
         generate_sample(engine, scale=1, seed=SAMPLE_SEED)
         yield engine
@@ -94,7 +94,7 @@ def sample_engine(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
 @pytest.fixture(scope="session")
 def _scratch_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with _database_url(backend, tmp_path_factory.mktemp("scratch"), "scratch") as url:
+    with database_url(backend, tmp_path_factory.mktemp("scratch"), "scratch") as url:
         yield url
 
 

@@ -44,7 +44,7 @@ from bakery_io import (
 )
 from bakery_io.enums import SupplierType
 from bakery_io.models import Supplier, metadata
-from tests.conftest import _database_url, sqlite_copy
+from tests.conftest import database_url, sqlite_copy
 
 EXPORTED_AT = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
 ENTITY_TYPES = [entity.name for entity in REGISTRY]
@@ -382,7 +382,7 @@ def restored(
 ) -> Restored:
     folder = tmp_path_factory.mktemp("restored")
     manifest = dump_all(sample_engine, folder / "backup", exported_at=EXPORTED_AT)
-    with _database_url(backend, folder, "restored") as url:
+    with database_url(backend, folder, "restored") as url:
         engine = engine_from_url(url)
         try:
             create_schema(engine)
