@@ -4,6 +4,10 @@ A ZIP archive is read in place, never extracted, and its member names are
 checked first: flat names only (no directories, absolute paths or ``..``), no
 duplicates, and bounded sizes. Whatever is wrong with a container or a file
 becomes a :class:`~bakery_io.problems.Problem`, not a traceback.
+
+A checked source can also be read whole into a
+:class:`~bakery_io.versions.backup.Backup` (what upgrade steps transform), and
+an upgraded backup opened again as a source held in memory.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import json
 import zipfile
 import zlib
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path, PurePosixPath
@@ -20,7 +25,10 @@ from typing import Any
 from bakery_io.errors import UsageError
 from bakery_io.jsonio import loads
 from bakery_io.manifest import MANIFEST_NAME
-from bakery_io.problems import Problem
+from bakery_io.problems import Problem, pointer
+from bakery_io.registry import REGISTRY
+from bakery_io.versions.backup import Backup, Part
+from bakery_io.writers import MemoryContainer, write_backup
 
 #: The largest member bakery_io reads from an archive (uncompressed), against zip bombs.
 MAX_MEMBER_SIZE = 4 * 2**30
@@ -170,6 +178,21 @@ class ZipSource(Archive):
         return data
 
 
+class MemoryArchive(Archive):
+    """A backup held in memory as the bytes of its files: an upgraded backup being loaded."""
+
+    def __init__(self, path: Path, kind: str, files: Mapping[str, bytes]) -> None:
+        super().__init__(path)
+        self.kind = kind
+        self._files = dict(files)
+
+    def names(self) -> list[str]:
+        return sorted(self._files)
+
+    def read(self, name: str) -> bytes:
+        return self._files[name]
+
+
 class FileSource(Source):
     """A single JSON file: a single document or a single entity file."""
 
@@ -203,3 +226,49 @@ def open_source(source: str | PathLike[str]) -> Source:
         opened.problems.append(exc.problem)
         return opened
     return FileSource(path, content)
+
+
+def read_backup(source: Source, version: str) -> Backup:
+    """The whole of ``source`` in memory, as format ``version``.
+
+    ``source`` must have passed the checks of its version: its manifest lists
+    its files and every file has the shape of an entity file or document.
+    """
+    header: dict[str, Any]
+    found: dict[str, Part] = {}
+    if isinstance(source, Archive):
+        manifest = parse(MANIFEST_NAME, source.read(MANIFEST_NAME))
+        header = {"export_date": manifest["export_date"], "source": manifest["source"]}
+        for entry in manifest["files"]:
+            content = parse(entry["filename"], source.read(entry["filename"]))
+            found[entry["entity_type"]] = Part(entry["filename"], "/records", content["records"])
+    else:
+        assert isinstance(source, FileSource)
+        content = source.content
+        if source.kind == "entity file":
+            header = {}
+            found[content["entity_type"]] = Part(source.name, "/records", content["records"])
+        else:
+            header = {name: content[name] for name in ("exported_at",) if name in content}
+            for name in REGISTRY.names:
+                if name in content:
+                    found[name] = Part(source.name, pointer(name), content[name])
+    parts = {name: found[name] for name in REGISTRY.names if name in found}
+    return Backup(str(source.path), source.kind, version, header, parts)
+
+
+def as_source(backup: Backup) -> Source:
+    """An in-memory source holding ``backup`` in its version's form, to check and load."""
+    path = Path(backup.source)
+    if backup.kind == "entity file":
+        ((name, part),) = backup.parts.items()
+        return FileSource(
+            path, {"version": backup.version, "entity_type": name, "records": part.records}
+        )
+    if backup.kind == "document":
+        content: dict[str, Any] = {"version": backup.version, **backup.header}
+        content.update((name, part.records) for name, part in backup.parts.items())
+        return FileSource(path, content)
+    container = MemoryContainer(path, backup.version, backup.header.get("export_date"))
+    write_backup(backup, container, str(backup.header.get("source", "")))
+    return MemoryArchive(path, backup.kind, container.files)

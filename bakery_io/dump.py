@@ -14,24 +14,18 @@ from sqlalchemy import ColumnElement, and_, select
 from bakery_io.database import Bind, describe, snapshot
 from bakery_io.errors import DatabaseStateError, UsageError
 from bakery_io.fields import format_datetime
-from bakery_io.manifest import FileEntry, Manifest
+from bakery_io.manifest import FileEntry, Manifest, producer
 from bakery_io.models import Recipe
 from bakery_io.queries import column_of, read_records
 from bakery_io.registry import REGISTRY, EntityType
 from bakery_io.schemas.base import EntitySchema
 from bakery_io.versions import CURRENT_VERSION
-from bakery_io.writers import Container, DocumentContainer, building, container_for
+from bakery_io.writers import Container, DocumentContainer, building, container_for, write_entity
 
 logger = logging.getLogger(__name__)
 
 #: Called after each entity type with (types done, types in all, records so far).
 Progress = Callable[[int, int, int], None]
-
-
-def _source() -> str:
-    from bakery_io import __version__  # noqa: PLC0415 (the package imports this module)
-
-    return f"bakery_io {__version__}"
 
 
 def _export_time(exported_at: datetime | None) -> str:
@@ -56,23 +50,15 @@ def _write(
     with snapshot(bind) as connection:
         for done, (entity, where) in enumerate(plan, start=1):
             schema = entity.schema()
-            with container.entity(entity.name, entity.filename) as stream:
-                for chunk in read_records(connection, entity, where=where):
-                    for record in _dumped(schema, entity, chunk):
-                        stream.add(record)
-                digest = stream.close()
-            entries.append(
-                FileEntry(
-                    filename=entity.filename,
-                    entity_type=entity.name,
-                    record_count=stream.count,
-                    sha256=digest,
-                    dependencies=entity.dependencies,
-                    import_order=entity.number,
-                )
+            records = (
+                record
+                for chunk in read_records(connection, entity, where=where)
+                for record in _dumped(schema, entity, chunk)
             )
-            total += stream.count
-            logger.info("exported %d %s", stream.count, entity.name)
+            entry = write_entity(container, entity, entity.filename, records)
+            entries.append(entry)
+            total += entry.record_count
+            logger.info("exported %d %s", entry.record_count, entity.name)
             if progress is not None:
                 progress(done, len(plan), total)
     return tuple(entries)
@@ -137,7 +123,7 @@ def dump_all(
         container_for(path), path, CURRENT_VERSION, moment, overwrite=overwrite
     ) as container:
         entries = _write(bind, container, ((entity, None) for entity in selected), progress)
-        manifest = Manifest(CURRENT_VERSION, moment, _source(), entries)
+        manifest = Manifest(CURRENT_VERSION, moment, producer(), entries)
         container.finish(manifest)
     return manifest
 
@@ -201,6 +187,6 @@ def dump_history(
         selected.append((assemblies, window(assemblies, "assembled_at")))
     with building(DocumentContainer, path, CURRENT_VERSION, moment, overwrite=overwrite) as doc:
         entries = _write(bind, doc, selected, None)
-        manifest = Manifest(CURRENT_VERSION, moment, _source(), entries)
+        manifest = Manifest(CURRENT_VERSION, moment, producer(), entries)
         doc.finish(manifest)
     return manifest

@@ -11,6 +11,13 @@ from bakery_io.jsonio import encode_document
 MANIFEST_NAME = "manifest.json"
 
 
+def producer() -> str:
+    """What a manifest's ``source`` says of the backups this library writes."""
+    from bakery_io import __version__  # noqa: PLC0415 (the package imports this module)
+
+    return f"bakery_io {__version__}"
+
+
 @dataclass(frozen=True)
 class FileEntry:
     """One entity file of a backup, as the manifest lists it."""

@@ -1,4 +1,4 @@
-"""Output containers: a backup directory, a ZIP archive, a single document.
+"""Output containers: a backup directory, a ZIP archive, a single document or entity file.
 
 Every container is built aside (a hidden ``.<name>.*.partial`` sibling) and
 moved into place with one rename only when it is complete, so an interrupted
@@ -14,12 +14,13 @@ returns is the same for all three forms.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import secrets
 import shutil
 import zipfile
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,7 +28,10 @@ from typing import IO, Any
 
 from bakery_io.errors import UsageError
 from bakery_io.jsonio import encode_record, encode_value
-from bakery_io.manifest import MANIFEST_NAME, Manifest
+from bakery_io.manifest import MANIFEST_NAME, FileEntry, Manifest
+from bakery_io.registry import REGISTRY, EntityType
+from bakery_io.versions import filename
+from bakery_io.versions.backup import Backup
 
 _ARRAY_OPEN = b"["
 _ARRAY_CLOSE_EMPTY = b"]"
@@ -81,11 +85,16 @@ ENTITY_FILE_TAIL = b"\n}\n"
 
 
 class Container(ABC):
-    """Where an export goes; subclasses are the three container forms."""
+    """Where an export goes; subclasses are the container forms.
 
-    def __init__(self, target: Path, version: str, exported_at: str) -> None:
-        # Subclasses use ``target`` (where to build aside) and ``exported_at`` as they need.
+    ``exported_at`` is the export time the container states (a single document
+    omits it when it is None).
+    """
+
+    def __init__(self, target: Path, version: str, exported_at: str | None) -> None:
+        # Subclasses use ``target`` (where to build aside) as they need.
         self.version = version
+        self.exported_at = exported_at
 
     @abstractmethod
     @contextmanager
@@ -124,7 +133,7 @@ def _fsync(path: Path) -> None:
 class DirectoryContainer(Container):
     """A backup directory: ``NN_<type>.json`` files and ``manifest.json``."""
 
-    def __init__(self, target: Path, version: str, exported_at: str) -> None:
+    def __init__(self, target: Path, version: str, exported_at: str | None) -> None:
         super().__init__(target, version, exported_at)
         self._dir = _aside(target)
         self._dir.mkdir(mode=0o777)  # the umask applies, as for any new directory
@@ -160,15 +169,18 @@ class DirectoryContainer(Container):
 class ZipContainer(Container):
     """A ZIP archive of the backup directory's files, flat at the root, deterministic."""
 
-    def __init__(self, target: Path, version: str, exported_at: str) -> None:
+    def __init__(self, target: Path, version: str, exported_at: str | None) -> None:
         super().__init__(target, version, exported_at)
         self._path = _aside(target)
         self._file = _create(self._path)
         self._zip = zipfile.ZipFile(self._file, "w", compression=zipfile.ZIP_DEFLATED)
-        # Members carry the export time, so the same export gives the same bytes.
-        moment = datetime.fromisoformat(exported_at).astimezone(UTC)
+        # Members carry the export time, so the same export gives the same bytes; a
+        # time a ZIP cannot state (before 1980, after 2107) gives its earliest date.
+        moment = datetime.fromisoformat(exported_at or "1980-01-01T00:00:00Z").astimezone(UTC)
+        if not 1980 <= moment.year <= 2107:
+            moment = datetime(1980, 1, 1, tzinfo=UTC)
         self._date_time = (
-            max(moment.year, 1980),
+            moment.year,
             moment.month,
             moment.day,
             moment.hour,
@@ -213,14 +225,13 @@ class ZipContainer(Container):
 class DocumentContainer(Container):
     """A single document: ``{"version", "exported_at", "<type>": [records], ...}``."""
 
-    def __init__(self, target: Path, version: str, exported_at: str) -> None:
+    def __init__(self, target: Path, version: str, exported_at: str | None) -> None:
         super().__init__(target, version, exported_at)
         self._path = _aside(target)
         self._handle = _create(self._path)
-        self._handle.write(
-            f'{{\n  "version": {encode_value(version)},\n'
-            f'  "exported_at": {encode_value(exported_at)}'.encode()
-        )
+        self._handle.write(f'{{\n  "version": {encode_value(version)}'.encode())
+        if exported_at is not None:
+            self._handle.write(f',\n  "exported_at": {encode_value(exported_at)}'.encode())
 
     @property
     def built(self) -> Path:
@@ -247,13 +258,116 @@ class DocumentContainer(Container):
         self._path.unlink(missing_ok=True)
 
 
-def container_for(target: Path) -> type[Container]:
-    """The container form a target path asks for: ``.zip``, ``.json``, else a directory."""
+class EntityFileContainer(Container):
+    """A single entity file: ``{"version", "entity_type", "records"}`` of one entity type."""
+
+    def __init__(self, target: Path, version: str, exported_at: str | None) -> None:
+        super().__init__(target, version, exported_at)
+        self._path = _aside(target)
+        self._handle = _create(self._path)
+        self._written = False
+
+    @property
+    def built(self) -> Path:
+        return self._path
+
+    @contextmanager
+    def entity(self, entity_type: str, filename: str) -> Iterator[RecordStream]:
+        if self._written:
+            raise UsageError("a single entity file holds one entity type")
+        self._written = True
+        yield RecordStream(
+            self._handle,
+            entity_file_head(self.version, entity_type),
+            ENTITY_FILE_TAIL,
+            write_frame=True,
+        )
+
+    def finish(self, manifest: Manifest) -> None:
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+        self._handle.close()
+
+    def discard(self) -> None:
+        self._handle.close()
+        self._path.unlink(missing_ok=True)
+
+
+class MemoryContainer(Container):
+    """A backup held in memory: the bytes of each entity file and of the manifest."""
+
+    def __init__(self, target: Path, version: str, exported_at: str | None) -> None:
+        super().__init__(target, version, exported_at)
+        self._target = target
+        #: The bytes of each file, by name.
+        self.files: dict[str, bytes] = {}
+
+    @property
+    def built(self) -> Path:
+        return self._target
+
+    @contextmanager
+    def entity(self, entity_type: str, filename: str) -> Iterator[RecordStream]:
+        sink = io.BytesIO()
+        yield RecordStream(
+            sink, entity_file_head(self.version, entity_type), ENTITY_FILE_TAIL, write_frame=True
+        )
+        self.files[filename] = sink.getvalue()
+
+    def finish(self, manifest: Manifest) -> None:
+        self.files[MANIFEST_NAME] = manifest.to_bytes()
+
+    def discard(self) -> None:
+        self.files.clear()
+
+
+def write_entity(
+    container: Container, entity: EntityType, filename: str, records: Iterable[dict[str, Any]]
+) -> FileEntry:
+    """Write the records of ``entity`` into ``container``; returns their manifest entry."""
+    with container.entity(entity.name, filename) as stream:
+        for record in records:
+            stream.add(record)
+        digest = stream.close()
+    return FileEntry(
+        filename=filename,
+        entity_type=entity.name,
+        record_count=stream.count,
+        sha256=digest,
+        dependencies=entity.dependencies,
+        import_order=entity.number,
+    )
+
+
+def write_backup(backup: Backup, container: Container, source: str) -> Manifest:
+    """Write a whole in-memory backup into ``container``, in its version's file names.
+
+    The manifest states the container's export time and ``source`` as the producer.
+    """
+    entries = tuple(
+        write_entity(
+            container,
+            REGISTRY[name],
+            filename(REGISTRY[name], backup.version),
+            part.records,
+        )
+        for name, part in backup.parts.items()
+    )
+    manifest = Manifest(backup.version, container.exported_at or "", source, entries)
+    container.finish(manifest)
+    return manifest
+
+
+def container_for(target: Path, *, single: bool = False) -> type[Container]:
+    """The container form a target path asks for: ``.zip``, ``.json``, else a directory.
+
+    With ``single``, a ``.json`` target is a single entity file rather than a document.
+    """
     suffix = target.suffix.lower()
     if suffix == ".zip":
         return ZipContainer
     if suffix == ".json":
-        return DocumentContainer
+        return EntityFileContainer if single else DocumentContainer
     return DirectoryContainer
 
 
@@ -265,7 +379,12 @@ def _occupied(target: Path) -> bool:
 
 @contextmanager
 def building(
-    kind: type[Container], target: Path, version: str, exported_at: str, *, overwrite: bool
+    kind: type[Container],
+    target: Path,
+    version: str,
+    exported_at: str | None,
+    *,
+    overwrite: bool,
 ) -> Iterator[Container]:
     """Build a container aside, then move it to ``target`` in one step.
 
