@@ -49,10 +49,24 @@ _TIME = r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,6})?"
 _INNER_YEARS = (
     "100[1-9]|10[1-9][0-9]|1[1-9][0-9]{2}|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8]"
 )
-DATETIME_PATTERN = (
-    f"^(?:{_calendar(_INNER_YEARS)}{_TIME}(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
-    f"|{_calendar('1000|9999')}{_TIME}Z)$"
-)
+_ZONE = "[+-](?:[01][0-9]|2[0-3]):[0-5][0-9]"
+
+
+def datetime_pattern(*, naive: bool = False, utc: str = "Z") -> str:
+    """Datetimes with a UTC offset, or also without one (``naive``, format 1.0).
+
+    ``utc`` is the regular expression of the marks that mean UTC (format 1.0's
+    export dates may also end in ``+00:00Z``).
+    """
+    optional = "?" if naive else ""
+    marks = utc if utc == "Z" else f"(?:{utc})"
+    return (
+        f"^(?:{_calendar(_INNER_YEARS)}{_TIME}(?:{utc}|{_ZONE}){optional}"
+        f"|{_calendar('1000|9999')}{_TIME}{marks}{optional})$"
+    )
+
+
+DATETIME_PATTERN = datetime_pattern()
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 

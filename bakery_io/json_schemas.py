@@ -6,11 +6,18 @@ Each field class has a hook that says how it looks in JSON Schema (a
 under ``schemas_json/<version>/`` and shipped in the wheel; a test fails when
 regenerating them would change a byte. Regenerate with
 ``bakery-io schemas schemas_json``.
+
+Format 1.0's schemas are the current ones widened by exactly the differences
+the upgrade step undoes (:mod:`bakery_io.versions.v1_0_to_v1_1`): ids beside
+references, names instead of slugs for events, recipients and packages,
+id-only references, loose slugs, decimals as numbers, naive datetimes. Once
+1.1 stops being current, these folders become frozen files.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import singledispatch
 from pathlib import Path
 from typing import Any
@@ -19,9 +26,11 @@ from marshmallow import fields, validate
 
 from bakery_io import fields as wire
 from bakery_io.manifest import MANIFEST_NAME
-from bakery_io.registry import REGISTRY, EntityType
+from bakery_io.registry import REGISTRY, EntityType, declared_fields
 from bakery_io.schemas.base import EntitySchema
-from bakery_io.versions import CURRENT_VERSION
+from bakery_io.slugs import SLUG_PATTERN
+from bakery_io.versions import CURRENT_VERSION, filename
+from bakery_io.versions import v1_0_to_v1_1 as v1_0
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 #: Identifiers, not addresses: the files refer to each other relatively, so a
@@ -195,13 +204,27 @@ def _version(version: str) -> dict[str, Any]:
     return {"const": version, "description": "format version"}
 
 
-def entity_file_schema(entity: EntityType, version: str = CURRENT_VERSION) -> dict[str, Any]:
+#: The JSON Schema of a record: (schema class, entity type, children key or "") -> schema.
+RecordSchema = Callable[[type[EntitySchema], str, str], dict[str, Any]]
+
+
+def _current_record(schema_class: type[EntitySchema], entity: str, children: str) -> dict[str, Any]:
+    return record_schema(schema_class)
+
+
+def entity_file_schema(
+    entity: EntityType,
+    version: str = CURRENT_VERSION,
+    record: RecordSchema = _current_record,
+) -> dict[str, Any]:
     """The JSON Schema of the entity file of ``entity`` (``NN_<type>.json``)."""
-    definitions = {"record": record_schema(entity.schema)}
-    for field in entity.schema().fields.values():
+    definitions = {"record": record(entity.schema, entity.name, "")}
+    for name, field in entity.schema().fields.items():
         if isinstance(field, wire.Children):
             child = field.schema_class
-            definitions[child.opts.model.__tablename__] = record_schema(child)
+            definitions[child.opts.model.__tablename__] = record(
+                child, entity.name, field.data_key or name
+            )
     dependencies = ", ".join(entity.dependencies) or "nothing"
     return {
         **_header(
@@ -211,7 +234,7 @@ def entity_file_schema(entity: EntityType, version: str = CURRENT_VERSION) -> di
         ),
         "description": (
             f"Records of {entity.name}, keyed by {' + '.join(entity.natural_key)}; "
-            f"references {dependencies}. File name {entity.filename}."
+            f"references {dependencies}. File name {filename(entity, version)}."
         ),
         "type": "object",
         "properties": {
@@ -313,10 +336,7 @@ def manifest_schema(version: str = CURRENT_VERSION) -> dict[str, Any]:
     }
 
 
-def generate(version: str = CURRENT_VERSION) -> dict[str, dict[str, Any]]:
-    """Every published JSON Schema of ``version``, by file name."""
-    if version != CURRENT_VERSION:
-        raise ValueError(f"schemas are generated for the current version {CURRENT_VERSION} only")
+def _current(version: str) -> dict[str, dict[str, Any]]:
     generated = {
         MANIFEST_SCHEMA: manifest_schema(version),
         DOCUMENT_SCHEMA: document_schema(version),
@@ -324,7 +344,142 @@ def generate(version: str = CURRENT_VERSION) -> dict[str, dict[str, Any]]:
     }
     for entity in REGISTRY:
         generated[entity_schema_name(entity.name)] = entity_file_schema(entity, version)
-    return {name: _portable(schema) for name, schema in generated.items()}
+    return generated
+
+
+# ---------------------------------------------------------------------------
+# Format 1.0: the current schemas, widened by what the 1.0 -> 1.1 step undoes.
+
+_LOOSE_SLUG = "format 1.0 allows text that breaks the slug rule; the upgrade rewrites it"
+_LEGACY_DATETIME = wire.datetime_pattern(naive=True)
+#: Export dates of 1.0 may also end in ``+00:00Z``.
+_LEGACY_EXPORT_DATETIME = wire.datetime_pattern(naive=True, utc=r"Z|\+00:00Z")
+_LEGACY_FILENAME_PATTERN = r"^[a-z_]+\.json$"
+
+
+def _types(described: dict[str, Any], *names: str) -> list[str]:
+    found = described["type"]
+    return [*names, *(found if isinstance(found, list) else [found])]
+
+
+def _id(*, nullable: bool) -> dict[str, Any]:
+    return {
+        "type": ["integer", "null"] if nullable else "integer",
+        "description": "the exporting app's id of the record referenced (dropped by the upgrade)",
+    }
+
+
+def _legacy_decimal(field: wire.DecimalString, described: dict[str, Any]) -> dict[str, Any]:
+    """A decimal as a string (as in 1.1) or a JSON number within the column's range."""
+    widened = dict(described)
+    widened["type"] = _types(described, "number")
+    widened["description"] += "; format 1.0 may write it as a JSON number"
+    limit = 10 ** (field.precision - field.places)
+    if field.minimum is not None:
+        widened["exclusiveMinimum" if field.exclusive_minimum else "minimum"] = field.minimum
+    else:
+        widened["exclusiveMinimum"] = -limit
+    if field.maximum is not None:
+        widened["maximum"] = field.maximum
+    else:
+        widened["exclusiveMaximum"] = limit
+    return widened
+
+
+def _legacy_record(schema_class: type[EntitySchema], entity: str, children: str) -> dict[str, Any]:
+    """A 1.0 record: the 1.1 record with 1.0's ids, names, id-only references and looser values."""
+    current = record_schema(schema_class)
+    required = list(current["required"])
+    properties: dict[str, Any] = {"id": {"type": "integer", "description": "the record's id"}}
+    slug = portable_pattern(SLUG_PATTERN)
+    for name, field in declared_fields(schema_class).items():
+        wire_name = field.data_key or name
+        described = dict(current["properties"][wire_name])
+        if isinstance(field, wire.Reference) and (entity, children, wire_name) in v1_0.ID_ONLY:
+            # Rows 5 and 6: the reference is the id alone.
+            properties[v1_0.id_field(wire_name)] = _id(nullable=field.allow_none)
+            required = [v1_0.id_field(wire_name) if n == wire_name else n for n in required]
+            continue
+        if isinstance(field, wire.Reference) and field.target in v1_0.NAMED:
+            # Row 3: by name, with the id beside it.
+            target_name = declared_fields(REGISTRY[field.target].schema)["name"]
+            properties[v1_0.name_field(wire_name)] = {
+                "type": ["string", "null"] if field.allow_none else "string",
+                "minLength": 1,
+                "maxLength": v1_0.max_length(target_name),
+                "description": f"the name of a record of {field.target}",
+            }
+            properties[v1_0.id_field(wire_name)] = _id(nullable=True)
+            required = [v1_0.name_field(wire_name) if n == wire_name else n for n in required]
+            continue
+        if wire_name == "slug" and not children and entity in v1_0.NAMED:
+            required.remove("slug")  # row 3: no slug yet
+            continue
+        if described.get("pattern") == slug:
+            del described["pattern"]
+            described["minLength"] = 1
+            said = described.get("description")
+            described["description"] = f"{said}; {_LOOSE_SLUG}" if said else _LOOSE_SLUG
+        elif isinstance(field, wire.DecimalString):
+            described = _legacy_decimal(field, described)
+        elif isinstance(field, wire.DateTime):
+            described["pattern"] = portable_pattern(_LEGACY_DATETIME)
+            described["description"] = "format 1.0: a datetime without offset is in UTC"
+        properties[wire_name] = described
+        if isinstance(field, wire.Reference):
+            properties[v1_0.id_field(wire_name)] = _id(nullable=True)
+    return {**current, "properties": properties, "required": required}
+
+
+def _legacy_exported_at(schema: dict[str, Any], name: str) -> None:
+    schema["properties"][name] = {
+        "type": "string",
+        "pattern": portable_pattern(_LEGACY_EXPORT_DATETIME),
+        "description": "format 1.0: UTC when the offset is missing; '+00:00Z' is accepted",
+    }
+
+
+def _version_1_0(version: str) -> dict[str, dict[str, Any]]:
+    manifest = manifest_schema(version)
+    _legacy_exported_at(manifest, "export_date")
+    manifest["$defs"]["file"]["properties"]["filename"]["pattern"] = _LEGACY_FILENAME_PATTERN
+    document = document_schema(version)
+    _legacy_exported_at(document, "exported_at")
+    # A production-history document of 1.0 may lack its version.
+    history = ["version", "exported_at", *v1_0.HISTORY_TYPES]
+    document["required"] = []
+    document["anyOf"] = [
+        {"required": ["version"]},
+        {"propertyNames": {"enum": history}, "description": "a production-history document"},
+    ]
+    generated = {
+        MANIFEST_SCHEMA: manifest,
+        DOCUMENT_SCHEMA: document,
+        ENTITY_FILE_SCHEMA: any_entity_file_schema(version),
+    }
+    for entity in REGISTRY:
+        generated[entity_schema_name(entity.name)] = entity_file_schema(
+            entity, version, _legacy_record
+        )
+    return generated
+
+
+#: How the published schemas of each version are made.
+_GENERATORS: dict[str, Callable[[str], dict[str, dict[str, Any]]]] = {
+    CURRENT_VERSION: _current,
+    v1_0.SOURCE: _version_1_0,
+}
+
+
+def generate(version: str = CURRENT_VERSION) -> dict[str, dict[str, Any]]:
+    """Every published JSON Schema of ``version``, by file name."""
+    if version not in _GENERATORS:
+        raise ValueError(f"no JSON Schemas are generated for format {version}")
+    return {name: _portable(schema) for name, schema in _GENERATORS[version](version).items()}
+
+
+#: The versions whose schemas :func:`generate` makes, oldest first.
+GENERATED = tuple(sorted(_GENERATORS))
 
 
 def render(schema: dict[str, Any]) -> str:

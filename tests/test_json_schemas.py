@@ -26,6 +26,7 @@ from bakery_io.cli import main
 from bakery_io.json_schemas import (
     DOCUMENT_SCHEMA,
     ENTITY_FILE_SCHEMA,
+    GENERATED,
     MANIFEST_SCHEMA,
     entity_schema_name,
     generate,
@@ -33,7 +34,8 @@ from bakery_io.json_schemas import (
 )
 from bakery_io.registry import REGISTRY
 from bakery_io.schemas.base import EntitySchema
-from bakery_io.versions import CURRENT_VERSION
+from bakery_io.validation import published_versions
+from bakery_io.versions import CURRENT_VERSION, VERSIONS
 
 REPO = Path(__file__).resolve().parent.parent
 COMMITTED = REPO / "schemas_json" / CURRENT_VERSION
@@ -47,8 +49,9 @@ EXPECTED_FILES = {
 }
 
 
-def committed_names() -> list[str]:
-    return sorted(path.name for path in COMMITTED.glob("*.schema.json"))
+def committed_names(version: str = CURRENT_VERSION) -> list[str]:
+    folder = REPO / "schemas_json" / version
+    return sorted(path.name for path in folder.glob("*.schema.json"))
 
 
 def committed(name: str) -> dict[str, Any]:
@@ -73,32 +76,39 @@ def test_the_published_set_is_manifest_document_entity_file_and_one_per_entity_t
     )
 
 
-def test_regenerating_gives_byte_identical_committed_files() -> None:
-    generated = generate()
-    missing = sorted(set(generated) - set(committed_names()))
-    extra = sorted(set(committed_names()) - set(generated))
+@pytest.mark.parametrize("version", GENERATED)
+def test_regenerating_gives_byte_identical_committed_files(version: str) -> None:
+    generated = generate(version)
+    folder = REPO / "schemas_json" / version
+    missing = sorted(set(generated) - set(committed_names(version)))
+    extra = sorted(set(committed_names(version)) - set(generated))
     assert not missing, f"not committed: {missing}; {REGENERATE}"
     assert not extra, f"committed but no longer generated: {extra}; {REGENERATE}"
     stale = [
         name
         for name, schema in sorted(generated.items())
-        if (COMMITTED / name).read_bytes() != render(schema).encode("utf-8")
+        if (folder / name).read_bytes() != render(schema).encode("utf-8")
     ]
-    assert not stale, (
-        f"schemas_json/{CURRENT_VERSION} is out of date ({', '.join(stale)}); {REGENERATE}"
-    )
+    assert not stale, f"schemas_json/{version} is out of date ({', '.join(stale)}); {REGENERATE}"
 
 
-def test_the_regeneration_command_writes_the_committed_bytes(
+def test_every_version_read_has_published_schemas() -> None:
+    assert GENERATED == VERSIONS
+    assert published_versions() == VERSIONS
+
+
+def test_the_regeneration_command_writes_the_committed_bytes_of_every_version(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["schemas", str(tmp_path)]) == 0
-    written = tmp_path / CURRENT_VERSION
-    assert sorted(path.name for path in written.iterdir()) == committed_names()
-    for name in committed_names():
-        assert (written / name).read_bytes() == (COMMITTED / name).read_bytes(), name
     printed = capsys.readouterr().out.splitlines()
-    assert sorted(Path(line).name for line in printed) == committed_names()
+    assert len(printed) == 24 * len(GENERATED)
+    for version in GENERATED:
+        written = tmp_path / version
+        assert sorted(path.name for path in written.iterdir()) == committed_names(version)
+        for name in committed_names(version):
+            committed_bytes = (REPO / "schemas_json" / version / name).read_bytes()
+            assert (written / name).read_bytes() == committed_bytes, (version, name)
 
 
 def test_render_is_two_space_indented_utf8_with_a_final_newline() -> None:
@@ -112,12 +122,13 @@ def test_render_is_two_space_indented_utf8_with_a_final_newline() -> None:
 # Well-formed Draft 2020-12 documents with stable identities.
 
 
+@pytest.mark.parametrize("version", GENERATED)
 @pytest.mark.parametrize("name", sorted(EXPECTED_FILES))
-def test_every_committed_schema_is_a_valid_draft_2020_12_schema(name: str) -> None:
-    document = committed(name)
+def test_every_committed_schema_is_a_valid_draft_2020_12_schema(name: str, version: str) -> None:
+    document = json.loads((REPO / "schemas_json" / version / name).read_text(encoding="utf-8"))
     Draft202012Validator.check_schema(document)
     assert document["$schema"] == DRAFT_2020_12
-    assert document["$id"] == f"https://bakery-io.dev/schemas/{CURRENT_VERSION}/{name}"
+    assert document["$id"] == f"https://bakery-io.dev/schemas/{version}/{name}"
     assert document["title"]
 
 
