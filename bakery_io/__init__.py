@@ -16,7 +16,9 @@ from bakery_io.manifest import FileEntry, Manifest
 from bakery_io.problems import Problem
 from bakery_io.registry import REGISTRY
 from bakery_io.sample import SampleReport, generate_sample
+from bakery_io.upgrades import UpgradeReport, upgrade
 from bakery_io.validation import ValidationReport, validate
+from bakery_io.versions.backup import Rewrite
 
 try:
     __version__ = version("bakery-io")
@@ -35,8 +37,10 @@ __all__ = [
     "LoadReport",
     "Manifest",
     "Problem",
+    "Rewrite",
     "SampleReport",
     "SourceError",
+    "UpgradeReport",
     "UsageError",
     "ValidationReport",
     "__version__",
@@ -47,5 +51,6 @@ __all__ = [
     "engine_from_url",
     "generate_sample",
     "load_all",
+    "upgrade",
     "validate",
 ]

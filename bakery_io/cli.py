@@ -29,6 +29,7 @@ from bakery_io.database import (
 )
 from bakery_io.dump import dump_all, dump_history
 from bakery_io.errors import BakeryIOError, DatabaseStateError, SourceError, UsageError
+from bakery_io.json_schemas import GENERATED
 from bakery_io.json_schemas import write as write_schemas
 from bakery_io.load import LoadReport, load_all
 from bakery_io.manifest import Manifest
@@ -37,8 +38,10 @@ from bakery_io.problems import Problem
 from bakery_io.registry import REGISTRY
 from bakery_io.resolution import CONFLICT_MODES
 from bakery_io.sample import generate_sample
+from bakery_io.upgrades import upgrade
 from bakery_io.validation import ValidationReport, validate
-from bakery_io.versions import CURRENT_VERSION
+from bakery_io.versions import CURRENT_VERSION, VERSIONS
+from bakery_io.versions.backup import Rewrite
 
 DEFAULT_DB = "sqlite:///bakery.db"
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
@@ -186,7 +189,7 @@ def _count(number: int, noun: str) -> str:
     return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
-def _print_problems(problems: Sequence[Problem], limit: int, out: TextIO) -> None:
+def _print_problems(problems: Sequence[Problem | Rewrite], limit: int, out: TextIO) -> None:
     shown = problems if limit == 0 else problems[:limit]
     for problem in shown:
         print(f"  {problem}", file=out)
@@ -194,11 +197,24 @@ def _print_problems(problems: Sequence[Problem], limit: int, out: TextIO) -> Non
         print(f"  … and {len(problems) - len(shown):,} more (--limit 0 shows all)", file=out)
 
 
+def _print_rewrites(rewrites: Sequence[Rewrite], limit: int, out: TextIO) -> None:
+    if not rewrites:
+        return
+    print(f"the upgrade rewrote or derived {_count(len(rewrites), 'slug')}:", file=out)
+    _print_problems(rewrites, limit, out)
+
+
+def _format(version: str | None, upgraded_to: str | None) -> str:
+    said = f"format {version or '?'}"
+    return f"{said}, upgraded to {upgraded_to}" if upgraded_to else said
+
+
 def _print_report(report: ValidationReport, limit: int, out: TextIO) -> None:
     what = (
-        f"{report.kind}, format {report.version or '?'}, {_count(report.files, 'file')}, "
-        f"{_count(report.records, 'record')}"
+        f"{report.kind}, {_format(report.version, report.upgraded_to)}, "
+        f"{_count(report.files, 'file')}, {_count(report.records, 'record')}"
     )
+    _print_rewrites(report.rewrites, limit, out)
     if report.ok:
         print(f"{report.source}: valid ({what})", file=out)
         return
@@ -232,10 +248,12 @@ def _print_load(report: LoadReport, limit: int, out: TextIO) -> None:
     if report.conflicts:
         print(f"{_count(len(report.conflicts), 'record')} differed from the database:", file=out)
         _print_problems(report.conflicts, limit, out)
+    _print_rewrites(report.rewrites, limit, out)
     total = report.total
     verb = "would load" if report.dry_run else "loaded"
+    upgraded = f" ({_format(report.version, report.upgraded_to)})" if report.upgraded_to else ""
     print(
-        f"{report.source}: {verb} {total.total:,} records: {total.created:,} created, "
+        f"{report.source}{upgraded}: {verb} {total.total:,} records: {total.created:,} created, "
         f"{total.updated:,} updated, {total.unchanged:,} unchanged, {total.skipped:,} skipped"
         f"{' (dry run: nothing was written)' if report.dry_run else ''}",
         file=out,
@@ -285,9 +303,25 @@ def _import(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _upgrade(args: argparse.Namespace, out: TextIO) -> int:
+    report = upgrade(args.source, args.target, overwrite=args.overwrite)
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2), file=out)
+        return EXIT_OK
+    _print_rewrites(report.rewrites, args.limit, out)
+    print(
+        f"{report.target}: wrote {report.records:,} records of "
+        f"{_count(report.files, 'entity type')} ({report.kind} of format {report.version}, "
+        f"written as {report.upgraded_to})",
+        file=out,
+    )
+    return EXIT_OK
+
+
 def _schemas(args: argparse.Namespace, out: TextIO) -> int:
-    for path in write_schemas(Path(args.directory)):
-        print(path, file=out)
+    for version in GENERATED:
+        for path in write_schemas(Path(args.directory), version):
+            print(path, file=out)
     return EXIT_OK
 
 
@@ -472,11 +506,30 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument(*limit_args, **limit_options)
     load.set_defaults(run=_import)
 
+    lift = commands.add_parser(
+        "upgrade",
+        parents=[overwrite],
+        help=f"rewrite a backup of an older format as format {CURRENT_VERSION}, no database",
+        description=(
+            f"Read SOURCE (a backup directory, .zip, single document or entity file of format "
+            f"{' or '.join(VERSIONS)}), check it as its version, upgrade it and check the result "
+            f"as format {CURRENT_VERSION}, then write it to TARGET (a directory, a path ending in "
+            ".zip, or one ending in .json). On any problem nothing is written (exit 1). Slugs "
+            "the upgrade rewrites are listed."
+        ),
+    )
+    lift.add_argument("source", metavar="SOURCE", help="the backup or file to upgrade")
+    lift.add_argument("target", metavar="TARGET", help="where to write the upgraded backup")
+    lift.add_argument("--json", action="store_true", help="print the report as JSON")
+    lift.add_argument(*limit_args, **limit_options)
+    lift.set_defaults(run=_upgrade)
+
     schemas = commands.add_parser(
         "schemas",
-        help="write the JSON Schemas of the current format to a directory",
+        help="write the published JSON Schemas of every format version to a directory",
         description=(
-            f"Write the JSON Schemas of format {CURRENT_VERSION} into DIRECTORY/{CURRENT_VERSION}/"
+            f"Write the JSON Schemas of every format ({', '.join(GENERATED)}) into "
+            "DIRECTORY/<version>/"
             " (the files published in the project's schemas_json/), for other tools."
         ),
     )
@@ -506,7 +559,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         count = len(exc.problems)
         print(
             f"bakery-io {args.command}: {exc.source}: {_count(count, 'problem')}; "
-            "nothing was loaded",
+            "nothing was written",
             file=sys.stderr,
         )
         _print_problems(exc.problems, getattr(args, "limit", 50), sys.stderr)

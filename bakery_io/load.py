@@ -2,7 +2,8 @@
 
 The pipeline, in order: open the container → check the manifest and every
 file against the published JSON Schemas of its version (what
-:func:`bakery_io.validate` checks) → load each record with its schema →
+:func:`bakery_io.validate` checks) → upgrade an older version in memory and
+check the result as the current version → load each record with its schema →
 resolve references against the files and the database, compare records
 whose key exists, check the rules across records (pass one,
 :mod:`bakery_io.resolution`) → write (pass two, :mod:`bakery_io.persistence`).
@@ -39,6 +40,7 @@ from bakery_io.problems import Problem
 from bakery_io.registry import REGISTRY
 from bakery_io.resolution import CONFLICT_MODES, ConflictMode, Resolver
 from bakery_io.validation import Section, check, entity_type_of, import_order
+from bakery_io.versions.backup import Rewrite
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +79,10 @@ class LoadReport:
     ``counts`` holds each entity type of the source, in import order.
     ``conflicts`` lists the records whose key existed with different values
     (kept with ``skip``, overwritten with ``update``), each naming the fields
-    that differ. ``committed`` is false for a dry run.
+    that differ. ``committed`` is false for a dry run. ``version`` is the
+    source's format version; when it was older, ``upgraded_to`` is the
+    version it was upgraded to before loading and ``rewrites`` lists the
+    slugs the upgrade rewrote or derived.
     """
 
     source: str
@@ -87,6 +92,8 @@ class LoadReport:
     dry_run: bool
     counts: Mapping[str, EntityCounts]
     conflicts: tuple[Problem, ...] = field(default=())
+    upgraded_to: str | None = None
+    rewrites: tuple[Rewrite, ...] = field(default=())
 
     @property
     def committed(self) -> bool:
@@ -107,11 +114,13 @@ class LoadReport:
             "source": self.source,
             "kind": self.kind,
             "version": self.version,
+            "upgraded_to": self.upgraded_to,
             "on_conflict": self.on_conflict,
             "dry_run": self.dry_run,
             "counts": {name: counts.to_dict() for name, counts in self.counts.items()},
             "total": self.total.to_dict(),
             "conflicts": [problem.to_dict() for problem in self.conflicts],
+            "rewrites": [rewrite.to_dict() for rewrite in self.rewrites],
         }
 
 
@@ -215,6 +224,10 @@ def load_all(
 ) -> LoadReport:
     """Load a backup directory, ZIP archive, single document or entity file into ``bind``.
 
+    A source of an older format version (1.0) is checked as that version,
+    upgraded in memory and checked again as the current one; the report says
+    so (``upgraded_to``) and lists the slugs the upgrade rewrote.
+
     Everything is checked before anything is kept: the manifest (files,
     checksums, counts), every file against the published JSON Schemas, every
     record against its schema's rules, every reference against the files and
@@ -254,22 +267,22 @@ def load_all(
             checker = check(opened, visit)
             resolver.finish()
             problems.extend(checker.problems)
-            problems.extend(resolver.problems)
+            problems.extend(map(checker.origin, resolver.problems))
             # References into a file that could not be checked say nothing new.
             unchecked = _present(opened) - {section.entity.name for section in sections}
             for target, unknown in resolver.unknown.items():
                 if target not in unchecked:
-                    problems.extend(unknown)
+                    problems.extend(map(checker.origin, unknown))
             if problems:
                 problems.sort(key=_rank(opened))
                 raise SourceError(str(opened.path), problems)
             for section in sections:
                 try:
                     written = write_section(
-                        connection, resolver, section, _records(opened, section)
+                        connection, resolver, section, _records(checker.loaded, section)
                     )
                 except Refused as exc:
-                    problems.append(exc.problem)
+                    problems.append(checker.origin(exc.problem))
                     raise SourceError(str(opened.path), problems) from exc.__cause__
                 if progress is not None:
                     progress("writing", section.entity.name, written)
@@ -281,6 +294,7 @@ def load_all(
         name: EntityCounts(**{action.value: count for action, count in counter.items()})
         for name, counter in resolver.counts.items()
     }
+    upgraded = checker.upgraded
     report = LoadReport(
         source=str(opened.path),
         kind=opened.kind,
@@ -288,7 +302,9 @@ def load_all(
         on_conflict=on_conflict,
         dry_run=dry_run,
         counts=counts,
-        conflicts=tuple(resolver.conflicts),
+        conflicts=tuple(map(checker.origin, resolver.conflicts)),
+        upgraded_to=upgraded.version if upgraded else None,
+        rewrites=upgraded.rewrites if upgraded else (),
     )
     for name, entity_counts in counts.items():
         logger.info("%s: %s", name, entity_counts.to_dict())

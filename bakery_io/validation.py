@@ -5,6 +5,10 @@ in the wheel), not regenerated ones: what bakery_io checks is exactly what it
 publishes. A backup's manifest is checked too (listed files present, sha256
 and record counts right, nothing unlisted). Every problem is reported, each
 with its file, JSON pointer, record position and natural key.
+
+A source of an older format version is checked as that version, upgraded in
+memory (:mod:`bakery_io.versions`) and the result checked as the current
+version; problems found after the upgrade name the source's own files.
 """
 
 from __future__ import annotations
@@ -23,7 +27,17 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError as SchemaError
 from referencing import Registry, Resource
 
-from bakery_io.containers import Archive, FileSource, Source, Unreadable, open_source, parse
+from bakery_io.containers import (
+    Archive,
+    FileSource,
+    Source,
+    Unreadable,
+    as_source,
+    open_source,
+    parse,
+    read_backup,
+)
+from bakery_io.errors import SourceError
 from bakery_io.fields import (
     DATE_PATTERN,
     DATETIME_PATTERN,
@@ -44,6 +58,15 @@ from bakery_io.registry import REGISTRY, EntityType, declared_fields
 from bakery_io.rules import Rule
 from bakery_io.schemas.base import EntitySchema
 from bakery_io.slugs import SLUG_PATTERN
+from bakery_io.versions import (
+    CURRENT_VERSION,
+    VERSIONS,
+    document_version,
+    filename,
+    is_newer,
+    upgrade_backup,
+)
+from bakery_io.versions.backup import Backup, Rewrite
 
 
 def schemas_directory() -> Traversable:
@@ -86,6 +109,10 @@ class ValidationReport:
     files: int
     records: int
     problems: tuple[Problem, ...]
+    #: The version the source was upgraded to for checking, when it is older.
+    upgraded_to: str | None = None
+    #: Slugs the upgrade rewrote or derived.
+    rewrites: tuple[Rewrite, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -98,10 +125,12 @@ class ValidationReport:
             "source": self.source,
             "kind": self.kind,
             "version": self.version,
+            "upgraded_to": self.upgraded_to,
             "ok": self.ok,
             "files": self.files,
             "records": self.records,
             "problems": [problem.to_dict() for problem in self.problems],
+            "rewrites": [rewrite.to_dict() for rewrite in self.rewrites],
         }
 
 
@@ -342,27 +371,35 @@ def rule_problems(filename: str, content: Any) -> Iterator[Problem]:
 # Containers.
 
 
-def _version_of(content: Any, filename: str) -> tuple[str | None, list[Problem]]:
+def _version_of(content: Any, name: str, schema: str) -> tuple[str | None, list[Problem]]:
     if not isinstance(content, Mapping):
-        return None, [
-            Problem(filename, "", f"expected a JSON object, got {describe_json(content)}")
-        ]
-    version = content.get("version")
+        return None, [Problem(name, "", f"expected a JSON object, got {describe_json(content)}")]
+    version = document_version(content) if schema == DOCUMENT_SCHEMA else content.get("version")
     if not isinstance(version, str):
         got = "nothing" if version is None else describe_json(version)
         return None, [
             Problem(
-                filename, "/version", f'expected the format version as a string ("1.1"), got {got}'
+                name,
+                "/version",
+                f"expected the format version as a string ({CURRENT_VERSION!r}), got {got}",
             )
         ]
-    if version not in published_versions():
-        known = ", ".join(published_versions())
+    known = " and ".join(VERSIONS)
+    if is_newer(version):
         return None, [
             Problem(
-                filename,
+                name,
                 "/version",
-                f"format version {version!r} cannot be checked by this bakery_io "
-                f"(it has the schemas of {known})",
+                f"format version {version!r} is newer than this bakery_io, which reads {known}: "
+                "use a newer bakery_io (nothing is loaded on a guess)",
+            )
+        ]
+    if version not in VERSIONS or version not in published_versions():
+        return None, [
+            Problem(
+                name,
+                "/version",
+                f"unknown format version {version!r}: this bakery_io reads {known}",
             )
         ]
     return version, []
@@ -418,10 +455,28 @@ class _Checker:
         self.files = 0
         self.records = 0
         self.version: str | None = None
+        #: The source the visitor's sections come from: ``source``, or its upgrade.
+        self.loaded = source
+        #: The upgraded backup, when the source was of an older version.
+        self.upgraded: Backup | None = None
+        #: Names of the upgraded files -> names of the source's files.
+        self.names: dict[str, str] = {}
+
+    def origin(self, problem: Problem) -> Problem:
+        """``problem`` naming the source's own file (not the upgraded one)."""
+        name = self.names.get(problem.file)
+        return problem if name is None else replace(problem, file=name)
+
+    def run(self) -> _Checker:
+        if isinstance(self.source, Archive):
+            self.archive(self.source)
+        elif isinstance(self.source, FileSource):
+            self.single(self.source)
+        return self
 
     def file(self, filename: str, content: Any, schema: str, version: str | None = None) -> None:
         """Check one parsed file against ``schema`` of its version (``version`` if given)."""
-        found, problems = _version_of(content, filename)
+        found, problems = _version_of(content, filename, schema)
         self.problems.extend(problems)
         if found is None:
             return
@@ -507,12 +562,13 @@ class _Checker:
                 )
                 said = True
             previous = max(previous, entity.number)
-            if entry["filename"] != entity.filename:
+            expected = filename(entity, self.version or CURRENT_VERSION)
+            if entry["filename"] != expected:
                 self.problems.append(
                     Problem(
                         MANIFEST_NAME,
                         where + "/filename",
-                        f"the file of {entity_type} is named {entity.filename}",
+                        f"the file of {entity_type} is named {expected}",
                     )
                 )
             dependencies = entry.get("dependencies")
@@ -567,7 +623,8 @@ class _Checker:
             )
         entity_type = content.get("entity_type") if isinstance(content, Mapping) else None
         known = entity_type if isinstance(entity_type, str) and entity_type in REGISTRY else None
-        expected = REGISTRY[known].filename if known else name
+        version = self.version or CURRENT_VERSION
+        expected = filename(REGISTRY[known], version) if known else name
         if entity_type != entry.get("entity_type"):
             self.problems.append(
                 Problem(
@@ -632,17 +689,51 @@ class _Checker:
             )
 
 
+def _stated_version(source: Source) -> str | None:
+    """The version a source says it is (its manifest's or its own), before any check."""
+    content: Any = None
+    if isinstance(source, FileSource):
+        content = source.content
+    elif isinstance(source, Archive) and source.readable and source.has(MANIFEST_NAME):
+        try:
+            content = parse(MANIFEST_NAME, source.read(MANIFEST_NAME))
+        except Unreadable:
+            return None  # the check reports it
+    if not isinstance(content, Mapping):
+        return None
+    document = isinstance(source, FileSource) and source.kind == "document"
+    version = document_version(content) if document else content.get("version")
+    return version if isinstance(version, str) else None
+
+
 def check(source: Source, visit: Visitor | None = None) -> _Checker:
     """Check an opened source as :func:`validate` does; hand sound sections to ``visit``.
 
     Sections come in import order. The checker returned holds the problems,
-    the counts and the version found.
+    the counts and the version found. A source of an older version is checked
+    as that version, then upgraded and checked again as the current version;
+    the visitor then sees the upgraded sections (``checker.loaded`` holds
+    them) and ``checker.upgraded`` the upgraded backup.
     """
-    checker = _Checker(source, visit)
-    if isinstance(source, Archive):
-        checker.archive(source)
-    elif isinstance(source, FileSource):
-        checker.single(source)
+    version = _stated_version(source)
+    if version is None or version == CURRENT_VERSION or version not in VERSIONS:
+        return _Checker(source, visit).run()
+    checker = _Checker(source).run()
+    if checker.problems:
+        return checker
+    try:
+        upgraded = upgrade_backup(read_backup(source, version))
+    except SourceError as exc:
+        checker.problems.extend(exc.problems)
+        return checker
+    loaded = as_source(upgraded)
+    after = _Checker(loaded, visit).run()
+    checker.upgraded, checker.loaded = upgraded, loaded
+    checker.names = {
+        filename(REGISTRY[name], upgraded.version): part.file
+        for name, part in upgraded.parts.items()
+    }
+    checker.problems.extend(map(checker.origin, after.problems))
     return checker
 
 
@@ -663,6 +754,7 @@ def validate(source: str | PathLike[str]) -> ValidationReport:
         close = getattr(opened, "close", None)
         if close is not None:
             close()
+    upgraded = checker.upgraded
     return ValidationReport(
         source=str(opened.path),
         kind=opened.kind,
@@ -670,4 +762,6 @@ def validate(source: str | PathLike[str]) -> ValidationReport:
         files=checker.files,
         records=checker.records,
         problems=tuple(checker.problems),
+        upgraded_to=upgraded.version if upgraded else None,
+        rewrites=upgraded.rewrites if upgraded else (),
     )

@@ -389,7 +389,7 @@ def test_a_failed_import_exits_1_lists_the_problems_and_leaves_no_database(
     code, out, err = run(capsys, "import", "--db", f"sqlite:///{database}", str(source))
     assert code == 1
     assert out == ""
-    assert "1 problem; nothing was loaded" in err
+    assert "1 problem; nothing was written" in err
     assert "suppliers.json /records/0/name [record 0 (flour-co)]: expected a string" in err
     assert not database.exists()
 

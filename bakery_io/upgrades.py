@@ -1,0 +1,126 @@
+"""``upgrade``: write a backup of an older format version as the current version.
+
+No database is involved: the source is checked as its own version, upgraded
+in memory by the chain of :mod:`bakery_io.versions`, checked again as the
+current version, and only then written, built aside and moved into place as
+:func:`bakery_io.dump_all` does.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+from bakery_io.containers import open_source, read_backup
+from bakery_io.errors import SourceError, UsageError
+from bakery_io.fields import format_datetime
+from bakery_io.manifest import producer
+from bakery_io.validation import check
+from bakery_io.versions import CURRENT_VERSION
+from bakery_io.versions.backup import Backup, Rewrite
+from bakery_io.writers import (
+    DirectoryContainer,
+    ZipContainer,
+    building,
+    container_for,
+    write_backup,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class UpgradeReport:
+    """The result of :func:`upgrade`.
+
+    ``version`` is the source's format version and ``upgraded_to`` the one
+    written (the same when the source was current already); ``rewrites``
+    lists the slugs the upgrade rewrote or derived.
+    """
+
+    source: str
+    target: str
+    kind: str
+    version: str
+    upgraded_to: str
+    files: int
+    records: int
+    rewrites: tuple[Rewrite, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as plain JSON-ready data."""
+        return {
+            "source": self.source,
+            "target": self.target,
+            "kind": self.kind,
+            "version": self.version,
+            "upgraded_to": self.upgraded_to,
+            "files": self.files,
+            "records": self.records,
+            "rewrites": [rewrite.to_dict() for rewrite in self.rewrites],
+        }
+
+
+def upgrade(
+    source: str | PathLike[str], target: str | PathLike[str], *, overwrite: bool = False
+) -> UpgradeReport:
+    """Write ``source`` (a backup directory, ZIP, single document or entity file of any
+    known format version) to ``target`` in the current format.
+
+    The source is checked as its version, upgraded, and the result checked as
+    the current version before anything is written; on any problem
+    :class:`~bakery_io.SourceError` lists them all and nothing is written.
+    ``target``'s name picks the container as for :func:`bakery_io.dump_all`
+    (``.zip``, ``.json``, else a directory); a ``.json`` target of a single
+    entity file is a single entity file again. ``target`` must not exist
+    unless ``overwrite``, and may not be the source itself.
+    """
+    path = Path(target)
+    if path.resolve() == Path(source).resolve():
+        raise UsageError(f"write the upgrade of {source} beside it, not over it")
+    opened = open_source(source)
+    try:
+        checker = check(opened)
+        if checker.problems:
+            raise SourceError(str(opened.path), checker.problems)
+        assert checker.version is not None  # a source without problems has one
+        backup = checker.upgraded or read_backup(opened, checker.version)
+    finally:
+        close = getattr(opened, "close", None)
+        if close is not None:
+            close()
+    kind = container_for(path, single=backup.kind == "entity file")
+    moment = _export_time(backup, needs_one=kind in (DirectoryContainer, ZipContainer))
+    with building(kind, path, backup.version, moment, overwrite=overwrite) as container:
+        manifest = write_backup(backup, container, str(backup.header.get("source") or producer()))
+    logger.info(
+        "upgraded %s from format %s to %s: %d records written to %s",
+        opened.path,
+        checker.version,
+        backup.version,
+        manifest.record_count,
+        path,
+    )
+    return UpgradeReport(
+        source=str(opened.path),
+        target=str(path),
+        kind=opened.kind,
+        version=checker.version,
+        upgraded_to=CURRENT_VERSION,
+        files=len(manifest.files),
+        records=manifest.record_count,
+        rewrites=backup.rewrites,
+    )
+
+
+def _export_time(backup: Backup, *, needs_one: bool) -> str | None:
+    """The export time the upgraded backup states: the source's, else now if a manifest
+    needs one."""
+    stated = backup.header.get("export_date") or backup.header.get("exported_at")
+    if stated is None and needs_one:
+        return format_datetime(datetime.now(UTC).replace(microsecond=0))
+    return None if stated is None else str(stated)
