@@ -64,6 +64,7 @@ from bakery_io.versions import (
     document_version,
     filename,
     is_newer,
+    source_field,
     upgrade_backup,
 )
 from bakery_io.versions.backup import Backup, Rewrite
@@ -463,9 +464,21 @@ class _Checker:
         self.names: dict[str, str] = {}
 
     def origin(self, problem: Problem) -> Problem:
-        """``problem`` naming the source's own file (not the upgraded one)."""
-        name = self.names.get(problem.file)
-        return problem if name is None else replace(problem, file=name)
+        """``problem`` found after the upgrade, located in the source: its own file, and
+        the field as its version names it (``event_name`` for 1.1's ``event_slug``)."""
+        if self.upgraded is None or self.version is None:
+            return problem
+        parts = problem.pointer.split("/")[1:]
+        if len(parts) in (3, 5) and parts[1].isdigit():
+            section = parts[0]
+            if section == "records":
+                section = entity_type_of(problem.file) or next(iter(self.upgraded.parts))
+            if section in REGISTRY:
+                children = parts[2] if len(parts) == 5 else ""
+                parts[-1] = source_field(self.version, section, children, parts[-1])
+        return replace(
+            problem, file=self.names.get(problem.file, problem.file), pointer=pointer(*parts)
+        )
 
     def run(self) -> _Checker:
         if isinstance(self.source, Archive):

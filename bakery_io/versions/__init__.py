@@ -23,18 +23,30 @@ from bakery_io.registry import EntityType
 from bakery_io.versions import v1_0_to_v1_1
 from bakery_io.versions.backup import Backup
 
+#: (entity type, children key or "", field of the newer version) -> the field's older name.
+FieldOrigin = Callable[[str, str, str], str]
+
+
+def _same_field(entity_type: str, children: str, wire_name: str) -> str:
+    return wire_name
+
 
 @dataclass(frozen=True)
 class Step:
-    """One upgrade step: a backup of version ``source`` in, of version ``target`` out."""
+    """One upgrade step: a backup of version ``source`` in, of version ``target`` out.
+
+    ``source_field`` names a field of ``target`` as ``source`` called it, so
+    that a problem found after the upgrade points into the file the user holds.
+    """
 
     source: str
     target: str
     upgrade: Callable[[Backup], Backup]
+    source_field: FieldOrigin = _same_field
 
 
 #: Every upgrade step; the order of the lines does not matter, the chain does.
-STEPS: tuple[Step, ...] = (Step("1.0", "1.1", v1_0_to_v1_1.upgrade),)
+STEPS: tuple[Step, ...] = (Step("1.0", "1.1", v1_0_to_v1_1.upgrade, v1_0_to_v1_1.source_field),)
 
 
 def chain(steps: Sequence[Step]) -> tuple[str, ...]:
@@ -114,6 +126,13 @@ def upgrade_backup(backup: Backup) -> Backup:
             raise RuntimeError(f"step {step.source} -> {step.target} gave {upgraded.version}")
         backup = upgraded
     return backup
+
+
+def source_field(version: str, entity_type: str, children: str, wire_name: str) -> str:
+    """What a file of ``version`` calls the current format's field ``wire_name``."""
+    for step in reversed(steps_from(version)):
+        wire_name = step.source_field(entity_type, children, wire_name)
+    return wire_name
 
 
 def document_version(content: Mapping[str, Any]) -> Any:

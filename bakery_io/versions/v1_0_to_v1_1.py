@@ -115,6 +115,29 @@ def slug_length(entity: EntityType) -> int | None:
     return max_length(declared_fields(entity.schema)["slug"])
 
 
+def fold(text: str, entity_type: str) -> str:
+    """``text`` by the slug rule at the length of ``entity_type``'s slugs; when nothing of
+    it survives (``王芳``), the entity type's name (``recipients``)."""
+    length = slug_length(REGISTRY[entity_type])
+    return slugify(text, length) or slugify(entity_type, length)
+
+
+def source_field(entity_type: str, children: str, wire_name: str) -> str:
+    """The 1.0 name of the 1.1 field ``wire_name`` (``event_slug`` -> ``event_name``)."""
+    if (entity_type, children, wire_name) in ID_ONLY:
+        return id_field(wire_name)
+    schema = REGISTRY[entity_type].schema
+    if children:
+        field = declared_fields(schema).get(children)
+        if not isinstance(field, Children):
+            return wire_name
+        schema = field.schema_class
+    field = declared_fields(schema).get(wire_name)
+    if isinstance(field, Reference) and field.target in NAMED:
+        return name_field(wire_name)
+    return wire_name
+
+
 def max_length(field: fields.Field[Any]) -> int | None:
     """The ``Length`` maximum of a field, if it has one."""
     for validator in field.validators:
@@ -184,8 +207,8 @@ class _Upgrade:
         self.slugs: dict[str, list[str]] = {}
         #: Old natural key (scope parts and slug) -> new slug, by entity type.
         self.renamed: dict[str, dict[tuple[Any, ...], str]] = {}
-        #: id -> the 1.1 keys (slug or uuid) of the records with that id, by entity type.
-        self.ids: dict[str, dict[int, list[str]]] = {}
+        #: id -> the 1.1 key (slug or uuid) and the 1.0 key of the records with that id.
+        self.ids: dict[str, dict[int, list[tuple[str, tuple[Any, ...]]]]] = {}
         #: name -> (id, slug) of each record with that name, by named entity type.
         self.names: dict[str, dict[str, list[tuple[Any, str]]]] = {}
         self.rewritten: dict[tuple[str, tuple[Any, ...]], Rewrite] = {}
@@ -201,12 +224,13 @@ class _Upgrade:
         elif entity.natural_key[-1] == "slug":
             self._slug_keys(entity, part)
         last = entity.natural_key[-1]
-        ids: dict[int, list[str]] = {}
+        ids: dict[int, list[tuple[str, tuple[Any, ...]]]] = {}
         for position, record in enumerate(records):
             found = record.get("id")
             if isinstance(found, int) and not isinstance(found, bool):
                 key = self.slugs[entity.name][position] if last == "slug" else record.get(last)
-                ids.setdefault(found, []).append(str(key))
+                old = tuple(record.get(name) for name in entity.natural_key)
+                ids.setdefault(found, []).append((str(key), old))
         self.ids[entity.name] = ids
 
     def _named_keys(self, entity: EntityType, records: list[Record]) -> None:
@@ -216,7 +240,7 @@ class _Upgrade:
         names: dict[str, list[tuple[Any, str]]] = {}
         for position in _id_order(records):
             record = records[position]
-            base = slugify(record["name"], length) or slugify(entity.name, length)
+            base = fold(record["name"], entity.name)
             slugs[position] = unique_slug(base, taken, length)
             names.setdefault(record["name"], []).append((record.get("id"), slugs[position]))
         self.slugs[entity.name] = slugs
@@ -240,7 +264,7 @@ class _Upgrade:
                 slugs[position] = old
                 continue
             if (*leading, old) not in renamed:
-                base = slugify(old, length) or slugify(entity.name, length)
+                base = fold(old, entity.name)
                 new = unique_slug(base, taken.setdefault(leading, set()), length)
                 renamed[(*leading, old)] = new
                 self.rewritten[(entity.name, (*leading, old))] = Rewrite(
@@ -333,7 +357,8 @@ class _Upgrade:
         if wire_name not in record:
             return _ABSENT
         value = record[wire_name]
-        if field.key_kind == "slug" and isinstance(value, str):
+        # By the target's key: the schema class's own fields are unbound, without key_kind.
+        if REGISTRY[field.target].natural_key[-1] == "slug" and isinstance(value, str):
             leading = tuple(record.get(part) for part in field.scope)
             return self._slug(field.target, leading, value, where.at(wire_name))
         return value
@@ -362,8 +387,7 @@ class _Upgrade:
         if is_slug(old) or target in self.backup.parts:
             # A key the backup does not hold: the load looks for it in the database as it is.
             return old
-        length = slug_length(REGISTRY[target])
-        derived = slugify(old, length) or old
+        derived = fold(old, target)
         self._derive(
             target,
             old,
@@ -382,7 +406,7 @@ class _Upgrade:
         if not isinstance(name, str):
             return name
         if target not in self.backup.parts:
-            derived = slugify(name, slug_length(REGISTRY[target]))
+            derived = fold(name, target)
             self._derive(
                 target,
                 name,
@@ -426,7 +450,10 @@ class _Upgrade:
             return None
         found = self.ids[target].get(number, [])
         if len(found) == 1:
-            return found[0]
+            key, old = found[0]
+            if (target, old) in self.rewritten:
+                self.uses[(target, old)] += 1
+            return key
         file = self.backup.parts[target].file
         self.problems.append(
             where.problem(
