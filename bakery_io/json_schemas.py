@@ -405,7 +405,6 @@ def _legacy_record(schema_class: type[EntitySchema], entity: str, children: str)
             target_name = declared_fields(REGISTRY[field.target].schema)["name"]
             properties[v1_0.name_field(wire_name)] = {
                 "type": ["string", "null"] if field.allow_none else "string",
-                "minLength": 1,
                 "maxLength": v1_0.max_length(target_name),
                 "description": f"the name of a record of {field.target}",
             }
