@@ -21,7 +21,7 @@ from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 
-from bakery_io import create_schema, drop_schema, engine_from_url, generate_sample
+from bakery_io import create_schema, drop_schema, dump_all, engine_from_url, generate_sample
 
 #: The seed the shared sample database is built with.
 SAMPLE_SEED = 3
@@ -90,6 +90,18 @@ def sample_engine(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
         generate_sample(engine, scale=1, seed=SAMPLE_SEED)
         yield engine
         engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sample_dump(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample of :data:`SAMPLE_SEED` dumped once, from SQLite, for tests that need its
+    files but no database (a dump's files are the same from every backend)."""
+    directory = tmp_path_factory.mktemp("sample_dump")
+    engine = engine_from_url(f"sqlite:///{directory / 'sample.db'}")
+    generate_sample(engine, scale=1, seed=SAMPLE_SEED)
+    dump_all(engine, directory / "dump")
+    engine.dispose()
+    return directory / "dump"
 
 
 @pytest.fixture(scope="session")

@@ -80,10 +80,9 @@ class Legacy:
 
 
 @pytest.fixture(scope="module")
-def legacy(sample_engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Legacy:
+def legacy(sample_dump: Path, tmp_path_factory: pytest.TempPathFactory) -> Legacy:
     directory = tmp_path_factory.mktemp("legacy")
-    current = directory / "current"
-    dump_all(sample_engine, current)
+    current = sample_dump
     backup = read_current_directory(current)
     old = downgrade(backup, random.Random(SEED))
     slug, broken, references = break_slug(old, "recipes")
@@ -176,8 +175,8 @@ def test_the_other_containers_upgrade_to_the_same_records(
     target = tmp_path / ("new.zip" if kind == "zip" else "new.json")
     report = upgrade(source, target)
     assert (report.version, report.upgraded_to, report.kind) == ("1.0", "1.1", kind)
-    assert validate(target).ok
-    assert upgrade(target, tmp_path / "flat").upgraded_to == "1.1"
+    # Upgrading the result again checks it as 1.1 and lays it out as a directory to compare.
+    assert upgrade(target, tmp_path / "flat").version == "1.1"
     assert entity_files(tmp_path / "flat") == entity_files(legacy.current)
 
 

@@ -28,10 +28,9 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, event, given, note, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine
 
 import bakery_io
-from bakery_io import SourceError, dump_all
+from bakery_io import SourceError
 from bakery_io.fields import Children, DateTime, DecimalString, Reference
 from bakery_io.jsonio import loads
 from bakery_io.problems import pointer
@@ -589,11 +588,9 @@ def test_decimals_are_written_as_bare_numbers_of_exactly_their_text() -> None:
 
 
 @pytest.fixture(scope="module")
-def sample_backup(sample_engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Backup:
+def sample_backup(sample_dump: Path) -> Backup:
     """The shared sample database, dumped in format 1.1 and read as a Backup."""
-    target = tmp_path_factory.mktemp("sample_dump") / "dump"
-    dump_all(sample_engine, target)
-    return read_current_directory(target)
+    return read_current_directory(sample_dump)
 
 
 def test_the_sample_database_comes_back_from_format_1_0(sample_backup: Backup) -> None:
