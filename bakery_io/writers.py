@@ -222,20 +222,36 @@ class ZipContainer(Container):
         self._path.unlink(missing_ok=True)
 
 
-class DocumentContainer(Container):
-    """A single document: ``{"version", "exported_at", "<type>": [records], ...}``."""
+class _FileContainer(Container):
+    """A container that is one file, written through a handle."""
 
     def __init__(self, target: Path, version: str, exported_at: str | None) -> None:
         super().__init__(target, version, exported_at)
         self._path = _aside(target)
         self._handle = _create(self._path)
-        self._handle.write(f'{{\n  "version": {encode_value(version)}'.encode())
-        if exported_at is not None:
-            self._handle.write(f',\n  "exported_at": {encode_value(exported_at)}'.encode())
 
     @property
     def built(self) -> Path:
         return self._path
+
+    def finish(self, manifest: Manifest) -> None:
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+        self._handle.close()
+
+    def discard(self) -> None:
+        self._handle.close()
+        self._path.unlink(missing_ok=True)
+
+
+class DocumentContainer(_FileContainer):
+    """A single document: ``{"version", "exported_at", "<type>": [records], ...}``."""
+
+    def __init__(self, target: Path, version: str, exported_at: str | None) -> None:
+        super().__init__(target, version, exported_at)
+        self._handle.write(f'{{\n  "version": {encode_value(version)}'.encode())
+        if exported_at is not None:
+            self._handle.write(f',\n  "exported_at": {encode_value(exported_at)}'.encode())
 
     @contextmanager
     def entity(self, entity_type: str, filename: str) -> Iterator[RecordStream]:
@@ -249,27 +265,15 @@ class DocumentContainer(Container):
 
     def finish(self, manifest: Manifest) -> None:
         self._handle.write(b"\n}\n")
-        self._handle.flush()
-        os.fsync(self._handle.fileno())
-        self._handle.close()
-
-    def discard(self) -> None:
-        self._handle.close()
-        self._path.unlink(missing_ok=True)
+        super().finish(manifest)
 
 
-class EntityFileContainer(Container):
+class EntityFileContainer(_FileContainer):
     """A single entity file: ``{"version", "entity_type", "records"}`` of one entity type."""
 
     def __init__(self, target: Path, version: str, exported_at: str | None) -> None:
         super().__init__(target, version, exported_at)
-        self._path = _aside(target)
-        self._handle = _create(self._path)
         self._written = False
-
-    @property
-    def built(self) -> Path:
-        return self._path
 
     @contextmanager
     def entity(self, entity_type: str, filename: str) -> Iterator[RecordStream]:
@@ -282,15 +286,6 @@ class EntityFileContainer(Container):
             ENTITY_FILE_TAIL,
             write_frame=True,
         )
-
-    def finish(self, manifest: Manifest) -> None:
-        self._handle.flush()
-        os.fsync(self._handle.fileno())
-        self._handle.close()
-
-    def discard(self) -> None:
-        self._handle.close()
-        self._path.unlink(missing_ok=True)
 
 
 class MemoryContainer(Container):
