@@ -41,7 +41,7 @@ import copy
 import re
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -466,35 +466,15 @@ class _Upgrade:
 
     def _derive(self, target: str, old: str, new: str, why: str, where: _Where) -> None:
         known = self.derived.get((target, old))
-        if known is None:
-            self.derived[(target, old)] = Rewrite(
-                target, old, new, why, where.file, where.pointer, where.record, 1
-            )
-        else:
-            self.derived[(target, old)] = Rewrite(
-                target,
-                old,
-                new,
-                why,
-                known.file,
-                known.pointer,
-                known.record,
-                known.references + 1,
-            )
+        self.derived[(target, old)] = (
+            Rewrite(target, old, new, why, where.file, where.pointer, where.record, 1)
+            if known is None
+            else replace(known, references=known.references + 1)
+        )
 
     def rewrites(self) -> tuple[Rewrite, ...]:
         counted = [
-            Rewrite(
-                rewrite.entity_type,
-                rewrite.old,
-                rewrite.new,
-                rewrite.why,
-                rewrite.file,
-                rewrite.pointer,
-                rewrite.record,
-                self.uses[key],
-            )
-            for key, rewrite in self.rewritten.items()
+            replace(rewrite, references=self.uses[key]) for key, rewrite in self.rewritten.items()
         ]
         return (*counted, *self.derived.values())
 
