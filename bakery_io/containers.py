@@ -25,7 +25,7 @@ from typing import Any
 from bakery_io.errors import UsageError
 from bakery_io.jsonio import loads
 from bakery_io.manifest import MANIFEST_NAME
-from bakery_io.problems import Problem, pointer
+from bakery_io.problems import Problem
 from bakery_io.registry import REGISTRY
 from bakery_io.versions.backup import Backup, Part
 from bakery_io.writers import MemoryContainer, write_backup
@@ -228,33 +228,21 @@ def open_source(source: str | PathLike[str]) -> Source:
     return FileSource(path, content)
 
 
-def read_backup(source: Source, version: str) -> Backup:
-    """The whole of ``source`` in memory, as format ``version``.
+def backup_of(source: Source, version: str, parts: Mapping[str, Part]) -> Backup:
+    """``source`` as a whole backup of format ``version``, from its checked ``parts``.
 
-    ``source`` must have passed the checks of its version: its manifest lists
-    its files and every file has the shape of an entity file or document.
+    Only the container's own fields are read here (a manifest's export date and
+    producer, a document's export time); the records come from the check that
+    read them, so no file is parsed twice.
     """
-    header: dict[str, Any]
-    found: dict[str, Part] = {}
+    header: dict[str, Any] = {}
     if isinstance(source, Archive):
         manifest = parse(MANIFEST_NAME, source.read(MANIFEST_NAME))
         header = {"export_date": manifest["export_date"], "source": manifest["source"]}
-        for entry in manifest["files"]:
-            content = parse(entry["filename"], source.read(entry["filename"]))
-            found[entry["entity_type"]] = Part(entry["filename"], "/records", content["records"])
-    else:
-        assert isinstance(source, FileSource)
-        content = source.content
-        if source.kind == "entity file":
-            header = {}
-            found[content["entity_type"]] = Part(source.name, "/records", content["records"])
-        else:
-            header = {name: content[name] for name in ("exported_at",) if name in content}
-            for name in REGISTRY.names:
-                if name in content:
-                    found[name] = Part(source.name, pointer(name), content[name])
-    parts = {name: found[name] for name in REGISTRY.names if name in found}
-    return Backup(str(source.path), source.kind, version, header, parts)
+    elif isinstance(source, FileSource) and source.kind == "document":
+        header = {name: source.content[name] for name in ("exported_at",) if name in source.content}
+    ordered = {name: parts[name] for name in REGISTRY.names if name in parts}
+    return Backup(str(source.path), source.kind, version, header, ordered)
 
 
 def as_source(backup: Backup) -> Source:

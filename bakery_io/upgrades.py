@@ -15,13 +15,13 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-from bakery_io.containers import open_source, read_backup
+from bakery_io.containers import backup_of, open_source
 from bakery_io.errors import SourceError, UsageError
 from bakery_io.fields import format_datetime
 from bakery_io.manifest import producer
-from bakery_io.validation import check
+from bakery_io.validation import check, keeping
 from bakery_io.versions import CURRENT_VERSION
-from bakery_io.versions.backup import Backup, Rewrite
+from bakery_io.versions.backup import Backup, Part, Rewrite
 from bakery_io.writers import (
     DirectoryContainer,
     ZipContainer,
@@ -83,12 +83,13 @@ def upgrade(
     if path.resolve() == Path(source).resolve():
         raise UsageError(f"write the upgrade of {source} beside it, not over it")
     opened = open_source(source)
+    parts: dict[str, Part] = {}
     try:
-        checker = check(opened)
+        checker = check(opened, keeping(parts))
         if checker.problems:
             raise SourceError(str(opened.path), checker.problems)
         assert checker.version is not None  # a source without problems has one
-        backup = checker.upgraded or read_backup(opened, checker.version)
+        backup = checker.upgraded or backup_of(opened, checker.version, parts)
     finally:
         close = getattr(opened, "close", None)
         if close is not None:

@@ -33,9 +33,9 @@ from bakery_io.containers import (
     Source,
     Unreadable,
     as_source,
+    backup_of,
     open_source,
     parse,
-    read_backup,
 )
 from bakery_io.errors import SourceError
 from bakery_io.fields import (
@@ -67,7 +67,7 @@ from bakery_io.versions import (
     source_field,
     upgrade_backup,
 )
-from bakery_io.versions.backup import Backup, Rewrite
+from bakery_io.versions.backup import Backup, Part, Rewrite
 
 
 def schemas_directory() -> Traversable:
@@ -468,17 +468,17 @@ class _Checker:
         the field as its version names it (``event_name`` for 1.1's ``event_slug``)."""
         if self.upgraded is None or self.version is None:
             return problem
-        parts = problem.pointer.split("/")[1:]
+        where = problem.pointer
+        parts = where.split("/")[1:]
         if len(parts) in (3, 5) and parts[1].isdigit():
             section = parts[0]
             if section == "records":
                 section = entity_type_of(problem.file) or next(iter(self.upgraded.parts))
             if section in REGISTRY:
                 children = parts[2] if len(parts) == 5 else ""
-                parts[-1] = source_field(self.version, section, children, parts[-1])
-        return replace(
-            problem, file=self.names.get(problem.file, problem.file), pointer=pointer(*parts)
-        )
+                named = source_field(self.version, section, children, parts[-1])
+                where = where.removesuffix(parts[-1]) + named
+        return replace(problem, file=self.names.get(problem.file, problem.file), pointer=where)
 
     def run(self) -> _Checker:
         if isinstance(self.source, Archive):
@@ -719,6 +719,15 @@ def _stated_version(source: Source) -> str | None:
     return version if isinstance(version, str) else None
 
 
+def keeping(parts: dict[str, Part]) -> Visitor:
+    """A visitor that keeps each section's records in ``parts``, by entity type."""
+
+    def keep(section: Section, records: list[Any]) -> None:
+        parts[section.entity.name] = Part(section.file, section.pointer, records)
+
+    return keep
+
+
 def check(source: Source, visit: Visitor | None = None) -> _Checker:
     """Check an opened source as :func:`validate` does; hand sound sections to ``visit``.
 
@@ -731,11 +740,12 @@ def check(source: Source, visit: Visitor | None = None) -> _Checker:
     version = _stated_version(source)
     if version is None or version == CURRENT_VERSION or version not in VERSIONS:
         return _Checker(source, visit).run()
-    checker = _Checker(source).run()
+    parts: dict[str, Part] = {}
+    checker = _Checker(source, keeping(parts)).run()
     if checker.problems:
         return checker
     try:
-        upgraded = upgrade_backup(read_backup(source, version))
+        upgraded = upgrade_backup(backup_of(source, version, parts))
     except SourceError as exc:
         checker.problems.extend(exc.problems)
         return checker
