@@ -95,7 +95,8 @@ def sample_engine(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
 @pytest.fixture(scope="session")
 def sample_dump(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample of :data:`SAMPLE_SEED` dumped once, from SQLite, for tests that need its
-    files but no database (a dump's files are the same from every backend)."""
+    files but not each backend (a dump's files are the same from every backend). Its
+    database is ``sample.db`` beside it: copy it, never change it."""
     directory = tmp_path_factory.mktemp("sample_dump")
     engine = engine_from_url(f"sqlite:///{directory / 'sample.db'}")
     generate_sample(engine, scale=1, seed=SAMPLE_SEED)

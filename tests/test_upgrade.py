@@ -10,6 +10,8 @@ accent. Upgraded and loaded, they must give back the very same data.
 from __future__ import annotations
 
 import random
+import shutil
+import zipfile
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
@@ -24,13 +26,14 @@ from bakery_io import (
     create_schema,
     dump_all,
     dump_history,
+    engine_from_url,
     load_all,
     upgrade,
     validate,
 )
 from bakery_io.cli import main
 from bakery_io.jsonio import loads
-from bakery_io.models import ProductionRun
+from bakery_io.models import ProductionRun, metadata
 from bakery_io.registry import REGISTRY
 from bakery_io.slugs import is_slug
 from bakery_io.versions.backup import Backup
@@ -135,23 +138,7 @@ def test_it_loads_into_an_empty_database_and_dumps_back_the_same_data(
     assert [name for name in original if again[name] != original[name]] == []
 
 
-def test_upgraded_runs_carry_the_1_1_defaults(legacy: Legacy, tmp_path: Path) -> None:
-    runs = loads((legacy.legacy / "production_runs.json").read_bytes())["records"]
-    bare = [run for run in runs if "production_status" not in run]
-    assert bare, "the legacy runs should lack the loss fields"
-    upgrade(legacy.legacy, tmp_path / "up")
-    upgraded = loads((tmp_path / "up" / "19_production_runs.json").read_bytes())["records"]
-    by_uuid = {run["uuid"]: run for run in upgraded}
-    for run in bare:
-        found = by_uuid[run["uuid"]]
-        assert (found["production_status"], found["loss_quantity"], found["losses"]) == (
-            "complete",
-            0,
-            [],
-        )
-
-
-def test_bakery_io_upgrade_writes_a_valid_1_1_backup(
+def test_bakery_io_upgrade_writes_a_valid_1_1_backup_with_the_1_1_run_defaults(
     legacy: Legacy, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     target = tmp_path / "upgraded"
@@ -165,6 +152,19 @@ def test_bakery_io_upgrade_writes_a_valid_1_1_backup(
     # Records in their order, fields in 1.1 order, values as 1.1 writes them: the dump itself.
     assert entity_files(target) == entity_files(legacy.current)
 
+    runs = loads((legacy.legacy / "production_runs.json").read_bytes())["records"]
+    bare = [run for run in runs if "production_status" not in run]
+    assert bare, "the legacy runs should lack the loss fields"
+    upgraded = loads((target / "19_production_runs.json").read_bytes())["records"]
+    by_uuid = {run["uuid"]: run for run in upgraded}
+    for run in bare:
+        found = by_uuid[run["uuid"]]
+        assert (found["production_status"], found["loss_quantity"], found["losses"]) == (
+            "complete",
+            0,
+            [],
+        )
+
 
 @pytest.mark.parametrize("kind", ["zip", "document"])
 def test_the_other_containers_upgrade_to_the_same_records(
@@ -175,9 +175,17 @@ def test_the_other_containers_upgrade_to_the_same_records(
     target = tmp_path / ("new.zip" if kind == "zip" else "new.json")
     report = upgrade(source, target)
     assert (report.version, report.upgraded_to, report.kind) == ("1.0", "1.1", kind)
-    # Upgrading the result again checks it as 1.1 and lays it out as a directory to compare.
-    assert upgrade(target, tmp_path / "flat").version == "1.1"
-    assert entity_files(tmp_path / "flat") == entity_files(legacy.current)
+    original = entity_files(legacy.current)
+    if kind == "zip":
+        with zipfile.ZipFile(target) as archive:
+            members = {name: archive.read(name) for name in archive.namelist()}
+        assert {name: data for name, data in members.items() if name in original} == original
+    else:
+        document = loads(target.read_bytes())
+        assert document["version"] == "1.1"
+        for entity in REGISTRY:
+            expected = loads(original[entity.filename])["records"]
+            assert document[entity.name] == expected, entity.name
 
 
 def _history_1_0(document: dict[str, Any], events: dict[str, str]) -> dict[str, Any]:
@@ -233,23 +241,34 @@ def test_a_1_0_history_document_loads_into_a_database_holding_the_catalog(
 
 
 def test_a_1_0_history_document_naming_an_unknown_event_is_refused_with_nothing_written(
-    sample_engine: Engine, empty_engine: Engine, tmp_path: Path
+    sample_dump: Path, tmp_path: Path
 ) -> None:
-    dump_history(sample_engine, tmp_path / "history.json")
-    current = loads((tmp_path / "history.json").read_bytes())
-    slugs = {run["event_slug"] for run in current["production_runs"]} - {None}
-    old = _history_1_0(current, {slug: slug.title() for slug in slugs})
+    # The sample's own database (SQLite) holds the catalog and these very runs.
+    shutil.copyfile(sample_dump.parent / "sample.db", tmp_path / "sample.db")
+    engine = engine_from_url(f"sqlite:///{tmp_path / 'sample.db'}")
+    events = loads((sample_dump / "17_events.json").read_bytes())["records"]
+    runs = loads((sample_dump / "19_production_runs.json").read_bytes())["records"]
+    current = {"exported_at": "2026-11-22T09:30:00Z", "production_runs": runs}
+    old = _history_1_0(current, {event["slug"]: event["name"] for event in events})
     with_event = next(run for run in old["production_runs"] if run.get("event_name"))
     with_event["event_name"] = "The Great Bake-Off That Never Was"
     (tmp_path / "old.json").write_bytes(encode(old))
-    create_schema(empty_engine)
+    before = _rows(engine)
     with pytest.raises(SourceError) as raised:
-        load_all(empty_engine, tmp_path / "old.json")
+        load_all(engine, tmp_path / "old.json", on_conflict="update")
     unknown = [p for p in raised.value.problems if "the-great-bake-off-that-never-was" in p.message]
-    assert unknown
+    assert len(unknown) == 1
     # Named in the user's 1.0 terms: the field there is event_name, not 1.1's event_slug.
     assert unknown[0].file == "old.json"
     assert unknown[0].pointer.startswith("/production_runs/")
     assert unknown[0].pointer.endswith("/event_name")
-    with empty_engine.connect() as connection:
-        assert connection.execute(select(ProductionRun.id)).first() is None
+    assert _rows(engine) == before
+    engine.dispose()
+
+
+def _rows(engine: Engine) -> dict[str, list[Any]]:
+    with engine.connect() as connection:
+        return {
+            name: sorted(map(tuple, connection.execute(select(table)).all()), key=repr)
+            for name, table in metadata.tables.items()
+        }
