@@ -4,8 +4,8 @@ Writing produces exactly what ``json.dumps(document, indent=2,
 ensure_ascii=False)`` would (UTF-8, two-space indent, fields in schema order)
 plus a final newline, but one record at a time, so a file of any size is
 written in bounded memory. Reading turns JSON numbers with a fraction into
-:class:`~decimal.Decimal` (never a binary float) and refuses ``NaN`` and
-``Infinity``, which are not JSON.
+:class:`JSONFraction`, a :class:`~decimal.Decimal` (never a binary float), and
+refuses ``NaN`` and ``Infinity``, which are not JSON.
 """
 
 from __future__ import annotations
@@ -35,10 +35,21 @@ def encode_document(document: Mapping[str, Any]) -> bytes:
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
+class JSONFraction(Decimal):
+    """A JSON number written with a fraction or exponent, exactly as written.
+
+    A type of its own so that what must not meet one can tell: the fast JSON
+    Schema validator refuses it, which sends the file to the exact validator
+    (for which ``1.0`` is not an integer, as for the import).
+    """
+
+    __slots__ = ()
+
+
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
 def loads(data: bytes | str) -> Any:
     """Parse JSON text; fractions become Decimals, NaN and Infinity are refused."""
-    return json.loads(data, parse_float=Decimal, parse_constant=_refuse_constant)
+    return json.loads(data, parse_float=JSONFraction, parse_constant=_refuse_constant)
