@@ -3,9 +3,11 @@
 Writing produces exactly what ``json.dumps(document, indent=2,
 ensure_ascii=False)`` would (UTF-8, two-space indent, fields in schema order)
 plus a final newline, but one record at a time, so a file of any size is
-written in bounded memory. Reading turns JSON numbers with a fraction into
-:class:`JSONFraction`, a :class:`~decimal.Decimal` (never a binary float), and
-refuses ``NaN`` and ``Infinity``, which are not JSON.
+written in bounded memory. orjson writes those bytes several times faster
+than ``json`` (the tests hold the two to the same bytes). Reading turns JSON
+numbers with a fraction into :class:`JSONFraction`, a
+:class:`~decimal.Decimal` (never a binary float), and refuses ``NaN`` and
+``Infinity``, which are not JSON.
 """
 
 from __future__ import annotations
@@ -15,24 +17,28 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+import orjson
+
 #: Indentation of a record inside ``"records": [...]`` (and of a document's arrays).
-RECORD_INDENT = "    "
+RECORD_INDENT = b"    "
+
+_INDENT = orjson.OPT_INDENT_2
 
 
 def encode_record(record: Mapping[str, Any]) -> bytes:
     """One record as it appears inside an array at depth two, without separators."""
-    text = json.dumps(record, ensure_ascii=False, indent=2)
-    return (RECORD_INDENT + text.replace("\n", "\n" + RECORD_INDENT)).encode("utf-8")
+    text = orjson.dumps(record, option=_INDENT)
+    return RECORD_INDENT + text.replace(b"\n", b"\n" + RECORD_INDENT)
 
 
 def encode_value(value: Any) -> str:
     """A scalar as JSON text."""
-    return json.dumps(value, ensure_ascii=False)
+    return orjson.dumps(value).decode("utf-8")
 
 
 def encode_document(document: Mapping[str, Any]) -> bytes:
     """A small document (a manifest) with the same layout as the streamed files."""
-    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    return orjson.dumps(document, option=_INDENT) + b"\n"
 
 
 class JSONFraction(Decimal):
