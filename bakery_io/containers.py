@@ -12,6 +12,8 @@ an upgraded backup opened again as a source held in memory.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import zipfile
 import zlib
@@ -20,10 +22,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path, PurePosixPath
-from typing import Any
+from types import TracebackType
+from typing import IO, Any, Protocol, Self
 
 from bakery_io.errors import UsageError
-from bakery_io.jsonio import loads
+from bakery_io.jsonio import Readable, loads
 from bakery_io.manifest import MANIFEST_NAME
 from bakery_io.problems import Problem
 from bakery_io.registry import REGISTRY
@@ -63,6 +66,38 @@ def parse(name: str, data: bytes) -> Any:
         raise Unreadable(Problem(name, "", "not valid JSON here: nested too deeply")) from None
 
 
+class Stream(Readable, Protocol):
+    """An open member of a container: read, then closed by ``with``."""
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+        /,
+    ) -> None: ...
+
+
+class Hashing:
+    """A binary stream that hashes what is read from it."""
+
+    def __init__(self, handle: Readable) -> None:
+        self._handle = handle
+        self._hash = hashlib.sha256()
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._handle.read(size)
+        self._hash.update(data)
+        return data
+
+    def hexdigest(self) -> str:
+        """The sha256 of everything read (the whole file, once it is read to its end)."""
+        self._hash.update(self._handle.read())
+        return self._hash.hexdigest()
+
+
 @dataclass
 class Source(ABC):
     """An opened container."""
@@ -92,6 +127,10 @@ class Archive(Source):
     def read(self, name: str) -> bytes:
         """The bytes of one member."""
 
+    def open(self, name: str) -> Stream:
+        """A binary stream of one member; raises :class:`Unreadable` when it cannot be opened."""
+        return io.BytesIO(self.read(name))
+
     def has(self, name: str) -> bool:
         """Whether the container holds a file called ``name``."""
         return name in self.names()
@@ -118,6 +157,40 @@ class DirectorySource(Archive):
             return (self.path / name).read_bytes()
         except OSError as exc:
             raise Unreadable(Problem(name, "", f"cannot be read: {exc.strerror}")) from None
+
+    def open(self, name: str) -> Stream:
+        try:
+            return (self.path / name).open("rb")
+        except OSError as exc:
+            raise Unreadable(Problem(name, "", f"cannot be read: {exc.strerror}")) from None
+
+
+#: What zipfile raises for a damaged, encrypted or unsupported member.
+_DAMAGED = (zipfile.BadZipFile, NotImplementedError, RuntimeError, zlib.error, EOFError)
+
+
+class _Member(io.RawIOBase):
+    """A ZIP member being read, whose damage is a :class:`Unreadable` problem, not a crash."""
+
+    def __init__(self, name: str, member: IO[bytes]) -> None:
+        super().__init__()
+        self._name = name
+        self._member = member
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return self._member.read(size)
+        except _DAMAGED as exc:
+            raise Unreadable(
+                Problem(self._name, "", f"cannot be read from the archive: {exc}")
+            ) from None
+
+    def close(self) -> None:
+        self._member.close()
+        super().close()
 
 
 class ZipSource(Archive):
@@ -170,12 +243,18 @@ class ZipSource(Archive):
         try:
             with self._zip.open(self._members[name]) as member:
                 data = member.read(MAX_MEMBER_SIZE + 1)
-        # What zipfile raises for a damaged, encrypted or unsupported member.
-        except (zipfile.BadZipFile, NotImplementedError, RuntimeError, zlib.error, EOFError) as exc:
+        except _DAMAGED as exc:
             raise Unreadable(Problem(name, "", f"cannot be read from the archive: {exc}")) from None
         if len(data) > MAX_MEMBER_SIZE:
             raise Unreadable(Problem(name, "", f"larger than {MAX_MEMBER_SIZE:,} bytes"))
         return data
+
+    def open(self, name: str) -> Stream:
+        assert self._zip is not None
+        try:
+            return _Member(name, self._zip.open(self._members[name]))
+        except _DAMAGED as exc:
+            raise Unreadable(Problem(name, "", f"cannot be read from the archive: {exc}")) from None
 
 
 class MemoryArchive(Archive):

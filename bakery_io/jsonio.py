@@ -13,9 +13,10 @@ numbers with a fraction into :class:`JSONFraction`, a
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
@@ -59,3 +60,98 @@ def _refuse_constant(name: str) -> Any:
 def loads(data: bytes | str) -> Any:
     """Parse JSON text; fractions become Decimals, NaN and Infinity are refused."""
     return json.loads(data, parse_float=JSONFraction, parse_constant=_refuse_constant)
+
+
+# ---------------------------------------------------------------------------
+# Reading an entity file a record at a time.
+
+#: The start of an entity file as bakery_io writes it, up to its records array.
+_HEAD = re.compile(
+    rb'\{\n  "version": ("(?:[^"\\\n]|\\.)*"),\n  "entity_type": ("(?:[^"\\\n]|\\.)*"),'
+    rb'\n  "records": \['
+)
+_FIRST = b"\n    {"
+_SEPARATOR = b"\n    },\n    {"
+_RECORD_END = b"\n    }"
+_END = b"\n  ]\n}\n"
+_EMPTY_END = b"]\n}\n"
+_BLOCK = 1 << 20
+#: Bytes read before the head must have matched (it takes about a hundred).
+_HEAD_ROOM = 4096
+
+_DECODER = json.JSONDecoder(parse_float=JSONFraction, parse_constant=_refuse_constant)
+
+
+class NotCanonical(Exception):  # noqa: N818 (a signal: read the file whole instead)
+    """The file is not laid out as bakery_io writes entity files, or does not parse so."""
+
+
+class Readable(Protocol):
+    """What :func:`read_entity_file` reads from: a binary stream."""
+
+    def read(self, size: int = -1, /) -> bytes:
+        """Up to ``size`` bytes; ``b""`` at the end."""
+
+
+def read_entity_file(handle: Readable) -> tuple[Any, Any, Iterator[Any]]:
+    """``(version, entity_type, records)`` of an entity file laid out as bakery_io writes it.
+
+    Records are parsed one at a time as ``handle`` is read, so memory holds one
+    block of the file, whatever its size. Raises :class:`NotCanonical` (at
+    once, or from the iterator) when the layout is another, or a record does
+    not parse: read the file whole then, which explains any problem. Records
+    are split where a line ``    },`` is followed by ``    {``: JSON text
+    cannot hold a raw newline inside a string, and a split anywhere but
+    between records would leave a piece that does not parse as an object.
+    """
+    start = b""
+    while len(start) < _HEAD_ROOM:  # a stream may return less than it was asked for
+        block = handle.read(_BLOCK)
+        if not block:
+            break
+        start += block
+    head = _HEAD.match(start)
+    if head is None:
+        raise NotCanonical
+    try:
+        version, entity_type = _DECODER.decode(head[1].decode()), _DECODER.decode(head[2].decode())
+    except ValueError:
+        raise NotCanonical from None
+    return version, entity_type, _records(handle, start[head.end() :])
+
+
+def _records(handle: Readable, pending: bytes) -> Iterator[Any]:
+    while len(pending) < len(_FIRST):
+        block = handle.read(_BLOCK)
+        if not block:
+            break
+        pending += block
+    if not pending.startswith(_FIRST):
+        if pending + handle.read() != _EMPTY_END:
+            raise NotCanonical
+        return
+    pending = pending[len(_FIRST) - 1 :]
+    first = True
+    while True:
+        block = handle.read(_BLOCK)
+        pieces = (pending + block).split(_SEPARATOR)
+        pending = pieces.pop()
+        for piece in pieces:
+            yield _record(piece if first else b"{" + piece, _RECORD_END)
+            first = False
+        if not block:
+            break
+    if not pending.endswith(_END):
+        raise NotCanonical
+    last = pending[: -len(_END)]
+    yield _record(last if first else b"{" + last, b"")
+
+
+def _record(text: bytes, end: bytes) -> Any:
+    try:
+        record = _DECODER.decode((text + end).decode("utf-8"))
+    except ValueError:  # not UTF-8 (UnicodeDecodeError), not JSON, or NaN
+        raise NotCanonical from None
+    if not isinstance(record, dict):
+        raise NotCanonical
+    return record

@@ -12,10 +12,9 @@ Both passes run in one transaction; on any problem it is rolled back.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from os import PathLike
@@ -24,7 +23,15 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
-from bakery_io.containers import Archive, FileSource, Source, Unreadable, open_source, parse
+from bakery_io.containers import (
+    Archive,
+    FileSource,
+    Hashing,
+    Source,
+    Unreadable,
+    open_source,
+    parse,
+)
 from bakery_io.database import (
     Bind,
     bakery_tables_present,
@@ -33,6 +40,7 @@ from bakery_io.database import (
     transaction,
 )
 from bakery_io.errors import DatabaseStateError, SourceError, UsageError
+from bakery_io.jsonio import NotCanonical, read_entity_file
 from bakery_io.manifest import MANIFEST_NAME
 from bakery_io.models import metadata
 from bakery_io.persistence import Refused, write_section
@@ -151,21 +159,32 @@ def _present(source: Source) -> set[str]:
     return {name for name in content if name in REGISTRY}
 
 
-def _records(source: Source, section: Section) -> list[Any]:
-    """The records of ``section``, read again for writing (the bytes must not have changed)."""
+def _records(source: Source, section: Section) -> Iterator[Any]:
+    """The records of ``section``, read again for writing (the bytes must not have changed).
+
+    A file checked a record at a time is streamed again; should its bytes
+    differ from those checked, the load fails (nothing is kept) when the end
+    of the file shows it.
+    """
     if isinstance(source, FileSource):
-        content = source.content
-    else:
-        assert isinstance(source, Archive)
-        try:
-            data = source.read(section.file)
-            content = parse(section.file, data)
-        except Unreadable as exc:
-            raise Refused(exc.problem) from None
-        if hashlib.sha256(data).hexdigest() != section.sha256:
-            raise Refused(Problem(section.file, "", "changed while it was being loaded"))
-    records: list[Any] = content[section.pointer.lstrip("/")]
-    return records
+        yield from source.content[section.pointer.lstrip("/")]
+        return
+    assert isinstance(source, Archive)
+    changed = Problem(section.file, "", "changed while it was being loaded")
+    try:
+        with source.open(section.file) as handle:
+            hashing = Hashing(handle)
+            if section.streamed:
+                yield from read_entity_file(hashing)[2]
+            else:
+                yield from parse(section.file, hashing.read())["records"]
+            digest = hashing.hexdigest()
+    except NotCanonical:
+        raise Refused(changed) from None
+    except Unreadable as exc:
+        raise Refused(exc.problem) from None
+    if digest != section.sha256:
+        raise Refused(changed)
 
 
 @contextmanager
@@ -258,11 +277,11 @@ def load_all(
             resolver = Resolver(connection, on_conflict)
             sections: list[Section] = []
 
-            def visit(section: Section, records: list[Any]) -> None:
+            def visit(section: Section, records: Iterable[Any]) -> None:
                 sections.append(section)
                 resolver.check(section, records)
                 if progress is not None:
-                    progress("checking", section.entity.name, len(records))
+                    progress("checking", section.entity.name, section.count)
 
             checker = check(opened, visit)
             resolver.finish()

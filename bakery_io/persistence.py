@@ -12,7 +12,7 @@ becomes a :class:`~bakery_io.problems.Problem` naming the records concerned.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -47,7 +47,7 @@ from bakery_io.resolution import (
     record_key,
 )
 from bakery_io.schemas.base import EntitySchema
-from bakery_io.validation import Section
+from bakery_io.validation import Section, batches
 
 
 class Refused(Exception):  # noqa: N818 (a signal between this module and load)
@@ -150,33 +150,44 @@ Written = tuple[int, dict[str, Any], Known]
 
 
 def write_section(
-    connection: Connection, resolver: Resolver, section: Section, records: list[Any]
+    connection: Connection, resolver: Resolver, section: Section, records: Iterable[Any]
 ) -> int:
     """Write the records of ``section`` that the resolver marked to create or update.
 
-    Returns how many records were written.
+    Returns how many records were written. Records of a type that references
+    no record of its own type are written as they stream by, a chunk at a
+    time; the others are written parents first, so they are gathered first.
     """
     entity = section.entity
     known = resolver.known[entity.name]
-    written: list[Written] = []
-    for position, record in enumerate(records):
-        key = record_key(entity, record)
-        found = None if key is None else known.get(key)
-        if found is not None and found.action in WRITES and found.position == position:
-            written.append((position, record, found))
-    if not written:
-        return 0
-    levels = resolver.write_levels(entity)
-    by_level: dict[int, list[Written]] = defaultdict(list)
-    for item in written:
-        by_level[levels.get(_key(entity, item), 0)].append(item)
+    written = (
+        (position, record, found)
+        for position, record in enumerate(records)
+        if (key := record_key(entity, record)) is not None
+        and (found := known.get(key)) is not None
+        and found.action in WRITES
+        and found.position == position
+    )
+    count = 0
     with resolving(resolver.lookup):
+        if not entity.self_referencing:
+            for batch in batches(written):
+                _write_rows(connection, entity, section, batch)
+                _write_children(connection, entity, section, batch)
+                count += len(batch)
+            return count
+        gathered = list(written)
+        levels = resolver.write_levels(entity)
+        by_level: dict[int, list[Written]] = defaultdict(list)
+        for item in gathered:
+            by_level[levels.get(_key(entity, item), 0)].append(item)
         for level in sorted(by_level):
             for chunk in chunks(by_level[level]):
                 _write_rows(connection, entity, section, chunk)
-        for chunk in chunks(written):
+        # Children may reference any record of the section: they come after all of them.
+        for chunk in chunks(gathered):
             _write_children(connection, entity, section, chunk)
-    return len(written)
+    return len(gathered)
 
 
 def _key(entity: EntityType, item: Written) -> Key:

@@ -16,7 +16,7 @@ writes.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -41,7 +41,7 @@ from bakery_io.problems import Problem, pointer
 from bakery_io.queries import CHUNK_SIZE, plan_columns, plan_for, read_records
 from bakery_io.registry import REGISTRY, EntityType, declared_fields
 from bakery_io.schemas.base import EntitySchema
-from bakery_io.validation import Section
+from bakery_io.validation import Section, batches
 
 #: What to do with a record whose key exists with different values.
 ConflictMode = Literal["skip", "update", "error"]
@@ -348,15 +348,14 @@ class Resolver:
 
     # -- the checks of one section -------------------------------------------
 
-    def check(self, section: Section, records: list[Any]) -> None:
+    def check(self, section: Section, records: Iterable[Any]) -> None:
         """Check the records of ``section``; problems go to :attr:`problems`."""
         entity = section.entity
         counts = self.counts.setdefault(entity.name, Counter())
         schema = instance(entity.schema)
-        for chunk in chunks(range(len(records))):
+        for chunk in batches(enumerate(records)):
             loaded = []
-            for position in chunk:
-                record = records[position]
+            for position, record in chunk:
                 key = record_key(entity, record)
                 if key is not None:
                     if not self._first(section, position, key):

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from importlib.resources.abc import Traversable
+from itertools import islice
 from os import PathLike
 from typing import Any
 
@@ -31,6 +32,7 @@ from referencing import Registry, Resource
 from bakery_io.containers import (
     Archive,
     FileSource,
+    Hashing,
     Source,
     Unreadable,
     as_source,
@@ -53,6 +55,7 @@ from bakery_io.json_schemas import (
     MANIFEST_SCHEMA,
     portable_pattern,
 )
+from bakery_io.jsonio import NotCanonical, read_entity_file
 from bakery_io.manifest import MANIFEST_NAME
 from bakery_io.problems import Problem, pointer
 from bakery_io.registry import REGISTRY, EntityType, declared_fields
@@ -463,10 +466,14 @@ class Section:
     pointer: str
     sha256: str | None
     flawed: frozenset[int]
+    count: int
+    #: Whether the file is laid out as bakery_io writes it, and so read a record at a time.
+    streamed: bool = False
 
 
 #: Receives each section whose envelope is sound, with its records, as it is checked.
-Visitor = Callable[[Section, list[Any]], None]
+#: The records of a streamed file are read again as they are iterated.
+Visitor = Callable[[Section, Iterable[Any]], None]
 
 
 def entity_type_of(name: str) -> str | None:
@@ -636,6 +643,8 @@ class _Checker:
         self, archive: Archive, name: str, listed: tuple[str, Mapping[str, Any]] | None
     ) -> None:
         self.files += 1
+        if self._streamed(archive, name, listed):
+            return
         try:
             data = archive.read(name)
             content = parse(name, data)
@@ -648,11 +657,56 @@ class _Checker:
         self.file(name, content, ENTITY_FILE_SCHEMA, self.version)
         self.records += _count(content)
         if listed is not None:
-            self._listed(name, content, digest, listed)
+            entity_type = content.get("entity_type") if isinstance(content, Mapping) else None
+            self._listed(name, entity_type, _count(content), digest, listed)
         self._visit(name, content, "records", self.problems[found:], digest)
 
+    def _streamed(
+        self, archive: Archive, name: str, listed: tuple[str, Mapping[str, Any]] | None
+    ) -> bool:
+        """Check an entity file laid out as bakery_io writes it a chunk of records at a time,
+        in bounded memory. False when the file must be read whole instead: another
+        layout, or a problem (the whole-file check explains it, from the same rules)."""
+        found = len(self.problems)
+        try:
+            with archive.open(name) as handle:
+                hashing = Hashing(handle)
+                version, entity_type, records = read_entity_file(hashing)
+                envelope = {"version": version, "entity_type": entity_type, "records": []}
+                self.file(name, envelope, ENTITY_FILE_SCHEMA, self.version)
+                count = 0
+                for chunk in batches(records):
+                    envelope["records"] = chunk
+                    self.file(name, envelope, ENTITY_FILE_SCHEMA, self.version)
+                    if len(self.problems) > found:
+                        break
+                    count += len(chunk)
+                digest = hashing.hexdigest()
+        except (NotCanonical, Unreadable):
+            del self.problems[found:]
+            return False
+        if len(self.problems) > found or not isinstance(entity_type, str):
+            del self.problems[found:]
+            return False
+        self.records += count
+        if listed is not None:
+            self._listed(name, entity_type, count, digest, listed)
+        if self.visit is not None and len(self.problems) == found:
+            entity = REGISTRY[entity_type]
+            section = Section(entity, name, "/records", digest, frozenset(), count, streamed=True)
+            try:
+                self.visit(section, _reread(archive, name))
+            except Unreadable as exc:
+                self.problems.append(exc.problem)
+        return True
+
     def _listed(
-        self, name: str, content: Any, digest: str, listed: tuple[str, Mapping[str, Any]]
+        self,
+        name: str,
+        entity_type: Any,
+        count: int,
+        digest: str,
+        listed: tuple[str, Mapping[str, Any]],
     ) -> None:
         """The file is what its manifest entry says: bytes, record count, type and name."""
         where, entry = listed
@@ -662,16 +716,15 @@ class _Checker:
                     MANIFEST_NAME, where + "/sha256", f"{name}: checksum does not match its bytes"
                 )
             )
-        if _count(content) != entry.get("record_count"):
+        if count != entry.get("record_count"):
             self.problems.append(
                 Problem(
                     MANIFEST_NAME,
                     where + "/record_count",
                     f"{name}: the manifest says {entry.get('record_count')} records, "
-                    f"the file holds {_count(content)}",
+                    f"the file holds {count}",
                 )
             )
-        entity_type = content.get("entity_type") if isinstance(content, Mapping) else None
         known = entity_type if isinstance(entity_type, str) and entity_type in REGISTRY else None
         version = self.version or CURRENT_VERSION
         expected = filename(REGISTRY[known], version) if known else name
@@ -714,7 +767,8 @@ class _Checker:
             for problem in problems
             if problem.record is not None and problem.pointer.startswith(where + "/")
         )
-        self.visit(Section(REGISTRY[entity_type], filename, where, digest, flawed), records)
+        section = Section(REGISTRY[entity_type], filename, where, digest, flawed, len(records))
+        self.visit(section, records)
 
     def single(self, source: FileSource) -> None:
         content = source.content
@@ -739,6 +793,26 @@ class _Checker:
             )
 
 
+#: Records checked together: enough to amortise each call, few enough to bound memory.
+CHUNK_SIZE = 500
+
+
+def batches(items: Iterable[Any], size: int = CHUNK_SIZE) -> Iterator[list[Any]]:
+    """``items`` in consecutive lists of at most ``size``."""
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _reread(archive: Archive, name: str) -> Iterator[Any]:
+    """The records of a streamed entity file, read again as they are iterated."""
+    try:
+        with archive.open(name) as handle:
+            yield from read_entity_file(handle)[2]
+    except NotCanonical:
+        raise Unreadable(Problem(name, "", "changed while it was being loaded")) from None
+
+
 def _stated_version(source: Source) -> str | None:
     """The version a source says it is (its manifest's or its own), before any check."""
     content: Any = None
@@ -759,8 +833,8 @@ def _stated_version(source: Source) -> str | None:
 def keeping(parts: dict[str, Part]) -> Visitor:
     """A visitor that keeps each section's records in ``parts``, by entity type."""
 
-    def keep(section: Section, records: list[Any]) -> None:
-        parts[section.entity.name] = Part(section.file, section.pointer, records)
+    def keep(section: Section, records: Iterable[Any]) -> None:
+        parts[section.entity.name] = Part(section.file, section.pointer, list(records))
 
     return keep
 

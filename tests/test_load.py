@@ -455,6 +455,46 @@ def test_every_container_loads(tiny: Tiny, db: Engine, form: str, kind: str) -> 
     }
 
 
+@pytest.mark.parametrize("form", ["directory", "archive"])
+def test_entity_files_laid_out_otherwise_load_the_same(
+    tiny: Tiny, db: Engine, tmp_path: Path, form: str
+) -> None:
+    # Files bakery_io did not write (minified, keys in another order) are read whole.
+    backup = Path(shutil.copytree(tiny.directory, tmp_path / "backup"))
+    for path in backup.glob("[0-9]*.json"):
+        content = read_json(path)
+        path.write_text(json.dumps({"records": content.pop("records"), **content}))
+        reseal(backup, path.name)
+    source = backup
+    if form == "archive":
+        source = tmp_path / "backup.zip"
+        with zipfile.ZipFile(source, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(backup.iterdir()):
+                archive.write(path, path.name)
+    report = load_all(db, source)
+    assert report.counts == counts(**{name: TINY_COUNTS.get(name, 0) for name in ENTITY_TYPES})
+    dump_all(db, tmp_path / "again", exported_at=EXPORTED_AT)
+    assert directory_files(tmp_path / "again") == directory_files(tiny.directory)
+
+
+def test_a_file_changed_between_check_and_write_is_refused(
+    tiny: Tiny, db: Engine, backup: Path
+) -> None:
+    path = backup / FILENAMES["suppliers"]
+
+    def change_once_checked(phase: str, entity_type: str, _count: int) -> None:
+        if phase == "checking" and entity_type == "recipes":
+            path.write_bytes(path.read_bytes().replace(b"Flour Co", b"Flour Co."))
+
+    before = snapshot(db)
+    with pytest.raises(SourceError) as caught:
+        load_all(db, backup, progress=change_once_checked)
+    assert snapshot(db) == before
+    problem = only(list(caught.value.problems))
+    assert (problem.file, problem.pointer) == (FILENAMES["suppliers"], "")
+    assert problem.message == "changed while it was being loaded"
+
+
 def test_a_single_entity_file_loads(db: Engine, tmp_path: Path) -> None:
     source = write_entity_file(
         tmp_path / "suppliers.json", "suppliers", tiny_sections()["suppliers"]
