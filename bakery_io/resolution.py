@@ -436,10 +436,13 @@ class Resolver:
                 assert found is not None
                 existing[found] = (row["__id__"], current)
         facts_needed = _facts_needed().get(entity.name, ())
+        # The canonical form is needed to compare with a row, and for what links and
+        # unique values read; most records of a history need none of it.
+        always = bool(facts_needed or unique_values(entity))
         written: list[tuple[int, Key, dict[str, Any]]] = []
         actions = []
         for position, record, data, key in loaded:
-            incoming = to_wire(schema, data)
+            incoming = to_wire(schema, data) if always or key in existing else {}
             action, row_id = Action.CREATE, None
             facts_from: Mapping[str, Any] = incoming
             if key in existing:
