@@ -1,0 +1,167 @@
+"""``python -m bench``: build (or reuse) sample databases, then measure each step in a process."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.report import (
+    BackendResults,
+    StepResult,
+    backend_summary,
+    markdown,
+    scale_summary,
+    step_line,
+)
+from bench.samples import Backend, ServerBackend, SQLiteBackend
+from bench.steps import LOADING, NEEDS, STEPS, Paths
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class StepError(Exception):
+    """A step process failed or printed no result."""
+
+
+def _steps(text: str) -> list[str]:
+    wanted = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = sorted(set(wanted) - set(STEPS))
+    if not wanted:
+        raise argparse.ArgumentTypeError("no steps given")
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown steps {unknown}; known: {', '.join(STEPS)}")
+    # A step runs with the one that writes its input, in the fixed order.
+    wanted += [NEEDS[name] for name in wanted if name in NEEDS]
+    return [name for name in STEPS if name in wanted]
+
+
+def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="Measure bakery_io's dump, load and validate against a floor "
+        "(SQLAlchemy Core + orjson) and a naive ORM import, each step in its own process.",
+    )
+    parser.add_argument(
+        "--scale",
+        type=int,
+        action="append",
+        help="sample scale (repeatable; default 20 and 200; 1 is about 5,000 rows)",
+    )
+    parser.add_argument("--seed", type=int, default=1, help="sample seed (default 1)")
+    parser.add_argument(
+        "--server",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="also run on this database server (repeatable), e.g. "
+        "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+    )
+    parser.add_argument(
+        "--steps",
+        type=_steps,
+        default=list(STEPS),
+        help=f"comma-separated steps (default all: {','.join(STEPS)}); "
+        "a step's input is made by the step it needs",
+    )
+    parser.add_argument(
+        "--naive-scale",
+        type=int,
+        metavar="N",
+        help="run the slow naive import at scale N only (one of --scale) and compare "
+        "its rows/s with every scale's load; default: at every scale",
+    )
+    parser.add_argument("--markdown", type=Path, metavar="PATH", help="write a Markdown report")
+    arguments = parser.parse_args(argv)
+    arguments.scale = sorted(set(arguments.scale or [20, 200]))
+    if arguments.scale[0] < 0:
+        parser.error("scales are whole numbers >= 0")
+    if arguments.naive_scale is not None and arguments.naive_scale not in arguments.scale:
+        parser.error("--naive-scale must be one of the scales given with --scale")
+    return arguments
+
+
+def run_step(step: str, paths: Paths) -> StepResult:
+    """Run one step in a new process and return what it reported."""
+    command = [sys.executable, "-m", "bench.steps", step, "--source", paths.source]
+    command += ["--backup", str(paths.backup), "--floor", str(paths.floor)]
+    if paths.target is not None:
+        command += ["--target", paths.target]
+    # stderr passes through: a failing step's traceback is the message.
+    finished = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, text=True, check=False)
+    lines = finished.stdout.strip().splitlines()
+    if finished.returncode != 0 or not lines:
+        raise StepError(f"step {step} failed (exit status {finished.returncode})")
+    found = json.loads(lines[-1])
+    return StepResult(found["step"], found["seconds"], found["rows"], found["peak_mb"])
+
+
+def run_scale(
+    backend: Backend, scale: int, seed: int, steps: list[str], work: Path
+) -> dict[str, StepResult]:
+    """Every step at one scale on one backend; the backups are removed afterwards."""
+    started = time.perf_counter()
+    source = backend.sample(scale, seed)
+    ready = time.perf_counter() - started
+    print(f"\n== {backend.label}, scale {scale} (sample ready in {ready:.1f} s)")
+    results: dict[str, StepResult] = {}
+    with tempfile.TemporaryDirectory(prefix=f"scale{scale}-", dir=work) as directory:
+        base = Paths(source, Path(directory) / "backup", Path(directory) / "floor", None)
+        for step in steps:
+            if step in LOADING:
+                with backend.fresh() as target:
+                    result = run_step(step, Paths(base.source, base.backup, base.floor, target))
+            else:
+                result = run_step(step, base)
+            results[step] = result
+            print(step_line(result), flush=True)
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; 0 when every step ran (whatever the targets say), 1 otherwise."""
+    arguments = parse_arguments(argv)
+    all_results: list[BackendResults] = []
+    with tempfile.TemporaryDirectory(prefix="bakery-bench-") as temporary:
+        work = Path(temporary)
+        backends: list[Backend] = [SQLiteBackend(work)]
+        try:
+            backends += [ServerBackend(url) for url in arguments.server]
+            for backend in backends:
+                results = BackendResults(backend.label, arguments.naive_scale)
+                all_results.append(results)
+                for scale in arguments.scale:
+                    steps = [
+                        step
+                        for step in arguments.steps
+                        if step != "naive" or arguments.naive_scale in (None, scale)
+                    ]
+                    results.scales[scale] = run_scale(backend, scale, arguments.seed, steps, work)
+                    print(f"  rows: {results.rows(scale):,}")
+                    for line in scale_summary(results, scale):
+                        print(line)
+                print(f"\n== {backend.label}: summary")
+                for line in backend_summary(results):
+                    print(line, flush=True)
+        except StepError as failure:
+            print(f"\nbench: {failure}", file=sys.stderr)
+            return 1
+        finally:
+            for backend in backends:
+                backend.close()
+    if arguments.markdown is not None:
+        path: Path = arguments.markdown
+        previous = path.read_text(encoding="utf-8") if path.exists() else None
+        command = shlex.join(["python", "-m", "bench", *(sys.argv[1:] if argv is None else argv)])
+        path.write_text(markdown(all_results, command, previous), encoding="utf-8")
+        print(f"\nwrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

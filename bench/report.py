@@ -1,0 +1,338 @@
+"""What the benchmark found: step results, ratios, targets, the console summary and Markdown."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+#: The heading under which the Markdown file keeps a hand-written account across runs.
+HANDWRITTEN = "## What made the difference"
+
+#: Distributions whose versions the report names.
+DISTRIBUTIONS = ("SQLAlchemy", "marshmallow", "orjson", "jsonschema", "jsonschema-rs")
+
+MEMORY_LIMIT_MB = 250.0
+GROWTH_LIMIT = 25.0
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What one step process reported."""
+
+    step: str
+    seconds: float
+    rows: int
+    peak_mb: float
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds > 0 else float("inf")
+
+
+@dataclass
+class BackendResults:
+    """Every step result on one backend, by scale then step.
+
+    ``naive_scale``: the naive import ran at that scale only, and its speed
+    stands in for every scale's.
+    """
+
+    label: str
+    naive_scale: int | None = None
+    scales: dict[int, dict[str, StepResult]] = field(default_factory=dict)
+
+    def rows(self, scale: int) -> int:
+        """Rows in the sample database at ``scale``."""
+        return next(iter(self.scales[scale].values())).rows
+
+    def result(self, scale: int, step: str) -> StepResult | None:
+        """The result of ``step`` at ``scale`` (for naive: at the naive scale, if set)."""
+        if step == "naive" and self.naive_scale is not None:
+            scale = self.naive_scale
+        return self.scales.get(scale, {}).get(step)
+
+    def speed(self, scale: int, step: str, baseline: str) -> float | None:
+        """``step``'s rows/s as a multiple of ``baseline``'s, when both ran."""
+        measured, base = self.result(scale, step), self.result(scale, baseline)
+        if measured is None or base is None:
+            return None
+        return measured.rows_per_second / base.rows_per_second
+
+    def validate_speed(self, scale: int) -> float | None:
+        found = self.result(scale, "validate")
+        return None if found is None else found.rows_per_second
+
+    def peak(self, scale: int, step: str) -> float | None:
+        found = self.result(scale, step)
+        return None if found is None else found.peak_mb
+
+    def growth(self, step: str) -> float | None:
+        """Percent growth of ``step``'s peak memory from the smallest to the largest scale."""
+        if len(self.scales) < 2:
+            return None
+        small, large = self.peak(min(self.scales), step), self.peak(max(self.scales), step)
+        if small is None or large is None:
+            return None
+        return (large - small) / small * 100
+
+
+#: (name, how it is computed, how it is shown) of each ratio reported per scale.
+RATIOS: tuple[tuple[str, Callable[[BackendResults, int], float | None], str], ...] = (
+    ("dump / floor-dump speed", lambda r, s: r.speed(s, "dump", "floor-dump"), "{:.2f}x"),
+    ("load / floor-load speed", lambda r, s: r.speed(s, "load", "floor-load"), "{:.2f}x"),
+    ("load / naive speed", lambda r, s: r.speed(s, "load", "naive"), "{:.1f}x"),
+    ("validate rows/s", lambda r, s: r.validate_speed(s), "{:,.0f}"),
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One goal of the issue and whether it was met (None: not measured)."""
+
+    goal: str
+    measured: str
+    passed: bool | None
+
+    @property
+    def verdict(self) -> str:
+        return "n/a" if self.passed is None else "PASS" if self.passed else "FAIL"
+
+
+def _target(goal: str, value: float | None, shown: str, passes: Callable[[float], bool]) -> Target:
+    if value is None:
+        return Target(goal, "not measured", None)
+    return Target(goal, shown.format(value), passes(value))
+
+
+def targets(results: BackendResults) -> list[Target]:
+    """The issue's targets, judged at the largest scale (growth: smallest to largest)."""
+    scale = max(results.scales)
+    found = [
+        _target(
+            "dump ≥ 0.5x floor-dump speed",
+            results.speed(scale, "dump", "floor-dump"),
+            "{:.2f}x",
+            lambda v: v >= 0.5,
+        ),
+        _target(
+            "load ≥ 0.4x floor-load speed",
+            results.speed(scale, "load", "floor-load"),
+            "{:.2f}x",
+            lambda v: v >= 0.4,
+        ),
+        _target(
+            "load ≥ 20x naive speed",
+            results.speed(scale, "load", "naive"),
+            "{:.1f}x" + naive_note(results, scale),
+            lambda v: v >= 20,
+        ),
+        _target(
+            "validate ≥ 100,000 rows/s",
+            results.validate_speed(scale),
+            "{:,.0f} rows/s",
+            lambda v: v >= 100_000,
+        ),
+    ]
+    for step in ("dump", "load"):
+        found.append(
+            _target(
+                f"{step} peak memory ≤ {MEMORY_LIMIT_MB:.0f} MB",
+                results.peak(scale, step),
+                "{:.0f} MB",
+                lambda v: v <= MEMORY_LIMIT_MB,
+            )
+        )
+    if len(results.scales) >= 2:
+        for step in ("dump", "load"):
+            found.append(
+                _target(
+                    f"{step} peak memory growth < {GROWTH_LIMIT:.0f}%",
+                    results.growth(step),
+                    "{:+.1f}%",
+                    lambda v: v < GROWTH_LIMIT,
+                )
+            )
+    return found
+
+
+def naive_note(results: BackendResults, scale: int) -> str:
+    """Says so where the naive speed compared with ``scale`` was measured at another scale."""
+    naive = results.naive_scale
+    return "" if naive is None or naive == scale else f" (naive at scale {naive})"
+
+
+def _optional(value: float | None, shown: str) -> str:
+    return "-" if value is None else shown.format(value)
+
+
+def step_line(result: StepResult) -> str:
+    """One console line for a step."""
+    return (
+        f"  {result.step:<11} {result.seconds:9.2f} s {result.rows_per_second:12,.0f} rows/s"
+        f" {result.peak_mb:8.1f} MB peak"
+    )
+
+
+def scale_summary(results: BackendResults, scale: int) -> list[str]:
+    """Console lines with the ratios at one scale."""
+    lines = []
+    for name, compute, shown in RATIOS:
+        value = compute(results, scale)
+        if value is not None:
+            note = naive_note(results, scale) if "naive" in name else ""
+            lines.append(f"  {name}: {shown.format(value)}{note}")
+    return lines
+
+
+def backend_summary(results: BackendResults) -> list[str]:
+    """Console lines with memory growth and the targets of one backend."""
+    lines = []
+    if len(results.scales) >= 2:
+        small, large = min(results.scales), max(results.scales)
+        for step in ("dump", "load"):
+            growth = _optional(results.growth(step), "{:+.1f}%")
+            lines.append(f"  {step} peak memory growth, scale {small} → {large}: {growth}")
+    lines.append(f"  targets at scale {max(results.scales)}:")
+    lines += [
+        f"    {target.verdict:<4}  {target.goal:<34} {target.measured}"
+        for target in targets(results)
+    ]
+    return lines
+
+
+# ---------------------------------------------------------------------------
+# Markdown
+
+
+def _machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                memory = f", {int(line.split()[1]) / 1024**2:.1f} GB RAM"
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores{memory}"
+
+
+def _bakery_io_version() -> str:
+    import bakery_io  # noqa: PLC0415 (the report needs bakery_io only here)
+
+    root = Path(bakery_io.__file__).resolve().parent.parent
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        changed = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--", "bakery_io"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return bakery_io.__version__
+    dirty = ", with uncommitted changes" if changed else ""
+    return f"{bakery_io.__version__} (commit {commit}{dirty})"
+
+
+def environment(backends: list[str]) -> list[tuple[str, str]]:
+    """(what, version) of the machine and software the run used."""
+    found = [("Machine", _machine()), ("Python", platform.python_version())]
+    for name in DISTRIBUTIONS:
+        try:
+            found.append((name, version(name)))
+        except PackageNotFoundError:
+            found.append((name, "not installed"))
+    found.append(("bakery_io", _bakery_io_version()))
+    found += [("Database", label) for label in backends]
+    return found
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    return lines + ["| " + " | ".join(row) + " |" for row in rows]
+
+
+def _backend_markdown(results: BackendResults) -> list[str]:
+    scales = sorted(results.scales)
+    lines = [f"## {results.label}", ""]
+    steps = [
+        [
+            f"{scale:,}",
+            f"{result.rows:,}",
+            result.step,
+            f"{result.seconds:.2f}",
+            f"{result.rows_per_second:,.0f}",
+            f"{result.peak_mb:.0f}",
+        ]
+        for scale in scales
+        for result in results.scales[scale].values()
+    ]
+    lines += _table(["Scale", "Rows", "Step", "Seconds", "Rows/s", "Peak MB"], steps)
+    lines.append("")
+    ratios = [
+        [name, *(_optional(compute(results, scale), shown) for scale in scales)]
+        for name, compute, shown in RATIOS
+    ]
+    if len(scales) >= 2:
+        ratios += [
+            [
+                f"{step} peak memory growth, scale {scales[0]} → {scales[-1]}",
+                *[""] * (len(scales) - 1),
+                _optional(results.growth(step), "{:+.1f}%"),
+            ]
+            for step in ("dump", "load")
+        ]
+    lines += _table(["Ratio", *(f"scale {scale:,}" for scale in scales)], ratios)
+    lines.append("")
+    if results.naive_scale is not None:
+        lines += [
+            f"The naive import ran at scale {results.naive_scale:,} only; its rows/s is "
+            "compared with the load's at every scale.",
+            "",
+        ]
+    goals = [[target.goal, target.measured, target.verdict] for target in targets(results)]
+    lines += _table([f"Target (scale {scales[-1]:,})", "Measured", "Result"], goals)
+    return [*lines, ""]
+
+
+def markdown(all_results: list[BackendResults], command: str, previous: str | None) -> str:
+    """The Markdown report; ``previous`` is the old file, whose hand-written part is kept."""
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        "# bakery_io benchmark",
+        "",
+        f"Measured {now} with `{command}` (see `bench/README.md`).",
+        "",
+    ]
+    lines += _table(
+        ["", "Version"],
+        [list(row) for row in environment([results.label for results in all_results])],
+    )
+    lines.append("")
+    for results in all_results:
+        lines += _backend_markdown(results)
+    kept = None
+    if previous is not None and HANDWRITTEN in previous:
+        kept = previous[previous.index(HANDWRITTEN) :]
+    if kept is None:
+        kept = f"{HANDWRITTEN}\n\n_Written by hand; kept when the benchmark rewrites this file._\n"
+    return "\n".join(lines) + "\n" + kept
