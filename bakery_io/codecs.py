@@ -1,0 +1,312 @@
+"""Codecs compiled from the entity schemas: marshmallow's results without its machinery.
+
+Dumping or loading a record through marshmallow costs far more than the fields'
+conversions: per field it resolves an accessor, stores errors, wraps the
+validators and looks up hooks (about 15,000 loads or 30,000 dumps a second of a
+ten-field record). A codec walks a schema once and keeps, for each field, what
+marshmallow does with it; per record it runs one loop that calls each field's
+own ``_serialize``, ``_deserialize`` and validators and the schema's own record
+rules, so the schemas stay the single source of truth. Machinery the codecs do
+not reproduce (a hook, an overridden field or schema method, an option other
+than the default) is refused when a codec is built; what a codec only meets at
+run time (a row without one of its keys, an invalid record) is left to
+marshmallow itself. The codecs dump about twice and load about four times as
+fast; what remains is mostly the fields' own conversions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from functools import cache
+from typing import Any, NamedTuple
+
+from marshmallow import RAISE, Schema, ValidationError, fields, missing, validate
+from marshmallow.decorators import POST_LOAD, VALIDATES_SCHEMA
+from marshmallow.utils import is_collection
+from marshmallow_sqlalchemy.load_instance_mixin import LoadInstanceMixin
+
+from bakery_io.schemas.base import EntitySchema
+
+#: Dumps one row of :func:`bakery_io.queries.read_records` as ``schema().dump(row)`` does.
+Dumper = Callable[[Mapping[str, Any]], dict[str, Any]]
+#: Loads one record as ``schema().load(record)`` does, or raises ``ValidationError``.
+Loader = Callable[[Any], dict[str, Any]]
+#: A field's conversion: ``(value, name, whole record)`` as marshmallow calls it.
+Convert = Callable[[Any, str, Any], Any]
+
+
+class UnsupportedSchemaError(TypeError):
+    """A schema relies on marshmallow machinery that the codecs do not reproduce."""
+
+
+#: The schema methods whose marshmallow versions the codecs reproduce.
+_SCHEMA_METHODS = (
+    "dump",
+    "_serialize",
+    "get_attribute",
+    "_do_load",
+    "_deserialize",
+    "_call_and_store",
+    "_invoke_field_validators",
+    "_invoke_schema_validators",
+    "_run_validator",
+    "_invoke_load_processors",
+    "_invoke_processors",
+    "handle_error",
+)
+_FIELD_METHODS = ("serialize", "deserialize", "_validate", "_validate_missing")
+#: The hooks whose effect is known: the record rules (called as they are), and
+#: marshmallow-sqlalchemy's ``make_instance``, which returns the data unchanged
+#: unless the schema loads model instances (checked when the codec is built).
+_KNOWN_HOOKS: dict[tuple[str, str], Any] = {
+    (VALIDATES_SCHEMA, "_check_rules"): EntitySchema._check_rules,
+    (POST_LOAD, "make_instance"): LoadInstanceMixin.Schema.make_instance,
+}
+
+
+def _returns_value(self: Any, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
+    return value
+
+
+def _is_identity(method: Any) -> bool:
+    """Whether ``method`` is compiled to ``return value`` (its second argument), nothing else."""
+    code = getattr(getattr(method, "__func__", method), "__code__", None)
+    reference = _returns_value.__code__
+    return code is not None and code.co_code == reference.co_code and code.co_argcount >= 2
+
+
+def _check_schema(instance: Schema) -> None:
+    cls = type(instance)
+    problems = [
+        f"overrides Schema.{name}"
+        for name in _SCHEMA_METHODS
+        if getattr(cls, name) is not getattr(Schema, name)
+    ]
+    if cls.load not in (Schema.load, EntitySchema.load):
+        problems.append("overrides load")
+    for tag, hooks in instance._hooks.items():
+        for name, pass_collection, options in hooks:
+            known = _KNOWN_HOOKS.get((tag, name))
+            if known is None or getattr(cls, name) is not known or pass_collection:
+                problems.append(f"has the {tag} hook {name}")
+            elif tag == VALIDATES_SCHEMA and not options.get("pass_original"):
+                problems.append(f"{name} does not take the original record")
+            elif tag == POST_LOAD and getattr(instance, "_load_instance", False):
+                problems.append("loads model instances")
+    settings = (instance.many, bool(instance.partial), instance.unknown, instance.dict_class)
+    if settings != (False, False, RAISE, dict):
+        problems.append(f"has the options many/partial/unknown/dict_class {settings}")
+    for name, field in instance.fields.items():
+        kind = type(field)
+        problems += [
+            f"field {name} overrides Field.{method}"
+            for method in _FIELD_METHODS
+            if getattr(kind, method) is not getattr(fields.Field, method)
+        ]
+        if kind._validate_all is not fields.Field._validate_all:
+            problems.append(f"field {name} overrides Field._validate_all")
+        if field.pre_load or field.post_load or not field._CHECK_ATTRIBUTE:
+            problems.append(f"field {name} has pre_load/post_load or no attribute")
+        if "." in (field.attribute or name):
+            problems.append(f"field {name} loads into a dotted path")
+    if problems:
+        raise UnsupportedSchemaError(f"{cls.__name__}: {'; '.join(problems)}")
+
+
+def _nested(field: fields.Field[Any]) -> Schema | None:
+    """The child schema of a list of nested records that a codec can take over, else None."""
+    inner = field.inner if isinstance(field, fields.List) else None
+    if not isinstance(inner, fields.Nested) or type(inner) is not fields.Nested:
+        return None
+    simple = not (inner.many or inner.allow_none or inner.unknown or inner.validators)
+    plain = not (inner.pre_load or inner.post_load) and not inner.schema.many
+    return inner.schema if simple and plain else None
+
+
+def _source(field: fields.Field[Any], name: str) -> str:
+    """The row key the field's own ``get_value`` reads (it must read exactly one)."""
+    asked: list[str] = []
+
+    def accessor(obj: Any, key: str, default: Any) -> Any:
+        asked.append(key)
+        return _returns_value
+
+    value = field.get_value({}, name, accessor=accessor)
+    if value is not _returns_value or len(asked) != 1 or "." in asked[0]:
+        raise UnsupportedSchemaError(f"field {name}: get_value does not read one key of the row")
+    return asked[0]
+
+
+def _text(serialize: Convert) -> Convert:
+    def convert(value: Any, attr: str, obj: Any) -> Any:
+        # marshmallow's String._serialize returns None and str as they are.
+        return value if type(value) is str or value is None else serialize(value, attr, obj)
+
+    return convert
+
+
+def _dump_list(dump_item: Dumper) -> Convert:
+    def convert(value: Any, attr: str, obj: Any) -> Any:
+        # fields.List._serialize around fields.Nested._serialize, with the child's dumper.
+        if value is None:
+            return None
+        return [None if item is None else dump_item(item) for item in value]
+
+    return convert
+
+
+def _build_dumper(instance: Schema) -> Dumper:
+    _check_schema(instance)
+    plan: list[tuple[str, str, str, Convert | None]] = []
+    for name, field in instance.dump_fields.items():
+        child = _nested(field)
+        convert: Convert | None = field._serialize
+        if child is not None:
+            convert = _dump_list(_build_dumper(child))
+        elif _is_identity(field._serialize):
+            convert = None
+        elif type(field)._serialize is fields.String._serialize:
+            convert = _text(field._serialize)
+        plan.append((field.data_key or name, _source(field, name), name, convert))
+
+    def dump(row: Mapping[str, Any]) -> dict[str, Any]:
+        try:
+            return {
+                key: row[source] if convert is None else convert(row[source], name, row)
+                for key, source, name, convert in plan
+            }
+        except (KeyError, IndexError, TypeError, AttributeError):
+            # What marshmallow's accessor takes for "not there" (it then tries an
+            # attribute, and omits what it does not find): marshmallow decides. An
+            # error of a conversion instead is raised again by marshmallow itself.
+            pass
+        result: dict[str, Any] = instance.dump(row)
+        return result
+
+    return dump
+
+
+def _load_list(load_item: Loader) -> Convert:
+    def convert(value: Any, attr: str, data: Any) -> Any:
+        # fields.List._deserialize around fields.Nested, with the child's loader.
+        if not is_collection(value):
+            raise ValidationError("Not a valid list.")
+        return [load_item(item) for item in value]
+
+    return convert
+
+
+def _validator(validators: list[Callable[[Any], Any]]) -> Callable[[Any], Any] | None:
+    """What Field._validate does: ``And`` of the validators (a lone Validator raises as it)."""
+    if len(validators) == 1 and isinstance(validators[0], validate.Validator):
+        return validators[0]
+    return validate.And(*validators) if validators else None
+
+
+class _Step(NamedTuple):
+    """What loading does with one field (unpacked in this order per record)."""
+
+    key: str  # data_key or name: where the record holds the value
+    attribute: str  # attribute or name: where the loaded dict holds it
+    required: bool
+    allow_none: bool
+    default: Any  # load_default: a value, a callable, or missing
+    convert: Convert  # the field's _deserialize (a list of children: the child's loader)
+    check: Callable[[Any], Any] | None  # the field's validators
+
+
+def _build_loader(instance: Schema) -> Loader:
+    """The loader of ``instance`` that stops at the first error it finds (its own message).
+
+    marshmallow goes on after an error to collect every message, and still
+    raises: stopping early changes only the message, since neither the fields
+    nor the record rules raise anything but ``ValidationError`` on a JSON value.
+    """
+    _check_schema(instance)
+    plan: list[_Step] = []
+    for name, field in instance.load_fields.items():
+        child = _nested(field)
+        convert = field._deserialize if child is None else _load_list(_build_loader(child))
+        plan.append(
+            _Step(
+                key=field.data_key or name,
+                attribute=field.attribute or name,
+                required=field.required,
+                allow_none=bool(field.allow_none),
+                default=field.load_default,
+                convert=convert,
+                check=_validator(field.validators),
+            )
+        )
+    keys = frozenset(step.key for step in plan)
+    rules = getattr(instance.opts, "rules", ())
+    check_rules = getattr(instance, "_check_rules", None) if rules else None
+
+    def load(record: Any) -> dict[str, Any]:
+        # Schema._do_load, _deserialize and Field.deserialize for one record, flattened.
+        if not isinstance(record, Mapping):
+            raise ValidationError("Invalid input type.")
+        if not keys.issuperset(record):
+            raise ValidationError(f"Unknown field: {[k for k in record if k not in keys]}")
+        loaded: dict[str, Any] = {}
+        get = record.get
+        for key, attribute, required, allow_none, default, convert, check in plan:
+            value = get(key, missing)
+            if value is missing:
+                if required:
+                    raise ValidationError("Missing data for required field.", key)
+                value = default() if callable(default) else default
+            elif value is None:
+                if not allow_none:
+                    raise ValidationError("Field may not be null.", key)
+            else:
+                value = convert(value, key, record)
+                if check is not None:
+                    check(value)
+            if value is not missing:
+                loaded[attribute] = value
+        if check_rules is not None:
+            check_rules(loaded, record)
+        return loaded
+
+    return load
+
+
+@cache
+def dumper(schema: type[EntitySchema]) -> Dumper:
+    """What ``schema().dump(row)`` returns, children included, in the same key order.
+
+    Each field's own ``_serialize`` converts its value (skipped where it is
+    compiled to ``return value``); a row that lacks one of the keys goes to
+    marshmallow, and so does a row that is not a mapping. Raises
+    :class:`UnsupportedSchemaError` for a schema it cannot reproduce.
+    """
+    return _build_dumper(schema())
+
+
+@cache
+def loader(schema: type[EntitySchema], *, recheck: bool = True) -> Loader:
+    """What ``schema().load(record)`` returns, or ``ValidationError`` where it raises one.
+
+    The loader runs marshmallow's algorithm with the fields' own conversions
+    and validators and the schema's record rules, stopping at the first error.
+    With ``recheck`` (the default) a record it finds invalid is loaded again by
+    marshmallow, so the error carries marshmallow's messages; without, the
+    error is the codec's own and names only the first problem. References load
+    as ids inside :func:`bakery_io.fields.resolving`, as the field does. Raises
+    :class:`UnsupportedSchemaError` for a schema it cannot reproduce.
+    """
+    instance = schema()
+    load = _build_loader(instance)
+    if not recheck:
+        return load
+
+    def load_or_explain(record: Any) -> dict[str, Any]:
+        try:
+            return load(record)
+        except ValidationError:
+            pass
+        result: dict[str, Any] = instance.load(record)  # raises with marshmallow's messages
+        return result
+
+    return load_or_explain
