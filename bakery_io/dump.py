@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, select
 
+from bakery_io.codecs import dumper
 from bakery_io.database import Bind, describe, snapshot
 from bakery_io.errors import DatabaseStateError, UsageError
 from bakery_io.fields import format_datetime
@@ -18,7 +19,6 @@ from bakery_io.manifest import FileEntry, Manifest, producer
 from bakery_io.models import Recipe
 from bakery_io.queries import column_of, read_records
 from bakery_io.registry import REGISTRY, EntityType
-from bakery_io.schemas.base import EntitySchema
 from bakery_io.versions import CURRENT_VERSION
 from bakery_io.writers import Container, DocumentContainer, building, container_for, write_entity
 
@@ -49,11 +49,10 @@ def _write(
     total = 0
     with snapshot(bind) as connection:
         for done, (entity, where) in enumerate(plan, start=1):
-            schema = entity.schema()
             records = (
                 record
                 for chunk in read_records(connection, entity, where=where)
-                for record in _dumped(schema, entity, chunk)
+                for record in _dumped(entity, chunk)
             )
             entry = write_entity(container, entity, entity.filename, records)
             entries.append(entry)
@@ -64,16 +63,15 @@ def _write(
     return tuple(entries)
 
 
-def _dumped(
-    schema: EntitySchema, entity: EntityType, chunk: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
+def _dumped(entity: EntityType, chunk: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    dump = dumper(entity.schema)
     try:
-        dumped: list[dict[str, Any]] = schema.dump(chunk, many=True)
+        return [dump(row) for row in chunk]
     except ValueError as exc:
         # A value the format cannot carry (a PostgreSQL NUMERIC 'NaN'); name its record.
         for row in chunk:
             try:
-                schema.dump(row)
+                dump(row)
             except ValueError as found:
                 key = " / ".join(str(row[name]) for name in entity.natural_key)
                 raise DatabaseStateError(
@@ -83,7 +81,6 @@ def _dumped(
                     tables=(entity.name,),
                 ) from found
         raise exc from None
-    return dumped
 
 
 def dump_all(

@@ -30,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError
 
+from bakery_io.codecs import Loader, loader
 from bakery_io.fields import Key, resolving
 from bakery_io.problems import Problem
 from bakery_io.queries import plan_for
@@ -41,12 +42,10 @@ from bakery_io.resolution import (
     Resolver,
     chunks,
     generated_unstated,
-    instance,
     key_filter,
     key_text,
     record_key,
 )
-from bakery_io.schemas.base import EntitySchema
 from bakery_io.validation import Section, batches
 
 
@@ -64,7 +63,6 @@ class _Shape:
 
     table: Table
     columns: tuple[str, ...]
-    top: EntitySchema
 
 
 def _columns(table: Table) -> tuple[str, ...]:
@@ -74,8 +72,7 @@ def _columns(table: Table) -> tuple[str, ...]:
 @cache
 def _shape(entity: EntityType) -> _Shape:
     table: Table = entity.model.__table__
-    top = entity.schema(exclude=tuple(child.name for child in entity.children))
-    return _Shape(table, _columns(table), top)
+    return _Shape(table, _columns(table))
 
 
 def _row(columns: Sequence[str], data: Mapping[str, Any]) -> dict[str, Any]:
@@ -129,11 +126,9 @@ def _execute(
         ) from exc
 
 
-def _load(
-    section: Section, schema: EntitySchema, position: int, data: Any, many: bool = False
-) -> Any:
+def _load(section: Section, load: Loader, position: int, data: Any) -> dict[str, Any]:
     try:
-        return schema.load(data, many=many)
+        return load(data)
     except ValidationError as exc:
         # Everything was checked in pass one; only a change in between can get here.
         raise Refused(
@@ -207,7 +202,7 @@ def _write_rows(
     for item in chunk:
         position, record, known = item
         stated = {name: value for name, value in record.items() if name not in children}
-        row = _row(shape.columns, _load(section, shape.top, position, stated))
+        row = _row(shape.columns, _load(section, loader(entity.schema), position, stated))
         if known.action is Action.CREATE:
             created.append(item)
             inserts.append(row)
@@ -258,13 +253,13 @@ def _write_children(
             owners = [(item[0], _key(entity, item)) for item in replaced]
             _execute(connection, section, statement, rows, owners)
     for child in entity.children:
-        schema = instance(child.schema)
+        load = loader(child.schema)
         columns = _columns(child.table)
         rows, owners = [], []
         for item in chunk:
             position, record, known = item
-            for loaded in _load(section, schema, position, record.get(child.name) or [], many=True):
-                row = _row(columns, loaded)
+            for child_record in record.get(child.name) or []:
+                row = _row(columns, _load(section, load, position, child_record))
                 row[child.parent.key] = known.id
                 rows.append(row)
                 owners.append((position, _key(entity, item)))

@@ -35,6 +35,7 @@ from sqlalchemy import (
 )
 
 from bakery_io import graphs
+from bakery_io.codecs import Loader, dumper, loader
 from bakery_io.fields import Children, Key, Reference
 from bakery_io.links import MaxNesting, TargetValue
 from bakery_io.problems import Problem, pointer
@@ -125,12 +126,6 @@ def chunks(items: Sequence[Any], size: int = CHUNK_SIZE) -> Iterator[Sequence[An
 
 
 @cache
-def instance(schema: type[EntitySchema]) -> EntitySchema:
-    """One instance of ``schema`` for loading and dumping (both keep no state)."""
-    return schema()
-
-
-@cache
 def _attributes(schema: type[EntitySchema]) -> dict[str, tuple[str, Any]]:
     """Wire name -> (key in loaded data, field) of every field of ``schema``."""
     return {
@@ -156,8 +151,7 @@ def to_wire(schema: type[EntitySchema], data: Mapping[str, Any]) -> dict[str, An
             plain[wire] = [_rename(field.schema_class, item) for item in data.get(attribute) or []]
         else:
             plain[wire] = wire_value(schema, data, wire)
-    dumped: dict[str, Any] = instance(schema).dump(plain)
-    return dumped
+    return dumper(schema)(plain)
 
 
 def _rename(schema: type[EntitySchema], data: Mapping[str, Any]) -> dict[str, Any]:
@@ -352,7 +346,7 @@ class Resolver:
         """Check the records of ``section``; problems go to :attr:`problems`."""
         entity = section.entity
         counts = self.counts.setdefault(entity.name, Counter())
-        schema = instance(entity.schema)
+        load = loader(entity.schema)
         for chunk in batches(enumerate(records)):
             loaded = []
             for position, record in chunk:
@@ -366,7 +360,7 @@ class Resolver:
                     self._remember(entity, key, placeholder)
                 data = None
                 if position not in section.flawed:
-                    data = self._load(section, schema, position, record, key)
+                    data = self._load(section, load, position, record, key)
                 if data is None or key is None:
                     continue
                 loaded.append((position, record, data, key))
@@ -393,13 +387,13 @@ class Resolver:
     def _load(
         self,
         section: Section,
-        schema: EntitySchema,
+        load: Loader,
         position: int,
         record: Any,
         key: Key | None,
     ) -> dict[str, Any] | None:
         try:
-            data: dict[str, Any] = schema.load(record)
+            data = load(record)
         except ValidationError as exc:
             shown = key_text(key) if key is not None else None
             for where, message in _messages(exc.messages, ()):
@@ -426,12 +420,12 @@ class Resolver:
             return []
         entity = section.entity
         schema = entity.schema
-        dumper = instance(schema)
+        dump = dumper(schema)
         existing: dict[Key, tuple[int, dict[str, Any]]] = {}
         where = key_filter(entity, [key for *_rest, key in loaded])
         for rows in read_records(self.connection, entity, where=where):
             for row in rows:
-                current = dumper.dump(row)
+                current = dump(row)
                 found = record_key(entity, current)
                 assert found is not None
                 existing[found] = (row["__id__"], current)
