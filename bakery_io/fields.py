@@ -266,9 +266,10 @@ class DecimalString(fields.Field[Decimal]):
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
         if value is None:
             return None
-        if not Decimal(value).is_finite():
+        number = value if isinstance(value, Decimal) else Decimal(value)
+        if not number.is_finite():
             raise ValueError(f"{value} is not a finite decimal")
-        exact = Decimal(value).quantize(self._quantum)
+        exact = number.quantize(self._quantum)
         return format(abs(exact) if exact == 0 else exact, "f")
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
@@ -346,7 +347,12 @@ def format_datetime(value: datetime) -> str:
     """``value`` in UTC as written on the wire: ``2026-11-22T09:30:00.123456Z``."""
     if value.tzinfo is None:
         raise ValueError(f"naive datetime {value.isoformat()}: give it a time zone")
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"
+    if value.tzinfo is not UTC:  # what the database gives is UTC already
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat() + "Z"
+
+
+_SLUG, _UUID = re.compile(SLUG_PATTERN), re.compile(UUID_PATTERN)
 
 
 class Reference(fields.Field[Any]):
@@ -368,12 +374,13 @@ class Reference(fields.Field[Any]):
         self.scope = scope
         self.key_kind = "slug"
         self.pattern = SLUG_PATTERN
+        self._regex = _SLUG
 
     def _bind_to_schema(self, field_name: str, parent: Any) -> None:
         super()._bind_to_schema(field_name, parent)
         # The wire name says what the key is: ``purchase_uuid`` or ``supplier_slug``.
         if (self.data_key or field_name).endswith("_uuid"):
-            self.key_kind, self.pattern = "uuid", UUID_PATTERN
+            self.key_kind, self.pattern, self._regex = "uuid", UUID_PATTERN, _UUID
 
     def get_value(
         self,
@@ -390,7 +397,7 @@ class Reference(fields.Field[Any]):
         return value
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
-        if not isinstance(value, str) or re.fullmatch(self.pattern, value) is None:
+        if not isinstance(value, str) or self._regex.fullmatch(value) is None:
             got = describe_json(value)
             raise ValidationError(
                 f"expected the {self.key_kind} of a record of {self.target}, got {got}"

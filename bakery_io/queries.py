@@ -22,6 +22,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     FromClause,
+    Result,
     Select,
     Table,
     and_,
@@ -162,8 +163,7 @@ def read_records(
     last: tuple[Any, ...] | None = None
     while True:
         statement = base if last is None else base.where(_after(plan.order, last))
-        rows = connection.execute(statement.order_by(*plan.order).limit(chunk_size)).mappings()
-        records = [dict(row) for row in rows]
+        records = _dicts(connection.execute(statement.order_by(*plan.order).limit(chunk_size)))
         if not records:
             return
         _attach_children(connection, plan, records)
@@ -172,6 +172,12 @@ def read_records(
         if len(records) < chunk_size:
             return
         last = tuple(records[-1][name] for name in keys)
+
+
+def _dicts(result: Result[Any]) -> list[dict[str, Any]]:
+    """The rows of ``result`` as dicts by label (zip is several times faster than RowMapping)."""
+    keys = tuple(result.keys())
+    return [dict(zip(keys, row, strict=True)) for row in result]
 
 
 def _attach_children(
@@ -184,8 +190,8 @@ def _attach_children(
         for record in records:
             record[child.name] = []
         statement = child.statement.where(child.parent_column.in_(list(by_id)))
-        for row in connection.execute(statement).mappings():
-            by_id[row[_PARENT]][child.name].append(dict(row))
+        for row in _dicts(connection.execute(statement)):
+            by_id[row[_PARENT]][child.name].append(row)
 
 
 def _check_references(
