@@ -33,20 +33,19 @@ from sqlalchemy.exc import DBAPIError
 from bakery_io.codecs import Loader, loader
 from bakery_io.fields import Key, resolving
 from bakery_io.problems import Problem
-from bakery_io.queries import plan_for
+from bakery_io.queries import batches, plan_for
 from bakery_io.registry import EntityType
 from bakery_io.resolution import (
     WRITES,
     Action,
     Known,
     Resolver,
-    chunks,
     generated_unstated,
     key_filter,
     key_text,
     record_key,
 )
-from bakery_io.validation import Section, batches
+from bakery_io.validation import Section
 
 
 class Refused(Exception):  # noqa: N818 (a signal between this module and load)
@@ -177,10 +176,10 @@ def write_section(
         for item in gathered:
             by_level[levels.get(_key(entity, item), 0)].append(item)
         for level in sorted(by_level):
-            for chunk in chunks(by_level[level]):
+            for chunk in batches(by_level[level]):
                 _write_rows(connection, entity, section, chunk)
         # Children may reference any record of the section: they come after all of them.
-        for chunk in chunks(gathered):
+        for chunk in batches(gathered):
             _write_children(connection, entity, section, chunk)
     return len(gathered)
 

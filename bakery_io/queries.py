@@ -13,9 +13,10 @@ result sets (MySQL's streaming cursors).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import islice
 from typing import Any
 
 from sqlalchemy import (
@@ -38,6 +39,14 @@ from bakery_io.schemas.base import EntitySchema
 #: Rows per chunk: large enough to amortise a query, small enough to bound memory,
 #: and a child query's IN list stays under SQLite's old limit of 999 parameters.
 CHUNK_SIZE = 500
+
+
+def batches(items: Iterable[Any], size: int = CHUNK_SIZE) -> Iterator[list[Any]]:
+    """``items`` (a list, or a stream of records) in consecutive lists of at most ``size``."""
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
 
 _ID = "__id__"
 _PARENT = "__parent__"

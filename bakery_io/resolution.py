@@ -39,10 +39,10 @@ from bakery_io.codecs import Loader, dumper, loader
 from bakery_io.fields import Children, Key, Reference
 from bakery_io.links import MaxNesting, TargetValue
 from bakery_io.problems import Problem, pointer
-from bakery_io.queries import CHUNK_SIZE, plan_columns, plan_for, read_records
+from bakery_io.queries import CHUNK_SIZE, batches, plan_columns, plan_for, read_records
 from bakery_io.registry import REGISTRY, EntityType, declared_fields
 from bakery_io.schemas.base import EntitySchema
-from bakery_io.validation import Section, batches
+from bakery_io.validation import Section
 
 #: What to do with a record whose key exists with different values.
 ConflictMode = Literal["skip", "update", "error"]
@@ -113,12 +113,6 @@ def key_filter(entity: EntityType, keys: Sequence[Key]) -> ColumnElement[bool]:
     if len(columns) == 1:
         return columns[0].in_(keys)
     return tuple_(*columns).in_(keys)
-
-
-def chunks(items: Sequence[Any], size: int = CHUNK_SIZE) -> Iterator[Sequence[Any]]:
-    """``items`` in consecutive slices of at most ``size``."""
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 # ---------------------------------------------------------------------------
@@ -785,7 +779,7 @@ class Resolver:
             identity = [parent.c[name] for name in entity.natural_key]
         own = [plan.columns[link.same_as]] if link.same_as else []
         width = len(identity)
-        for ids in chunks(sorted(moved)):
+        for ids in batches(sorted(moved)):
             statement = select(column, *identity, *own).select_from(joined).where(column.in_(ids))
             for row in self.connection.execute(statement):
                 parts = tuple(row[1 : 1 + width])

@@ -20,7 +20,6 @@ from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from importlib.resources.abc import Traversable
-from itertools import islice
 from os import PathLike
 from typing import Any
 
@@ -58,6 +57,7 @@ from bakery_io.json_schemas import (
 from bakery_io.jsonio import NotCanonical, read_entity_file
 from bakery_io.manifest import MANIFEST_NAME
 from bakery_io.problems import Problem, pointer
+from bakery_io.queries import batches
 from bakery_io.registry import REGISTRY, EntityType, declared_fields
 from bakery_io.rules import Rule
 from bakery_io.schemas.base import EntitySchema
@@ -679,9 +679,10 @@ class _Checker:
                     envelope["records"] = chunk
                     self.file(name, envelope, ENTITY_FILE_SCHEMA, self.version)
                     if len(self.problems) > found:
-                        break
+                        break  # the whole-file check explains it; no need to hash the rest
                     count += len(chunk)
-                digest = hashing.hexdigest()
+                else:
+                    digest = hashing.hexdigest()
         except (NotCanonical, Unreadable):
             del self.problems[found:]
             return False
@@ -791,17 +792,6 @@ class _Checker:
                 for name, value in content.items()
                 if name in REGISTRY and isinstance(value, list)
             )
-
-
-#: Records checked together: enough to amortise each call, few enough to bound memory.
-CHUNK_SIZE = 500
-
-
-def batches(items: Iterable[Any], size: int = CHUNK_SIZE) -> Iterator[list[Any]]:
-    """``items`` in consecutive lists of at most ``size``."""
-    iterator = iter(items)
-    while batch := list(islice(iterator, size)):
-        yield batch
 
 
 def _reread(archive: Archive, name: str) -> Iterator[Any]:
