@@ -292,10 +292,10 @@ def _ruled(schema: Schema) -> list[str]:
     return sorted({name for rule in schema.opts.rules for name in rule.fields})
 
 
-def _mutated(
-    data: st.DataObject, schema: Schema, record: dict[str, Any], top: Mapping[str, Any]
-) -> Any:
+def _mutated(data: st.DataObject, schema: Schema, record: Any, top: Mapping[str, Any]) -> Any:
     """``record`` with one thing changed: a field removed or set, an unknown field, a child."""
+    if not isinstance(record, Mapping):  # an item an earlier change made junk
+        return data.draw(st.sampled_from(JUNK))
     if data.draw(st.integers(0, 29)) == 13:  # not 0: Hypothesis draws the bounds often
         return data.draw(st.sampled_from([None, [], "record", [record]]))
     changed = dict(record)
