@@ -84,8 +84,8 @@ class BackendResults:
 
 #: (name, how it is computed, how it is shown) of each ratio reported per scale.
 RATIOS: tuple[tuple[str, Callable[[BackendResults, int], float | None], str], ...] = (
-    ("dump / floor-dump speed", lambda r, s: r.speed(s, "dump", "floor-dump"), "{:.2f}x"),
-    ("load / floor-load speed", lambda r, s: r.speed(s, "load", "floor-load"), "{:.2f}x"),
+    ("dump / floor-dump speed", lambda r, s: r.speed(s, "dump", "floor-dump"), "{:.3f}x"),
+    ("load / floor-load speed", lambda r, s: r.speed(s, "load", "floor-load"), "{:.3f}x"),
     ("load / naive speed", lambda r, s: r.speed(s, "load", "naive"), "{:.1f}x"),
     ("validate rows/s", lambda r, s: r.validate_speed(s), "{:,.0f}"),
 )
@@ -117,13 +117,13 @@ def targets(results: BackendResults) -> list[Target]:
         _target(
             "dump ≥ 0.5x floor-dump speed",
             results.speed(scale, "dump", "floor-dump"),
-            "{:.2f}x",
+            "{:.3f}x",
             lambda v: v >= 0.5,
         ),
         _target(
             "load ≥ 0.4x floor-load speed",
             results.speed(scale, "load", "floor-load"),
-            "{:.2f}x",
+            "{:.3f}x",
             lambda v: v >= 0.4,
         ),
         _target(
