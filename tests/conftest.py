@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -39,13 +39,20 @@ BACKENDS = ["sqlite", *_server_urls()]
 
 
 class ServerDatabase:
-    """A database of its own on a server, created now and dropped by :meth:`drop`."""
+    """A database of its own on a server, created now and dropped by :meth:`drop`.
 
-    def __init__(self, server_url: str) -> None:
+    ``create_options`` maps backend names (``"postgresql"``, ``"mysql"``) to text
+    appended to CREATE DATABASE instead of the default (on MySQL/MariaDB
+    ``utf8mb4`` with the binary collation; nothing on PostgreSQL).
+    """
+
+    def __init__(self, server_url: str, create_options: Mapping[str, str] | None = None) -> None:
         self.server = make_url(server_url)
         self.name = f"bakery_io_test_{uuid.uuid4().hex[:12]}"
-        mysql = self.server.get_backend_name() in ("mysql", "mariadb")
+        kind = self.server.get_backend_name()
+        mysql = kind in ("mysql", "mariadb")
         options = " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin" if mysql else ""
+        options = (create_options or {}).get(kind, options)
         self._admin = create_engine(self.server, isolation_level="AUTOCOMMIT")
         try:
             with self._admin.connect() as connection:
@@ -63,12 +70,15 @@ class ServerDatabase:
 
 
 @contextmanager
-def database_url(backend: str, directory: Path, name: str) -> Iterator[str]:
-    """A fresh, empty database on ``backend``: a SQLite file, or a server database."""
+def database_url(
+    backend: str, directory: Path, name: str, create_options: Mapping[str, str] | None = None
+) -> Iterator[str]:
+    """A fresh, empty database on ``backend``: a SQLite file, or a server database
+    (created with ``create_options``, see :class:`ServerDatabase`)."""
     if backend == "sqlite":
         yield f"sqlite:///{directory / f'{name}.db'}"
         return
-    database = ServerDatabase(backend)
+    database = ServerDatabase(backend, create_options)
     try:
         yield database.url.render_as_string(hide_password=False)
     finally:
