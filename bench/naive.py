@@ -1,8 +1,11 @@
 """The naive baseline: importing a backup the way the old app's seed scripts did.
 
-One ORM object per record, one query per reference, a flush per record to get
-its id, plain type conversion by hand and no marshmallow. It reads the same
-bakery_io backup directory that the ``dump`` step writes.
+As ``import_production_history`` of the seeds: for each record a query for a
+row with its key (a record that exists is skipped), a query per reference,
+one ORM object added and flushed to get its id, its children added (flushed
+by the next query's autoflush), plain type conversion by hand, no
+marshmallow, one commit at the end. It reads the same bakery_io backup
+directory that the ``dump`` step writes.
 """
 
 from __future__ import annotations
@@ -47,9 +50,8 @@ def _wire_fields(schema: Schema) -> Iterator[tuple[str, Any]]:
         yield field.data_key or name, field
 
 
-def _find_id(session: Session, target: str, key: tuple[str, ...]) -> int:
-    """The id of the ``target`` row with natural key ``key``: one query (more for a composite)."""
-    entity = REGISTRY[target]
+def _criteria(session: Session, entity: EntityType, key: tuple[str, ...]) -> dict[str, Any]:
+    """Column values that select the row with natural key ``key``."""
     fields = dict(_wire_fields(entity.schema))
     criteria: dict[str, Any] = {}
     for name, part in zip(entity.natural_key, key, strict=True):
@@ -60,10 +62,27 @@ def _find_id(session: Session, target: str, key: tuple[str, ...]) -> int:
             criteria[str(field.attribute)] = _find_id(session, field.target, (part,))
         else:
             criteria[field.attribute or name] = part
+    return criteria
+
+
+def _find_id(session: Session, target: str, key: tuple[str, ...]) -> int:
+    """The id of the ``target`` row with natural key ``key``: one query (more for a composite)."""
+    entity = REGISTRY[target]
+    criteria = _criteria(session, entity, key)
     found = session.scalars(select(entity.model).filter_by(**criteria)).first()
     if found is None:
         raise LookupError(f"no {target} with key {key}")
     return int(found.id)
+
+
+def _exists(session: Session, entity: EntityType, record: Record) -> bool:
+    """Whether a row with the record's natural key exists: the seeds' duplicate check."""
+    key = tuple(record[name] for name in entity.natural_key)
+    try:
+        criteria = _criteria(session, entity, key)
+    except LookupError:
+        return False
+    return session.scalars(select(entity.model).filter_by(**criteria)).first() is not None
 
 
 def _build(session: Session, schema: Schema, record: Record) -> Any:
@@ -127,6 +146,8 @@ def _import(session: Session, directory: Path) -> None:
     for entity in REGISTRY:
         document = json.loads((directory / entity.filename).read_text(encoding="utf-8"))
         for record in _parents_first(entity, document["records"]):
+            if _exists(session, entity, record):
+                continue
             parent = _build(session, entity.schema, record)
             session.add(parent)
             session.flush()  # for its id, as the seeds did
@@ -136,4 +157,3 @@ def _import(session: Session, directory: Path) -> None:
                     item = _build(session, child.schema, child_record)
                     setattr(item, parent_column, parent.id)
                     session.add(item)
-                    session.flush()
