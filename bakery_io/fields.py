@@ -349,7 +349,7 @@ def format_datetime(value: datetime) -> str:
         raise ValueError(f"naive datetime {value.isoformat()}: give it a time zone")
     if value.tzinfo is not UTC:  # what the database gives is UTC already
         value = value.astimezone(UTC)
-    return value.replace(tzinfo=None).isoformat() + "Z"
+    return value.isoformat()[:-6] + "Z"  # "+00:00" written as "Z"
 
 
 _SLUG, _UUID = re.compile(SLUG_PATTERN), re.compile(UUID_PATTERN)

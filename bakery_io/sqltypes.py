@@ -86,7 +86,8 @@ class UTCDateTime(TypeDecorator[datetime]):
             raise TypeError(f"expected a datetime, got {type(value).__name__} {value!r}")
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValueError(f"naive datetime {value.isoformat()}: give it a time zone")
-        return value.astimezone(UTC).replace(tzinfo=None)
+        moment: datetime = value if value.tzinfo is UTC else value.astimezone(UTC)
+        return moment.replace(tzinfo=None)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:

@@ -11,7 +11,7 @@ the same rules the database enforces.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import cache, singledispatch
+from functools import cache, cached_property, singledispatch
 from typing import Any, ClassVar, Literal
 
 import sqlalchemy as sa
@@ -239,6 +239,14 @@ class EntitySchema(SQLAlchemyAutoSchema[Any], metaclass=EntitySchemaMeta):
         """Each optional field's default as written on the wire."""
         return _wire_defaults(cls)
 
+    @cached_property
+    def _names(self) -> tuple[tuple[str, str, str], ...]:
+        """(name, wire name, attribute) of every field."""
+        return tuple(
+            (name, field.data_key or name, field.attribute or name)
+            for name, field in self.fields.items()
+        )
+
     @validates_schema(pass_original=True, skip_on_field_errors=False)
     def _check_rules(self, data: Mapping[str, Any], original: Any, **_kwargs: Any) -> None:
         if not self.opts.rules or not isinstance(original, Mapping):
@@ -246,8 +254,8 @@ class EntitySchema(SQLAlchemyAutoSchema[Any], metaclass=EntitySchemaMeta):
         defaults = type(self).wire_defaults()
         invalid = {
             name
-            for name, field in self.fields.items()
-            if (field.data_key or name) in original and (field.attribute or name) not in data
+            for name, wire_name, attribute in self._names
+            if wire_name in original and attribute not in data
         }
 
         def get(name: str) -> Any:
@@ -255,7 +263,7 @@ class EntitySchema(SQLAlchemyAutoSchema[Any], metaclass=EntitySchemaMeta):
 
         errors: dict[str, list[str]] = {}
         for rule in self.opts.rules:
-            if invalid.intersection(rule.fields):
+            if invalid and invalid.intersection(rule.fields):
                 continue
             for name, message in rule.check(get).items():
                 errors.setdefault(name, []).append(message)
