@@ -1,18 +1,23 @@
 """Import: :func:`load_all`, all-or-nothing, every problem reported before anything is kept.
 
-The pipeline, in order: open the container → check the manifest and every
-file against the published JSON Schemas of its version (what
-:func:`bakery_io.validate` checks) → upgrade an older version in memory and
-check the result as the current version → load each record with its schema →
-resolve references against the files and the database, compare records
-whose key exists, check the rules across records (pass one,
-:mod:`bakery_io.resolution`) → write (pass two, :mod:`bakery_io.persistence`).
-Both passes run in one transaction; on any problem it is rolled back.
-"""
+A backup of the current version laid out as bakery_io writes it is imported
+in one pass (:class:`_Streamer`): each chunk of records is checked against
+the published JSON Schemas, loaded, resolved and compared
+(:mod:`bakery_io.resolution`) and written (:mod:`bakery_io.persistence`) as
+it is read, in a savepoint. At the first doubt that savepoint is rolled back
+and the import runs in two passes, which report every problem: open the
+container → check the manifest and every file against the published JSON
+Schemas of its version (what :func:`bakery_io.validate` checks) → upgrade an
+older version in memory and check the result as the current version → load
+each record with its schema, resolve references against the files and the
+database, compare records whose key exists, check the rules across records
+(pass one) → write (pass two). Everything runs in one transaction; on any
+problem it is rolled back."""
 
 from __future__ import annotations
 
 import logging
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -43,11 +48,21 @@ from bakery_io.errors import DatabaseStateError, SourceError, UsageError
 from bakery_io.jsonio import NotCanonical, read_entity_file
 from bakery_io.manifest import MANIFEST_NAME
 from bakery_io.models import metadata
-from bakery_io.persistence import Refused, write_section
+from bakery_io.persistence import Refused, write_loaded, write_section
 from bakery_io.problems import Problem
+from bakery_io.queries import CHUNK_SIZE
 from bakery_io.registry import REGISTRY
 from bakery_io.resolution import CONFLICT_MODES, ConflictMode, Resolver
-from bakery_io.validation import Section, check, entity_type_of, import_order
+from bakery_io.validation import (
+    Doubt,
+    Section,
+    _Checker,
+    check,
+    entity_type_of,
+    import_order,
+    streamed_sections,
+)
+from bakery_io.versions import CURRENT_VERSION
 from bakery_io.versions.backup import Rewrite
 
 logger = logging.getLogger(__name__)
@@ -233,6 +248,139 @@ def _require_tables(connection: Connection) -> None:
         )
 
 
+#: Keys of an entity type a streamed load keeps in memory; beyond, they are looked up again.
+_REMEMBERED = 4 * CHUNK_SIZE
+
+
+def _load_streamed(
+    connection: Connection,
+    source: Source,
+    on_conflict: ConflictMode,
+    progress: LoadProgress | None,
+) -> Resolver | None:
+    """Check and write a backup of the current version chunk by chunk as it is read.
+
+    This is the fast way, in one pass and bounded memory, for a sound backup.
+    It runs in a savepoint; at the first doubt (any problem, any layout but
+    the one bakery_io writes) it is rolled back and ``None`` returned, and the
+    full check (:func:`_load_checked`) finds and explains every problem.
+    """
+    if not isinstance(source, Archive):
+        return None
+    savepoint = connection.begin_nested()
+    streamer = _Streamer(connection, Resolver(connection, on_conflict), source, progress)
+    try:
+        streamer.run()
+    except Doubt as exc:
+        savepoint.rollback()
+        logger.debug("%s: checking in full (%s)", source.name, exc or "a problem")
+        return None
+    savepoint.commit()
+    return streamer.resolver
+
+
+@dataclass
+class _Streamer:
+    """One streamed load: each section checked and written a chunk at a time."""
+
+    connection: Connection
+    resolver: Resolver
+    source: Archive
+    progress: LoadProgress | None
+
+    def run(self) -> None:
+        for section, chunks in streamed_sections(self.source):
+            written = self.section(section, chunks)
+            if self.progress is not None:
+                self.progress("writing", section.entity.name, written)
+        if self.resolver.moves_links:
+            raise Doubt("an update changes what other records rely on")
+
+    def _sound(self) -> None:
+        if self.resolver.problems or self.resolver.unknown:
+            raise Doubt
+
+    def _checked(self, section: Section, count: int) -> None:
+        self.resolver.end_section(section)
+        self._sound()
+        if self.progress is not None:
+            self.progress("checking", section.entity.name, count)
+
+    def section(self, section: Section, chunks: Iterator[list[Any]]) -> int:
+        """Check and write one section; returns how many records were written."""
+        resolver, entity = self.resolver, section.entity
+        count = written = 0
+        if entity.self_referencing:
+            # Written parents first once every record is checked (a catalog: few).
+            for chunk in chunks:
+                resolver.check_chunk(section, list(enumerate(chunk, count)))
+                count += len(chunk)
+            self._checked(section, count)
+            records = _records(self.source, section)
+            try:
+                return write_section(self.connection, resolver, section, records)
+            except Refused as exc:
+                raise Doubt from exc
+        # The row id of each record: a key the file repeats shows as a repeated id.
+        ids = array("q")
+        for chunk in chunks:
+            loaded = resolver.check_chunk(section, list(enumerate(chunk, count)))
+            count += len(chunk)
+            resolver.flush()
+            self._sound()
+            try:
+                written += write_loaded(self.connection, resolver, section, loaded)
+            except Refused as exc:
+                raise Doubt from exc
+            known = resolver.known[entity.name]
+            ids.extend(known[item.key].id or 0 for item in loaded)
+            resolver.forget(_REMEMBERED)
+        self._checked(section, count)
+        if len(set(ids)) != len(ids):
+            raise Doubt("a key repeats")
+        return written
+
+
+def _load_checked(
+    connection: Connection,
+    source: Source,
+    on_conflict: ConflictMode,
+    progress: LoadProgress | None,
+) -> tuple[Resolver, _Checker]:
+    """Check everything, reporting every problem, then write: pass one, then pass two."""
+    resolver = Resolver(connection, on_conflict)
+    sections: list[Section] = []
+
+    def visit(section: Section, records: Iterable[Any]) -> None:
+        sections.append(section)
+        resolver.check(section, records)
+        if progress is not None:
+            progress("checking", section.entity.name, section.count)
+
+    checker = check(source, visit)
+    resolver.finish()
+    problems = list(checker.problems)
+    problems.extend(map(checker.origin, resolver.problems))
+    # References into a file that could not be checked say nothing new.
+    unchecked = _present(source) - {section.entity.name for section in sections}
+    for target, unknown in resolver.unknown.items():
+        if target not in unchecked:
+            problems.extend(map(checker.origin, unknown))
+    if problems:
+        problems.sort(key=_rank(source))
+        raise SourceError(str(source.path), problems)
+    for section in sections:
+        try:
+            written = write_section(
+                connection, resolver, section, _records(checker.loaded, section)
+            )
+        except Refused as exc:
+            raise SourceError(str(source.path), [checker.origin(exc.problem)]) from exc.__cause__
+        if progress is not None:
+            progress("writing", section.entity.name, written)
+    return resolver, checker
+
+
 def load_all(
     bind: Bind,
     source: str | PathLike[str],
@@ -270,41 +418,13 @@ def load_all(
         )
     describe(bind)  # refuses what is not a database
     opened = open_source(source)
-    problems: list[Problem] = []
+    checker: _Checker | None = None
     try:
-        with _writing(bind, keep=lambda: not dry_run and not problems) as connection:
+        with _writing(bind, keep=lambda: not dry_run) as connection:
             _require_tables(connection)
-            resolver = Resolver(connection, on_conflict)
-            sections: list[Section] = []
-
-            def visit(section: Section, records: Iterable[Any]) -> None:
-                sections.append(section)
-                resolver.check(section, records)
-                if progress is not None:
-                    progress("checking", section.entity.name, section.count)
-
-            checker = check(opened, visit)
-            resolver.finish()
-            problems.extend(checker.problems)
-            problems.extend(map(checker.origin, resolver.problems))
-            # References into a file that could not be checked say nothing new.
-            unchecked = _present(opened) - {section.entity.name for section in sections}
-            for target, unknown in resolver.unknown.items():
-                if target not in unchecked:
-                    problems.extend(map(checker.origin, unknown))
-            if problems:
-                problems.sort(key=_rank(opened))
-                raise SourceError(str(opened.path), problems)
-            for section in sections:
-                try:
-                    written = write_section(
-                        connection, resolver, section, _records(checker.loaded, section)
-                    )
-                except Refused as exc:
-                    problems.append(checker.origin(exc.problem))
-                    raise SourceError(str(opened.path), problems) from exc.__cause__
-                if progress is not None:
-                    progress("writing", section.entity.name, written)
+            resolver = _load_streamed(connection, opened, on_conflict, progress)
+            if resolver is None:
+                resolver, checker = _load_checked(connection, opened, on_conflict, progress)
     finally:
         close = getattr(opened, "close", None)
         if close is not None:
@@ -313,15 +433,15 @@ def load_all(
         name: EntityCounts(**{action.value: count for action, count in counter.items()})
         for name, counter in resolver.counts.items()
     }
-    upgraded = checker.upgraded
+    upgraded = checker.upgraded if checker else None
     report = LoadReport(
         source=str(opened.path),
         kind=opened.kind,
-        version=checker.version,
+        version=checker.version if checker else CURRENT_VERSION,
         on_conflict=on_conflict,
         dry_run=dry_run,
         counts=counts,
-        conflicts=tuple(map(checker.origin, resolver.conflicts)),
+        conflicts=tuple(map(checker.origin, resolver.conflicts) if checker else resolver.conflicts),
         upgraded_to=upgraded.version if upgraded else None,
         rewrites=upgraded.rewrites if upgraded else (),
     )

@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from marshmallow import ValidationError
 from sqlalchemy import (
@@ -39,6 +39,7 @@ from bakery_io.resolution import (
     WRITES,
     Action,
     Known,
+    Loaded,
     Resolver,
     generated_unstated,
     key_filter,
@@ -76,7 +77,7 @@ def _shape(entity: EntityType) -> _Shape:
 
 def _row(columns: Sequence[str], data: Mapping[str, Any]) -> dict[str, Any]:
     # Loaded data holds non-column fields too: the scope of a composite reference.
-    return {column: data.get(column) for column in columns}
+    return dict(zip(columns, map(data.get, columns), strict=True))
 
 
 def _reason(exc: DBAPIError) -> str:
@@ -140,7 +141,15 @@ def _load(section: Section, load: Loader, position: int, data: Any) -> dict[str,
         ) from exc
 
 
-Written = tuple[int, dict[str, Any], Known]
+class Written(NamedTuple):
+    """A record to write, what the resolver knows of it, and its data loaded with
+    references as row ids (``None``: loaded from the record when it is written)."""
+
+    position: int
+    record: Any
+    key: Key
+    known: Known
+    data: dict[str, Any] | None = None
 
 
 def write_section(
@@ -155,7 +164,7 @@ def write_section(
     entity = section.entity
     known = resolver.known[entity.name]
     written = (
-        (position, record, found)
+        Written(position, record, key, found)
         for position, record in enumerate(records)
         if (key := record_key(entity, record)) is not None
         and (found := known.get(key)) is not None
@@ -174,7 +183,7 @@ def write_section(
         levels = resolver.write_levels(entity)
         by_level: dict[int, list[Written]] = defaultdict(list)
         for item in gathered:
-            by_level[levels.get(_key(entity, item), 0)].append(item)
+            by_level[levels.get(item.key, 0)].append(item)
         for level in sorted(by_level):
             for chunk in batches(by_level[level]):
                 _write_rows(connection, entity, section, chunk)
@@ -184,10 +193,28 @@ def write_section(
     return len(gathered)
 
 
-def _key(entity: EntityType, item: Written) -> Key:
-    key = record_key(entity, item[1])
-    assert key is not None
-    return key
+def write_loaded(
+    connection: Connection, resolver: Resolver, section: Section, loaded: Sequence[Loaded]
+) -> int:
+    """Write a checked chunk of records as pass one loaded them; returns how many were written.
+
+    For a load that writes as it checks: the section's type references no
+    record of its own type, and every reference of the chunk is known
+    (:meth:`Resolver.flush`).
+    """
+    entity = section.entity
+    assert not entity.self_referencing
+    known = resolver.known[entity.name]
+    chunk = []
+    for item in loaded:
+        found = known[item.key]
+        if found.action in WRITES:
+            resolver.to_ids(entity.schema, item.data)
+            chunk.append(Written(item.position, item.record, item.key, found, item.data))
+    if chunk:
+        _write_rows(connection, entity, section, chunk)
+        _write_children(connection, entity, section, chunk)
+    return len(chunk)
 
 
 def _write_rows(
@@ -199,21 +226,23 @@ def _write_rows(
     inserts: list[dict[str, Any]] = []
     updates: dict[frozenset[str], tuple[list[dict[str, Any]], list[tuple[int, Key]]]] = {}
     for item in chunk:
-        position, record, known = item
-        stated = {name: value for name, value in record.items() if name not in children}
-        row = _row(shape.columns, _load(section, loader(entity.schema), position, stated))
-        if known.action is Action.CREATE:
+        data = item.data
+        if data is None:
+            stated = {name: value for name, value in item.record.items() if name not in children}
+            data = _load(section, loader(entity.schema), item.position, stated)
+        row = _row(shape.columns, data)
+        if item.known.action is Action.CREATE:
             created.append(item)
             inserts.append(row)
         else:
-            for column in generated_unstated(entity.schema, record):
+            for column in generated_unstated(entity.schema, item.record):
                 del row[column]  # keep the row's uuid and timestamps the file does not state
-            row["row_id"] = known.id
+            row["row_id"] = item.known.id
             rows, owners = updates.setdefault(frozenset(row), ([], []))
             rows.append(row)
-            owners.append((position, _key(entity, item)))
+            owners.append((item.position, item.key))
     if inserts:
-        owners = [(item[0], _key(entity, item)) for item in created]
+        owners = [(item.position, item.key) for item in created]
         _execute(connection, section, insert(shape.table), inserts, owners)
     for rows, owners in updates.values():
         statement = update(shape.table).where(shape.table.c.id == bindparam("row_id"))
@@ -225,7 +254,7 @@ def _write_rows(
 def _fetch_ids(connection: Connection, entity: EntityType, created: Sequence[Written]) -> None:
     """Learn the ids the database gave the new rows: one query for the chunk."""
     plan = plan_for(entity)
-    by_key = {_key(entity, item): item[2] for item in created}
+    by_key = {item.key: item.known for item in created}
     columns = [plan.columns[name] for name in entity.natural_key]
     statement = (
         select(plan.table.c.id, *columns)
@@ -244,23 +273,27 @@ def _write_children(
     if not entity.children:
         return
     # An updated record's children are replaced: the old ones go first.
-    replaced = [item for item in chunk if item[2].action is Action.UPDATE]
+    replaced = [item for item in chunk if item.known.action is Action.UPDATE]
     for child in entity.children:
         if replaced:
             statement = delete(child.table).where(child.parent == bindparam("parent_id"))
-            rows = [{"parent_id": item[2].id} for item in replaced]
-            owners = [(item[0], _key(entity, item)) for item in replaced]
+            rows = [{"parent_id": item.known.id} for item in replaced]
+            owners = [(item.position, item.key) for item in replaced]
             _execute(connection, section, statement, rows, owners)
     for child in entity.children:
         load = loader(child.schema)
         columns = _columns(child.table)
         rows, owners = [], []
         for item in chunk:
-            position, record, known = item
-            for child_record in record.get(child.name) or []:
-                row = _row(columns, _load(section, load, position, child_record))
-                row[child.parent.key] = known.id
+            if item.data is not None:
+                items = item.data[child.name]
+            else:
+                stated = item.record.get(child.name) or []
+                items = [_load(section, load, item.position, record) for record in stated]
+            for data in items:
+                row = _row(columns, data)
+                row[child.parent.key] = item.known.id
                 rows.append(row)
-                owners.append((position, _key(entity, item)))
+                owners.append((item.position, item.key))
         if rows:
             _execute(connection, section, insert(child.table), rows, owners)

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from marshmallow import ValidationError
 from sqlalchemy import (
@@ -79,15 +79,38 @@ class Known:
     position: int | None = None
 
 
+class Loaded(NamedTuple):
+    """A record that loaded with its schema: its position, the record, its data and key."""
+
+    position: int
+    record: Any
+    data: dict[str, Any]
+    key: Key
+
+
 @dataclass(frozen=True, slots=True)
 class _Use:
-    """One reference in the files: where it is and what its target must satisfy."""
+    """One reference in the files: where it is and what its target must satisfy.
+
+    The pointer and key are kept in parts and formatted only for a problem:
+    most references have none.
+    """
 
     file: str
-    pointer: str
+    parts: tuple[str | int, ...]
     record: int
-    key: str | None
+    owner: Key
     checks: tuple[tuple[TargetValue, Any], ...]
+
+    @property
+    def pointer(self) -> str:
+        """The JSON pointer of the reference."""
+        return pointer(*self.parts)
+
+    @property
+    def key(self) -> str:
+        """The natural key of the record that makes the reference, as messages show it."""
+        return key_text(self.owner)
 
 
 def key_text(key: Key) -> str:
@@ -286,16 +309,23 @@ def unique_values(entity: EntityType) -> tuple[tuple[str, ...], ...]:
     return tuple(found)
 
 
-def _walk(
-    schema: type[EntitySchema], data: Mapping[str, Any], parts: tuple[str | int, ...]
-) -> Iterator[tuple[tuple[str | int, ...], type[EntitySchema], Mapping[str, Any], str, Any]]:
-    """(pointer parts, schema, data, wire name, value) of every reference set in ``data``."""
+class _Plan(NamedTuple):
+    """Where the references of a schema's loaded data are: (attribute, wire name, target,
+    links) of each reference field, and (attribute, wire name, schema) of each kind of child."""
+
+    references: tuple[tuple[str, str, str, tuple[TargetValue, ...]], ...]
+    children: tuple[tuple[str, str, type[EntitySchema]], ...]
+
+
+@cache
+def _plan(schema: type[EntitySchema]) -> _Plan:
+    references, children = [], []
     for wire, (attribute, field) in _attributes(schema).items():
         if isinstance(field, Children):
-            for index, item in enumerate(data.get(attribute) or []):
-                yield from _walk(field.schema_class, item, (*parts, wire, index))
-        elif isinstance(field, Reference) and data.get(attribute) is not None:
-            yield (*parts, wire), schema, data, wire, data[attribute]
+            children.append((attribute, wire, field.schema_class))
+        elif isinstance(field, Reference):
+            references.append((attribute, wire, field.target, _links(schema, wire)))
+    return _Plan(tuple(references), tuple(children))
 
 
 def _messages(messages: Any, parts: tuple[str | int, ...]) -> Iterator[tuple[str, str]]:
@@ -333,33 +363,75 @@ class Resolver:
         self._seen: dict[tuple[str, tuple[str, ...]], dict[tuple[Any, ...], str]] = {}
         #: Entity type -> row id -> (key, changed fields) of updates that change what links read.
         self._moved: dict[str, dict[int, tuple[Key, set[str], str]]] = defaultdict(dict)
+        self._has_rows: dict[str, bool] = {}
 
     # -- the checks of one section -------------------------------------------
 
     def check(self, section: Section, records: Iterable[Any]) -> None:
         """Check the records of ``section``; problems go to :attr:`problems`."""
-        entity = section.entity
-        counts = self.counts.setdefault(entity.name, Counter())
-        load = loader(entity.schema)
         for chunk in batches(enumerate(records)):
-            loaded = []
-            for position, record in chunk:
-                key = record_key(entity, record)
-                if key is not None:
-                    if not self._first(section, position, key):
-                        continue
-                    # Known at once, so a repeat is caught and references to it resolve;
-                    # _classify replaces it with what the database says.
-                    placeholder = Known(None, Action.CREATE, None, section.file, position)
-                    self._remember(entity, key, placeholder)
-                data = None
-                if position not in section.flawed:
-                    data = self._load(section, load, position, record, key)
-                if data is None or key is None:
+            self.check_chunk(section, chunk)
+        self.end_section(section)
+
+    def check_chunk(self, section: Section, chunk: Sequence[tuple[int, Any]]) -> list[Loaded]:
+        """Check one chunk of (position, record) of ``section``; returns the records loaded.
+
+        References to other entity types may stay pending until :meth:`flush`
+        (or the end of the section) looks them up.
+        """
+        entity = section.entity
+        load = loader(entity.schema)
+        loaded = []
+        for position, record in chunk:
+            key = record_key(entity, record)
+            if key is not None:
+                if not self._first(section, position, key):
                     continue
-                loaded.append((position, record, data, key))
-            counts.update(self._classify(section, loaded))
-        self._end_section(section)
+                # Known at once, so a repeat is caught and references to it resolve;
+                # _classify replaces it with what the database says.
+                placeholder = Known(None, Action.CREATE, None, section.file, position)
+                self._remember(entity, key, placeholder)
+            data = None
+            if position not in section.flawed:
+                data = self._load(section, load, position, record, key)
+            if data is None or key is None:
+                continue
+            loaded.append(Loaded(position, record, data, key))
+        counts = self.counts.setdefault(entity.name, Counter())
+        counts.update(self._classify(section, loaded))
+        return loaded
+
+    def flush(self) -> None:
+        """Look up every pending reference now (one query per entity type)."""
+        for target in list(self._pending):
+            self._look_up(target)
+
+    def to_ids(self, schema: type[EntitySchema], data: dict[str, Any]) -> None:
+        """Replace each reference in loaded ``data`` (children included) by its row id.
+
+        Every reference must be known already (:meth:`flush`).
+        """
+        references, children = _plan(schema)
+        for attribute, _wire, target, _links in references:
+            key = data.get(attribute)
+            if key is not None:
+                found = self.known[target][key].id
+                assert found is not None, f"{target} {key!r} is not written yet"
+                data[attribute] = found
+        for attribute, _wire, child in children:
+            for item in data.get(attribute) or ():
+                self.to_ids(child, item)
+
+    def forget(self, keep: int) -> None:
+        """Drop what is known of entity types that hold more than ``keep`` keys, except
+        those that reference their own type (their checks need every key).
+
+        Only for a load that writes as it checks: what is dropped is in the
+        database and is looked up again when referenced.
+        """
+        for name, known in self.known.items():
+            if len(known) > keep and not REGISTRY[name].self_referencing:
+                known.clear()
 
     def _first(self, section: Section, position: int, key: Key) -> bool:
         """Whether this is the first record with ``key`` in the files."""
@@ -406,9 +478,7 @@ class Resolver:
     def _remember(self, entity: EntityType, key: Key, known: Known) -> None:
         self.known[entity.name][key] = known
 
-    def _classify(
-        self, section: Section, loaded: list[tuple[int, Any, dict[str, Any], Key]]
-    ) -> list[Action]:
+    def _classify(self, section: Section, loaded: list[Loaded]) -> list[Action]:
         """Compare each record with the row of the same key, if any; note its references."""
         if not loaded:
             return []
@@ -416,8 +486,11 @@ class Resolver:
         schema = entity.schema
         dump = dumper(schema)
         existing: dict[Key, tuple[int, dict[str, Any]]] = {}
-        where = key_filter(entity, [key for *_rest, key in loaded])
-        for rows in read_records(self.connection, entity, where=where):
+        keys = [item.key for item in loaded]
+        chunks = self._filled(entity) and read_records(
+            self.connection, entity, where=key_filter(entity, keys)
+        )
+        for rows in chunks or ():
             for row in rows:
                 current = dump(row)
                 found = record_key(entity, current)
@@ -446,12 +519,26 @@ class Resolver:
                 moved = {name for name, value in before.items() if facts and facts[name] != value}
                 if moved:
                     self._moved[entity.name][row_id] = (key, moved, f"{section.pointer}/{position}")
-            self._note_references(section, position, key, data, action in WRITES)
+            base = (section.pointer.lstrip("/"), position)
+            self._note_references(section, (position, key, action in WRITES), schema, data, base)
             if action in WRITES:
                 written.append((position, key, incoming))
             actions.append(action)
         self._check_unique(section, written)
         return actions
+
+    def _filled(self, entity: EntityType) -> bool:
+        """Whether the table of ``entity`` held rows when its records were first compared.
+
+        When it held none, no key can exist but one the files repeat, which the
+        checks or the database's unique natural key refuse: no query per chunk.
+        """
+        filled = self._has_rows.get(entity.name)
+        if filled is None:
+            table: Table = entity.model.__table__
+            filled = self.connection.execute(select(table.c.id).limit(1)).first() is not None
+            self._has_rows[entity.name] = filled
+        return filled
 
     def _conflict(
         self, section: Section, position: int, key: Key, changed: list[str], current: Any
@@ -484,29 +571,42 @@ class Resolver:
         return action, current
 
     def _note_references(
-        self, section: Section, position: int, key: Key, data: Mapping[str, Any], writes: bool
+        self,
+        section: Section,
+        use: tuple[int, Key, bool],
+        schema: type[EntitySchema],
+        data: dict[str, Any],
+        parts: tuple[str | int, ...],
     ) -> None:
+        """Note each reference of ``data`` (of the record at ``use``: position, key, and
+        whether it is written); those to a known record without links need nothing more."""
+        position, key, writes = use
         entity = section.entity
-        relations = {relation.wire for relation in _relations(entity)}
-        base = (section.pointer.lstrip("/"), position)
-        for parts, schema, item, wire, target_key in _walk(entity.schema, data, base):
-            reference = _attributes(schema)[wire][1]
+        references, children = _plan(schema)
+        for attribute, wire, target, links in references:
+            target_key = data.get(attribute)
+            if target_key is None:
+                continue
             checks: tuple[tuple[TargetValue, Any], ...] = ()
-            if writes:
+            if writes and links:
 
-                def get(name: str, schema: type[EntitySchema] = schema, item: Any = item) -> Any:
+                def get(name: str, schema: type[EntitySchema] = schema, item: Any = data) -> Any:
                     return wire_value(schema, item, name)
 
-                checks = tuple((link, link.expected(get)) for link in _links(schema, wire))
-            use = _Use(section.file, pointer(*parts), position, key_text(key), checks)
-            if reference.target == entity.name:
-                self._deferred.append((reference.target, target_key, use))
-                if writes and wire in relations:
+                checks = tuple((link, link.expected(get)) for link in links)
+            if target == entity.name:
+                noted = _Use(section.file, (*parts, wire), position, key, checks)
+                self._deferred.append((target, target_key, noted))
+                if writes and wire in {relation.wire for relation in _relations(entity)}:
                     self.edges[(entity.name, wire)].setdefault(key, []).append(
-                        (target_key, use.pointer)
+                        (target_key, noted.pointer)
                     )
-            else:
-                self._use(reference.target, target_key, use)
+            elif checks or target_key not in self.known[target]:
+                noted = _Use(section.file, (*parts, wire), position, key, checks)
+                self._use(target, target_key, noted)
+        for attribute, wire, child in children:
+            for index, item in enumerate(data.get(attribute) or ()):
+                self._note_references(section, use, child, item, (*parts, wire, index))
 
     def _use(self, target: str, key: Key, use: _Use) -> None:
         known = self.known[target].get(key)
@@ -637,7 +737,9 @@ class Resolver:
 
     # -- what needs every record of a section --------------------------------
 
-    def _end_section(self, section: Section) -> None:
+    def end_section(self, section: Section) -> None:
+        """Resolve what waited for every record of ``section``; check its graphs."""
+        self.counts.setdefault(section.entity.name, Counter())  # an empty section counts too
         deferred, self._deferred = self._deferred, []
         for target, key, use in deferred:
             self._use(target, key, use)
@@ -745,6 +847,11 @@ class Resolver:
             yield row[0], row[1]
 
     # -- for the writes ----------------------------------------------------
+
+    @property
+    def moves_links(self) -> bool:
+        """Whether an update changes a field that links of other records read."""
+        return bool(self._moved)
 
     def finish(self) -> None:
         """Check the rows of the database that rely on what updates change."""

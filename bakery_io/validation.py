@@ -794,6 +794,74 @@ class _Checker:
             )
 
 
+class Doubt(Exception):  # noqa: N818 (a signal: check the source in full instead)
+    """A streamed check met something it cannot vouch for; the full check decides and explains."""
+
+
+def streamed_sections(archive: Archive) -> Iterator[tuple[Section, Iterator[list[Any]]]]:
+    """The sections of a backup of the current version, each with its records in chunks.
+
+    A chunk comes only once it is valid against the published JSON Schemas;
+    the manifest is checked before the first file, and each file's record
+    count and checksum when its last chunk has been read, so a caller must
+    consume each section's chunks before asking for the next section. Raises
+    :class:`Doubt` at the first problem of any kind, or a layout other than
+    the one bakery_io writes: :func:`check` then finds and explains it.
+    """
+    checker = _Checker(archive)
+    if checker.problems or not archive.readable:
+        raise Doubt
+    entries = checker._manifest(archive)
+    if entries is None or checker.version != CURRENT_VERSION:
+        raise Doubt
+    listed = {entry["filename"]: (where, entry) for where, entry in entries}
+    checker._order(entries)
+    names = sorted(archive.entity_names(), key=import_order)
+    if checker.problems or len(listed) != len(entries) or set(names) != set(listed):
+        raise Doubt
+    for name in names:
+        with archive.open(name) as handle:
+            hashing = Hashing(handle)
+            try:
+                version, entity_type, records = read_entity_file(hashing)
+            except (NotCanonical, Unreadable):
+                raise Doubt from None
+            envelope = {"version": version, "entity_type": entity_type, "records": []}
+            checker.file(name, envelope, ENTITY_FILE_SCHEMA, CURRENT_VERSION)
+            entry = listed[name][1]
+            if checker.problems or entity_type != entry["entity_type"]:
+                raise Doubt
+            entity = REGISTRY[entity_type]
+            if name != filename(entity, CURRENT_VERSION):
+                raise Doubt
+            section = Section(entity, name, "/records", entry["sha256"], frozenset(), 0, True)
+            yield section, _valid_chunks(checker, hashing, envelope, records, listed[name])
+
+
+def _valid_chunks(
+    checker: _Checker,
+    hashing: Hashing,
+    envelope: dict[str, Any],
+    records: Iterator[Any],
+    listed: tuple[str, Mapping[str, Any]],
+) -> Iterator[list[Any]]:
+    count = 0
+    try:
+        for chunk in batches(records):
+            envelope["records"] = chunk
+            if not conforms(envelope, ENTITY_FILE_SCHEMA, CURRENT_VERSION):
+                raise Doubt
+            count += len(chunk)
+            yield chunk
+        digest = hashing.hexdigest()
+    except (NotCanonical, Unreadable):
+        raise Doubt from None
+    name = listed[1]["filename"]
+    checker._listed(name, envelope["entity_type"], count, digest, listed)
+    if checker.problems:
+        raise Doubt
+
+
 def _reread(archive: Archive, name: str) -> Iterator[Any]:
     """The records of a streamed entity file, read again as they are iterated."""
     try:

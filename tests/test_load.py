@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import shutil
 import zipfile
 from collections.abc import Iterator, Sequence
@@ -38,6 +39,7 @@ from bakery_io import (
     SourceError,
     UsageError,
     create_schema,
+    drop_schema,
     dump_all,
     engine_from_url,
     load_all,
@@ -480,7 +482,11 @@ def test_entity_files_laid_out_otherwise_load_the_same(
 def test_a_file_changed_between_check_and_write_is_refused(
     tiny: Tiny, db: Engine, backup: Path
 ) -> None:
+    """A file that is not read in one streamed pass (here: laid out by another tool) is read
+    again to be written; should its bytes differ from those checked, nothing is kept."""
     path = backup / FILENAMES["suppliers"]
+    path.write_text(json.dumps(read_json(path)), encoding="utf-8")
+    reseal(backup, FILENAMES["suppliers"])
 
     def change_once_checked(phase: str, entity_type: str, _count: int) -> None:
         if phase == "checking" and entity_type == "recipes":
@@ -493,6 +499,22 @@ def test_a_file_changed_between_check_and_write_is_refused(
     problem = only(list(caught.value.problems))
     assert (problem.file, problem.pointer) == (FILENAMES["suppliers"], "")
     assert problem.message == "changed while it was being loaded"
+
+
+def test_a_streamed_file_is_read_once(tiny: Tiny, db: Engine, backup: Path) -> None:
+    """A backup as bakery_io writes it is checked and written in one read of each file: a
+    file changed once it has been read changes nothing of what is loaded."""
+    path = backup / FILENAMES["suppliers"]
+
+    def change_once_read(phase: str, entity_type: str, _count: int) -> None:
+        if phase == "writing" and entity_type == "suppliers":
+            path.write_bytes(path.read_bytes().replace(b"Flour Co", b"Flour Co."))
+
+    report = load_all(db, backup, progress=change_once_read)
+    assert report.counts == counts(**{name: TINY_COUNTS.get(name, 0) for name in ENTITY_TYPES})
+    assert b"Flour Co." in path.read_bytes()
+    assert "Flour Co" in scalar_rows(db, "suppliers", "name").values()
+    assert "Flour Co." not in scalar_rows(db, "suppliers", "name").values()
 
 
 def test_a_single_entity_file_loads(db: Engine, tmp_path: Path) -> None:
@@ -892,6 +914,47 @@ def test_a_duplicate_key_within_a_file_is_refused(db: Engine, tmp_path: Path, se
     assert (problem.record, problem.key) == (second, "supplier-0000")
     assert "a second record with the key 'supplier-0000'" in problem.message
     assert "record 0" in problem.message
+
+
+@pytest.mark.parametrize("filled", [False, True], ids=["empty-table", "key-in-database"])
+@pytest.mark.parametrize(
+    "second", [1, 1000, 3000], ids=["same-chunk", "next-chunk", "beyond-what-is-remembered"]
+)
+def test_a_key_repeated_in_a_streamed_file_is_refused(
+    db: Engine, backup: Path, tmp_path: Path, second: int, *, filled: bool
+) -> None:
+    """A backup read in one pass forgets what it has written; a key repeated with the same
+    values, far apart, is still refused with the message of the two-pass check."""
+    records = [supplier(f"supplier-{i:04}", f"Supplier {i}") for i in range(second + 1)]
+    records[second] = supplier("supplier-0000", "Supplier 0")
+    path = backup / FILENAMES["suppliers"]
+    edit_records(backup, "suppliers", [*read_json(path)["records"], *records])
+    if filled:
+        first = [supplier("supplier-0000", "Supplier 0")]
+        load_all(db, write_entity_file(tmp_path / "first.json", "suppliers", first))
+    problem = only(refused(db, backup))
+    assert (problem.file, problem.pointer) == (FILENAMES["suppliers"], f"/records/{second + 2}")
+    assert (problem.record, problem.key) == (second + 2, "supplier-0000")
+    assert "a second record with the key 'supplier-0000': record 2" in problem.message
+
+
+def test_only_a_doubt_makes_the_import_check_in_full(
+    tiny: Tiny, db: Engine, backup: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A sound backup as bakery_io writes it is imported in one pass; one file laid out by
+    another tool makes it check in full, with the same result."""
+    caplog.set_level(logging.DEBUG, logger="bakery_io")
+    load_all(db, tiny.directory)
+    assert not [record for record in caplog.records if "checking in full" in record.message]
+    streamed = snapshot(db)
+    drop_schema(db)
+    create_schema(db)
+    path = backup / FILENAMES["products"]
+    path.write_text(json.dumps(read_json(path)), encoding="utf-8")
+    reseal(backup, FILENAMES["products"])
+    load_all(db, backup)
+    assert [record for record in caplog.records if "checking in full" in record.message]
+    assert snapshot(db) == streamed
 
 
 def test_a_display_name_used_by_another_record_of_the_file_is_refused(
