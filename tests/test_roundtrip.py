@@ -2,14 +2,18 @@
 
 Each example is a random small bakery (:func:`tests.strategies.documents`: any
 entity types, edge values, nulls, empty children, deep trees). It is loaded into
-an empty database, dumped, loaded into a second empty database and dumped again:
-the entity files must be byte-identical, and the first dump must hold exactly
-the generated records, field by field.
+an empty database (the two-pass import of a document), dumped, loaded into a
+second empty database (the one-pass import of a backup directory) and dumped
+again: the entity files must be byte-identical, and the first dump must hold
+exactly the generated records, field by field.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -66,6 +70,27 @@ def _canonical(entity_type: str, records: list[dict[str, Any]]) -> dict[Any, Any
     }
 
 
+@contextmanager
+def _full_checks() -> Iterator[list[logging.LogRecord]]:
+    """The log records that say an import fell back from one pass to the full check."""
+    found: list[logging.LogRecord] = []
+
+    class Catch(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if "checking in full" in record.getMessage():
+                found.append(record)
+
+    logger, handler = logging.getLogger("bakery_io"), Catch(logging.DEBUG)
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield found
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
 def _round_trip(document: dict[str, Any], databases: Databases) -> None:
     work = databases.directory / f"example{databases.made}"
     work.mkdir()
@@ -79,7 +104,9 @@ def _round_trip(document: dict[str, Any], databases: Databases) -> None:
             name: len(document[name]) for name in held
         }
         dump_all(first, work / "a", entities=held, exported_at=EXPORTED_AT)
-        load_all(second, work / "a")
+        with _full_checks() as full:
+            load_all(second, work / "a")
+        assert not full, "a sound backup was not imported in one pass"
         dump_all(second, work / "b", entities=held, exported_at=EXPORTED_AT)
     finally:
         first.dispose()
