@@ -270,7 +270,7 @@ class DecimalString(fields.Field[Decimal]):
         if not number.is_finite():
             raise ValueError(f"{value} is not a finite decimal")
         exact = number.quantize(self._quantum)
-        return format(abs(exact) if exact == 0 else exact, "f")
+        return format(exact if exact else abs(exact), "f")  # -0 is written as 0
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
         if not isinstance(value, str):
