@@ -82,10 +82,15 @@ def transaction(bind: Bind) -> Iterator[Connection]:
         with bind.begin() as connection:
             yield connection
     elif isinstance(bind, Session):
-        yield bind.connection()
+        connection = bind.connection()
+        # Python's sqlite3 would leave a SAVEPOINT outside any transaction, and
+        # its RELEASE would commit what the caller may still roll back.
+        begin_sqlite(connection)
+        yield connection
     elif isinstance(bind, Connection):
         if not bind.in_transaction():
             bind.begin()
+        begin_sqlite(bind)
         yield bind
     else:
         raise _unusable(bind)

@@ -1216,6 +1216,20 @@ def test_a_load_in_a_session_is_the_callers_to_end(
     assert preferred == "callers-own"
 
 
+@pytest.mark.parametrize("form", ["document", "directory"])
+@pytest.mark.parametrize("kind", ["session", "connection"])
+def test_a_load_the_caller_rolls_back_leaves_nothing(
+    tiny: Tiny, target: Engine, kind: str, form: str
+) -> None:
+    """With nothing of the caller's pending (SQLite's driver would then see the load's
+    SAVEPOINT outside a transaction, and commit at its release)."""
+    source = tiny.document if form == "document" else tiny.directory
+    with Session(target) if kind == "session" else target.connect() as bind:
+        assert load_all(bind, source).total.created == sum(TINY_COUNTS.values())
+        bind.rollback()
+    assert all(not rows for rows in snapshot(target).values())
+
+
 def test_a_load_on_a_connection_commits_with_the_caller(db: Engine, tmp_path: Path) -> None:
     source = write_document(tmp_path / "tiny.json", tiny_sections())
     with db.connect() as connection:
