@@ -52,7 +52,7 @@ from bakery_io.persistence import Refused, write_loaded, write_section
 from bakery_io.problems import Problem
 from bakery_io.queries import CHUNK_SIZE
 from bakery_io.registry import REGISTRY
-from bakery_io.resolution import CONFLICT_MODES, ConflictMode, Resolver
+from bakery_io.resolution import CONFLICT_MODES, Action, ConflictMode, Resolver
 from bakery_io.validation import (
     Doubt,
     Section,
@@ -68,6 +68,7 @@ from bakery_io.versions.backup import Rewrite
 logger = logging.getLogger(__name__)
 
 #: Called as the load goes: (phase: "checking" or "writing", entity type, records so far).
+#: A load that turns from one pass to the full check reports each type again.
 LoadProgress = Callable[[str, str, int], None]
 
 
@@ -262,8 +263,9 @@ def _load_streamed(
 
     This is the fast way, in one pass and bounded memory, for a sound backup.
     It runs in a savepoint; at the first doubt (any problem, any layout but
-    the one bakery_io writes) it is rolled back and ``None`` returned, and the
-    full check (:func:`_load_checked`) finds and explains every problem.
+    the one bakery_io writes, an update) it is rolled back and ``None``
+    returned, and the full check (:func:`_load_checked`) finds and explains
+    every problem.
     """
     if not isinstance(source, Archive):
         return None
@@ -275,6 +277,9 @@ def _load_streamed(
         savepoint.rollback()
         logger.debug("%s: checking in full (%s)", source.name, exc or "a problem")
         return None
+    except BaseException:
+        savepoint.rollback()
+        raise
     savepoint.commit()
     return streamer.resolver
 
@@ -293,12 +298,20 @@ class _Streamer:
             written = self.section(section, chunks)
             if self.progress is not None:
                 self.progress("writing", section.entity.name, written)
-        if self.resolver.moves_links:
-            raise Doubt("an update changes what other records rely on")
 
     def _sound(self) -> None:
-        if self.resolver.problems or self.resolver.unknown:
+        """Raise :class:`Doubt` at a problem, or before an update is written.
+
+        An update can give up a value (a uuid, a name) or a child that a later
+        record of the files takes. The two-pass check compares every record
+        with the database as it was, and refuses that; here the database would
+        already hold the update. So backups that update are checked in full.
+        """
+        resolver = self.resolver
+        if resolver.problems or resolver.unknown:
             raise Doubt
+        if any(counts[Action.UPDATE] for counts in resolver.counts.values()):
+            raise Doubt("an update")
 
     def _checked(self, section: Section, count: int) -> None:
         self.resolver.end_section(section)

@@ -848,11 +848,6 @@ class Resolver:
 
     # -- for the writes ----------------------------------------------------
 
-    @property
-    def moves_links(self) -> bool:
-        """Whether an update changes a field that links of other records read."""
-        return bool(self._moved)
-
     def finish(self) -> None:
         """Check the rows of the database that rely on what updates change."""
         for target, moved in self._moved.items():

@@ -938,6 +938,29 @@ def test_a_key_repeated_in_a_streamed_file_is_refused(
     assert "a second record with the key 'supplier-0000': record 2" in problem.message
 
 
+@pytest.mark.parametrize("reuse", ["created", "updated"])
+def test_a_value_an_update_gives_up_is_still_taken_for_the_rest_of_the_file(
+    db: Engine, backup: Path, tmp_path: Path, reuse: str
+) -> None:
+    """Records are compared with the database as it was before the load, whichever way
+    the backup is read: a uuid that an update changes, 600 records earlier, stays taken."""
+    old, new = "11111111-1111-4111-8111-111111111111", "22222222-2222-4222-8222-222222222222"
+    before = [supplier("aaa", "A", uuid=old)]
+    records = [supplier("aaa", "A", uuid=new)]
+    records += [supplier(f"s-{i:04}", f"S {i}") for i in range(600)]
+    if reuse == "updated":
+        before.append(supplier("zzz", "Z"))
+    records.append(supplier("zzz", "Z", uuid=old))
+    load_all(db, write_entity_file(tmp_path / "before.json", "suppliers", before))
+    path = backup / FILENAMES["suppliers"]
+    edit_records(backup, "suppliers", [*read_json(path)["records"], *records])
+    problem = only(refused(db, backup, on_conflict="update"))
+    assert (problem.pointer, problem.key) == (f"/records/{len(records) + 1}/uuid", "zzz")
+    assert "must be unique and is already used by suppliers 'aaa' in the database" in (
+        problem.message
+    )
+
+
 def test_only_a_doubt_makes_the_import_check_in_full(
     tiny: Tiny, db: Engine, backup: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
