@@ -1149,3 +1149,29 @@ def test_a_decimal_that_is_not_a_number_names_its_record(
     assert caught.value.reason == "unexportable value"
     assert uuid in str(caught.value)
     assert "NaN" in str(caught.value)
+
+
+def test_a_child_decimal_that_is_not_a_number_names_its_parent(
+    sample_engine: Engine, tmp_path: Path
+) -> None:
+    if sample_engine.dialect.name != "postgresql":
+        pytest.skip("only PostgreSQL's NUMERIC holds NaN")
+    with sample_engine.connect() as connection:
+        run, consumption = connection.execute(
+            text(
+                "SELECT r.uuid, c.id FROM production_consumptions c "
+                "JOIN production_runs r ON r.id = c.production_run_id LIMIT 1"
+            )
+        ).one()
+        connection.execute(
+            text("UPDATE production_consumptions SET total_cost = 'NaN' WHERE id = :c"),
+            {"c": consumption},
+        )
+        try:
+            with pytest.raises(DatabaseStateError) as caught:
+                dump_all(connection, tmp_path / "backup", entities=["production_runs"])
+        finally:
+            connection.rollback()  # the shared sample stays as it was
+    assert caught.value.reason == "unexportable value"
+    assert f"production_runs '{run}' cannot be exported" in str(caught.value)
+    assert "NaN" in str(caught.value)
