@@ -172,6 +172,13 @@ def write_section(
         and found.position == position
     )
     count = 0
+    updated = [
+        (found.position, key, found.id)
+        for key, found in known.items()
+        if found.action is Action.UPDATE and found.file == section.file
+    ]
+    for chunk in batches(updated):
+        _drop_children(connection, entity, section, chunk)
     with resolving(resolver.lookup):
         if not entity.self_referencing:
             for batch in batches(written):
@@ -211,6 +218,8 @@ def write_loaded(
         if found.action in WRITES:
             resolver.to_ids(entity.schema, item.data)
             chunk.append(Written(item.position, item.record, item.key, found, item.data))
+    updated = [item for item in chunk if item.known.action is Action.UPDATE]
+    _drop_children(connection, entity, section, [(i.position, i.key, i.known.id) for i in updated])
     if chunk:
         _write_rows(connection, entity, section, chunk)
         _write_children(connection, entity, section, chunk)
@@ -267,19 +276,29 @@ def _fetch_ids(connection: Connection, entity: EntityType, created: Sequence[Wri
         by_key[parts[0] if width == 1 else parts].id = row[0]
 
 
+def _drop_children(
+    connection: Connection,
+    entity: EntityType,
+    section: Section,
+    updated: Sequence[tuple[int | None, Key, int | None]],
+) -> None:
+    """Delete the children of updated records (position, key, row id): they are replaced.
+
+    Before any child is written, so that a child's unique value may move
+    from an updated record to any other record of the section.
+    """
+    if not updated or not entity.children:
+        return
+    rows = [{"parent_id": row_id} for _position, _key, row_id in updated]
+    owners = [(position or 0, key) for position, key, _row_id in updated]
+    for child in entity.children:
+        statement = delete(child.table).where(child.parent == bindparam("parent_id"))
+        _execute(connection, section, statement, rows, owners)
+
+
 def _write_children(
     connection: Connection, entity: EntityType, section: Section, chunk: Sequence[Written]
 ) -> None:
-    if not entity.children:
-        return
-    # An updated record's children are replaced: the old ones go first.
-    replaced = [item for item in chunk if item.known.action is Action.UPDATE]
-    for child in entity.children:
-        if replaced:
-            statement = delete(child.table).where(child.parent == bindparam("parent_id"))
-            rows = [{"parent_id": item.known.id} for item in replaced]
-            owners = [(item.position, item.key) for item in replaced]
-            _execute(connection, section, statement, rows, owners)
     for child in entity.children:
         load = loader(child.schema)
         columns = _columns(child.table)

@@ -961,6 +961,48 @@ def test_a_value_an_update_gives_up_is_still_taken_for_the_rest_of_the_file(
     )
 
 
+def test_a_child_uuid_may_move_from_an_updated_record_to_any_other(
+    db: Engine, tmp_path: Path
+) -> None:
+    """An updated record's children are dropped before any child of its file is written,
+    so a child's uuid may move to a record written in an earlier batch."""
+    moved, fresh = "cccccccc-cccc-4ccc-8ccc-cccccccccccc", "dddddddd-dddd-4ddd-8ddd-dddddddddddd"
+
+    def run(number: int, consumption: str | None = None, **fields: Any) -> Record:
+        uuid = f"00000000-0000-4000-8000-{number:012}"
+        record = production_run(uuid, "sponge", "sponge-slice")
+        if consumption is not None:
+            record["consumptions"] = [
+                {
+                    "uuid": consumption,
+                    "ingredient_slug": "all-purpose-flour",
+                    "quantity_consumed": "1.000",
+                    "unit": "cup",
+                    "total_cost": "0.0000",
+                }
+            ]
+        return {**record, **fields}
+
+    before = {**tiny_sections(), "production_runs": [run(9000, moved)]}
+    load_all(db, write_document(tmp_path / "before.json", before))
+    runs = [run(1, moved), *(run(number) for number in range(2, 501))]
+    runs.append(run(9000, fresh, notes="recounted"))  # the 501st record written: a later batch
+    source = write_document(tmp_path / "after.json", {**tiny_sections(), "production_runs": runs})
+    report = load_all(db, source, on_conflict="update")
+    assert report.counts["production_runs"] == EntityCounts(created=500, updated=1)
+    consumptions = metadata.tables["production_consumptions"]
+    production_runs = metadata.tables["production_runs"]
+    with db.connect() as connection:
+        owners = dict(
+            connection.execute(
+                select(consumptions.c.uuid, production_runs.c.uuid).join(
+                    production_runs, consumptions.c.production_run_id == production_runs.c.id
+                )
+            ).all()
+        )
+    assert owners == {moved: runs[0]["uuid"], fresh: runs[-1]["uuid"]}
+
+
 def test_only_a_doubt_makes_the_import_check_in_full(
     tiny: Tiny, db: Engine, backup: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
