@@ -164,6 +164,12 @@ def _not_mysql(*_args: Any, dialect: Dialect, **_kw: Any) -> bool:
     return not _on_mysql(dialect=dialect)
 
 
+def _not_on_mysql_itself(*_args: Any, dialect: Dialect, **_kw: Any) -> bool:
+    # MySQL (8.0.16 on, not MariaDB) refuses a CHECK on a column that a foreign
+    # key's ON DELETE CASCADE or SET NULL changes.
+    return not _on_mysql(dialect=dialect) or bool(getattr(dialect, "is_mariadb", False))
+
+
 def _not_own(column: str, name: str) -> CheckConstraint:
     """``column`` may not point at its own row.
 
@@ -390,7 +396,9 @@ class RecipeComponent(_Row):
     __tablename__ = "recipe_components"
     __table_args__ = _table_args(
         UniqueConstraint("recipe_id", "component_recipe_id"),
-        CheckConstraint("component_recipe_id <> recipe_id", name="not_own_component"),
+        CheckConstraint("component_recipe_id <> recipe_id", name="not_own_component").ddl_if(
+            callable_=_not_on_mysql_itself
+        ),
         _positive("quantity"),
         _non_negative("sort_order"),
     )
@@ -636,7 +644,9 @@ class FinishedGoodComponent(_Row):
             " + (CASE WHEN material_unit_id IS NULL THEN 0 ELSE 1 END) = 1",
             name="exactly_one_part",
         ),
-        CheckConstraint("component_good_id <> finished_good_id", name="not_own_component"),
+        CheckConstraint("component_good_id <> finished_good_id", name="not_own_component").ddl_if(
+            callable_=_not_on_mysql_itself
+        ),
         _positive("quantity"),
         _non_negative("sort_order"),
     )

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import Date, DateTime, Engine, Float, inspect, select, text
+from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.schema import CreateTable
 
 from bakery_io import UsageError, create_schema
 from bakery_io.database import Bind
@@ -212,3 +215,37 @@ def test_dates_come_back_as_dates(sample_engine: Engine) -> None:
         days = connection.execute(select(purchases.c.purchase_date).limit(20)).scalars().all()
     assert days
     assert all(type(day) is date for day in days)
+
+
+def _cascading(table: Any) -> set[str]:
+    """Columns of ``table`` that a foreign key's ON DELETE action changes."""
+    return {
+        key.parent.name
+        for key in table.foreign_keys
+        if (key.ondelete or "").upper() in ("CASCADE", "SET NULL", "SET DEFAULT")
+    }
+
+
+def _checks(table: Any, dialect: Any) -> dict[str, set[str]]:
+    """Name -> the words of each CHECK in ``table``'s CREATE TABLE for ``dialect``."""
+    ddl = str(CreateTable(table).compile(dialect=dialect))
+    found = re.findall(r"CONSTRAINT (\w+) CHECK \((.*)\),? *$", ddl, re.MULTILINE)
+    return {name: set(re.findall(r"\w+", condition)) for name, condition in found}
+
+
+def test_no_check_on_mysql_names_a_column_a_cascade_changes() -> None:
+    """MySQL 8.0.16+ refuses such a CHECK; MariaDB takes it, and keeps it."""
+    mysql_itself, mariadb = mysql.dialect(), mysql.dialect(is_mariadb=True)
+    kept, seen = set(), 0
+    for table in metadata.sorted_tables:
+        for name, words in _checks(table, mysql_itself).items():
+            assert not words & _cascading(table), name
+            seen += 1
+        kept |= {
+            name for name, words in _checks(table, mariadb).items() if words & _cascading(table)
+        }
+    assert seen > 50  # the CHECKs were found at all
+    assert kept == {
+        "ck_recipe_components_not_own_component",
+        "ck_finished_good_components_not_own_component",
+    }
