@@ -203,11 +203,12 @@ def write_section(
 def write_loaded(
     connection: Connection, resolver: Resolver, section: Section, loaded: Sequence[Loaded]
 ) -> int:
-    """Write a checked chunk of records as pass one loaded them; returns how many were written.
+    """Create the records of a checked chunk as pass one loaded them; returns how many.
 
     For a load that writes as it checks: the section's type references no
-    record of its own type, and every reference of the chunk is known
-    (:meth:`Resolver.flush`).
+    record of its own type, every reference of the chunk is known
+    (:meth:`Resolver.flush`), and no record is to be updated (such a load
+    checks in full instead).
     """
     entity = section.entity
     assert not entity.self_referencing
@@ -215,11 +216,10 @@ def write_loaded(
     chunk = []
     for item in loaded:
         found = known[item.key]
-        if found.action in WRITES:
+        assert found.action is not Action.UPDATE
+        if found.action is Action.CREATE:
             resolver.to_ids(entity.schema, item.data)
             chunk.append(Written(item.position, item.record, item.key, found, item.data))
-    updated = [item for item in chunk if item.known.action is Action.UPDATE]
-    _drop_children(connection, entity, section, [(i.position, i.key, i.known.id) for i in updated])
     if chunk:
         _write_rows(connection, entity, section, chunk)
         _write_children(connection, entity, section, chunk)
