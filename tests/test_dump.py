@@ -1131,47 +1131,36 @@ def test_history_refuses_a_naive_until(sample_engine: Engine, tmp_path: Path) ->
         dump_history(sample_engine, tmp_path / "h.json", until=datetime(2025, 1, 1))
 
 
+@pytest.mark.parametrize(
+    ("entity_type", "row", "change"),
+    [
+        (
+            "purchases",
+            "SELECT uuid, id FROM purchases LIMIT 1",
+            "UPDATE purchases SET unit_price = 'NaN' WHERE id = :row",
+        ),
+        (  # a child's value names its parent record
+            "production_runs",
+            "SELECT r.uuid, c.id FROM production_consumptions c "
+            "JOIN production_runs r ON r.id = c.production_run_id LIMIT 1",
+            "UPDATE production_consumptions SET total_cost = 'NaN' WHERE id = :row",
+        ),
+    ],
+    ids=["record", "child"],
+)
 def test_a_decimal_that_is_not_a_number_names_its_record(
-    sample_engine: Engine, tmp_path: Path
+    sample_engine: Engine, tmp_path: Path, entity_type: str, row: str, change: str
 ) -> None:
     if sample_engine.dialect.name != "postgresql":
         pytest.skip("only PostgreSQL's NUMERIC holds NaN")
     with sample_engine.connect() as connection:
-        uuid = connection.execute(text("SELECT uuid FROM purchases LIMIT 1")).scalar_one()
-        connection.execute(
-            text("UPDATE purchases SET unit_price = 'NaN' WHERE uuid = :u"), {"u": uuid}
-        )
+        key, row_id = connection.execute(text(row)).one()
+        connection.execute(text(change), {"row": row_id})
         try:
             with pytest.raises(DatabaseStateError) as caught:
-                dump_all(connection, tmp_path / "backup", entities=["purchases"])
+                dump_all(connection, tmp_path / "backup", entities=[entity_type])
         finally:
             connection.rollback()  # the shared sample stays as it was
     assert caught.value.reason == "unexportable value"
-    assert uuid in str(caught.value)
-    assert "NaN" in str(caught.value)
-
-
-def test_a_child_decimal_that_is_not_a_number_names_its_parent(
-    sample_engine: Engine, tmp_path: Path
-) -> None:
-    if sample_engine.dialect.name != "postgresql":
-        pytest.skip("only PostgreSQL's NUMERIC holds NaN")
-    with sample_engine.connect() as connection:
-        run, consumption = connection.execute(
-            text(
-                "SELECT r.uuid, c.id FROM production_consumptions c "
-                "JOIN production_runs r ON r.id = c.production_run_id LIMIT 1"
-            )
-        ).one()
-        connection.execute(
-            text("UPDATE production_consumptions SET total_cost = 'NaN' WHERE id = :c"),
-            {"c": consumption},
-        )
-        try:
-            with pytest.raises(DatabaseStateError) as caught:
-                dump_all(connection, tmp_path / "backup", entities=["production_runs"])
-        finally:
-            connection.rollback()  # the shared sample stays as it was
-    assert caught.value.reason == "unexportable value"
-    assert f"production_runs '{run}' cannot be exported" in str(caught.value)
+    assert f"{entity_type} '{key}' cannot be exported" in str(caught.value)
     assert "NaN" in str(caught.value)
