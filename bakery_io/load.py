@@ -48,7 +48,7 @@ from bakery_io.errors import DatabaseStateError, SourceError, UsageError
 from bakery_io.jsonio import NotCanonical, read_entity_file
 from bakery_io.manifest import MANIFEST_NAME
 from bakery_io.models import metadata
-from bakery_io.persistence import Refused, write_loaded, write_section
+from bakery_io.persistence import Refused, Writer, write_loaded, write_section
 from bakery_io.problems import Problem
 from bakery_io.queries import CHUNK_SIZE
 from bakery_io.registry import REGISTRY
@@ -270,7 +270,7 @@ def _load_streamed(
     if not isinstance(source, Archive):
         return None
     savepoint = connection.begin_nested()
-    streamer = _Streamer(connection, Resolver(connection, on_conflict), source, progress)
+    streamer = _Streamer(Writer(connection), Resolver(connection, on_conflict), source, progress)
     try:
         streamer.run()
     except Doubt as exc:
@@ -288,7 +288,7 @@ def _load_streamed(
 class _Streamer:
     """One streamed load: each section checked and written a chunk at a time."""
 
-    connection: Connection
+    writer: Writer
     resolver: Resolver
     source: Archive
     progress: LoadProgress | None
@@ -331,7 +331,7 @@ class _Streamer:
             self._checked(section, count)
             records = _records(self.source, section)
             try:
-                return write_section(self.connection, resolver, section, records)
+                return write_section(self.writer, resolver, section, records)
             except Refused as exc:
                 raise Doubt from exc
         # The row id of each record: a key the file repeats shows as a repeated id.
@@ -342,7 +342,7 @@ class _Streamer:
             resolver.flush()
             self._sound()
             try:
-                written += write_loaded(self.connection, resolver, section, loaded)
+                written += write_loaded(self.writer, resolver, section, loaded)
             except Refused as exc:
                 raise Doubt from exc
             known = resolver.known[entity.name]
@@ -382,11 +382,10 @@ def _load_checked(
     if problems:
         problems.sort(key=_rank(source))
         raise SourceError(str(source.path), problems)
+    writer = Writer(connection)
     for section in sections:
         try:
-            written = write_section(
-                connection, resolver, section, _records(checker.loaded, section)
-            )
+            written = write_section(writer, resolver, section, _records(checker.loaded, section))
         except Refused as exc:
             raise SourceError(str(source.path), [checker.origin(exc.problem)]) from exc.__cause__
         if progress is not None:

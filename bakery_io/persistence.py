@@ -1,8 +1,11 @@
 """Pass two of a load: writing the checked records in bulk, in dependency order.
 
-Records of one section are written in chunks: one multi-row INSERT (or an
-executemany UPDATE) per chunk and table, then one query for the ids the
-database gave the new rows. Records that reference records of their own type
+Records of one section are written in chunks: one executemany INSERT (or
+UPDATE) per chunk and table, then one query for the ids the database gave the
+new rows. INSERTs skip SQLAlchemy's per-row work (:class:`Writer`): each
+table's statement is compiled once per load, and a function generated from
+its columns turns a loaded record into the driver's parameters, through the
+same bind processors that SQLAlchemy would apply. Records that reference records of their own type
 are written parents first (:meth:`Resolver.write_levels`); children are
 written after every record of the section, so they may reference any of them.
 An updated record's children are replaced. Whatever the database refuses
@@ -12,13 +15,14 @@ becomes a :class:`~bakery_io.problems.Problem` naming the records concerned.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, NamedTuple
 
 from marshmallow import ValidationError
 from sqlalchemy import (
+    Column,
     Connection,
     Executable,
     Table,
@@ -80,15 +84,83 @@ def _row(columns: Sequence[str], data: Mapping[str, Any]) -> dict[str, Any]:
     return dict(zip(columns, map(data.get, columns), strict=True))
 
 
+#: Turns loaded data (and the parent's row id, for a child) into an INSERT's parameters.
+Parameters = Callable[[Mapping[str, Any], Any], Any]
+
+
+class _Insert(NamedTuple):
+    """A table's INSERT, compiled for one connection's dialect, and its parameter builder."""
+
+    sql: str
+    parameters: Parameters
+
+
+def _compile_insert(connection: Connection, table: Table, parent: Column[Any] | None) -> _Insert:
+    """The executemany INSERT of every column but ``id``, and the function that fills it.
+
+    The function is generated so that a row costs one call: each column's
+    value is read from the loaded data (absent is NULL, as when SQLAlchemy is
+    given ``None``) and passed through the column type's bind processor for
+    this dialect, exactly as :meth:`Connection.execute` would; ``parent``
+    takes the parent's row id instead.
+    """
+    dialect = connection.dialect
+    columns = _columns(table)
+    compiled = insert(table).compile(
+        dialect=dialect, column_keys=list(columns), for_executemany=True
+    )
+    names = compiled.positiontup if compiled.positional else list(compiled.binds)
+    assert names is not None
+    assert not compiled.escaped_bind_names
+    scope: dict[str, Any] = {}
+    values = []
+    for number, name in enumerate(names):
+        column = table.c[compiled.binds[name].key]
+        value = (
+            "parent" if parent is not None and column.key == parent.key else f"get({column.key!r})"
+        )
+        process = column.type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            scope[f"process{number}"] = process
+            value = f"process{number}({value})"
+        values.append(value if compiled.positional else f"{name!r}: {value}")
+    built = f"({', '.join(values)},)" if compiled.positional else f"{{{', '.join(values)}}}"
+    source = f"def parameters(data, parent):\n    get = data.get\n    return {built}\n"
+    exec(compile(source, f"<insert into {table.name}>", "exec"), scope)
+    return _Insert(compiled.string, scope["parameters"])
+
+
+@dataclass
+class Writer:
+    """Writes checked records through ``connection``; one per load (it caches statements)."""
+
+    connection: Connection
+    _inserts: dict[Table, _Insert] = field(default_factory=dict)
+
+    def insert(self, table: Table, parent: Column[Any] | None = None) -> _Insert:
+        """The INSERT of ``table`` (a child table names its ``parent`` column)."""
+        found = self._inserts.get(table)
+        if found is None:
+            found = self._inserts[table] = _compile_insert(self.connection, table, parent)
+        return found
+
+    def run(self, statement: Executable | _Insert, rows: Sequence[Any]) -> None:
+        """Execute ``statement`` once per row of parameters (executemany)."""
+        if isinstance(statement, _Insert):
+            self.connection.exec_driver_sql(statement.sql, list(rows))
+        else:
+            self.connection.execute(statement, list(rows))
+
+
 def _reason(exc: DBAPIError) -> str:
     return str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
 
 
 def _execute(
-    connection: Connection,
+    writer: Writer,
     section: Section,
-    statement: Executable,
-    rows: Sequence[dict[str, Any]],
+    statement: Executable | _Insert,
+    rows: Sequence[Any],
     owners: Sequence[tuple[int, Key]],
 ) -> None:
     """Run ``statement`` for ``rows`` (of the records ``owners``) in a savepoint.
@@ -96,14 +168,15 @@ def _execute(
     Should the database refuse, the rows are tried one by one to name the
     record it refuses; the load fails either way.
     """
+    connection = writer.connection
     try:
         with connection.begin_nested():
-            connection.execute(statement, list(rows))
+            writer.run(statement, rows)
     except DBAPIError as exc:
         for row, (position, key) in zip(rows, owners, strict=True):
             try:
                 with connection.begin_nested():
-                    connection.execute(statement, [row])
+                    writer.run(statement, [row])
             except DBAPIError as refused:
                 raise Refused(
                     Problem(
@@ -153,7 +226,7 @@ class Written(NamedTuple):
 
 
 def write_section(
-    connection: Connection, resolver: Resolver, section: Section, records: Iterable[Any]
+    writer: Writer, resolver: Resolver, section: Section, records: Iterable[Any]
 ) -> int:
     """Write the records of ``section`` that the resolver marked to create or update.
 
@@ -178,12 +251,12 @@ def write_section(
         if found.action is Action.UPDATE and found.file == section.file
     ]
     for chunk in batches(updated):
-        _drop_children(connection, entity, section, chunk)
+        _drop_children(writer, entity, section, chunk)
     with resolving(resolver.lookup):
         if not entity.self_referencing:
             for batch in batches(written):
-                _write_rows(connection, entity, section, batch)
-                _write_children(connection, entity, section, batch)
+                _write_rows(writer, entity, section, batch)
+                _write_children(writer, entity, section, batch)
                 count += len(batch)
             return count
         gathered = list(written)
@@ -193,15 +266,15 @@ def write_section(
             by_level[levels.get(item.key, 0)].append(item)
         for level in sorted(by_level):
             for chunk in batches(by_level[level]):
-                _write_rows(connection, entity, section, chunk)
+                _write_rows(writer, entity, section, chunk)
         # Children may reference any record of the section: they come after all of them.
         for chunk in batches(gathered):
-            _write_children(connection, entity, section, chunk)
+            _write_children(writer, entity, section, chunk)
     return len(gathered)
 
 
 def write_loaded(
-    connection: Connection, resolver: Resolver, section: Section, loaded: Sequence[Loaded]
+    writer: Writer, resolver: Resolver, section: Section, loaded: Sequence[Loaded]
 ) -> int:
     """Create the records of a checked chunk as pass one loaded them; returns how many.
 
@@ -221,29 +294,30 @@ def write_loaded(
             resolver.to_ids(entity.schema, item.data)
             chunk.append(Written(item.position, item.record, item.key, found, item.data))
     if chunk:
-        _write_rows(connection, entity, section, chunk)
-        _write_children(connection, entity, section, chunk)
+        _write_rows(writer, entity, section, chunk)
+        _write_children(writer, entity, section, chunk)
     return len(chunk)
 
 
 def _write_rows(
-    connection: Connection, entity: EntityType, section: Section, chunk: Sequence[Written]
+    writer: Writer, entity: EntityType, section: Section, chunk: Sequence[Written]
 ) -> None:
     shape = _shape(entity)
     children = {child.name for child in entity.children}
+    statement = writer.insert(shape.table)
     created: list[Written] = []
-    inserts: list[dict[str, Any]] = []
+    inserts: list[Any] = []
     updates: dict[frozenset[str], tuple[list[dict[str, Any]], list[tuple[int, Key]]]] = {}
     for item in chunk:
         data = item.data
         if data is None:
             stated = {name: value for name, value in item.record.items() if name not in children}
             data = _load(section, loader(entity.schema), item.position, stated)
-        row = _row(shape.columns, data)
         if item.known.action is Action.CREATE:
             created.append(item)
-            inserts.append(row)
+            inserts.append(statement.parameters(data, None))
         else:
+            row = _row(shape.columns, data)
             for column in generated_unstated(entity.schema, item.record):
                 del row[column]  # keep the row's uuid and timestamps the file does not state
             row["row_id"] = item.known.id
@@ -252,12 +326,12 @@ def _write_rows(
             owners.append((item.position, item.key))
     if inserts:
         owners = [(item.position, item.key) for item in created]
-        _execute(connection, section, insert(shape.table), inserts, owners)
+        _execute(writer, section, statement, inserts, owners)
     for rows, owners in updates.values():
-        statement = update(shape.table).where(shape.table.c.id == bindparam("row_id"))
-        _execute(connection, section, statement, rows, owners)
+        changing = update(shape.table).where(shape.table.c.id == bindparam("row_id"))
+        _execute(writer, section, changing, rows, owners)
     if created:
-        _fetch_ids(connection, entity, created)
+        _fetch_ids(writer.connection, entity, created)
 
 
 def _fetch_ids(connection: Connection, entity: EntityType, created: Sequence[Written]) -> None:
@@ -277,7 +351,7 @@ def _fetch_ids(connection: Connection, entity: EntityType, created: Sequence[Wri
 
 
 def _drop_children(
-    connection: Connection,
+    writer: Writer,
     entity: EntityType,
     section: Section,
     updated: Sequence[tuple[int | None, Key, int | None]],
@@ -293,26 +367,26 @@ def _drop_children(
     owners = [(position or 0, key) for position, key, _row_id in updated]
     for child in entity.children:
         statement = delete(child.table).where(child.parent == bindparam("parent_id"))
-        _execute(connection, section, statement, rows, owners)
+        _execute(writer, section, statement, rows, owners)
 
 
 def _write_children(
-    connection: Connection, entity: EntityType, section: Section, chunk: Sequence[Written]
+    writer: Writer, entity: EntityType, section: Section, chunk: Sequence[Written]
 ) -> None:
     for child in entity.children:
         load = loader(child.schema)
-        columns = _columns(child.table)
-        rows, owners = [], []
+        statement = writer.insert(child.table, child.parent)
+        parameters = statement.parameters
+        rows: list[Any] = []
+        owners = []
         for item in chunk:
             if item.data is not None:
                 items = item.data[child.name]
             else:
                 stated = item.record.get(child.name) or []
                 items = [_load(section, load, item.position, record) for record in stated]
-            for data in items:
-                row = _row(columns, data)
-                row[child.parent.key] = item.known.id
-                rows.append(row)
-                owners.append((item.position, item.key))
+            parent = item.known.id
+            rows.extend(parameters(data, parent) for data in items)
+            owners.extend([(item.position, item.key)] * len(items))
         if rows:
-            _execute(connection, section, insert(child.table), rows, owners)
+            _execute(writer, section, statement, rows, owners)
