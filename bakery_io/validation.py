@@ -807,6 +807,9 @@ def streamed_sections(archive: Archive) -> Iterator[tuple[Section, Iterator[list
     consume each section's chunks before asking for the next section. Raises
     :class:`Doubt` at the first problem of any kind, or a layout other than
     the one bakery_io writes: :func:`check` then finds and explains it.
+    Records are parsed by orjson (``exact=False`` in
+    :func:`~bakery_io.jsonio.read_entity_file`): a number with a fraction,
+    which no field of the current version takes, is then refused as a float.
     """
     checker = _Checker(archive)
     if checker.problems or not archive.readable:
@@ -823,7 +826,7 @@ def streamed_sections(archive: Archive) -> Iterator[tuple[Section, Iterator[list
         with archive.open(name) as handle:
             hashing = Hashing(handle)
             try:
-                version, entity_type, records = read_entity_file(hashing)
+                version, entity_type, records = read_entity_file(hashing, exact=False)
             except (NotCanonical, Unreadable):
                 raise Doubt from None
             envelope = {"version": version, "entity_type": entity_type, "records": []}

@@ -1398,3 +1398,28 @@ def test_progress_reports_checking_then_writing_each_entity_type(
     written = [n for phase, _name, n in calls if phase == "writing"]
     assert checked == list(TINY_COUNTS.values())
     assert written == checked  # an empty database: every record is written
+
+
+#: (entity type, field, a number the one pass parses inexactly, what the full check says).
+INEXACT = [
+    ("ingredients", "hierarchy_level", 2.0, "expected a whole number, got the number 2.0"),
+    ("ingredients", "hierarchy_level", 1.5, "expected a whole number, got the number 1.5"),
+    ("ingredients", "hierarchy_level", 2**64, "must be <= 2, got 18446744073709551616"),
+    ("products", "package_unit_quantity", 5.25, "got the number 5.25"),
+]
+
+
+@pytest.mark.parametrize("case", INEXACT, ids=[f"{case[1]}={case[2]}" for case in INEXACT])
+def test_a_number_the_one_pass_reads_inexactly_is_refused_as_written(
+    db: Engine, backup: Path, case: tuple[str, str, float, str]
+) -> None:
+    """The one pass parses numbers with a fraction as floats (and refuses integers past 64
+    bits): the files' schemas accept neither, and the full check reports the number as it
+    is written."""
+    entity_type, field, value, message = case
+    records = records_of(backup, entity_type)
+    records[0][field] = value
+    edit_records(backup, entity_type, records)
+    problems = refused(db, backup)
+    assert [problem.record for problem in problems] == [0] * len(problems)
+    assert message in at(problems, FILENAMES[entity_type], f"/records/0/{field}").message
