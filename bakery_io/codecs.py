@@ -215,8 +215,27 @@ class _Step(NamedTuple):
     check: Callable[[Any], Any] | None  # the field's validators
 
 
-def _build_loader(instance: Schema) -> Loader:
+def _owner(kind: type, name: str) -> type | None:
+    """The class in ``kind``'s MRO that defines ``name``."""
+    return next((cls for cls in kind.__mro__ if name in vars(cls)), None)
+
+
+def _valid_conversion(field: fields.Field[Any]) -> Convert:
+    """The field's ``load_valid`` (see :mod:`bakery_io.fields`) where it belongs with its
+    ``_deserialize``, else ``_deserialize``: what loads a value its JSON Schema accepts."""
+    kind = type(field)
+    checked, valid = _owner(kind, "_deserialize"), _owner(kind, "load_valid")
+    if valid is not None and checked is not None and issubclass(valid, checked):
+        convert: Convert = field.load_valid  # type: ignore[attr-defined]
+        return convert
+    return field._deserialize
+
+
+def _build_loader(instance: Schema, valid: bool) -> Loader:
     """The loader of ``instance`` that stops at the first error it finds (its own message).
+
+    ``valid``: for records that conform to the published JSON Schemas, which
+    make some of the fields' checks already (:func:`_valid_conversion`).
 
     marshmallow goes on after an error to collect every message, and still
     raises: stopping early changes only the message, since neither the fields
@@ -226,7 +245,10 @@ def _build_loader(instance: Schema) -> Loader:
     plan: list[_Step] = []
     for name, field in instance.load_fields.items():
         child = _nested(field)
-        convert = field._deserialize if child is None else _load_list(_build_loader(child))
+        if child is not None:
+            convert = _load_list(_build_loader(child, valid))
+        else:
+            convert = _valid_conversion(field) if valid else field._deserialize
         plan.append(
             _Step(
                 key=field.data_key or name,
@@ -285,7 +307,7 @@ def dumper(schema: type[EntitySchema]) -> Dumper:
 
 
 @cache
-def loader(schema: type[EntitySchema], *, recheck: bool = True) -> Loader:
+def loader(schema: type[EntitySchema], *, recheck: bool = True, valid: bool = False) -> Loader:
     """What ``schema().load(record)`` returns, or ``ValidationError`` where it raises one.
 
     The loader runs marshmallow's algorithm with the fields' own conversions
@@ -293,11 +315,13 @@ def loader(schema: type[EntitySchema], *, recheck: bool = True) -> Loader:
     With ``recheck`` (the default) a record it finds invalid is loaded again by
     marshmallow, so the error carries marshmallow's messages; without, the
     error is the codec's own and names only the first problem. References load
-    as ids inside :func:`bakery_io.fields.resolving`, as the field does. Raises
+    as ids inside :func:`bakery_io.fields.resolving`, as the field does. With
+    ``valid``, it takes only records that conform to the published JSON
+    Schemas, and skips the checks those make. Raises
     :class:`UnsupportedSchemaError` for a schema it cannot reproduce.
     """
     instance = schema()
-    load = _build_loader(instance)
+    load = _build_loader(instance, valid)
     if not recheck:
         return load
 

@@ -8,6 +8,11 @@ regular expression expose it as ``pattern``: the published JSON Schemas use
 the same expression (with an end anchor that means the same in Python and
 ECMA-262, see :func:`bakery_io.json_schemas.portable_pattern`), so both
 validators agree by construction.
+
+A field whose published JSON Schema makes some of its checks has a
+``load_valid`` method: its ``_deserialize`` for a value that schema accepts,
+without those checks. The one-pass import, which validates every record
+against the schemas first, loads through it (:func:`bakery_io.codecs.loader`).
 """
 
 from __future__ import annotations
@@ -116,12 +121,19 @@ class String(fields.String):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         if not isinstance(value, str):
             raise ValidationError(f"expected a string, got {describe_json(value)}")
+        text = self.load_valid(value, attr, data)
+        if self._regex is not None and self._regex.fullmatch(text) is None:
+            raise ValidationError(self.mismatch(text))
+        return text
+
+    def load_valid(self, value: str, attr: str | None, data: Any) -> str:
+        """``value``, known to be a string that matches :attr:`pattern`."""
+        # JSON Schema's "string" admits a lone surrogate; some validators refuse one
+        # only where there is a pattern.
         if _SURROGATE.search(value):
             raise ValidationError(
                 "not valid Unicode text: holds a lone surrogate (\\ud800-\\udfff)"
             )
-        if self._regex is not None and self._regex.fullmatch(value) is None:
-            raise ValidationError(self.mismatch(value))
         return value
 
     def mismatch(self, value: str) -> str:
@@ -185,6 +197,7 @@ class Enum(fields.Enum):  # type: ignore[type-arg]
     def __init__(self, enum: Any, **kwargs: Any) -> None:
         super().__init__(enum, by_value=True, **kwargs)
         self.values: tuple[str, ...] = tuple(member.value for member in enum)
+        self._members = {member.value: member for member in enum}
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         if not isinstance(value, str) or value not in self.values:
@@ -192,6 +205,10 @@ class Enum(fields.Enum):  # type: ignore[type-arg]
                 f"expected one of {', '.join(self.values)}, got {describe_json(value)}"
             )
         return super()._deserialize(value, attr, data, **kwargs)
+
+    def load_valid(self, value: str, attr: str | None, data: Any) -> Any:
+        """The member whose value is ``value``, known to be one of :attr:`values`."""
+        return self._members[value]
 
 
 def _decimal_pattern(
@@ -280,6 +297,10 @@ class DecimalString(fields.Field[Decimal]):
             )
         if self._regex.fullmatch(value) is None:
             raise ValidationError(self.explain(value))
+        return self.load_valid(value, attr, data)
+
+    def load_valid(self, value: str, attr: str | None, data: Any) -> Decimal:
+        """The decimal ``value``, known to match :attr:`pattern`, with :attr:`places` places."""
         return Decimal(value).quantize(self._quantum)
 
     def explain(self, text: str) -> str:
@@ -320,7 +341,11 @@ class Date(fields.Field[date]):
                 "expected a date as 'YYYY-MM-DD' (a day that exists, years 1000-9999), "
                 f"got {describe_json(value)}"
             )
-        return date.fromisoformat(value)  # the pattern admits only days that exist
+        return self.load_valid(value, attr, data)
+
+    def load_valid(self, value: str, attr: str | None, data: Any) -> date:
+        """The date ``value``, known to match :attr:`pattern` (only days that exist)."""
+        return date.fromisoformat(value)
 
 
 class DateTime(fields.Field[datetime]):
@@ -339,7 +364,13 @@ class DateTime(fields.Field[datetime]):
                 "'+HH:MM' offset (years 1001-9998; 1000 and 9999 in UTC with 'Z'), "
                 f"got {describe_json(value)}"
             )
-        # The pattern admits only days that exist, in years no offset can push out of range.
+        return self.load_valid(value, attr, data)
+
+    def load_valid(self, value: str, attr: str | None, data: Any) -> datetime:
+        """``value`` in UTC, known to match :attr:`pattern`.
+
+        The pattern admits only days that exist, in years no offset can push out of range.
+        """
         return datetime.fromisoformat(value).astimezone(UTC)
 
 
@@ -402,6 +433,10 @@ class Reference(fields.Field[Any]):
             raise ValidationError(
                 f"expected the {self.key_kind} of a record of {self.target}, got {got}"
             )
+        return self.load_valid(value, attr, data)
+
+    def load_valid(self, value: str, attr: str | None, data: Any) -> Any:
+        """The key ``value`` (known to match :attr:`pattern`) with its scope, or its row id."""
         key: Key = value
         if self.scope:
             parts = [data.get(name) if data else None for name in self.scope]

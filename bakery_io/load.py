@@ -326,7 +326,7 @@ class _Streamer:
         if entity.self_referencing:
             # Written parents first once every record is checked (a catalog: few).
             for chunk in chunks:
-                resolver.check_chunk(section, list(enumerate(chunk, count)))
+                resolver.check_chunk(section, list(enumerate(chunk, count)), valid=True)
                 count += len(chunk)
             self._checked(section, count)
             records = _records(self.source, section)
@@ -337,7 +337,7 @@ class _Streamer:
         # The row id of each record: a key the file repeats shows as a repeated id.
         ids = array("q")
         for chunk in chunks:
-            loaded = resolver.check_chunk(section, list(enumerate(chunk, count)))
+            loaded = resolver.check_chunk(section, list(enumerate(chunk, count)), valid=True)
             count += len(chunk)
             resolver.flush()
             self._sound()

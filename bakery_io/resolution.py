@@ -373,14 +373,18 @@ class Resolver:
             self.check_chunk(section, chunk)
         self.end_section(section)
 
-    def check_chunk(self, section: Section, chunk: Sequence[tuple[int, Any]]) -> list[Loaded]:
+    def check_chunk(
+        self, section: Section, chunk: Sequence[tuple[int, Any]], *, valid: bool = False
+    ) -> list[Loaded]:
         """Check one chunk of (position, record) of ``section``; returns the records loaded.
 
         References to other entity types may stay pending until :meth:`flush`
-        (or the end of the section) looks them up.
+        (or the end of the section) looks them up. ``valid``: every record
+        conforms to the published JSON Schemas, so the fields skip the checks
+        those make.
         """
         entity = section.entity
-        load = loader(entity.schema)
+        load = loader(entity.schema, valid=valid)
         loaded = []
         for position, record in chunk:
             key = record_key(entity, record)

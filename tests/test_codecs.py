@@ -27,12 +27,15 @@ from bakery_io import fields as wire
 from bakery_io import load_all, models
 from bakery_io.codecs import UnsupportedSchemaError, dumper, loader
 from bakery_io.fields import Children, DecimalString, Key, Reference, resolving
+from bakery_io.json_schemas import ENTITY_FILE_SCHEMA
 from bakery_io.queries import read_records
 from bakery_io.registry import REGISTRY, EntityType
 from bakery_io.resolution import record_key
 from bakery_io.schemas.base import EntitySchema
 from bakery_io.schemas.catalog import RecipeSchema, SupplierSchema
 from bakery_io.schemas.planning import FinishedGoodComponentSchema as Component
+from bakery_io.validation import conforms
+from bakery_io.versions import CURRENT_VERSION
 from tests.conftest import sqlite_copy
 from tests.strategies import bound_fields, documents, field_values
 
@@ -93,10 +96,37 @@ def _outcome(load: Any, schema: Schema, record: Any) -> str:
     return repr(_typed(_masked(schema, record, loaded)))
 
 
+#: Entity types by schema: a record of one can be checked against its JSON Schema.
+ENTITY_NAMES = {entity.schema: entity.name for entity in REGISTRY}
+
+
+def _is_json(value: Any) -> bool:
+    """Whether ``value`` is made of what a JSON parser gives (a float included)."""
+    if isinstance(value, dict):
+        return all(type(key) is str and _is_json(inner) for key, inner in value.items())
+    if isinstance(value, list):
+        return all(map(_is_json, value))
+    return value is None or type(value) in (str, int, float, bool)
+
+
+def _conforms(schema: Schema, record: Any) -> bool:
+    """Whether ``record`` conforms to its entity type's published JSON Schema."""
+    name = ENTITY_NAMES.get(schema)
+    if name is None or not _is_json(record):
+        return False
+    envelope = {"version": CURRENT_VERSION, "entity_type": name, "records": [record]}
+    return conforms(envelope, ENTITY_FILE_SCHEMA, CURRENT_VERSION)
+
+
 def _assert_loads_alike(schema: Schema, record: Any) -> str:
+    """The codecs load ``record`` as marshmallow does; also without the checks its JSON
+    Schema makes, if it conforms to it."""
     expected = _outcome(_instance(schema).load, schema, record)
     assert _outcome(loader(schema, recheck=False), schema, record) == expected, record
     assert _outcome(loader(schema), schema, record) == expected, record
+    if _conforms(schema, record):
+        valid = loader(schema, recheck=False, valid=True)
+        assert _outcome(valid, schema, record) == expected, record
     return expected
 
 
