@@ -43,9 +43,12 @@ class ExactDecimal(TypeDecorator[Decimal]):
     def process_bind_param(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, (Decimal, int)):
+        if type(value) is Decimal:  # most values: no copy needed
+            number = value
+        elif isinstance(value, bool) or not isinstance(value, (Decimal, int)):
             raise TypeError(f"expected a Decimal, got {type(value).__name__} {value!r}")
-        number = Decimal(value)
+        else:
+            number = Decimal(value)
         if not number.is_finite():
             raise ValueError(f"{number} is not a finite decimal")
         exact = number.quantize(self._quantum)
@@ -82,6 +85,8 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_bind_param(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
+        if value.__class__ is datetime and value.tzinfo is UTC:  # what the codecs give
+            return value.replace(tzinfo=None)
         if not isinstance(value, datetime):
             raise TypeError(f"expected a datetime, got {type(value).__name__} {value!r}")
         if value.tzinfo is None or value.utcoffset() is None:
