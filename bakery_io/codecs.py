@@ -263,34 +263,64 @@ def _build_loader(instance: Schema, valid: bool) -> Loader:
     keys = frozenset(step.key for step in plan)
     rules = getattr(instance.opts, "rules", ())
     check_rules = getattr(instance, "_check_rules", None) if rules else None
+    return _generated_loader(plan, keys, check_rules)
 
-    def load(record: Any) -> dict[str, Any]:
-        # Schema._do_load, _deserialize and Field.deserialize for one record, flattened.
-        if not isinstance(record, Mapping):
-            raise ValidationError("Invalid input type.")
-        if not keys.issuperset(record):
-            raise ValidationError(f"Unknown field: {[k for k in record if k not in keys]}")
-        loaded: dict[str, Any] = {}
-        get = record.get
-        for key, attribute, required, allow_none, default, convert, check in plan:
-            value = get(key, missing)
-            if value is missing:
-                if required:
-                    raise ValidationError("Missing data for required field.", key)
-                value = default() if callable(default) else default
-            elif value is None:
-                if not allow_none:
-                    raise ValidationError("Field may not be null.", key)
-            else:
-                value = convert(value, key, record)
-                if check is not None:
-                    check(value)
-            if value is not missing:
-                loaded[attribute] = value
-        if check_rules is not None:
-            check_rules(loaded, record)
-        return loaded
 
+def _generated_loader(
+    plan: list[_Step], keys: frozenset[str], check_rules: Callable[..., Any] | None
+) -> Loader:
+    """The loader of ``plan`` as one generated function: each field's steps in line.
+
+    Schema._do_load, _deserialize and Field.deserialize for one record,
+    flattened: per field it reads the value, then takes the missing, null or
+    given branch, with what does not apply to the field left out.
+    """
+    scope: dict[str, Any] = {
+        "Mapping": Mapping,
+        "ValidationError": ValidationError,
+        "missing": missing,
+        "keys": keys,
+        "check_rules": check_rules,
+    }
+    lines = [
+        "def load(record):",
+        "    if not isinstance(record, Mapping):",
+        "        raise ValidationError('Invalid input type.')",
+        "    if not keys.issuperset(record):",
+        "        raise ValidationError(f'Unknown field: {[k for k in record if k not in keys]}')",
+        "    loaded = {}",
+        "    get = record.get",
+    ]
+    for number, step in enumerate(plan):
+        key, attribute = repr(step.key), repr(step.attribute)
+        scope[f"convert{number}"], scope[f"check{number}"] = step.convert, step.check
+        scope[f"default{number}"] = step.default
+        if step.required:
+            absent = f"raise ValidationError('Missing data for required field.', {key})"
+        elif callable(step.default):
+            absent = f"value = default{number}()"
+        else:
+            absent = f"value = default{number}"
+        null = (
+            "pass" if step.allow_none else f"raise ValidationError('Field may not be null.', {key})"
+        )
+        lines += [
+            f"    value = get({key}, missing)",
+            "    if value is missing:",
+            f"        {absent}",
+            "    elif value is None:",
+            f"        {null}",
+            "    else:",
+            f"        value = convert{number}(value, {key}, record)",
+        ]
+        if step.check is not None:
+            lines.append(f"        check{number}(value)")
+        lines += ["    if value is not missing:", f"        loaded[{attribute}] = value"]
+    if check_rules is not None:
+        lines.append("    check_rules(loaded, record)")
+    lines.append("    return loaded")
+    exec(compile("\n".join(lines) + "\n", "<loader>", "exec"), scope)
+    load: Loader = scope["load"]
     return load
 
 
