@@ -169,20 +169,29 @@ def _build_dumper(instance: Schema) -> Dumper:
             convert = _text(field._serialize)
         plan.append((field.data_key or name, _source(field, name), name, convert))
 
-    def dump(row: Mapping[str, Any]) -> dict[str, Any]:
-        try:
-            return {
-                key: row[source] if convert is None else convert(row[source], name, row)
-                for key, source, name, convert in plan
-            }
-        except (KeyError, IndexError, TypeError, AttributeError):
-            # What marshmallow's accessor takes for "not there" (it then tries an
-            # attribute, and omits what it does not find): marshmallow decides. An
-            # error of a conversion instead is raised again by marshmallow itself.
-            pass
-        result: dict[str, Any] = instance.dump(row)
-        return result
-
+    # One generated function: the record as one dict display, a field's value read
+    # and converted in line.
+    scope: dict[str, Any] = {"fallback": instance.dump}
+    values = []
+    for number, (key, source, name, convert) in enumerate(plan):
+        value = f"row[{source!r}]"
+        if convert is not None:
+            scope[f"convert{number}"] = convert
+            value = f"convert{number}({value}, {name!r}, row)"
+        values.append(f"{key!r}: {value}")
+    lines = [
+        "def dump(row):",
+        "    try:",
+        f"        return {{{', '.join(values)}}}",
+        # What marshmallow's accessor takes for "not there" (it then tries an
+        # attribute, and omits what it does not find): marshmallow decides. An
+        # error of a conversion instead is raised again by marshmallow itself.
+        "    except (KeyError, IndexError, TypeError, AttributeError):",
+        "        pass",
+        "    return fallback(row)",
+    ]
+    exec(compile("\n".join(lines) + "\n", "<dumper>", "exec"), scope)
+    dump: Dumper = scope["dump"]
     return dump
 
 
