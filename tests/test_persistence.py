@@ -1,0 +1,72 @@
+"""``persistence.Writer`` hands the driver exactly what SQLAlchemy's own executemany would."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import Connection, Engine, event, insert, select
+
+from bakery_io.models import metadata
+from bakery_io.persistence import Writer
+from bakery_io.registry import REGISTRY
+
+
+class _Captured(Exception):  # noqa: N818 (a signal: stop before the driver runs anything)
+    pass
+
+
+def _sent(connection: Connection, run: Callable[[], object]) -> tuple[str, Any]:
+    """The statement and parameters ``run`` gives the driver (which then runs nothing)."""
+    captured: list[tuple[str, Any]] = []
+
+    def capture(*args: Any) -> None:
+        _conn, _cursor, statement, parameters, _context, _many = args
+        captured.append((statement, parameters))
+        raise _Captured
+
+    event.listen(connection, "before_cursor_execute", capture)
+    try:
+        with pytest.raises(_Captured):
+            run()
+    finally:
+        event.remove(connection, "before_cursor_execute", capture)
+    (found,) = captured
+    return found
+
+
+#: Each child table's column that holds its parent's row id.
+PARENTS = {child.table: child.parent for entity in REGISTRY for child in entity.children}
+
+
+@pytest.mark.parametrize("table", metadata.sorted_tables, ids=lambda table: table.name)
+def test_an_insert_sends_what_sqlalchemy_sends(sample_engine: Engine, table: Any) -> None:
+    with sample_engine.connect() as connection:
+        rows = [dict(row._mapping) for row in connection.execute(select(table))]
+        assert rows, f"the sample has no {table.name}"
+        for row in rows:
+            del row["id"]
+        expected = _sent(connection, lambda: connection.execute(insert(table), rows))
+        writer = Writer(connection)
+        parent = PARENTS.get(table)
+        statement = writer.insert(table, parent)
+        if parent is None:
+            built = [statement.parameters(row, None) for row in rows]
+        else:  # a child's data lacks its parent column, which comes as the parent's id
+            built = [
+                statement.parameters({**row, parent.key: "unused"}, row[parent.key]) for row in rows
+            ]
+        assert _sent(connection, lambda: writer.run(statement, built)) == expected
+
+
+def test_a_column_absent_from_the_data_is_null(sample_engine: Engine) -> None:
+    suppliers = metadata.tables["suppliers"]
+    given = {"slug": "a", "name": "A"}
+    full = {column.key: given.get(column.key) for column in suppliers.columns if column.key != "id"}
+    with sample_engine.connect() as connection:
+        expected = _sent(connection, lambda: connection.execute(insert(suppliers), [full] * 2))
+        writer = Writer(connection)
+        statement = writer.insert(suppliers)
+        built = [statement.parameters(given, None)] * 2
+        assert _sent(connection, lambda: writer.run(statement, built)) == expected
