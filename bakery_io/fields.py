@@ -129,8 +129,8 @@ class String(fields.String):
     def load_valid(self, value: str, attr: str | None, data: Any) -> str:
         """``value``, known to be a string that matches :attr:`pattern`."""
         # JSON Schema's "string" admits a lone surrogate; some validators refuse one
-        # only where there is a pattern.
-        if _SURROGATE.search(value):
+        # only where there is a pattern. (isascii() reads a flag: most text is ASCII.)
+        if not value.isascii() and _SURROGATE.search(value):
             raise ValidationError(
                 "not valid Unicode text: holds a lone surrogate (\\ud800-\\udfff)"
             )

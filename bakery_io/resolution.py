@@ -311,7 +311,8 @@ def unique_values(entity: EntityType) -> tuple[tuple[str, ...], ...]:
 
 class _Plan(NamedTuple):
     """Where the references of a schema's loaded data are: (attribute, wire name, target,
-    links) of each reference field, and (attribute, wire name, schema) of each kind of child."""
+    links) of each reference field, and (attribute, wire name, schema) of each kind of child
+    that holds references (the others need no walk)."""
 
     references: tuple[tuple[str, str, str, tuple[TargetValue, ...]], ...]
     children: tuple[tuple[str, str, type[EntitySchema]], ...]
@@ -322,7 +323,9 @@ def _plan(schema: type[EntitySchema]) -> _Plan:
     references, children = [], []
     for wire, (attribute, field) in _attributes(schema).items():
         if isinstance(field, Children):
-            children.append((attribute, wire, field.schema_class))
+            plan = _plan(field.schema_class)
+            if plan.references or plan.children:
+                children.append((attribute, wire, field.schema_class))
         elif isinstance(field, Reference):
             references.append((attribute, wire, field.target, _links(schema, wire)))
     return _Plan(tuple(references), tuple(children))
