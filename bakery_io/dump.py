@@ -49,12 +49,10 @@ def _write(
     total = 0
     with snapshot(bind) as connection:
         for done, (entity, where) in enumerate(plan, start=1):
-            records = (
-                record
-                for chunk in read_records(connection, entity, where=where)
-                for record in _dumped(entity, chunk)
+            chunks = (
+                _dumped(entity, chunk) for chunk in read_records(connection, entity, where=where)
             )
-            entry = write_entity(container, entity, entity.filename, records)
+            entry = write_entity(container, entity, entity.filename, chunks)
             entries.append(entry)
             total += entry.record_count
             logger.info("exported %d %s", entry.record_count, entity.name)

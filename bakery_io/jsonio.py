@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -26,10 +26,16 @@ RECORD_INDENT = b"    "
 _INDENT = orjson.OPT_INDENT_2
 
 
-def encode_record(record: Mapping[str, Any]) -> bytes:
-    """One record as it appears inside an array at depth two, without separators."""
-    text = orjson.dumps(record, option=_INDENT)
-    return RECORD_INDENT + text.replace(b"\n", b"\n" + RECORD_INDENT)
+def encode_records(records: Sequence[Mapping[str, Any]]) -> bytes:
+    """Records as they appear inside an array at depth two: each after a newline, with
+    commas between (``\\n    {...},\\n    {...}``); empty for no records.
+
+    One orjson call for them all: the array at depth zero, indented one level more.
+    """
+    if not records:
+        return b""
+    text = orjson.dumps(records, option=_INDENT).replace(b"\n", b"\n  ")
+    return text[1 : -len(b"\n  ]")]
 
 
 def encode_value(value: Any) -> str:

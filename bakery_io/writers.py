@@ -20,15 +20,16 @@ import secrets
 import shutil
 import zipfile
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
 from bakery_io.errors import UsageError
-from bakery_io.jsonio import encode_record, encode_value
+from bakery_io.jsonio import encode_records, encode_value
 from bakery_io.manifest import MANIFEST_NAME, FileEntry, Manifest
+from bakery_io.queries import batches
 from bakery_io.registry import REGISTRY, EntityType
 from bakery_io.versions import filename
 from bakery_io.versions.backup import Backup
@@ -60,11 +61,12 @@ class RecordStream:
         if self._write_frame or not framing:
             self._sink.write(data)
 
-    def add(self, record: dict[str, Any]) -> None:
-        """Append one record (already dumped to wire form)."""
-        self._emit(b",\n" if self.count else b"\n")
-        self._emit(encode_record(record))
-        self.count += 1
+    def add(self, records: Sequence[dict[str, Any]]) -> None:
+        """Append records (already dumped to wire form)."""
+        if records:
+            body = encode_records(records)
+            self._emit(b"," + body if self.count else body)
+            self.count += len(records)
 
     def close(self) -> str:
         """Close the array; returns the sha256 of the entity file."""
@@ -317,12 +319,16 @@ class MemoryContainer(Container):
 
 
 def write_entity(
-    container: Container, entity: EntityType, filename: str, records: Iterable[dict[str, Any]]
+    container: Container,
+    entity: EntityType,
+    filename: str,
+    chunks: Iterable[Sequence[dict[str, Any]]],
 ) -> FileEntry:
-    """Write the records of ``entity`` into ``container``; returns their manifest entry."""
+    """Write the records of ``entity``, in chunks, into ``container``; returns their
+    manifest entry."""
     with container.entity(entity.name, filename) as stream:
-        for record in records:
-            stream.add(record)
+        for chunk in chunks:
+            stream.add(chunk)
         digest = stream.close()
     return FileEntry(
         filename=filename,
@@ -344,7 +350,7 @@ def write_backup(backup: Backup, container: Container, source: str) -> Manifest:
             container,
             REGISTRY[name],
             filename(REGISTRY[name], backup.version),
-            part.records,
+            batches(part.records),
         )
         for name, part in backup.parts.items()
     )

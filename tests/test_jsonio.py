@@ -16,7 +16,7 @@ from bakery_io.jsonio import (
     JSONFraction,
     NotCanonical,
     encode_document,
-    encode_record,
+    encode_records,
     encode_value,
     read_entity_file,
 )
@@ -35,10 +35,16 @@ def reference(value: Any) -> str:
 
 
 @given(st.dictionaries(TEXT, VALUES, max_size=6))
-def test_documents_and_records_are_json_dumps_bytes(document: dict[str, Any]) -> None:
+def test_documents_are_json_dumps_bytes(document: dict[str, Any]) -> None:
     assert encode_document(document) == (reference(document) + "\n").encode()
-    indented = reference(document).replace("\n", "\n" + RECORD_INDENT.decode())
-    assert encode_record(document) == (RECORD_INDENT.decode() + indented).encode()
+
+
+@given(st.lists(st.dictionaries(TEXT, VALUES, max_size=6), max_size=4))
+def test_records_are_json_dumps_bytes_at_depth_two(records: list[dict[str, Any]]) -> None:
+    """Each record indented as json.dumps indents it inside ``{"records": [...]}``."""
+    indent = RECORD_INDENT.decode()
+    texts = [indent + reference(record).replace("\n", "\n" + indent) for record in records]
+    assert encode_records(records) == ",".join("\n" + text for text in texts).encode()
 
 
 @given(SCALARS)
@@ -58,8 +64,7 @@ def entity_file(records: list[dict[str, Any]]) -> bytes:
     head = b'{\n  "version": "1.1",\n  "entity_type": "suppliers",\n  "records": ['
     if not records:
         return head + b"]\n}\n"
-    body = b",\n".join(b"\n" + encode_record(record) for record in records)
-    return head + body.replace(b",\n\n", b",\n") + b"\n  ]\n}\n"
+    return head + encode_records(records) + b"\n  ]\n}\n"
 
 
 def read_all(data: bytes, block: int) -> tuple[Any, Any, list[Any]]:
