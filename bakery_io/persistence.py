@@ -5,9 +5,10 @@ UPDATE) per chunk and table, then one query for the ids the database gave the
 new rows. INSERTs skip SQLAlchemy's per-row work (:class:`Writer`): each
 table's statement is compiled once per load, and a function generated from
 its columns turns a loaded record into the driver's parameters, through the
-same bind processors that SQLAlchemy would apply. Records that reference records of their own type
-are written parents first (:meth:`Resolver.write_levels`); children are
-written after every record of the section, so they may reference any of them.
+same bind processors that SQLAlchemy would apply. Records that reference
+records of their own type are written parents first
+(:meth:`Resolver.write_levels`); children are written after every record of
+the section, so they may reference any of them.
 An updated record's children are replaced. Whatever the database refuses
 becomes a :class:`~bakery_io.problems.Problem` naming the records concerned.
 """
