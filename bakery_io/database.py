@@ -153,10 +153,17 @@ def create_schema(bind: Bind) -> None:
         _create_missing_tables(connection)
 
 
+def _existing_tables(connection: Connection) -> set[str]:
+    """Names of the tables where the connection puts bakery_io's: the schema its
+    ``schema_translate_map`` gives the tables (which have none), else the default."""
+    translate = connection.get_execution_options().get("schema_translate_map") or {}
+    return set(inspect(connection).get_table_names(schema=translate.get(None)))
+
+
 def _create_missing_tables(connection: Connection) -> None:
     # Like MetaData.create_all, but with indexes in name order: create_all takes
     # them from a set, and the order of DDL ends up in the bytes of a SQLite file.
-    existing = set(inspect(connection).get_table_names())
+    existing = _existing_tables(connection)
     for table in metadata.sorted_tables:
         if table.name in existing:
             continue
@@ -173,8 +180,7 @@ def drop_schema(bind: Bind) -> None:
 
 def bakery_tables_present(connection: Connection) -> set[str]:
     """Names of the bakery_io tables that exist in the connected database."""
-    existing = set(inspect(connection).get_table_names())
-    return existing & set(metadata.tables)
+    return _existing_tables(connection) & set(metadata.tables)
 
 
 def count_rows(connection: Connection) -> dict[str, int]:

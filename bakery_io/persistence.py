@@ -103,12 +103,18 @@ def _compile_insert(connection: Connection, table: Table, parent: Column[Any] | 
     value is read from the loaded data (absent is NULL, as when SQLAlchemy is
     given ``None``) and passed through the column type's bind processor for
     this dialect, exactly as :meth:`Connection.execute` would; ``parent``
-    takes the parent's row id instead.
+    takes the parent's row id instead. The connection's
+    ``schema_translate_map``, which ``execute`` applies, is rendered into the SQL.
     """
     dialect = connection.dialect
     columns = _columns(table)
+    translate = connection.get_execution_options().get("schema_translate_map")
     compiled = insert(table).compile(
-        dialect=dialect, column_keys=list(columns), for_executemany=True
+        dialect=dialect,
+        column_keys=list(columns),
+        for_executemany=True,
+        schema_translate_map=translate,
+        render_schema_translate=bool(translate),
     )
     names = compiled.positiontup if compiled.positional else list(compiled.binds)
     assert names is not None

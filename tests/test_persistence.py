@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Connection, Engine, event, insert, select
 
+from bakery_io import create_schema, engine_from_url, load_all
+from bakery_io.database import count_rows
 from bakery_io.models import metadata
 from bakery_io.persistence import Writer
 from bakery_io.registry import REGISTRY
@@ -70,3 +73,38 @@ def test_a_column_absent_from_the_data_is_null(sample_engine: Engine) -> None:
         statement = writer.insert(suppliers)
         built = [statement.parameters(given, None)] * 2
         assert _sent(connection, lambda: writer.run(statement, built)) == expected
+
+
+def _rows_in(engine: Engine, schema: str) -> dict[str, int]:
+    """Rows per bakery_io table in ``schema`` of the database of ``engine``."""
+    with engine.connect() as connection:
+        return {
+            table.name: connection.exec_driver_sql(
+                f"SELECT count(*) FROM {schema}.{table.name}"
+            ).scalar_one()
+            for table in metadata.sorted_tables
+        }
+
+
+def test_inserts_follow_the_connection_schema_translate_map(
+    sample_dump: Path, tmp_path: Path
+) -> None:
+    """A load through an engine whose tables live in another schema writes there, as
+    Connection.execute would, even where the default schema has the tables too."""
+    engine = engine_from_url(f"sqlite:///{tmp_path / 'main.db'}")
+
+    @event.listens_for(engine, "connect")
+    def attach(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.execute(f"ATTACH DATABASE '{tmp_path / 'tenant.db'}' AS tenant")
+
+    create_schema(engine)
+    tenant = engine.execution_options(schema_translate_map={None: "tenant"})
+    create_schema(tenant)
+    load_all(tenant, sample_dump)
+    sample = engine_from_url(f"sqlite:///{sample_dump.parent / 'sample.db'}")
+    with sample.connect() as connection:
+        expected = count_rows(connection)
+    sample.dispose()
+    assert _rows_in(engine, "tenant") == expected
+    assert set(_rows_in(engine, "main").values()) == {0}
+    engine.dispose()
