@@ -20,9 +20,6 @@ from typing import Any, Protocol
 
 import orjson
 
-#: Indentation of a record inside ``"records": [...]`` (and of a document's arrays).
-RECORD_INDENT = b"    "
-
 _INDENT = orjson.OPT_INDENT_2
 
 

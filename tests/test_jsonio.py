@@ -12,7 +12,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bakery_io.jsonio import (
-    RECORD_INDENT,
     JSONFraction,
     NotCanonical,
     encode_document,
@@ -42,7 +41,7 @@ def test_documents_are_json_dumps_bytes(document: dict[str, Any]) -> None:
 @given(st.lists(st.dictionaries(TEXT, VALUES, max_size=6), max_size=4))
 def test_records_are_json_dumps_bytes_at_depth_two(records: list[dict[str, Any]]) -> None:
     """Each record indented as json.dumps indents it inside ``{"records": [...]}``."""
-    indent = RECORD_INDENT.decode()
+    indent = "    "  # depth two
     texts = [indent + reference(record).replace("\n", "\n" + indent) for record in records]
     assert encode_records(records) == ",".join("\n" + text for text in texts).encode()
 
