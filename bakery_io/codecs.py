@@ -137,6 +137,19 @@ def _source(field: fields.Field[Any], name: str) -> str:
     return asked[0]
 
 
+def generated(lines: list[str], scope: dict[str, Any], origin: str) -> Any:
+    """The function that ``lines`` (Python source defining one) define, with the names
+    of ``scope``; ``origin`` names it in tracebacks (``<loader>``).
+
+    Source is only ever built from schemas and tables, never from data: names
+    and keys enter it through ``repr``.
+    """
+    namespace = dict(scope)
+    exec(compile("\n".join(lines) + "\n", origin, "exec"), namespace)
+    (name,) = set(namespace) - set(scope) - {"__builtins__"}
+    return namespace[name]
+
+
 def _text(serialize: Convert) -> Convert:
     def convert(value: Any, attr: str, obj: Any) -> Any:
         # marshmallow's String._serialize returns None and str as they are.
@@ -190,8 +203,7 @@ def _build_dumper(instance: Schema) -> Dumper:
         "        pass",
         "    return fallback(row)",
     ]
-    exec(compile("\n".join(lines) + "\n", "<dumper>", "exec"), scope)
-    dump: Dumper = scope["dump"]
+    dump: Dumper = generated(lines, scope, "<dumper>")
     return dump
 
 
@@ -328,8 +340,7 @@ def _generated_loader(
     if check_rules is not None:
         lines.append("    check_rules(loaded, record)")
     lines.append("    return loaded")
-    exec(compile("\n".join(lines) + "\n", "<loader>", "exec"), scope)
-    load: Loader = scope["load"]
+    load: Loader = generated(lines, scope, "<loader>")
     return load
 
 

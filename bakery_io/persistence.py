@@ -35,7 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError
 
-from bakery_io.codecs import Loader, loader
+from bakery_io.codecs import Loader, generated, loader
 from bakery_io.fields import Key, resolving
 from bakery_io.problems import Problem
 from bakery_io.queries import batches, plan_for
@@ -132,9 +132,8 @@ def _compile_insert(connection: Connection, table: Table, parent: Column[Any] | 
             value = f"process{number}({value})"
         values.append(value if compiled.positional else f"{name!r}: {value}")
     built = f"({', '.join(values)},)" if compiled.positional else f"{{{', '.join(values)}}}"
-    source = f"def parameters(data, parent):\n    get = data.get\n    return {built}\n"
-    exec(compile(source, f"<insert into {table.name}>", "exec"), scope)
-    return _Insert(compiled.string, scope["parameters"])
+    lines = ["def parameters(data, parent):", "    get = data.get", f"    return {built}"]
+    return _Insert(compiled.string, generated(lines, scope, f"<insert into {table.name}>"))
 
 
 @dataclass
