@@ -10,7 +10,13 @@ from importlib.metadata import PackageNotFoundError, version
 
 from bakery_io.database import create_schema, drop_schema, engine_from_url
 from bakery_io.dump import dump_all, dump_history
-from bakery_io.errors import BakeryIOError, DatabaseStateError, SourceError, UsageError
+from bakery_io.errors import (
+    BakeryIOError,
+    DatabaseStateError,
+    SourceError,
+    StorageError,
+    UsageError,
+)
 from bakery_io.load import EntityCounts, LoadReport, load_all
 from bakery_io.manifest import FileEntry, Manifest
 from bakery_io.problems import Problem
@@ -40,6 +46,7 @@ __all__ = [
     "Rewrite",
     "SampleReport",
     "SourceError",
+    "StorageError",
     "UpgradeReport",
     "UsageError",
     "ValidationReport",

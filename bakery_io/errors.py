@@ -35,6 +35,24 @@ class DatabaseStateError(BakeryIOError):
         self.tables = tuple(tables)
 
 
+class StorageError(BakeryIOError, OSError):
+    """The file system refused to read or write a path: whoever runs the job must act
+    (free space, permissions, a read-only target).
+
+    ``path`` names the file or directory concerned and ``reason`` what the
+    system said (for example ``"No space left on device"``). Also an
+    :class:`OSError`, so code that catches those keeps working.
+    """
+
+    def __init__(self, message: str, *, path: str, reason: str) -> None:
+        super().__init__(message)
+        self.path = path
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
 class SourceError(BakeryIOError):
     """The source cannot be loaded as it is: whoever supplied it must fix it.
 
