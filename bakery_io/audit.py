@@ -11,7 +11,10 @@ against the published JSON Schemas, the record rules, each field's own
 conversion, keys and unique values, the rules across records, cycles and
 nesting, with the backup itself as the only data (as if it were restored into
 an empty database: :class:`~bakery_io.resolution.Resolver` without a
-connection). Every problem becomes one of the backup's exceptions
+connection). Records of types that take part in no rule across records (most
+of the history: purchases, lots, depletions) need no more than the JSON
+Schemas, the record rules and a key of their own: they come in key order, so
+a repeated key is the one just seen. Every problem becomes one of the backup's exceptions
 (:attr:`bakery_io.Manifest.exceptions`), named by entity file, JSON pointer,
 record and key; :func:`bakery_io.load_all` refuses them unless told to accept
 them, and then restores them as they are.
@@ -28,7 +31,7 @@ from bakery_io.json_schemas import ENTITY_FILE_SCHEMA
 from bakery_io.problems import Problem
 from bakery_io.queries import CHUNK_SIZE
 from bakery_io.registry import EntityType
-from bakery_io.resolution import Resolver
+from bakery_io.resolution import Resolver, key_text, record_key, relates
 from bakery_io.validation import Section, rule_problems, schema_problems
 from bakery_io.versions import CURRENT_VERSION
 
@@ -59,12 +62,15 @@ class Audit:
     def __init__(self) -> None:
         self._resolver = Resolver(None, "error")
         self._problems: list[Problem] = []
+        #: The key of the record before, and where the records with it start.
+        self._last: tuple[Any, int] | None = None
 
     def records(
         self, entity: EntityType, chunks: Iterable[list[dict[str, Any]]]
     ) -> Iterator[list[dict[str, Any]]]:
         """``chunks`` of ``entity``'s records in wire form, each checked as it passes."""
         count = 0
+        self._last = None
         for chunk in chunks:
             self._check(entity, count, chunk)
             count += len(chunk)
@@ -84,11 +90,33 @@ class Audit:
             )
         ]
         self._problems.extend(found)
+        if not relates(entity):
+            self._repeated_keys(entity, start, chunk)
+            return
         # A record with a problem already is not loaded again: one message for one fault.
         flawed = frozenset(problem.record for problem in found if problem.record is not None)
         section = Section(entity, name, "/records", None, flawed, start + len(chunk))
         self._resolver.check_chunk(section, list(enumerate(chunk, start)), valid=not found)
         self._resolver.forget(_REMEMBERED)
+
+    def _repeated_keys(self, entity: EntityType, start: int, chunk: list[dict[str, Any]]) -> None:
+        """A key the records repeat, said as the import says it (records come in key order)."""
+        for position, record in enumerate(chunk, start):
+            key = record_key(entity, record)
+            if key is None or self._last is None or key != self._last[0]:
+                self._last = (key, position)
+                continue
+            first = self._last[1]
+            self._problems.append(
+                Problem(
+                    entity.filename,
+                    f"/records/{position}",
+                    f"a second record with the key {key_text(key)!r}: record {first} of "
+                    f"{entity.filename} has it already",
+                    position,
+                    key_text(key),
+                )
+            )
 
     def exceptions(self) -> tuple[Problem, ...]:
         """Every problem found, in import order, then by record and field."""

@@ -1004,6 +1004,18 @@ class Resolver:
         return graphs.levels(edges, writes), dict(later)
 
 
+@cache
+def relates(entity: EntityType) -> bool:
+    """Whether records of ``entity`` take part in checks across records beyond their keys:
+    references to their own type, links (from them or to them), values that must be unique."""
+    return bool(
+        entity.self_referencing
+        or entity.name in _facts_needed()
+        or unique_values(entity)
+        or any(schema.opts.links for schema in _schemas_of(entity.schema))
+    )
+
+
 def attribute_of(schema: type[EntitySchema], wire: str) -> str:
     """The attribute (column) that the wire field ``wire`` of ``schema`` loads into."""
     return _attributes(schema)[wire][0]
