@@ -20,6 +20,7 @@ from sqlalchemy import Engine, event, text
 from bakery_io import (
     SourceError,
     create_schema,
+    drop_schema,
     dump_all,
     engine_from_url,
     generate_sample,
@@ -212,3 +213,36 @@ def test_years_before_1000_are_kept_without_an_exception(tmp_path: Path) -> None
         assert (tmp_path / "again" / entry.filename).read_bytes() == (
             tmp_path / "backup" / entry.filename
         ).read_bytes()
+
+
+def test_rules_across_records_break_on_every_backend_and_still_restore(
+    empty_engine: Engine, tmp_path: Path
+) -> None:
+    """No database enforces the rules across records: a backup of such rows restores as
+    found, here into the same database after it is emptied, and is then the same."""
+    create_schema(empty_engine)
+    generate_sample(empty_engine, scale=0)
+    with empty_engine.begin() as connection:
+        run = connection.execute
+        top = run(text("SELECT min(id) FROM ingredients WHERE hierarchy_level = 0")).scalar()
+        line = run(text("SELECT min(id) FROM recipe_ingredients")).scalar()
+        run(
+            text("UPDATE recipe_ingredients SET ingredient_id = :i WHERE id = :l"),
+            {"i": top, "l": line},
+        )
+        first, second = run(text("SELECT id FROM recipes ORDER BY id LIMIT 2")).scalars()
+        for row, base in ((first, second), (second, first)):
+            run(text("UPDATE recipes SET base_recipe_id = :b WHERE id = :a"), {"a": row, "b": base})
+    manifest = dump_all(empty_engine, tmp_path / "backup")
+    assert {problem.pointer for problem in manifest.exceptions} == {
+        "/records/3/base_recipe_slug",
+        "/records/3/ingredients/0/ingredient_slug",
+    }
+    drop_schema(empty_engine)
+    create_schema(empty_engine)
+    with pytest.raises(SourceError):
+        load_all(empty_engine, tmp_path / "backup")
+    report = load_all(empty_engine, tmp_path / "backup", accept_exceptions=True)
+    assert len(report.exceptions) == 2
+    again = dump_all(empty_engine, tmp_path / "again")
+    assert again.files == manifest.files  # every checksum: the same bytes
