@@ -2,7 +2,7 @@
 
 A backup holds what the database holds. A row that the format or its rules
 refuse (a non-leaf ingredient in a recipe, variants that are each other's base,
-a slug that MariaDB's case-blind CHECK let through, an integer column holding
+a slug that MariaDB's CHECK let through, an integer column holding
 text in SQLite) is still written, exactly as the database holds it: leaving it
 out, or changing it, would lose data the user may have nowhere else. But a
 backup the import would refuse must not pass for a sound one. So, as each
