@@ -22,7 +22,9 @@ from typing import Any
 
 from marshmallow import ValidationError, fields
 
+from bakery_io.containers import Archive, FileSource, Source, Unreadable, parse
 from bakery_io.fields import Children, Date, DateTime, DecimalString, Reference
+from bakery_io.manifest import MANIFEST_NAME
 from bakery_io.problems import Problem, pointer
 from bakery_io.registry import REGISTRY, declared_fields
 from bakery_io.schemas.base import EntitySchema
@@ -63,8 +65,14 @@ class Accepted:
         return lambda inner: self.covers(Problem(file, where + inner, ""))
 
 
-def read_listed(content: Any) -> tuple[Problem, ...]:
-    """The exceptions a manifest or single document lists (checked by its JSON Schema)."""
+def listed_exceptions(source: Source) -> tuple[Problem, ...]:
+    """The exceptions a backup's export listed (in its manifest, or its single document)."""
+    content: Any = source.content if isinstance(source, FileSource) else None
+    if isinstance(source, Archive) and source.readable and source.has(MANIFEST_NAME):
+        try:
+            content = parse(MANIFEST_NAME, source.read(MANIFEST_NAME))
+        except Unreadable:
+            return ()  # the check reports it
     listed = content.get("exceptions") if isinstance(content, Mapping) else None
     if not isinstance(listed, list):
         return ()

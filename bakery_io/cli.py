@@ -229,6 +229,13 @@ def _print_report(report: ValidationReport, limit: int, out: TextIO) -> None:
         return
     print(f"{report.source}: {_count(len(report.problems), 'problem')} ({what})", file=out)
     _print_problems(report.problems, limit, out)
+    if report.exceptions:
+        print(
+            f"its export listed {_count(len(report.exceptions), 'exception')}: records the "
+            "database held although the format refuses them; bakery-io import "
+            "--accept-exceptions restores them as found",
+            file=out,
+        )
 
 
 def _validate(args: argparse.Namespace, out: TextIO) -> int:

@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
-from bakery_io.accepting import Accepted, read_listed
+from bakery_io.accepting import Accepted, listed_exceptions
 from bakery_io.containers import (
     Archive,
     FileSource,
@@ -402,17 +402,6 @@ def _load_checked(
         if progress is not None:
             progress("writing", section.entity.name, written)
     return resolver, checker, excepted
-
-
-def listed_exceptions(source: Source) -> tuple[Problem, ...]:
-    """The exceptions a backup's export listed (in its manifest, or its single document)."""
-    content: Any = source.content if isinstance(source, FileSource) else None
-    if isinstance(source, Archive) and source.readable and source.has(MANIFEST_NAME):
-        try:
-            content = parse(MANIFEST_NAME, source.read(MANIFEST_NAME))
-        except Unreadable:
-            return ()  # the check reports it
-    return read_listed(content)
 
 
 def _hint(source: Source, accepted: Accepted | None) -> str | None:

@@ -28,6 +28,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError as SchemaError
 from referencing import Registry, Resource
 
+from bakery_io.accepting import listed_exceptions
 from bakery_io.containers import (
     Archive,
     FileSource,
@@ -152,6 +153,9 @@ class ValidationReport:
     upgraded_to: str | None = None
     #: Slugs the upgrade rewrote or derived.
     rewrites: tuple[Rewrite, ...] = ()
+    #: What the backup's export listed as exceptions: records the database held although
+    #: the format refuses them (restored, as found, only by an import that accepts them).
+    exceptions: tuple[Problem, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -170,6 +174,7 @@ class ValidationReport:
             "records": self.records,
             "problems": [problem.to_dict() for problem in self.problems],
             "rewrites": [rewrite.to_dict() for rewrite in self.rewrites],
+            "exceptions": [problem.to_dict() for problem in self.exceptions],
         }
 
 
@@ -945,6 +950,7 @@ def validate(source: str | PathLike[str]) -> ValidationReport:
     opened = open_source(source)
     try:
         checker = check(opened)
+        listed = listed_exceptions(opened)
     finally:
         close = getattr(opened, "close", None)
         if close is not None:
@@ -959,4 +965,5 @@ def validate(source: str | PathLike[str]) -> ValidationReport:
         problems=tuple(checker.problems),
         upgraded_to=upgraded.version if upgraded else None,
         rewrites=upgraded.rewrites if upgraded else (),
+        exceptions=listed,
     )

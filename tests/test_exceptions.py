@@ -173,6 +173,8 @@ def test_the_command_line_warns_and_restores_with_the_option(
     assert "--accept-exceptions" in said.err
     assert "04_recipes.json /records/3/base_recipe_slug" in said.err
 
+    assert main(["validate", str(tmp_path / "backup")]) == 1
+    assert "its export listed" in capsys.readouterr().out
     restored = tmp_path / "restored.db"
     assert main(["import", "--db", f"sqlite:///{restored}", str(tmp_path / "backup")]) == 1
     assert "--accept-exceptions" in capsys.readouterr().err
