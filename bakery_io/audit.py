@@ -32,7 +32,8 @@ from bakery_io.problems import Problem
 from bakery_io.queries import CHUNK_SIZE
 from bakery_io.registry import EntityType
 from bakery_io.resolution import Resolver, key_text, record_key, relates
-from bakery_io.validation import Section, rule_problems, schema_problems
+from bakery_io.sections import Section
+from bakery_io.validation import rule_problems, schema_problems
 from bakery_io.versions import CURRENT_VERSION
 
 #: Keys of an entity type the audit keeps; beyond, references to it are not followed

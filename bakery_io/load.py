@@ -54,15 +54,8 @@ from bakery_io.problems import Problem
 from bakery_io.queries import CHUNK_SIZE
 from bakery_io.registry import REGISTRY
 from bakery_io.resolution import CONFLICT_MODES, Action, ConflictMode, Resolver
-from bakery_io.validation import (
-    Doubt,
-    Section,
-    _Checker,
-    check,
-    entity_type_of,
-    import_order,
-    streamed_sections,
-)
+from bakery_io.sections import Section, entity_type_of, import_order
+from bakery_io.validation import Doubt, _Checker, check, streamed_sections
 from bakery_io.versions import CURRENT_VERSION
 from bakery_io.versions.backup import Rewrite
 

@@ -54,7 +54,7 @@ from bakery_io.resolution import (
     record_key,
 )
 from bakery_io.schemas.base import EntitySchema
-from bakery_io.validation import Section
+from bakery_io.sections import Section
 
 
 class Refused(Exception):  # noqa: N818 (a signal between this module and load)

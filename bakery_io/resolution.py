@@ -44,7 +44,7 @@ from bakery_io.problems import Problem, pointer
 from bakery_io.queries import CHUNK_SIZE, batches, plan_columns, plan_for, read_records
 from bakery_io.registry import REGISTRY, EntityType, declared_fields
 from bakery_io.schemas.base import EntitySchema
-from bakery_io.validation import Section
+from bakery_io.sections import Section
 
 #: What to do with a record whose key exists with different values.
 ConflictMode = Literal["skip", "update", "error"]
