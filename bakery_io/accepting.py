@@ -76,13 +76,16 @@ def listed_exceptions(source: Source) -> tuple[Problem, ...]:
     listed = content.get("exceptions") if isinstance(content, Mapping) else None
     if not isinstance(listed, list):
         return ()
+    # Read before the manifest is checked: anything malformed is left out (and reported
+    # by the check), never trusted.
     return tuple(
-        Problem(item["file"], item["pointer"], item["message"], item["record"], item["key"])
+        Problem(item["file"], item["pointer"], item["message"], record, key)
         for item in listed
         if isinstance(item, Mapping)
-        and isinstance(item.get("file"), str)
-        and isinstance(item.get("pointer"), str)
-        and isinstance(item.get("message"), str)
+        and all(isinstance(item.get(name), str) for name in ("file", "pointer", "message"))
+        and isinstance(record := item.get("record"), int | None)
+        and not isinstance(record, bool)
+        and isinstance(key := item.get("key"), str | None)
     )
 
 

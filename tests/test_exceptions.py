@@ -11,6 +11,7 @@ when told to accept them. These databases are made with SQLite's
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -248,3 +249,20 @@ def test_rules_across_records_break_on_every_backend_and_still_restore(
     assert len(report.exceptions) == 2
     again = dump_all(empty_engine, tmp_path / "again")
     assert again.files == manifest.files  # every checksum: the same bytes
+
+
+@pytest.mark.parametrize("listed", [[{"file": 3}], [7], "all", [{"file": "x", "pointer": ""}]])
+def test_a_malformed_list_of_exceptions_is_a_problem_of_the_manifest(
+    sample_dump: Path, tmp_path: Path, listed: Any
+) -> None:
+    backup = tmp_path / "backup"
+    shutil.copytree(sample_dump, backup)
+    manifest = json.loads((backup / "manifest.json").read_text())
+    manifest["exceptions"] = listed
+    (backup / "manifest.json").write_text(json.dumps(manifest))
+    target = engine_from_url(f"sqlite:///{tmp_path / 'restored.db'}")
+    create_schema(target)
+    with pytest.raises(SourceError) as refused:
+        load_all(target, backup, accept_exceptions=True)
+    assert {problem.file for problem in refused.value.problems} == {"manifest.json"}
+    assert all(problem.pointer.startswith("/exceptions") for problem in refused.value.problems)
