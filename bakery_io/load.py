@@ -382,7 +382,12 @@ def _load_checked(
         if target not in unchecked:
             problems.extend(map(checker.origin, unknown))
     problems.sort(key=_rank(source))
-    excepted = tuple(problem for problem in problems if accepted and accepted.covers(problem))
+    unacceptable = set(map(checker.origin, resolver.unacceptable))
+    excepted = tuple(
+        problem
+        for problem in problems
+        if accepted and accepted.covers(problem) and problem not in unacceptable
+    )
     problems = [problem for problem in problems if problem not in excepted]
     if problems:
         raise SourceError(str(source.path), problems, hint=_hint(source, accepted))

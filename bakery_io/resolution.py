@@ -370,6 +370,8 @@ class Resolver:
         self.accepted = accepted
         #: (file, position) of the records loaded as found.
         self.as_found: set[tuple[str, int]] = set()
+        #: Problems no acceptance covers (a key the files repeat); part of :attr:`problems`.
+        self.unacceptable: list[Problem] = []
         self.known: dict[str, dict[Key, Known]] = defaultdict(dict)
         self.problems: list[Problem] = []
         #: References to keys found nowhere, by target entity type (reported with the problems).
@@ -469,16 +471,17 @@ class Resolver:
         earlier = self.known[section.entity.name].get(key)
         if earlier is None or earlier.file is None:
             return True
-        self.problems.append(
-            Problem(
-                section.file,
-                f"{section.pointer}/{position}",
-                f"a second record with the key {key_text(key)!r}: record {earlier.position} "
-                f"of {earlier.file} has it already",
-                position,
-                key_text(key),
-            )
+        said = (
+            f"a second record with the key {key_text(key)!r}: record {earlier.position} "
+            f"of {earlier.file} has it already"
         )
+        # Loads tell records apart by their keys: the second cannot be restored, even
+        # as an accepted exception of the backup.
+        problem = Problem(
+            section.file, f"{section.pointer}/{position}", said, position, key_text(key)
+        )
+        self.problems.append(problem)
+        self.unacceptable.append(problem)
         return False
 
     def _load(

@@ -266,3 +266,24 @@ def test_a_malformed_list_of_exceptions_is_a_problem_of_the_manifest(
         load_all(target, backup, accept_exceptions=True)
     assert {problem.file for problem in refused.value.problems} == {"manifest.json"}
     assert all(problem.pointer.startswith("/exceptions") for problem in refused.value.problems)
+
+
+def test_a_repeated_key_is_never_accepted(odd_database: Engine, tmp_path: Path) -> None:
+    dump_all(odd_database, tmp_path / "backup.json")
+    document = json.loads((tmp_path / "backup.json").read_text())
+    document["recipients"].append(dict(document["recipients"][0]))
+    position = len(document["recipients"]) - 1
+    document["exceptions"].append(
+        {
+            "file": "15_recipients.json",
+            "pointer": f"/records/{position}",
+            "record": position,
+            "key": document["recipients"][0]["slug"],
+            "message": "listed by hand",
+        }
+    )
+    (tmp_path / "backup.json").write_text(json.dumps(document, indent=2))
+    target = _lax(f"sqlite:///{tmp_path / 'restored.db'}")
+    create_schema(target)
+    with pytest.raises(SourceError, match="a second record with the key"):
+        load_all(target, tmp_path / "backup.json", accept_exceptions=True)
