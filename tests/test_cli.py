@@ -209,9 +209,16 @@ def test_export_refuses_an_existing_target_unless_overwrite(
     assert (code, out) == (2, "")
     assert "already exists" in err
     assert target.read_bytes() == b"precious"
-    code, _, _ = run(capsys, "export", "--db", sample_url, "--overwrite", str(target))
-    assert code == 0
-    assert zipfile.is_zipfile(target)
+    # --overwrite replaces a bakery_io backup only: this is not one.
+    code, out, err = run(capsys, "export", "--db", sample_url, "--overwrite", str(target))
+    assert (code, out) == (2, "")
+    assert "is not a bakery_io backup (not a ZIP archive bakery_io can read)" in err
+    assert target.read_bytes() == b"precious"
+    target.unlink()
+    for _ in range(2):  # the second export replaces the first
+        code, _, err = run(capsys, "export", "--db", sample_url, "--overwrite", str(target))
+        assert (code, err) == (0, "")
+        assert zipfile.is_zipfile(target)
 
 
 def test_export_of_some_entity_types(
