@@ -759,9 +759,9 @@ def building(
     shown = str(target)
     if not target.parent.is_dir():
         raise UsageError(f"cannot export to {target}: {target.parent} is not a directory")
-    path = _resolved(target)
     container = None
     try:
+        path = _resolved(target)
         _check_target(kind, path, shown, overwrite=overwrite)
         clean_partials(path)
         container = kind(path, version, exported_at)
@@ -831,8 +831,8 @@ def file_aside(target: Path) -> Iterator[FileAside]:
     never a half-built file under ``target``'s name.
     """
     shown = str(target)
-    path = _resolved(target)
     try:
+        path = _resolved(target)
         clean_partials(path)
         built, handle = _create(path)
     except OSError as exc:

@@ -374,3 +374,14 @@ def test_a_directory_where_nothing_can_be_created_is_a_storage_error(engine: Eng
         dump_all(engine, target, entities=SUPPLIERS)
     assert refused.value.path == str(target)
     assert refused.value.reason == "No such file or directory"
+
+
+def test_a_working_directory_that_was_removed_is_a_storage_error(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    with pytest.raises(StorageError, match="No such file or directory"):
+        dump_all(engine, "backup", entities=SUPPLIERS)
