@@ -698,9 +698,10 @@ def clean_partials(target: Path) -> list[Path]:
             if not _try_lock(fd):
                 logger.debug("left %s alone: a running bakery_io process is building it", partial)
                 continue
-            _remove(partial)
+            if not _remove(partial):
+                continue
             for companion in _SQLITE_COMPANIONS:
-                Path(f"{partial}{companion}").unlink(missing_ok=True)
+                _remove(Path(f"{partial}{companion}"))
         finally:
             os.close(fd)
         logger.info("removed %s, left by an earlier run that did not finish", partial)
@@ -715,9 +716,9 @@ def clean_partials(target: Path) -> list[Path]:
     return removed
 
 
-def _remove(path: Path) -> None:
-    """Remove a partial (file or directory); a failure is logged, not raised: the error
-    that made it fail is the one to report."""
+def _remove(path: Path) -> bool:
+    """Remove a partial (file or directory); False if it could not be. A failure is logged,
+    not raised: the error that made the partial useless is the one to report."""
     try:
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path)
@@ -725,6 +726,8 @@ def _remove(path: Path) -> None:
             path.unlink(missing_ok=True)
     except OSError as exc:
         logger.warning("could not remove %s: %s", path, exc.strerror or exc)
+        return False
+    return True
 
 
 def storage_error(shown: str, exc: OSError) -> StorageError:
@@ -852,5 +855,5 @@ def file_aside(target: Path) -> Iterator[FileAside]:
         if not aside.keep or built.exists():
             _remove(built)
             for companion in _SQLITE_COMPANIONS:
-                Path(f"{built}{companion}").unlink(missing_ok=True)
+                _remove(Path(f"{built}{companion}"))
         aside.close()
