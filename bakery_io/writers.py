@@ -169,7 +169,13 @@ def _locked(target: Path, make: Callable[[Path], int]) -> tuple[Path, int]:
     """
     for _ in range(8):
         path = _aside(target)
-        fd = make(path)
+        try:
+            fd = make(path)
+        except OSError:
+            raise  # nothing was made (the name may even be another's): nothing to remove
+        except BaseException:
+            _remove(path)  # interrupted as it was made: what was made is ours
+            raise
         try:
             if _try_lock(fd) and os.stat(path, follow_symlinks=False).st_ino == os.fstat(fd).st_ino:
                 return path, fd
@@ -199,7 +205,24 @@ def _new_directory(path: Path) -> int:
 def _create(target: Path) -> tuple[Path, IO[bytes]]:
     """A new locked partial file for ``target``, open for writing; the handle holds the lock."""
     path, fd = _locked(target, _new_file)
-    return path, os.fdopen(fd, "wb")
+    try:
+        return path, os.fdopen(fd, "wb")
+    except BaseException:  # interrupted before any container holds it: removed here
+        os.close(fd)
+        path.unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def _removed_on_error(path: Path, handle: IO[bytes]) -> Iterator[None]:
+    """Remove the partial ``path`` (open as ``handle``) should its container's making fail
+    (or be interrupted) before the container exists to discard it."""
+    try:
+        yield
+    except BaseException:
+        handle.close()
+        path.unlink(missing_ok=True)
+        raise
 
 
 def _fsync(path: Path) -> None:
@@ -249,8 +272,6 @@ class ZipContainer(Container):
 
     def __init__(self, target: Path, version: str, exported_at: str | None) -> None:
         super().__init__(target, version, exported_at)
-        self._path, self._file = _create(target)
-        self._zip = zipfile.ZipFile(self._file, "w", compression=zipfile.ZIP_DEFLATED)
         # Members carry the export time, so the same export gives the same bytes; a
         # time a ZIP cannot state (before 1980, after 2107) gives its earliest date.
         moment = datetime.fromisoformat(exported_at or "1980-01-01T00:00:00Z").astimezone(UTC)
@@ -264,6 +285,9 @@ class ZipContainer(Container):
             moment.minute,
             moment.second,
         )
+        self._path, self._file = _create(target)
+        with _removed_on_error(self._path, self._file):
+            self._zip = zipfile.ZipFile(self._file, "w", compression=zipfile.ZIP_DEFLATED)
 
     @property
     def built(self) -> Path:
@@ -332,9 +356,10 @@ class DocumentContainer(_FileContainer):
 
     def __init__(self, target: Path, version: str, exported_at: str | None) -> None:
         super().__init__(target, version, exported_at)
-        self._handle.write(f'{{\n  "version": {encode_value(version)}'.encode())
-        if exported_at is not None:
-            self._handle.write(f',\n  "exported_at": {encode_value(exported_at)}'.encode())
+        with _removed_on_error(self._path, self._handle):
+            self._handle.write(f'{{\n  "version": {encode_value(version)}'.encode())
+            if exported_at is not None:
+                self._handle.write(f',\n  "exported_at": {encode_value(exported_at)}'.encode())
 
     @contextmanager
     def entity(self, entity_type: str, filename: str) -> Iterator[RecordStream]:
