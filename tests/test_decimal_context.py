@@ -76,17 +76,28 @@ def test_generate_sample_and_dump_all_ignore_the_callers_context(tmp_path: Path)
     assert any(b'"999999.9999"' in data for data in got.values())  # a wide value went through
 
 
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A backup of the sample's catalog (scale 0: small, with every kind of decimal)."""
+    directory = tmp_path_factory.mktemp("catalog")
+    engine = engine_from_url(f"sqlite:///{directory / 'catalog.db'}")
+    generate_sample(engine, scale=0)
+    dump_all(engine, directory / "backup", exported_at=EXPORTED_AT)
+    engine.dispose()
+    return directory / "backup"
+
+
 def test_load_all_validate_and_upgrade_ignore_the_callers_context(
-    sample_dump: Path, tmp_path: Path
+    catalog: Path, tmp_path: Path
 ) -> None:
     def run(directory: Path) -> tuple[Any, ...]:
         engine = engine_from_url(f"sqlite:///{directory / 'loaded.db'}")
         create_schema(engine)
-        report = load_all(engine, sample_dump)
+        report = load_all(engine, catalog)
         dump_all(engine, directory / "again", exported_at=EXPORTED_AT)
         engine.dispose()
         upgraded = upgrade(LEGACY, directory / "upgraded")
-        checked = validate(sample_dump).to_dict()
+        checked = validate(catalog).to_dict()
         legacy = validate(LEGACY).to_dict()
         return (
             report.counts,
@@ -102,15 +113,15 @@ def test_load_all_validate_and_upgrade_ignore_the_callers_context(
     assert expected[4]["problems"] == []
 
 
-def test_an_invalid_backup_is_explained_the_same_way(sample_dump: Path, tmp_path: Path) -> None:
+def test_an_invalid_backup_is_explained_the_same_way(catalog: Path, tmp_path: Path) -> None:
     def run(directory: Path) -> Any:
-        copy = shutil.copytree(sample_dump, directory / "backup")
-        purchases = copy / "06_purchases.json"
-        text = purchases.read_text()
+        copy = shutil.copytree(catalog, directory / "backup")
+        products = copy / "03_products.json"
+        text = products.read_text()
         # Too many digits before the point: the explanation computes 10 ** digits.
-        first = text.index('"unit_price": "') + len('"unit_price": "')
+        first = text.index('"package_unit_quantity": "') + len('"package_unit_quantity": "')
         end = text.index('"', first)
-        purchases.write_text(text[:first] + "123456789012.5" + text[end:])
+        products.write_text(text[:first] + "123456789012.5" + text[end:])
         return [(problem.pointer, problem.message) for problem in validate(copy).problems]
 
     expected, got = both(run, tmp_path)

@@ -8,16 +8,28 @@ was. What a backend cannot hold is tested on the backends that can.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Connection, Engine, text
 
-from bakery_io import DatabaseStateError, dump_all
+from bakery_io import (
+    DatabaseStateError,
+    UsageError,
+    create_schema,
+    dump_all,
+    engine_from_url,
+    generate_sample,
+    load_all,
+)
+
+EXPORTED_AT = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
 
 #: The first purchase and the first production consumption, by id.
 PURCHASE = "SELECT uuid, id FROM purchases ORDER BY id LIMIT 1"
@@ -64,6 +76,15 @@ def records(directory: Path, entity_type: str) -> list[dict[str, Any]]:
     (path,) = directory.glob(f"*_{entity_type}.json")
     found: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))["records"]
     return found
+
+
+def files(directory: Path) -> dict[str, bytes]:
+    """Every file under ``directory`` by relative path, with its bytes."""
+    return {
+        str(path.relative_to(directory)): path.read_bytes()
+        for path in sorted(directory.rglob("*"))
+        if path.is_file()
+    }
 
 
 def by_key(directory: Path, entity_type: str, field: str, key: Any) -> dict[str, Any]:
@@ -297,3 +318,52 @@ def test_a_date_the_driver_gives_as_text_names_table_column_and_record(
         f"purchases '{key}' cannot be exported: purchases.purchase_date holds a value"
     )
     assert "'0000-00-00' is not a date" in str(caught.value)
+
+
+# ---------------------------------------------------------------------------
+# aiosqlite: an async engine's sync side, as AsyncConnection.run_sync gives it
+
+
+def test_an_aiosqlite_engine_works_through_run_sync(tmp_path: Path) -> None:
+    pytest.importorskip("aiosqlite")
+    pytest.importorskip("greenlet")
+    from sqlalchemy.ext.asyncio import create_async_engine  # importing it needs greenlet
+
+    async def main() -> None:
+        source = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'source.db'}")
+        async with source.connect() as connection:
+            await connection.run_sync(generate_sample, scale=0)
+            await connection.commit()
+            await connection.run_sync(dump_all, tmp_path / "backup", exported_at=EXPORTED_AT)
+        target = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'target.db'}")
+        async with target.connect() as connection:
+            await connection.run_sync(create_schema)
+            await connection.run_sync(load_all, tmp_path / "backup")
+            await connection.commit()
+        await source.dispose()
+        await target.dispose()
+
+    asyncio.run(main())
+    engine = engine_from_url(f"sqlite:///{tmp_path / 'target.db'}")
+    dump_all(engine, tmp_path / "again", exported_at=EXPORTED_AT)
+    engine.dispose()
+    assert files(tmp_path / "again") == files(tmp_path / "backup")
+    assert len(files(tmp_path / "backup")) > 10
+
+
+def test_an_asyncio_driver_url_is_a_usage_error(tmp_path: Path) -> None:
+    pytest.importorskip("aiosqlite")
+    with pytest.raises(UsageError, match="asyncio driver"):
+        engine_from_url(f"sqlite+aiosqlite:///{tmp_path / 'async.db'}")
+
+
+def test_an_aiosqlite_sync_engine_outside_run_sync_is_a_usage_error(tmp_path: Path) -> None:
+    pytest.importorskip("aiosqlite")
+    pytest.importorskip("greenlet")
+    from sqlalchemy.ext.asyncio import create_async_engine  # importing it needs greenlet
+
+    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'async.db'}")
+    with pytest.raises(UsageError, match="run_sync"):
+        dump_all(engine.sync_engine, tmp_path / "backup")
+    asyncio.run(engine.dispose())
+    assert not (tmp_path / "backup").exists()
