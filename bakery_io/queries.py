@@ -254,8 +254,9 @@ def _check_references(
 
 #: What reading a value that the driver or a column type cannot convert raises: a
 #: ValueError or TypeError from a result processor (SQLite dates, ExactDecimal),
-#: a DBAPIError from the driver (SQLite's UTF-8 decoding, psycopg's year 10000).
-_UNREADABLE = (ValueError, TypeError, ArithmeticError, DBAPIError)
+#: a LookupError from an Enum's (a value not among its members), a DBAPIError
+#: from the driver (SQLite's UTF-8 decoding, psycopg's year 10000).
+_UNREADABLE = (ValueError, TypeError, LookupError, ArithmeticError, DBAPIError)
 
 
 def _cause(exc: BaseException) -> str:

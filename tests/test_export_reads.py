@@ -208,6 +208,22 @@ UNREADABLE = [
     ),
     (
         "sqlite",
+        "a value not among the enum's",
+        SUPPLIER,
+        "UPDATE suppliers SET supplier_type = 'wholesale' WHERE id = :row",
+        "suppliers",
+        "suppliers.supplier_type",
+    ),
+    (
+        "sqlite",
+        "a date stored as a number",
+        PURCHASE,
+        "UPDATE purchases SET purchase_date = 20260101 WHERE id = :row",
+        "purchases",
+        "purchases.purchase_date",
+    ),
+    (
+        "sqlite",
         "text in a NUMERIC column",
         PURCHASE,
         "UPDATE purchases SET unit_price = 'abc' WHERE id = :row",
