@@ -17,7 +17,7 @@ from bakery_io.errors import UsageError
 from bakery_io.fields import format_datetime
 from bakery_io.manifest import FileEntry, Manifest, producer
 from bakery_io.models import Recipe
-from bakery_io.queries import column_of, read_records, unexportable
+from bakery_io.queries import column_of, read_records, unexportable, unwritable
 from bakery_io.registry import REGISTRY, EntityType
 from bakery_io.versions import CURRENT_VERSION
 from bakery_io.writers import Container, DocumentContainer, building, container_for, write_entity
@@ -54,7 +54,13 @@ def _write(
                 _dumped(entity, chunk, url)
                 for chunk in read_records(connection, entity, where=where)
             )
-            entry = write_entity(container, entity, entity.filename, chunks)
+            try:
+                entry = write_entity(container, entity, entity.filename, chunks)
+            except TypeError as exc:  # JSON has no type for a value read: name its record
+                found = unwritable(connection, entity, where)
+                if found is None:
+                    raise
+                raise found from exc
             entries.append(entry)
             total += entry.record_count
             logger.info("exported %d %s", entry.record_count, entity.name)

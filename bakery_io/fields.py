@@ -119,6 +119,17 @@ class String(fields.String):
         self.pattern = pattern
         self._regex = re.compile(pattern) if pattern else None
 
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        if value is None or value.__class__ is str:
+            return value
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            # A BLOB (SQLite keeps one in any column): JSON has no bytes, and
+            # decoding them would pass them off as the text they are not. A
+            # ValueError, as for every value a field cannot write (dump._dumped).
+            blob = bytes(value)[:20]
+            raise ValueError(f"{blob!r} is bytes (a BLOB), not text")  # noqa: TRY004
+        return super()._serialize(value, attr, obj, **kwargs)
+
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         if not isinstance(value, str):
             raise ValidationError(f"expected a string, got {describe_json(value)}")

@@ -331,10 +331,7 @@ def _unreadable(
     found = _failing_value(connection, plan, ids)
     if found is not None:
         row, name, error = found
-        table, column = _stored(plan.columns[name])
-        where = f"{table}.{column}"
-        if table != plan.table.name:
-            where = f"{name} ({where} of the row it refers to)"
+        table, where = _place(plan, name, plan.columns[name])
         return _unreadable_error(connection, entity, row, where, error=error, table=table)
     for child in plan.children:
         found = _failing_value(connection, child.columns, _children_of(connection, child, ids))
@@ -393,16 +390,73 @@ def unexportable(
         table = entity.name
     else:
         pointer, column = found
-        table, name = _stored(column)
-        where = f"{table}.{name}" if pointer == name else f"{pointer} ({table}.{name})"
-    key = " / ".join(str(record[name]) for name in entity.natural_key)
+        table, where = _place(plan, pointer, column)
     return DatabaseStateError(
-        f"{entity.name} {key!r} cannot be exported: {where} holds a value that cannot be "
-        f"written ({error}); fix the row first",
+        f"{entity.name} {_shown_key(entity, record)} cannot be exported: {where} holds a "
+        f"value that cannot be written ({error}); fix the row first",
         url=url,
         reason="unexportable value",
         tables=tuple(dict.fromkeys((entity.name, table))),
     )
+
+
+def _place(plan: RecordPlan, pointer: str, column: ColumnElement[Any]) -> tuple[str, str]:
+    """(table, words) for the value at ``pointer`` in a record of ``plan``, read from ``column``:
+    ``purchases.unit_price``, ``consumptions/2/total_cost (production_consumptions.total_cost)``,
+    ``supplier_slug (suppliers.slug of the row it refers to)``."""
+    table, name = _stored(column)
+    if "/" in pointer:
+        return table, f"{pointer} ({table}.{name})"
+    if table != plan.table.name:
+        return table, f"{pointer} ({table}.{name} of the row it refers to)"
+    return table, f"{table}.{name}"
+
+
+def _shown_key(entity: EntityType, record: dict[str, Any]) -> str:
+    """The natural key of a record read, as messages show it (its id when it is not text)."""
+    parts = [record[name] for name in entity.natural_key]
+    if all(isinstance(part, str) for part in parts):
+        return repr(" / ".join(parts))
+    return f"with id {record[_ID]} (its key is not text)"
+
+
+def unwritable(
+    connection: Connection, entity: EntityType, where: ColumnElement[bool] | None
+) -> DatabaseStateError | None:
+    """The error for the first record of ``entity`` holding bytes (a BLOB, which SQLite
+    keeps in a column of any type) where JSON has no type for them, or None.
+
+    Reads the records again: only called once writing them failed.
+    """
+    url = connection.engine.url.render_as_string(hide_password=True)
+    plan = plan_for(entity)
+    for chunk in read_records(connection, entity, where=where):
+        for record in chunk:
+            found = _bytes_in(plan, record)
+            if found is not None:
+                pointer, column = found
+                table, at = _place(plan, pointer, column)
+                return DatabaseStateError(
+                    f"{entity.name} {_shown_key(entity, record)} cannot be exported: {at} "
+                    "holds bytes (a BLOB), which JSON cannot carry; fix the row first",
+                    url=url,
+                    reason="unexportable value",
+                    tables=tuple(dict.fromkeys((entity.name, table))),
+                )
+    return None
+
+
+def _bytes_in(plan: RecordPlan, record: dict[str, Any]) -> tuple[str, ColumnElement[Any]] | None:
+    """(JSON pointer, column) of the first bytes value of ``record``, children included."""
+    for name, column in plan.columns.items():
+        if isinstance(record.get(name), (bytes, bytearray, memoryview)):
+            return name, column
+    for child in plan.children:
+        for position, item in enumerate(record[child.name]):
+            found = _bytes_in(child.columns, item)
+            if found is not None:
+                return f"{child.name}/{position}/{found[0]}", found[1]
+    return None
 
 
 def _failing_field(

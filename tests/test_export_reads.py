@@ -296,6 +296,35 @@ def test_a_value_that_cannot_be_read_names_table_column_and_record(
     assert not (tmp_path / "backup").exists()
 
 
+#: (column, query for (key, row id), entity type, where the message says)
+BYTES = [
+    ("name", SUPPLIER, "suppliers", "suppliers.name"),  # text: not decoded silently
+    ("is_active", SUPPLIER, "suppliers", "suppliers.is_active"),
+    ("quantity_purchased", PURCHASE, "purchases", "purchases.quantity_purchased"),
+]
+
+
+@pytest.mark.parametrize("case", BYTES, ids=[case[0] for case in BYTES])
+def test_bytes_are_refused_naming_table_column_and_record(
+    sample_engine: Engine, tmp_path: Path, case: tuple[str, str, str, str]
+) -> None:
+    column, query, entity_type, where = case
+    if sample_engine.dialect.name != "sqlite":
+        pytest.skip("only SQLite keeps a BLOB in a column of another type")
+    key, row = first(sample_engine, query)
+    with (
+        changed(
+            sample_engine, f"UPDATE {entity_type} SET {column} = x'6162' WHERE id = :row", row=row
+        ) as connection,
+        pytest.raises(DatabaseStateError) as caught,
+    ):
+        dump_all(connection, tmp_path / "backup", entities=[entity_type])
+    assert str(caught.value).startswith(f"{entity_type} '{key}' cannot be exported: {where} ")
+    assert "bytes (a BLOB)" in str(caught.value)
+    assert caught.value.reason == "unexportable value"
+    assert caught.value.url == sample_engine.url.render_as_string(hide_password=True)
+
+
 def test_a_key_that_cannot_be_read_names_the_row_id(sample_engine: Engine, tmp_path: Path) -> None:
     if sample_engine.dialect.name != "sqlite":
         pytest.skip("only SQLite keeps text that is not UTF-8")
