@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, func, inspect, make_url, select
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, MissingGreenlet, NoSuchModuleError
 from sqlalchemy.orm import Session
 from sqlalchemy.schema import CreateIndex, CreateTable
 
@@ -51,6 +51,13 @@ def engine_from_url(url: str, **options: Any) -> Engine:
             f"the driver for {parsed.drivername} is not installed ({exc.name}); install "
             "bakery-io[postgresql] or bakery-io[mysql], or the driver the URL names"
         ) from exc
+    if engine.dialect.is_async:
+        engine.dispose()
+        raise UsageError(
+            f"{parsed.drivername} is an asyncio driver: give a synchronous one in the URL "
+            "(sqlite://, postgresql+psycopg://, mysql+pymysql://), or call bakery_io with an "
+            "AsyncEngine's connection through AsyncConnection.run_sync"
+        )
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _enable_sqlite_foreign_keys)
     return engine
@@ -71,6 +78,24 @@ def describe(bind: Bind) -> str:
 
 
 @contextmanager
+def connected(engine: Engine) -> Iterator[Connection]:
+    """``engine.connect()``, closed at the end.
+
+    The sync side of an ``AsyncEngine`` (``AsyncEngine.sync_engine``) can only
+    connect inside ``run_sync``; elsewhere that is a :class:`UsageError`.
+    """
+    try:
+        connection = engine.connect()
+    except MissingGreenlet as exc:
+        raise UsageError(
+            "an AsyncEngine's sync_engine works only inside AsyncConnection.run_sync (or "
+            "AsyncSession.run_sync): call bakery_io through run_sync, which passes a Connection"
+        ) from exc
+    with connection:
+        yield connection
+
+
+@contextmanager
 def transaction(bind: Bind) -> Iterator[Connection]:
     """A connection in a transaction on ``bind``.
 
@@ -79,7 +104,7 @@ def transaction(bind: Bind) -> Iterator[Connection]:
     its transaction (beginning one if none is open) and the caller commits.
     """
     if isinstance(bind, Engine):
-        with bind.begin() as connection:
+        with connected(bind) as connection, connection.begin():
             yield connection
     elif isinstance(bind, Session):
         connection = bind.connection()
@@ -109,7 +134,7 @@ def snapshot(bind: Bind) -> Iterator[Connection]:
     because rows committed meanwhile by others may then show up.
     """
     if isinstance(bind, Engine):
-        with bind.connect() as connection:
+        with connected(bind) as connection:
             if bind.dialect.name in ("postgresql", "mysql", "mariadb"):
                 connection.execution_options(isolation_level="REPEATABLE READ")
             with connection.begin() as outer:
@@ -138,7 +163,9 @@ def begin_sqlite(connection: Connection, mode: str = "DEFERRED") -> None:
     """
     if connection.dialect.name != "sqlite":
         return
-    driver: Any = connection.connection.dbapi_connection
+    # The driver's own connection: sqlite3's, or aiosqlite's (whose DBAPI adapter
+    # hides in_transaction).
+    driver: Any = connection.connection.driver_connection
     if not driver.in_transaction:
         connection.exec_driver_sql(f"BEGIN {mode}")
 

@@ -14,11 +14,11 @@ from sqlalchemy import ColumnElement, and_, select
 from bakery_io.audit import Audit
 from bakery_io.codecs import dumper
 from bakery_io.database import Bind, describe, snapshot
-from bakery_io.errors import DatabaseStateError, UsageError
+from bakery_io.errors import UsageError
 from bakery_io.fields import format_datetime
 from bakery_io.manifest import Manifest, producer
 from bakery_io.models import Recipe
-from bakery_io.queries import column_of, read_records
+from bakery_io.queries import column_of, read_records, unexportable, unwritable
 from bakery_io.registry import REGISTRY, EntityType
 from bakery_io.versions import CURRENT_VERSION
 from bakery_io.writers import Container, DocumentContainer, building, container_for, write_entity
@@ -53,11 +53,21 @@ def _write(
     total = 0
     audit = Audit()
     with snapshot(bind) as connection:
+        url = connection.engine.url.render_as_string(hide_password=True)
         for done, (entity, where) in enumerate(plan, start=1):
             chunks = (
-                _dumped(entity, chunk) for chunk in read_records(connection, entity, where=where)
+                _dumped(entity, chunk, url)
+                for chunk in read_records(connection, entity, where=where)
             )
-            entry = write_entity(container, entity, entity.filename, audit.records(entity, chunks))
+            try:
+                entry = write_entity(
+                    container, entity, entity.filename, audit.records(entity, chunks)
+                )
+            except TypeError as exc:  # JSON has no type for a value read: name its record
+                found = unwritable(connection, entity, where)
+                if found is None:
+                    raise
+                raise found from exc
             entries.append(entry)
             total += entry.record_count
             logger.info("exported %d %s", entry.record_count, entity.name)
@@ -77,7 +87,7 @@ def _write(
     return manifest
 
 
-def _dumped(entity: EntityType, chunk: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _dumped(entity: EntityType, chunk: list[dict[str, Any]], url: str) -> list[dict[str, Any]]:
     dump = dumper(entity.schema)
     try:
         return [dump(row) for row in chunk]
@@ -87,13 +97,7 @@ def _dumped(entity: EntityType, chunk: list[dict[str, Any]]) -> list[dict[str, A
             try:
                 dump(row)
             except ValueError as found:
-                key = " / ".join(str(row[name]) for name in entity.natural_key)
-                raise DatabaseStateError(
-                    f"{entity.name} {key!r} cannot be exported: {found}",
-                    url="",
-                    reason="unexportable value",
-                    tables=(entity.name,),
-                ) from found
+                raise unexportable(entity, row, found, url) from found
         raise exc from None
 
 

@@ -28,6 +28,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, missing, utils
 
+from bakery_io.decimals import CONTEXT
 from bakery_io.slugs import SLUG_PATTERN
 
 #: Largest value of an ``INTEGER`` column on every supported backend.
@@ -120,6 +121,17 @@ class String(fields.String):
         super().__init__(**kwargs)
         self.pattern = pattern
         self._regex = re.compile(pattern) if pattern else None
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        if value is None or value.__class__ is str:
+            return value
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            # A BLOB (SQLite keeps one in any column): JSON has no bytes, and
+            # decoding them would pass them off as the text they are not. A
+            # ValueError, as for every value a field cannot write (dump._dumped).
+            blob = bytes(value)[:20]
+            raise ValueError(f"{blob!r} is bytes (a BLOB), not text")  # noqa: TRY004
+        return super()._serialize(value, attr, obj, **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         if not isinstance(value, str):
@@ -245,7 +257,9 @@ class DecimalString(fields.Field[Decimal]):
     Loading refuses JSON numbers (a float has already lost the exact value),
     more places than the column's scale, more digits than its precision,
     NaN, infinities and exponents; nothing is ever rounded. Dumping writes
-    exactly ``places`` decimal places.
+    ``places`` decimal places, or all of a value's places when the database
+    holds more: the export writes what it finds (such a record then does not
+    conform, and the export reports it), never a rounded value.
     """
 
     def __init__(
@@ -268,7 +282,8 @@ class DecimalString(fields.Field[Decimal]):
             precision - places, places, minimum, exclusive_minimum, maximum
         )
         self._regex = re.compile(self.pattern)
-        self._quantum = Decimal(1).scaleb(-places)
+        self._quantum = Decimal(1).scaleb(-places, context=CONTEXT)
+        self._limit = Decimal(1).scaleb(precision - places, context=CONTEXT)
 
     def describe(self) -> str:
         """What the field accepts, in words (for messages and JSON Schema descriptions)."""
@@ -277,7 +292,7 @@ class DecimalString(fields.Field[Decimal]):
             bound = f", {'>' if self.exclusive_minimum else '>='} {self.minimum}"
         if self.maximum is not None:
             bound += f", <= {self.maximum}"
-        example = format(Decimal(1).quantize(self._quantum), "f")
+        example = format(Decimal(1).quantize(self._quantum, context=CONTEXT), "f")
         return (
             f"a decimal as a string (like {example!r}) with at most {self.places} places "
             f"and {self.precision - self.places} digits before the point{bound}"
@@ -286,11 +301,21 @@ class DecimalString(fields.Field[Decimal]):
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
         if value is None:
             return None
-        number = value if isinstance(value, Decimal) else Decimal(value)
+        if isinstance(value, Decimal):
+            number = value
+        elif isinstance(value, float):  # the decimal a double was written as
+            number = Decimal(repr(value))
+        else:
+            number = Decimal(value)
         if not number.is_finite():
             raise ValueError(f"{value} is not a finite decimal")
-        exact = number.quantize(self._quantum)
-        return format(exact if exact else abs(exact), "f")  # -0 is written as 0
+        try:
+            exact = number.quantize(self._quantum, context=CONTEXT)
+        except InvalidOperation:  # too many digits to pad: written as found
+            exact = number
+        if exact != number:  # more places than the column: written as found, not rounded
+            exact = number
+        return format(exact if exact else exact.copy_abs(), "f")  # -0 is written as 0
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
         if not isinstance(value, str):
@@ -304,7 +329,7 @@ class DecimalString(fields.Field[Decimal]):
 
     def load_valid(self, value: str, attr: str | None, data: Any) -> Decimal:
         """The decimal ``value``, known to match :attr:`pattern`, with :attr:`places` places."""
-        return Decimal(value).quantize(self._quantum)
+        return Decimal(value).quantize(self._quantum, context=CONTEXT)
 
     def explain(self, text: str) -> str:
         """Why the string ``text`` is not a value of this field, in words."""
@@ -323,7 +348,7 @@ class DecimalString(fields.Field[Decimal]):
             return f"{text} is out of range: must be {relation} {self.minimum}"
         if self.maximum is not None and number > self.maximum:
             return f"{text} is out of range: must be <= {self.maximum}"
-        if abs(number) >= Decimal(10) ** (self.precision - self.places):
+        if number.copy_abs() >= self._limit:
             digits = self.precision - self.places
             return f"{text} is too large: at most {digits} digits before the point"
         return f"{text!r} is not {self.describe()}"
@@ -336,7 +361,12 @@ class Date(fields.Field[date]):
     _regex = re.compile(DATE_PATTERN)
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
-        return None if value is None else value.isoformat()
+        if value is None:
+            return None
+        try:
+            return value.isoformat()
+        except AttributeError:  # a driver's text for a date it cannot read (MariaDB's zero date)
+            raise ValueError(f"{value!r} is not a date") from None
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
         if not isinstance(value, str) or self._regex.fullmatch(value) is None:
@@ -358,7 +388,12 @@ class DateTime(fields.Field[datetime]):
     _regex = re.compile(DATETIME_PATTERN)
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
-        return None if value is None else format_datetime(value)
+        if value is None:
+            return None
+        try:
+            return format_datetime(value)
+        except AttributeError:  # not a datetime: text a driver could not read
+            raise ValueError(f"{value!r} is not a datetime") from None
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
         if not isinstance(value, str) or self._regex.fullmatch(value) is None:

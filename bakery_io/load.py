@@ -42,6 +42,7 @@ from bakery_io.database import (
     Bind,
     bakery_tables_present,
     begin_sqlite,
+    connected,
     describe,
     transaction,
 )
@@ -210,7 +211,7 @@ def _writing(bind: Bind, *, keep: Callable[[], bool]) -> Iterator[Connection]:
     undoes its own writes and nothing of the caller's.
     """
     if isinstance(bind, Engine):
-        with bind.connect() as connection, connection.begin() as outer:
+        with connected(bind) as connection, connection.begin() as outer:
             # Take SQLite's write lock now: what pass one reads must hold at the writes.
             begin_sqlite(connection, "IMMEDIATE")
             yield connection

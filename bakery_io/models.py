@@ -22,7 +22,6 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
-    Boolean,
     CheckConstraint,
     Date,
     Dialect,
@@ -52,7 +51,7 @@ from bakery_io.enums import (
     YieldType,
 )
 from bakery_io.slugs import SLUG_PATTERN
-from bakery_io.sqltypes import ExactDecimal, UTCDateTime
+from bakery_io.sqltypes import ExactDecimal, StoredBoolean, UTCDateTime
 
 #: Deterministic constraint names, so errors and migrations can name them.
 NAMING_CONVENTION = {
@@ -202,7 +201,7 @@ def _enum(enum_class: type[StrEnum]) -> Enum:
 
 
 def _flag(name: str, default: bool) -> MappedColumn[bool]:
-    return mapped_column(Boolean(create_constraint=True, name=name), default=default)
+    return mapped_column(StoredBoolean(create_constraint=True, name=name), default=default)
 
 
 def _reference(target: str, on_delete: str, *, nullable: bool = False) -> MappedColumn[Any]:

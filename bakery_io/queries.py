@@ -9,6 +9,13 @@ the children of a chunk are read with one query per child table. No query
 runs per row, and memory holds one chunk at a time. Every query completes
 before the next begins, so this works on drivers that cannot interleave
 result sets (MySQL's streaming cursors).
+
+A value the driver or a column type cannot read (SQLite text that is no date
+or not UTF-8, a PostgreSQL year after 9999 or before 1) makes the chunk's
+query fail without saying where. Only then, on that error path, the chunk is
+read again column by column and the failing column row by row (a bounded
+number of queries), so that the :class:`~bakery_io.errors.DatabaseStateError`
+names the table, the column and the record's key.
 """
 
 from __future__ import annotations
@@ -20,6 +27,8 @@ from itertools import islice
 from typing import Any
 
 from sqlalchemy import (
+    Alias,
+    ColumnClause,
     ColumnElement,
     Connection,
     FromClause,
@@ -30,6 +39,7 @@ from sqlalchemy import (
     or_,
     select,
 )
+from sqlalchemy.exc import DBAPIError
 
 from bakery_io.errors import DatabaseStateError
 from bakery_io.fields import Children, Reference
@@ -87,6 +97,8 @@ class _ChildPlan:
     statement: Select[Any]
     parent_column: ColumnElement[Any]
     required: list[str]
+    columns: RecordPlan
+    order: list[ColumnElement[Any]]
 
 
 @dataclass
@@ -139,7 +151,9 @@ def plan_for(entity: EntityType) -> RecordPlan:
         statement = child.statement().add_columns(kind.parent.label(_PARENT))
         order = [kind.parent, *kind.relationship.order_by]
         plan.children.append(
-            _ChildPlan(kind.name, statement.order_by(*order), kind.parent, child.required)
+            _ChildPlan(
+                kind.name, statement.order_by(*order), kind.parent, child.required, child, order
+            )
         )
     return plan
 
@@ -172,10 +186,17 @@ def read_records(
     last: tuple[Any, ...] | None = None
     while True:
         statement = base if last is None else base.where(_after(plan.order, last))
-        records = _dicts(connection.execute(statement.order_by(*plan.order).limit(chunk_size)))
+        statement = statement.order_by(*plan.order).limit(chunk_size)
+        try:
+            records = _dicts(connection.execute(statement))
+            _attach_children(connection, plan, records)
+        except _UNREADABLE as exc:
+            diagnosis = _unreadable(connection, entity, statement)
+            if diagnosis is None:
+                raise
+            raise diagnosis from exc
         if not records:
             return
-        _attach_children(connection, plan, records)
         _check_references(connection, entity, plan, records)
         yield records
         if len(records) < chunk_size:
@@ -226,6 +247,238 @@ def _check_references(
                 reason="broken reference",
                 tables=(entity.name,),
             )
+
+
+# ---------------------------------------------------------------------------
+# The error path: which row and column of a chunk cannot be read.
+
+#: What reading a value that the driver or a column type cannot convert raises: a
+#: ValueError or TypeError from a result processor (SQLite dates, ExactDecimal),
+#: a LookupError from an Enum's (a value not among its members), a DBAPIError
+#: from the driver (SQLite's UTF-8 decoding, psycopg's year 10000).
+_UNREADABLE = (ValueError, TypeError, LookupError, ArithmeticError, DBAPIError)
+
+
+def _cause(exc: BaseException) -> str:
+    """What the driver or type said, on one line (without SQLAlchemy's background link)."""
+    found = exc.orig if isinstance(exc, DBAPIError) else exc
+    text = str(found).strip()
+    return text.splitlines()[0] if text else type(found).__name__
+
+
+def _fails(connection: Connection, statement: Select[Any]) -> BaseException | None:
+    """The error that reading every row of ``statement`` raises, or None."""
+    try:
+        connection.execute(statement).all()
+    except _UNREADABLE as exc:
+        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+            raise
+        return exc
+    return None
+
+
+def _stored(expression: ColumnElement[Any]) -> tuple[str, str]:
+    """(table, column) that an expression of a reading plan reads."""
+    assert isinstance(expression, ColumnClause)
+    table = expression.table
+    original = table.element if isinstance(table, Alias) else table
+    assert isinstance(original, Table)
+    return original.name, expression.name
+
+
+def _failing_value(
+    connection: Connection, plan: RecordPlan, ids: list[Any]
+) -> tuple[Any, str, BaseException] | None:
+    """(row id, wire name, error) of the first value of rows ``ids`` that cannot be read.
+
+    One query per column over all of ``ids``, then one per row for the failing column.
+    """
+    row_id = plan.table.c.id
+    for name, column in plan.columns.items():
+        reading = select(row_id, column).select_from(plan.joined)
+        if _fails(connection, reading.where(row_id.in_(ids))) is None:
+            continue
+        for one in ids:
+            error = _fails(connection, reading.where(row_id == one))
+            if error is not None:
+                return one, name, error
+    return None
+
+
+def _key_of(connection: Connection, entity: EntityType, row: Any) -> str:
+    """The record's natural key as messages show it, or its id when the key cannot be read."""
+    plan = plan_for(entity)
+    key = [plan.columns[name] for name in entity.natural_key]
+    reading = select(*key).select_from(plan.joined).where(plan.table.c.id == row)
+    try:
+        parts = connection.execute(reading).one()
+    except _UNREADABLE:
+        return f"with id {row} (its key cannot be read either)"
+    return repr(" / ".join(str(part) for part in parts))
+
+
+def _unreadable(
+    connection: Connection, entity: EntityType, statement: Select[Any]
+) -> DatabaseStateError | None:
+    """The error naming the table, column and record of a value that the chunk
+    ``statement`` reads and that cannot be read; None when no single value is to
+    blame (the original error then stands: a lost connection, say)."""
+    plan = plan_for(entity)
+    try:
+        ids = list(connection.execute(statement.with_only_columns(plan.table.c.id)).scalars())
+    except _UNREADABLE:
+        return None
+    found = _failing_value(connection, plan, ids)
+    if found is not None:
+        row, name, error = found
+        table, where = _place(plan, name, plan.columns[name])
+        return _unreadable_error(connection, entity, row, where, error=error, table=table)
+    for child in plan.children:
+        found = _failing_value(connection, child.columns, _children_of(connection, child, ids))
+        if found is None:
+            continue
+        row, name, error = found
+        parent, position = _parent_of(connection, child, row)
+        table, column = _stored(child.columns.columns[name])
+        where = f"{child.name}/{position} ({child.columns.table.name} id {row}): {table}.{column}"
+        return _unreadable_error(connection, entity, parent, where, error=error, table=table)
+    return None
+
+
+def _children_of(connection: Connection, child: _ChildPlan, parents: list[Any]) -> list[Any]:
+    """Ids of the child rows of ``parents``."""
+    row_id = child.columns.table.c.id
+    reading = select(row_id).where(child.parent_column.in_(parents)).order_by(row_id)
+    return list(connection.execute(reading).scalars())
+
+
+def _parent_of(connection: Connection, child: _ChildPlan, row: Any) -> tuple[Any, int]:
+    """The parent id of child row ``row``, and the child's position among its siblings."""
+    row_id = child.columns.table.c.id
+    parent = connection.execute(select(child.parent_column).where(row_id == row)).scalar_one()
+    siblings = select(row_id).where(child.parent_column == parent).order_by(*child.order)
+    return parent, list(connection.execute(siblings).scalars()).index(row)
+
+
+def _unreadable_error(
+    connection: Connection,
+    entity: EntityType,
+    row: Any,
+    where: str,
+    *,
+    error: BaseException,
+    table: str,
+) -> DatabaseStateError:
+    return DatabaseStateError(
+        f"{entity.name} {_key_of(connection, entity, row)} cannot be exported: {where} "
+        f"holds a value that cannot be read ({_cause(error)}); fix the row first",
+        url=connection.engine.url.render_as_string(hide_password=True),
+        reason="unreadable value",
+        tables=tuple(dict.fromkeys((entity.name, table))),
+    )
+
+
+def unexportable(
+    entity: EntityType, record: dict[str, Any], error: ValueError, url: str
+) -> DatabaseStateError:
+    """The error for ``record``, read but not writable in the format (its dumper raised
+    ``error``), naming the table and column of the value to blame where one is."""
+    plan = plan_for(entity)
+    where = "a value"
+    found = _failing_field(plan, entity.schema, record)
+    if found is None:
+        table = entity.name
+    else:
+        pointer, column = found
+        table, where = _place(plan, pointer, column)
+    return DatabaseStateError(
+        f"{entity.name} {_shown_key(entity, record)} cannot be exported: {where} holds a "
+        f"value that cannot be written ({error}); fix the row first",
+        url=url,
+        reason="unexportable value",
+        tables=tuple(dict.fromkeys((entity.name, table))),
+    )
+
+
+def _place(plan: RecordPlan, pointer: str, column: ColumnElement[Any]) -> tuple[str, str]:
+    """(table, words) for the value at ``pointer`` in a record of ``plan``, read from ``column``:
+    ``purchases.unit_price``, ``consumptions/2/total_cost (production_consumptions.total_cost)``,
+    ``supplier_slug (suppliers.slug of the row it refers to)``."""
+    table, name = _stored(column)
+    if "/" in pointer:
+        return table, f"{pointer} ({table}.{name})"
+    if table != plan.table.name:
+        return table, f"{pointer} ({table}.{name} of the row it refers to)"
+    return table, f"{table}.{name}"
+
+
+def _shown_key(entity: EntityType, record: dict[str, Any]) -> str:
+    """The natural key of a record read, as messages show it (its id when it is not text)."""
+    parts = [record[name] for name in entity.natural_key]
+    if all(isinstance(part, str) for part in parts):
+        return repr(" / ".join(parts))
+    return f"with id {record[_ID]} (its key is not text)"
+
+
+def unwritable(
+    connection: Connection, entity: EntityType, where: ColumnElement[bool] | None
+) -> DatabaseStateError | None:
+    """The error for the first record of ``entity`` holding bytes (a BLOB, which SQLite
+    keeps in a column of any type) where JSON has no type for them, or None.
+
+    Reads the records again: only called once writing them failed.
+    """
+    url = connection.engine.url.render_as_string(hide_password=True)
+    plan = plan_for(entity)
+    for chunk in read_records(connection, entity, where=where):
+        for record in chunk:
+            found = _bytes_in(plan, record)
+            if found is not None:
+                pointer, column = found
+                table, at = _place(plan, pointer, column)
+                return DatabaseStateError(
+                    f"{entity.name} {_shown_key(entity, record)} cannot be exported: {at} "
+                    "holds bytes (a BLOB), which JSON cannot carry; fix the row first",
+                    url=url,
+                    reason="unexportable value",
+                    tables=tuple(dict.fromkeys((entity.name, table))),
+                )
+    return None
+
+
+def _bytes_in(plan: RecordPlan, record: dict[str, Any]) -> tuple[str, ColumnElement[Any]] | None:
+    """(JSON pointer, column) of the first bytes value of ``record``, children included."""
+    for name, column in plan.columns.items():
+        if isinstance(record.get(name), (bytes, bytearray, memoryview)):
+            return name, column
+    for child in plan.children:
+        for position, item in enumerate(record[child.name]):
+            found = _bytes_in(child.columns, item)
+            if found is not None:
+                return f"{child.name}/{position}/{found[0]}", found[1]
+    return None
+
+
+def _failing_field(
+    plan: RecordPlan, schema: type[EntitySchema], record: dict[str, Any]
+) -> tuple[str, ColumnElement[Any]] | None:
+    """(JSON pointer, column) of the first value of ``record`` its field cannot write."""
+    children = {child.name: child for child in plan.children}
+    for name, field_ in declared_fields(schema).items():
+        if isinstance(field_, Children):
+            child = children[name]
+            for position, item in enumerate(record[name]):
+                found = _failing_field(child.columns, field_.schema_class, item)
+                if found is not None:
+                    return f"{name}/{position}/{found[0]}", found[1]
+            continue
+        if name not in plan.columns:
+            continue
+        try:
+            field_._serialize(record[name], name, record)
+        except ValueError:
+            return name, plan.columns[name]
+    return None
 
 
 def column_of(entity: EntityType, wire_name: str) -> ColumnElement[Any]:

@@ -3,22 +3,32 @@
 SQLite has no exact decimal and no time zones, PostgreSQL and MariaDB round a
 decimal to the column's scale without a word, and MariaDB drops microseconds
 unless asked. These types make all three store exactly what they are given or
-refuse it.
+refuse it, and read back exactly what is stored: a value that breaks the
+column's rules (written by other software, or by SQLite's type affinity) is
+returned as found, never rounded or coerced, or refused with a
+:class:`ValueError` when it is no value of the column's kind at all.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, Numeric, TypeDecorator
+from sqlalchemy import Boolean, DateTime, Dialect, Numeric, TypeDecorator
 from sqlalchemy.dialects import mysql
 from sqlalchemy.types import TypeEngine
+
+from bakery_io.decimals import CONTEXT
 
 #: SQLite keeps decimals as IEEE doubles, which round-trip every decimal of up
 #: to 15 significant digits exactly; wider columns would lose digits there.
 MAX_EXACT_PRECISION = 15
+
+#: Text that is a decimal number as SQL writes one (no spaces, no underscores).
+_NUMBER_TEXT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 class ExactDecimal(TypeDecorator[Decimal]):
@@ -26,6 +36,12 @@ class ExactDecimal(TypeDecorator[Decimal]):
 
     Accepts :class:`~decimal.Decimal` and :class:`int`; a ``float`` is refused
     because it has already lost the exact value.
+
+    Reads give the stored value exactly, padded to the column's scale: a value
+    with more places (SQLite does not enforce the scale) keeps all of them. On
+    SQLite the stored double is read as the shortest decimal that is that
+    double (``repr``), which is the decimal written, and text that is no
+    number raises :class:`ValueError`.
     """
 
     impl = Numeric
@@ -37,8 +53,15 @@ class ExactDecimal(TypeDecorator[Decimal]):
         super().__init__(precision=precision, scale=scale, asdecimal=True)
         self.precision = precision
         self.scale = scale
-        self._quantum = Decimal(1).scaleb(-scale)
-        self._limit = Decimal(10) ** (precision - scale)
+        self._quantum = Decimal(1).scaleb(-scale, context=CONTEXT)
+        self._limit = Decimal(1).scaleb(precision - scale, context=CONTEXT)
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            # SQLAlchemy's Numeric formats SQLite's double to the scale (rounding it);
+            # the raw value goes to _from_sqlite instead.
+            return Numeric(self.precision, self.scale, asdecimal=False)
+        return super().load_dialect_impl(dialect)
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
@@ -51,20 +74,47 @@ class ExactDecimal(TypeDecorator[Decimal]):
             number = Decimal(value)
         if not number.is_finite():
             raise ValueError(f"{number} is not a finite decimal")
-        exact = number.quantize(self._quantum)
+        exact = number.quantize(self._quantum, context=CONTEXT)
         if exact != number:
             raise ValueError(f"{number} has more than {self.scale} decimal places")
-        if abs(exact) >= self._limit:
+        if exact.copy_abs() >= self._limit:
             raise ValueError(
                 f"{number} does not fit NUMERIC({self.precision}, {self.scale}): "
                 f"at most {self.precision - self.scale} digits before the point"
             )
         return exact
 
+    def result_processor(
+        self, dialect: Dialect, coltype: Any
+    ) -> Callable[[Any], Decimal | None] | None:
+        if dialect.name == "sqlite":
+            return self._from_sqlite
+        return super().result_processor(dialect, coltype)
+
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
-        return Decimal(value).quantize(self._quantum)
+        return self._padded(value if isinstance(value, Decimal) else Decimal(value))
+
+    def _from_sqlite(self, value: Any) -> Decimal | None:
+        """SQLite's value (by its storage class) as the exact decimal it is."""
+        if value is None:
+            return None
+        if value.__class__ is float:
+            return self._padded(Decimal(repr(value)))
+        if value.__class__ is int:
+            return self._padded(Decimal(value))
+        if isinstance(value, str) and _NUMBER_TEXT.fullmatch(value):
+            return self._padded(Decimal(value))
+        raise ValueError(f"{value!r} is not a number")
+
+    def _padded(self, number: Decimal) -> Decimal:
+        """``number`` with the column's places, or as it is when it has more (or is huge)."""
+        try:
+            exact = number.quantize(self._quantum, context=CONTEXT)
+        except InvalidOperation:  # more digits than CONTEXT holds: nothing to pad
+            return number
+        return exact if exact == number else number
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -97,4 +147,32 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+        try:
+            return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+        except (TypeError, AttributeError):  # text the driver could not read (a zero date)
+            raise ValueError(f"{value!r} is not a datetime") from None
+
+
+#: What a boolean column reads as: its two values, and nothing else.
+_TRUTH: dict[Any, bool] = {0: False, 1: True}
+
+
+class StoredBoolean(Boolean):
+    """``BOOLEAN`` that reads any other stored value as it is, not as ``True``.
+
+    SQLite and MariaDB keep booleans as integers; a row written around the
+    column's CHECK constraint may hold ``2``, which SQLAlchemy would read as
+    ``True``. This type reads 0 and 1 as ``False`` and ``True`` and every
+    other value unchanged, so an export writes what is stored.
+    """
+
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Callable[[Any], Any] | None:
+        return self._read
+
+    @staticmethod
+    def _read(value: Any) -> Any:
+        # A dict lookup: the booleans and None PostgreSQL gives map to themselves.
+        try:
+            return _TRUTH.get(value, value)
+        except TypeError:  # unhashable: no boolean either
+            return value

@@ -201,7 +201,7 @@ def test_odd_rows_dump_as_marshmallow_dumps_them(sample_engine: Engine) -> None:
     row = next(row for row in rows if len(row["ingredients"]) > 1)
     items = row["ingredients"]
     odd: list[Any] = [
-        {**row, "name": _Text("subclass"), "notes": b"bytes", "category": 5},
+        {**row, "name": _Text("subclass"), "notes": 5, "category": 5},
         {**row, "ingredients": [None, *items]},
         {**row, "ingredients": None},
         {**row, "ingredients": tuple(items)},
@@ -211,6 +211,12 @@ def test_odd_rows_dump_as_marshmallow_dumps_them(sample_engine: Engine) -> None:
     ]
     for value in odd:
         _assert_dumps_alike(RecipeSchema, value)
+    blob = {**row, "notes": b"bytes"}  # JSON has no bytes: both refuse them, alike
+    with pytest.raises(ValueError, match="bytes") as expected:
+        _instance(RecipeSchema).dump(blob)
+    with pytest.raises(ValueError, match="bytes") as got:
+        dumper(RecipeSchema)(blob)
+    assert str(got.value) == str(expected.value)
 
 
 def _decimals(schema: Schema) -> list[str]:

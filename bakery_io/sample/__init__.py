@@ -18,7 +18,7 @@ import logging
 import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 from sqlalchemy import Connection, Table, exists, select, text
 
@@ -29,6 +29,7 @@ from bakery_io.database import (
     describe,
     transaction,
 )
+from bakery_io.decimals import CONTEXT
 from bakery_io.errors import DatabaseStateError, UsageError
 from bakery_io.models import metadata
 from bakery_io.sample.catalog import build_catalog
@@ -83,7 +84,8 @@ def generate_sample(
     """
     if isinstance(scale, bool) or not isinstance(scale, int) or scale < 0:
         raise UsageError(f"scale must be a whole number >= 0, got {scale!r}")
-    with transaction(bind) as connection:
+    # The sample's arithmetic, whatever the caller's decimal context: the same rows.
+    with localcontext(CONTEXT), transaction(bind) as connection:
         if replace and bakery_tables_present(connection):
             metadata.drop_all(connection)
         create_schema(connection)
