@@ -28,6 +28,7 @@ from bakery_io.manifest import MANIFEST_NAME
 from bakery_io.problems import Problem, pointer
 from bakery_io.registry import REGISTRY, declared_fields
 from bakery_io.schemas.base import EntitySchema
+from bakery_io.sqltypes import AsFoundDecimal
 
 #: Tells whether a problem at this JSON pointer (relative to the record) is accepted.
 Accepts = Callable[[str], bool]
@@ -123,7 +124,7 @@ def _found(field: fields.Field[Any], value: Any, data: Mapping[str, Any]) -> Any
 
 
 def _decimal(text: str) -> Decimal | str:
-    number = Decimal(text)  # exact: a constructor does not round
+    number = AsFoundDecimal(text)  # exact: a constructor does not round
     return number if number.is_finite() else text
 
 

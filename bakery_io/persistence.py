@@ -33,7 +33,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import StatementError
 
 from bakery_io.accepting import load_or_accept
 from bakery_io.codecs import generated, loader
@@ -161,7 +161,7 @@ class Writer:
             self.connection.execute(statement, list(rows))
 
 
-def _reason(exc: DBAPIError) -> str:
+def _reason(exc: StatementError) -> str:
     return str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
 
 
@@ -181,12 +181,12 @@ def _execute(
     try:
         with connection.begin_nested():
             writer.run(statement, rows)
-    except DBAPIError as exc:
+    except StatementError as exc:  # the database's refusal, or a column type's
         for row, (position, key) in zip(rows, owners, strict=True):
             try:
                 with connection.begin_nested():
                     writer.run(statement, [row])
-            except DBAPIError as refused:
+            except StatementError as refused:
                 raise Refused(
                     Problem(
                         section.file,
@@ -206,6 +206,21 @@ def _execute(
                 first,
             )
         ) from exc
+
+
+def _unstorable(section: Section, item: Written, exc: Exception) -> Refused:
+    """A column type refused a value of the record ``item`` (or of its child): what it
+    cannot store exactly, such as a decimal with more places than its scale restored as
+    found. The record is named, as for the database's own refusals."""
+    return Refused(
+        Problem(
+            section.file,
+            f"{section.pointer}/{item.position}",
+            f"{section.entity.name} {key_text(item.key)!r} cannot be stored: {exc}",
+            item.position,
+            key_text(item.key),
+        )
+    )
 
 
 def _load(
@@ -371,7 +386,10 @@ def _write_rows(
             data = _load(resolver, section, entity.schema, where, stated)
         if item.known.action is Action.CREATE:
             created.append(item)
-            inserts.append(statement.parameters(data, None))
+            try:
+                inserts.append(statement.parameters(data, None))
+            except (ValueError, TypeError) as exc:
+                raise _unstorable(section, item, exc) from exc
         else:
             row = _row(shape.columns, data)
             for column in generated_unstated(entity.schema, item.record):
@@ -449,7 +467,10 @@ def _write_children(
                     for index, record in enumerate(stated)
                 ]
             parent = item.known.id
-            rows.extend(parameters(data, parent) for data in items)
+            try:
+                rows.extend(parameters(data, parent) for data in items)
+            except (ValueError, TypeError) as exc:
+                raise _unstorable(section, item, exc) from exc
             owners.extend([(item.position, item.key)] * len(items))
         if rows:
             _execute(writer, section, statement, rows, owners)

@@ -75,6 +75,10 @@ class ExactDecimal(TypeDecorator[Decimal]):
         if not number.is_finite():
             raise ValueError(f"{number} is not a finite decimal")
         exact = number.quantize(self._quantum, context=CONTEXT)
+        if (exact != number or exact.copy_abs() >= self._limit) and _kept_by_sqlite(value, dialect):
+            # More than the column says, as SQLite itself held it (a backup's exception
+            # restored as found): its REAL keeps the value exactly, so nothing is lost.
+            return Decimal(number)
         if exact != number:
             raise ValueError(f"{number} has more than {self.scale} decimal places")
         if exact.copy_abs() >= self._limit:
@@ -115,6 +119,24 @@ class ExactDecimal(TypeDecorator[Decimal]):
         except InvalidOperation:  # more digits than CONTEXT holds: nothing to pad
             return number
         return exact if exact == number else number
+
+
+class AsFoundDecimal(Decimal):
+    """A decimal as a database held it, beyond its column (more places or digits than
+    the column says): a backup's exception, restored as found
+    (:mod:`bakery_io.accepting`). Only SQLite, which keeps such a value, takes it back."""
+
+    __slots__ = ()
+
+
+def _kept_by_sqlite(value: Any, dialect: Dialect) -> bool:
+    """Whether ``value`` is a decimal as found that SQLite stores exactly: its REAL reads
+    back as the same decimal (as :meth:`ExactDecimal._from_sqlite` reads it)."""
+    return (
+        isinstance(value, AsFoundDecimal)
+        and dialect.name == "sqlite"
+        and Decimal(repr(float(value))) == value
+    )
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -168,6 +190,18 @@ class StoredBoolean(Boolean):
 
     def result_processor(self, dialect: Dialect, coltype: Any) -> Callable[[Any], Any] | None:
         return self._read
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
+        process = super().bind_processor(dialect)  # type: ignore[no-untyped-call]
+        if process is None:
+            return None
+
+        def bind(value: Any) -> Any:
+            # What is not a boolean goes as it is: a value read as found (``2``), restored
+            # from a backup's exception, for the database to keep or refuse.
+            return process(value) if value is None or isinstance(value, bool) else value
+
+        return bind
 
     @staticmethod
     def _read(value: Any) -> Any:

@@ -287,3 +287,34 @@ def test_a_repeated_key_is_never_accepted(odd_database: Engine, tmp_path: Path) 
     create_schema(target)
     with pytest.raises(SourceError, match="a second record with the key"):
         load_all(target, tmp_path / "backup.json", accept_exceptions=True)
+
+
+def test_sqlite_values_beyond_their_column_restore_as_found(tmp_path: Path) -> None:
+    """A boolean 2 and a decimal with more places than its column, as SQLite keeps them:
+    written as found, listed, and restored exactly into a SQLite database that takes them."""
+    engine = _lax(f"sqlite:///{tmp_path / 'odd.db'}")
+    create_schema(engine)
+    generate_sample(engine, scale=0)
+    first_supplier = "(SELECT min(id) FROM suppliers)"
+    first_line = "(SELECT min(id) FROM recipe_ingredients)"
+    with engine.begin() as connection:
+        connection.execute(text(f"UPDATE suppliers SET is_active = 2 WHERE id = {first_supplier}"))
+        six_places = "UPDATE recipe_ingredients SET quantity = 1.23456 WHERE id = "
+        connection.execute(text(six_places + first_line))
+    manifest = dump_all(engine, tmp_path / "backup")
+    fields = {(p.file, p.pointer.rsplit("/", 1)[-1]) for p in manifest.exceptions}
+    assert fields == {("01_suppliers.json", "is_active"), ("04_recipes.json", "quantity")}
+    suppliers = json.loads((tmp_path / "backup" / "01_suppliers.json").read_text())["records"]
+    assert 2 in [supplier["is_active"] for supplier in suppliers]  # as found, not true
+    recipes = (tmp_path / "backup" / "04_recipes.json").read_text()
+    assert '"quantity": "1.23456"' in recipes  # every place, none rounded away
+    strict = engine_from_url(f"sqlite:///{tmp_path / 'strict.db'}")
+    create_schema(strict)
+    with pytest.raises(SourceError, match=r"cannot be stored|refused"):
+        load_all(strict, tmp_path / "backup", accept_exceptions=True)
+    target = _lax(f"sqlite:///{tmp_path / 'restored.db'}")
+    create_schema(target)
+    load_all(target, tmp_path / "backup", accept_exceptions=True)
+    again = dump_all(target, tmp_path / "again")
+    assert again.files == manifest.files
+    assert again.exceptions == manifest.exceptions

@@ -14,7 +14,7 @@ from sqlalchemy import Column, Engine, Integer, MetaData, Table, insert, select
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import StatementError
 
-from bakery_io.sqltypes import ExactDecimal, UTCDateTime
+from bakery_io.sqltypes import AsFoundDecimal, ExactDecimal, UTCDateTime
 
 DIALECT = sqlite.dialect()
 PRICE = ExactDecimal(10, 4)
@@ -153,3 +153,17 @@ def test_database_write_refuses_rounding(probe_engine: Engine) -> None:
         pytest.raises(StatementError, match="decimal places"),
     ):
         connection.execute(insert(PROBE), {"narrow": Decimal("1.2345")})
+
+
+@pytest.mark.parametrize("text", ["1.23456", "1000000.5", "-0.00001"])
+def test_sqlite_takes_back_a_decimal_as_found_that_its_real_keeps(text: str) -> None:
+    # What SQLite itself held beyond the column (a backup's exception): nothing is lost.
+    assert PRICE.process_bind_param(AsFoundDecimal(text), DIALECT) == Decimal(text)
+    with pytest.raises(ValueError, match=r"more than 4 decimal places|digits before"):
+        PRICE.process_bind_param(Decimal(text), DIALECT)  # any other decimal: refused
+
+
+@pytest.mark.parametrize("text", ["1.234567890123456789", "0.1000000000000000055"])
+def test_a_decimal_as_found_that_a_real_would_change_is_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="more than 4 decimal places"):
+        PRICE.process_bind_param(AsFoundDecimal(text), DIALECT)
