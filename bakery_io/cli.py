@@ -137,7 +137,7 @@ def _require_tables(engine_url: str) -> None:
         )
 
 
-def _print_manifest(manifest: Manifest, target: str, out: TextIO) -> None:
+def _print_manifest(manifest: Manifest, target: str, out: TextIO, limit: int = 50) -> None:
     width = max((len(entry.entity_type) for entry in manifest.files), default=0)
     for entry in manifest.files:
         print(f"  {entry.filename:<{width + 8}}  {entry.record_count:>9,}", file=out)
@@ -146,6 +146,15 @@ def _print_manifest(manifest: Manifest, target: str, out: TextIO) -> None:
         f"types (format {manifest.version})",
         file=out,
     )
+    if manifest.exceptions:
+        count = len(manifest.exceptions)
+        print(
+            f"warning: {_count(count, 'problem')} in records the import refuses: written as "
+            "the database holds them and listed in the backup; restore them with "
+            "bakery-io import --accept-exceptions",
+            file=sys.stderr,
+        )
+        _print_problems(manifest.exceptions, limit, sys.stderr)
 
 
 def _export(args: argparse.Namespace, out: TextIO) -> int:
@@ -220,6 +229,13 @@ def _print_report(report: ValidationReport, limit: int, out: TextIO) -> None:
         return
     print(f"{report.source}: {_count(len(report.problems), 'problem')} ({what})", file=out)
     _print_problems(report.problems, limit, out)
+    if report.exceptions:
+        print(
+            f"its export listed {_count(len(report.exceptions), 'exception')}: records the "
+            "database held although the format refuses them; bakery-io import "
+            "--accept-exceptions restores them as found",
+            file=out,
+        )
 
 
 def _validate(args: argparse.Namespace, out: TextIO) -> int:
@@ -249,6 +265,10 @@ def _print_load(report: LoadReport, limit: int, out: TextIO) -> None:
         print(f"{_count(len(report.conflicts), 'record')} differed from the database:", file=out)
         _print_problems(report.conflicts, limit, out)
     _print_rewrites(report.rewrites, limit, out)
+    if report.exceptions:
+        listed = _count(len(report.exceptions), "exception")
+        print(f"restored as found, as the backup lists them ({listed}):", file=out)
+        _print_problems(report.exceptions, limit, out)
     total = report.total
     verb = "would load" if report.dry_run else "loaded"
     upgraded = f" ({_format(report.version, report.upgraded_to)})" if report.upgraded_to else ""
@@ -284,6 +304,7 @@ def _import(args: argparse.Namespace, out: TextIO) -> int:
             args.source,
             on_conflict=args.on_conflict,
             dry_run=args.dry_run,
+            accept_exceptions=args.accept_exceptions,
             progress=progress.phase,
         )
     except BaseException:
@@ -502,6 +523,12 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument(
         "--dry-run", action="store_true", help="check and count everything, write nothing"
     )
+    load.add_argument(
+        "--accept-exceptions",
+        action="store_true",
+        help="restore, as found, the records the backup's export listed as exceptions "
+        "(the database held them although the format or its rules refuse them)",
+    )
     load.add_argument("--json", action="store_true", help="print the report as JSON")
     load.add_argument(*limit_args, **limit_options)
     load.set_defaults(run=_import)
@@ -563,6 +590,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         _print_problems(exc.problems, getattr(args, "limit", 50), sys.stderr)
+        if exc.hint:
+            print(f"  {exc.hint.replace('accept_exceptions=True (', '(')}", file=sys.stderr)
         return EXIT_DATA
     except BakeryIOError as exc:
         print(f"bakery-io {args.command}: {exc}", file=sys.stderr)

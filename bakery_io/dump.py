@@ -11,11 +11,12 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, select
 
+from bakery_io.audit import Audit
 from bakery_io.codecs import dumper
 from bakery_io.database import Bind, describe, snapshot
 from bakery_io.errors import DatabaseStateError, UsageError
 from bakery_io.fields import format_datetime
-from bakery_io.manifest import FileEntry, Manifest, producer
+from bakery_io.manifest import Manifest, producer
 from bakery_io.models import Recipe
 from bakery_io.queries import column_of, read_records
 from bakery_io.registry import REGISTRY, EntityType
@@ -42,23 +43,38 @@ def _write(
     bind: Bind,
     container: Container,
     selected: Iterable[tuple[EntityType, ColumnElement[bool] | None]],
+    moment: str,
     progress: Progress | None,
-) -> tuple[FileEntry, ...]:
+) -> Manifest:
+    """Write the selected records into ``container``, each checked as the import would
+    check it; returns the finished container's manifest, with its exceptions."""
     entries = []
     plan = list(selected)
     total = 0
+    audit = Audit()
     with snapshot(bind) as connection:
         for done, (entity, where) in enumerate(plan, start=1):
             chunks = (
                 _dumped(entity, chunk) for chunk in read_records(connection, entity, where=where)
             )
-            entry = write_entity(container, entity, entity.filename, chunks)
+            entry = write_entity(container, entity, entity.filename, audit.records(entity, chunks))
             entries.append(entry)
             total += entry.record_count
             logger.info("exported %d %s", entry.record_count, entity.name)
             if progress is not None:
                 progress(done, len(plan), total)
-    return tuple(entries)
+    exceptions = audit.exceptions()
+    if exceptions:
+        logger.warning(
+            "%d problem%s in records the import refuses: written as the database holds them "
+            "and listed as the backup's exceptions (first: %s)",
+            len(exceptions),
+            "" if len(exceptions) == 1 else "s",
+            exceptions[0],
+        )
+    manifest = Manifest(CURRENT_VERSION, moment, producer(), tuple(entries), exceptions)
+    container.finish(manifest)
+    return manifest
 
 
 def _dumped(entity: EntityType, chunk: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -117,10 +133,7 @@ def dump_all(
     with building(
         container_for(path), path, CURRENT_VERSION, moment, overwrite=overwrite
     ) as container:
-        entries = _write(bind, container, ((entity, None) for entity in selected), progress)
-        manifest = Manifest(CURRENT_VERSION, moment, producer(), entries)
-        container.finish(manifest)
-    return manifest
+        return _write(bind, container, ((entity, None) for entity in selected), moment, progress)
 
 
 def _start(value: date | datetime) -> datetime:
@@ -181,7 +194,4 @@ def dump_history(
     if recipe is None:
         selected.append((assemblies, window(assemblies, "assembled_at")))
     with building(DocumentContainer, path, CURRENT_VERSION, moment, overwrite=overwrite) as doc:
-        entries = _write(bind, doc, selected, None)
-        manifest = Manifest(CURRENT_VERSION, moment, producer(), entries)
-        doc.finish(manifest)
-    return manifest
+        return _write(bind, doc, selected, moment, None)

@@ -64,12 +64,18 @@ class SourceError(BakeryIOError):
     #: Problems shown in the message; all of them are in :attr:`problems`.
     SHOWN = 10
 
-    def __init__(self, source: str, problems: Sequence[Problem]) -> None:
+    def __init__(
+        self, source: str, problems: Sequence[Problem], *, hint: str | None = None
+    ) -> None:
         self.source = source
         self.problems = tuple(problems)
+        #: What would let the source load, when there is such a thing to say.
+        self.hint = hint
         count = len(self.problems)
         lines = [f"{source} cannot be loaded: {count} problem{'' if count == 1 else 's'}"]
         lines += [f"  {problem}" for problem in self.problems[: self.SHOWN]]
         if count > self.SHOWN:
             lines.append(f"  ... and {count - self.SHOWN} more (see .problems)")
+        if hint:
+            lines.append(hint)
         super().__init__("\n".join(lines))

@@ -46,13 +46,16 @@ def _calendar(years: str) -> str:
     return f"(?=(?:{years})-)(?:{common}|{leap})"
 
 
-# Years 1000-9999 are what every backend stores (MySQL/MariaDB DATE and DATETIME).
-# A datetime with an offset is 1001-9998, so that no offset can carry it out of
-# that range; in UTC ("Z"), which is how bakery_io writes them, 1000-9999.
-DATE_PATTERN = f"^{_calendar('1[0-9]{3}|[2-9][0-9]{3}')}$"
+# Years 0001-9999: what Python's dates hold, and what PostgreSQL, SQLite and
+# MariaDB keep (MariaDB's documented 1000-9999 is what it promises, not what it
+# stores), so a backup states every date a database holds. A datetime with an
+# offset is 0002-9998, so that no offset can carry it out of that range; in UTC
+# ("Z"), which is how bakery_io writes them, 0001-9999.
+_YEARS = "000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3}"
+DATE_PATTERN = f"^{_calendar(_YEARS)}$"
 _TIME = r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,6})?"
 _INNER_YEARS = (
-    "100[1-9]|10[1-9][0-9]|1[1-9][0-9]{2}|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8]"
+    "000[2-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8]"
 )
 _ZONE = "[+-](?:[01][0-9]|2[0-3]):[0-5][0-9]"
 
@@ -67,7 +70,7 @@ def datetime_pattern(*, naive: bool = False, utc: str = "Z") -> str:
     marks = utc if utc == "Z" else f"(?:{utc})"
     return (
         f"^(?:{_calendar(_INNER_YEARS)}{_TIME}(?:{utc}|{_ZONE}){optional}"
-        f"|{_calendar('1000|9999')}{_TIME}{marks}{optional})$"
+        f"|{_calendar('0001|9999')}{_TIME}{marks}{optional})$"
     )
 
 
@@ -338,7 +341,7 @@ class Date(fields.Field[date]):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
         if not isinstance(value, str) or self._regex.fullmatch(value) is None:
             raise ValidationError(
-                "expected a date as 'YYYY-MM-DD' (a day that exists, years 1000-9999), "
+                "expected a date as 'YYYY-MM-DD' (a day that exists, years 0001-9999), "
                 f"got {describe_json(value)}"
             )
         return self.load_valid(value, attr, data)
@@ -361,7 +364,7 @@ class DateTime(fields.Field[datetime]):
         if not isinstance(value, str) or self._regex.fullmatch(value) is None:
             raise ValidationError(
                 "expected a datetime as 'YYYY-MM-DDTHH:MM:SS[.ffffff]' with 'Z' or a "
-                "'+HH:MM' offset (years 1001-9998; 1000 and 9999 in UTC with 'Z'), "
+                "'+HH:MM' offset (years 0002-9998; 0001 and 9999 in UTC with 'Z'), "
                 f"got {describe_json(value)}"
             )
         return self.load_valid(value, attr, data)

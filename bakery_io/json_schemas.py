@@ -336,10 +336,40 @@ def manifest_schema(version: str = CURRENT_VERSION) -> dict[str, Any]:
     }
 
 
+def exceptions_schema() -> dict[str, Any]:
+    """The records a backup holds as the database held them although the format refuses
+    them (:attr:`bakery_io.Manifest.exceptions`): one problem each, in the terms of its
+    entity file."""
+    optional_integer = {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "null"}]}
+    return {
+        "type": "array",
+        "description": (
+            "records written as the database held them although the format or its rules "
+            "refuse them; an import restores them only when told to accept them"
+        ),
+        "items": {
+            "type": "object",
+            "properties": {
+                "file": {"type": "string"},
+                "pointer": {"type": "string"},
+                "record": optional_integer,
+                "key": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+                "message": {"type": "string"},
+            },
+            "required": ["file", "pointer", "record", "key", "message"],
+            "additionalProperties": False,
+        },
+    }
+
+
 def _current(version: str) -> dict[str, dict[str, Any]]:
+    manifest, document = manifest_schema(version), document_schema(version)
+    # Only the current format has them: an older exporter never wrote exceptions.
+    manifest["properties"]["exceptions"] = exceptions_schema()
+    document["properties"]["exceptions"] = exceptions_schema()
     generated = {
-        MANIFEST_SCHEMA: manifest_schema(version),
-        DOCUMENT_SCHEMA: document_schema(version),
+        MANIFEST_SCHEMA: manifest,
+        DOCUMENT_SCHEMA: document,
         ENTITY_FILE_SCHEMA: any_entity_file_schema(version),
     }
     for entity in REGISTRY:

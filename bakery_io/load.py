@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
+from bakery_io.accepting import Accepted, listed_exceptions
 from bakery_io.containers import (
     Archive,
     FileSource,
@@ -53,15 +54,8 @@ from bakery_io.problems import Problem
 from bakery_io.queries import CHUNK_SIZE
 from bakery_io.registry import REGISTRY
 from bakery_io.resolution import CONFLICT_MODES, Action, ConflictMode, Resolver
-from bakery_io.validation import (
-    Doubt,
-    Section,
-    _Checker,
-    check,
-    entity_type_of,
-    import_order,
-    streamed_sections,
-)
+from bakery_io.sections import Section, entity_type_of, import_order
+from bakery_io.validation import Doubt, _Checker, check, streamed_sections
 from bakery_io.versions import CURRENT_VERSION
 from bakery_io.versions.backup import Rewrite
 
@@ -118,6 +112,9 @@ class LoadReport:
     conflicts: tuple[Problem, ...] = field(default=())
     upgraded_to: str | None = None
     rewrites: tuple[Rewrite, ...] = field(default=())
+    #: Problems of records restored as found: exceptions the backup lists, which the
+    #: load was told to accept (``accept_exceptions``).
+    exceptions: tuple[Problem, ...] = field(default=())
 
     @property
     def committed(self) -> bool:
@@ -145,6 +142,7 @@ class LoadReport:
             "total": self.total.to_dict(),
             "conflicts": [problem.to_dict() for problem in self.conflicts],
             "rewrites": [rewrite.to_dict() for rewrite in self.rewrites],
+            "exceptions": [problem.to_dict() for problem in self.exceptions],
         }
 
 
@@ -359,9 +357,13 @@ def _load_checked(
     source: Source,
     on_conflict: ConflictMode,
     progress: LoadProgress | None,
-) -> tuple[Resolver, _Checker]:
-    """Check everything, reporting every problem, then write: pass one, then pass two."""
-    resolver = Resolver(connection, on_conflict)
+    accepted: Accepted | None,
+) -> tuple[Resolver, _Checker, tuple[Problem, ...]]:
+    """Check everything, reporting every problem, then write: pass one, then pass two.
+
+    Returns the resolver, the checker and the problems accepted as the backup's
+    exceptions (``accepted``: those the load was told to accept)."""
+    resolver = Resolver(connection, on_conflict, accepted)
     sections: list[Section] = []
 
     def visit(section: Section, records: Iterable[Any]) -> None:
@@ -379,9 +381,16 @@ def _load_checked(
     for target, unknown in resolver.unknown.items():
         if target not in unchecked:
             problems.extend(map(checker.origin, unknown))
+    problems.sort(key=_rank(source))
+    unacceptable = set(map(checker.origin, resolver.unacceptable))
+    excepted = tuple(
+        problem
+        for problem in problems
+        if accepted and accepted.covers(problem) and problem not in unacceptable
+    )
+    problems = [problem for problem in problems if problem not in excepted]
     if problems:
-        problems.sort(key=_rank(source))
-        raise SourceError(str(source.path), problems)
+        raise SourceError(str(source.path), problems, hint=_hint(source, accepted))
     writer = Writer(connection)
     for section in sections:
         try:
@@ -390,7 +399,18 @@ def _load_checked(
             raise SourceError(str(source.path), [checker.origin(exc.problem)]) from exc.__cause__
         if progress is not None:
             progress("writing", section.entity.name, written)
-    return resolver, checker
+    return resolver, checker, excepted
+
+
+def _hint(source: Source, accepted: Accepted | None) -> str | None:
+    listed = listed_exceptions(source)
+    if accepted is not None or not listed:
+        return None
+    return (
+        f"its export listed {len(listed)} problem{'' if len(listed) == 1 else 's'} of records "
+        "the database held although the format refuses them; load with "
+        "accept_exceptions=True (bakery-io import --accept-exceptions) to restore them as found"
+    )
 
 
 def load_all(
@@ -399,6 +419,7 @@ def load_all(
     *,
     on_conflict: ConflictMode = "skip",
     dry_run: bool = False,
+    accept_exceptions: bool = False,
     progress: LoadProgress | None = None,
 ) -> LoadReport:
     """Load a backup directory, ZIP archive, single document or entity file into ``bind``.
@@ -423,6 +444,13 @@ def load_all(
     commits; with a Connection or Session it runs in a savepoint of the
     caller's transaction, which the caller commits. The bakery_io tables must
     exist (:func:`~bakery_io.create_schema`).
+
+    A backup whose export listed exceptions (records the database held
+    although the format or its rules refuse them, :attr:`Manifest.exceptions
+    <bakery_io.Manifest.exceptions>`) is refused like any other, unless
+    ``accept_exceptions``: then each problem the backup lists is accepted,
+    where it lists it and nowhere else, the record is restored as found and
+    the report's ``exceptions`` names it.
     """
     if on_conflict not in CONFLICT_MODES:
         raise UsageError(
@@ -431,12 +459,19 @@ def load_all(
     describe(bind)  # refuses what is not a database
     opened = open_source(source)
     checker: _Checker | None = None
+    excepted: tuple[Problem, ...] = ()
+    accepted = Accepted(listed_exceptions(opened)) if accept_exceptions else None
     try:
         with _writing(bind, keep=lambda: not dry_run) as connection:
             _require_tables(connection)
-            resolver = _load_streamed(connection, opened, on_conflict, progress)
+            # A backup with exceptions would only make the one pass doubt.
+            resolver = (
+                None if accepted else _load_streamed(connection, opened, on_conflict, progress)
+            )
             if resolver is None:
-                resolver, checker = _load_checked(connection, opened, on_conflict, progress)
+                resolver, checker, excepted = _load_checked(
+                    connection, opened, on_conflict, progress, accepted
+                )
     finally:
         close = getattr(opened, "close", None)
         if close is not None:
@@ -456,7 +491,10 @@ def load_all(
         conflicts=tuple(map(checker.origin, resolver.conflicts) if checker else resolver.conflicts),
         upgraded_to=upgraded.version if upgraded else None,
         rewrites=upgraded.rewrites if upgraded else (),
+        exceptions=excepted,
     )
+    if excepted:
+        logger.warning("%d exceptions of the backup restored as found", len(excepted))
     for name, entity_counts in counts.items():
         logger.info("%s: %s", name, entity_counts.to_dict())
     return report

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bakery_io.jsonio import encode_document
+from bakery_io.problems import Problem
 
 #: The manifest's file name inside a backup directory or ZIP archive.
 MANIFEST_NAME = "manifest.json"
@@ -43,12 +44,21 @@ class FileEntry:
 
 @dataclass(frozen=True)
 class Manifest:
-    """A backup's manifest: format version, export time, producer, and its entity files."""
+    """A backup's manifest: format version, export time, producer, and its entity files.
+
+    ``exceptions`` lists the records the export wrote as the database held
+    them although the format or its rules refuse them (see
+    :mod:`bakery_io.audit`), each a :class:`~bakery_io.problems.Problem` in the
+    terms of its entity file (``02_ingredients.json``, ``/records/3/...``),
+    whatever the container. A backup with exceptions is restored only when
+    the import is told to accept them.
+    """
 
     version: str
     export_date: str
     source: str
     files: tuple[FileEntry, ...]
+    exceptions: tuple[Problem, ...] = ()
 
     @property
     def record_count(self) -> int:
@@ -66,7 +76,13 @@ class Manifest:
             "export_date": self.export_date,
             "source": self.source,
             "files": [entry.to_dict() for entry in self.files],
+            # Only when there are some: a sound backup's manifest stays as it always was.
+            **({"exceptions": self.exceptions_data()} if self.exceptions else {}),
         }
+
+    def exceptions_data(self) -> list[dict[str, Any]]:
+        """The exceptions as they are written (in a manifest, or a single document)."""
+        return [problem.to_dict() for problem in self.exceptions]
 
     def to_bytes(self) -> bytes:
         """The bytes of ``manifest.json``."""

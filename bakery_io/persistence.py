@@ -35,7 +35,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError
 
-from bakery_io.codecs import Loader, generated, loader
+from bakery_io.accepting import load_or_accept
+from bakery_io.codecs import generated, loader
 from bakery_io.fields import Key, resolving
 from bakery_io.problems import Problem
 from bakery_io.queries import batches, plan_for
@@ -46,12 +47,14 @@ from bakery_io.resolution import (
     Known,
     Loaded,
     Resolver,
+    attribute_of,
     generated_unstated,
     key_filter,
     key_text,
     record_key,
 )
-from bakery_io.validation import Section
+from bakery_io.schemas.base import EntitySchema
+from bakery_io.sections import Section
 
 
 class Refused(Exception):  # noqa: N818 (a signal between this module and load)
@@ -205,9 +208,13 @@ def _execute(
         ) from exc
 
 
-def _load(section: Section, load: Loader, position: int, data: Any) -> dict[str, Any]:
+def _load(
+    resolver: Resolver, section: Section, schema: type[EntitySchema], where: str, data: Any
+) -> dict[str, Any]:
+    """``data`` (a record, or a child at ``where``) loaded again for writing."""
+    position = int(where.split("/")[2])
     try:
-        return load(data)
+        return load_or_accept(loader(schema), schema, data, resolver.accepts(section, where))[0]
     except ValidationError as exc:
         # Everything was checked in pass one; only a change in between can get here.
         raise Refused(
@@ -261,22 +268,60 @@ def write_section(
     with resolving(resolver.lookup):
         if not entity.self_referencing:
             for batch in batches(written):
-                _write_rows(writer, entity, section, batch)
-                _write_children(writer, entity, section, batch)
+                _write_rows(writer, resolver, entity, section, batch)
+                _write_children(writer, resolver, entity, section, batch)
                 count += len(batch)
             return count
         gathered = list(written)
-        levels = resolver.write_levels(entity)
+        levels, deferred = resolver.write_levels(entity)
         by_level: dict[int, list[Written]] = defaultdict(list)
+        later: list[tuple[Written, str, Any]] = []
         for item in gathered:
-            by_level[levels.get(item.key, 0)].append(item)
+            wires = deferred.get(item.key)
+            written_now = item
+            if wires:  # written without these references first: they close a cycle
+                record = dict(item.record)
+                later += [(item, wire, record[wire]) for wire in sorted(wires)]
+                record.update(dict.fromkeys(wires))
+                written_now = item._replace(record=record)
+            by_level[levels.get(item.key, 0)].append(written_now)
         for level in sorted(by_level):
             for chunk in batches(by_level[level]):
-                _write_rows(writer, entity, section, chunk)
+                _write_rows(writer, resolver, entity, section, chunk)
+        _write_later(writer, resolver, entity, section, later)
         # Children may reference any record of the section: they come after all of them.
         for chunk in batches(gathered):
-            _write_children(writer, entity, section, chunk)
+            _write_children(writer, resolver, entity, section, chunk)
     return len(gathered)
+
+
+def _write_later(
+    writer: Writer,
+    resolver: Resolver,
+    entity: EntityType,
+    section: Section,
+    later: Sequence[tuple[Written, str, Any]],
+) -> None:
+    """Set the references that close cycles, now that every record they point at exists."""
+    table = _shape(entity).table
+    by_wire: dict[str, tuple[list[dict[str, Any]], list[tuple[int, Key]]]] = defaultdict(
+        lambda: ([], [])
+    )
+    for item, wire, target in later:
+        rows, owners = by_wire[wire]
+        rows.append({"row_id": item.known.id, "target_id": resolver.lookup(entity.name, target)})
+        owners.append((item.position, item.key))
+    for wire, (rows, owners) in by_wire.items():
+        attribute = attribute_of(entity.schema, wire)
+        # Each column with an ON UPDATE default set to itself: a timestamp the file
+        # states must stay as it is.
+        kept = {column.key: column for column in table.columns if column.onupdate is not None}
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("row_id"))
+            .values({**kept, attribute: bindparam("target_id")})
+        )
+        _execute(writer, section, statement, rows, owners)
 
 
 def write_loaded(
@@ -300,13 +345,17 @@ def write_loaded(
             resolver.to_ids(entity.schema, item.data)
             chunk.append(Written(item.position, item.record, item.key, found, item.data))
     if chunk:
-        _write_rows(writer, entity, section, chunk)
-        _write_children(writer, entity, section, chunk)
+        _write_rows(writer, resolver, entity, section, chunk)
+        _write_children(writer, resolver, entity, section, chunk)
     return len(chunk)
 
 
 def _write_rows(
-    writer: Writer, entity: EntityType, section: Section, chunk: Sequence[Written]
+    writer: Writer,
+    resolver: Resolver,
+    entity: EntityType,
+    section: Section,
+    chunk: Sequence[Written],
 ) -> None:
     shape = _shape(entity)
     children = {child.name for child in entity.children}
@@ -318,7 +367,8 @@ def _write_rows(
         data = item.data
         if data is None:
             stated = {name: value for name, value in item.record.items() if name not in children}
-            data = _load(section, loader(entity.schema), item.position, stated)
+            where = f"{section.pointer}/{item.position}"
+            data = _load(resolver, section, entity.schema, where, stated)
         if item.known.action is Action.CREATE:
             created.append(item)
             inserts.append(statement.parameters(data, None))
@@ -377,10 +427,13 @@ def _drop_children(
 
 
 def _write_children(
-    writer: Writer, entity: EntityType, section: Section, chunk: Sequence[Written]
+    writer: Writer,
+    resolver: Resolver,
+    entity: EntityType,
+    section: Section,
+    chunk: Sequence[Written],
 ) -> None:
     for child in entity.children:
-        load = loader(child.schema)
         statement = writer.insert(child.table, child.parent)
         parameters = statement.parameters
         rows: list[Any] = []
@@ -390,7 +443,11 @@ def _write_children(
                 items = item.data[child.name]
             else:
                 stated = item.record.get(child.name) or []
-                items = [_load(section, load, item.position, record) for record in stated]
+                where = f"{section.pointer}/{item.position}/{child.name}"
+                items = [
+                    _load(resolver, section, child.schema, f"{where}/{index}", record)
+                    for index, record in enumerate(stated)
+                ]
             parent = item.known.id
             rows.extend(parameters(data, parent) for data in items)
             owners.extend([(item.position, item.key)] * len(items))

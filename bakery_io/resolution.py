@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -35,6 +36,7 @@ from sqlalchemy import (
 )
 
 from bakery_io import graphs
+from bakery_io.accepting import Accepted, Accepts, load_or_accept
 from bakery_io.codecs import Loader, dumper, loader
 from bakery_io.fields import Children, Key, Reference
 from bakery_io.links import MaxNesting, TargetValue
@@ -42,7 +44,7 @@ from bakery_io.problems import Problem, pointer
 from bakery_io.queries import CHUNK_SIZE, batches, plan_columns, plan_for, read_records
 from bakery_io.registry import REGISTRY, EntityType, declared_fields
 from bakery_io.schemas.base import EntitySchema
-from bakery_io.validation import Section
+from bakery_io.sections import Section
 
 #: What to do with a record whose key exists with different values.
 ConflictMode = Literal["skip", "update", "error"]
@@ -347,11 +349,29 @@ def _messages(messages: Any, parts: tuple[str | int, ...]) -> Iterator[tuple[str
 
 
 class Resolver:
-    """Checks the sections of one load and remembers what every key resolves to."""
+    """Checks the sections of one load and remembers what every key resolves to.
 
-    def __init__(self, connection: Connection, on_conflict: ConflictMode) -> None:
+    Without a ``connection`` it checks the records as if they were loaded into
+    an empty database (what the export does to prove a backup restorable,
+    :mod:`bakery_io.audit`): nothing exists but the records themselves, and a
+    reference to a record it has not seen is taken as the export's read found
+    it, pointing at a row.
+    """
+
+    def __init__(
+        self,
+        connection: Connection | None,
+        on_conflict: ConflictMode,
+        accepted: Accepted | None = None,
+    ) -> None:
         self.connection = connection
         self.on_conflict = on_conflict
+        #: The backup's exceptions the load accepts (:mod:`bakery_io.accepting`).
+        self.accepted = accepted
+        #: (file, position) of the records loaded as found.
+        self.as_found: set[tuple[str, int]] = set()
+        #: Problems no acceptance covers (a key the files repeat); part of :attr:`problems`.
+        self.unacceptable: list[Problem] = []
         self.known: dict[str, dict[Key, Known]] = defaultdict(dict)
         self.problems: list[Problem] = []
         #: References to keys found nowhere, by target entity type (reported with the problems).
@@ -401,6 +421,10 @@ class Resolver:
             data = None
             if position not in section.flawed:
                 data = self._load(section, load, position, record, key)
+            elif self.accepted:
+                # Its problems are reported already; loaded only if all are accepted.
+                with suppress(ValidationError):
+                    data = self.load_record(section, load, position, record)
             if data is None or key is None:
                 continue
             loaded.append(Loaded(position, record, data, key))
@@ -434,10 +458,12 @@ class Resolver:
         those that reference their own type (their checks need every key).
 
         Only for a load that writes as it checks: what is dropped is in the
-        database and is looked up again when referenced.
+        database and is looked up again when referenced. Targets of links are
+        kept too (few, and without a database their facts could not be read again).
         """
+        kept = _facts_needed()
         for name, known in self.known.items():
-            if len(known) > keep and not REGISTRY[name].self_referencing:
+            if len(known) > keep and not REGISTRY[name].self_referencing and name not in kept:
                 known.clear()
 
     def _first(self, section: Section, position: int, key: Key) -> bool:
@@ -445,16 +471,17 @@ class Resolver:
         earlier = self.known[section.entity.name].get(key)
         if earlier is None or earlier.file is None:
             return True
-        self.problems.append(
-            Problem(
-                section.file,
-                f"{section.pointer}/{position}",
-                f"a second record with the key {key_text(key)!r}: record {earlier.position} "
-                f"of {earlier.file} has it already",
-                position,
-                key_text(key),
-            )
+        said = (
+            f"a second record with the key {key_text(key)!r}: record {earlier.position} "
+            f"of {earlier.file} has it already"
         )
+        # Loads tell records apart by their keys: the second cannot be restored, even
+        # as an accepted exception of the backup.
+        problem = Problem(
+            section.file, f"{section.pointer}/{position}", said, position, key_text(key)
+        )
+        self.problems.append(problem)
+        self.unacceptable.append(problem)
         return False
 
     def _load(
@@ -466,7 +493,7 @@ class Resolver:
         key: Key | None,
     ) -> dict[str, Any] | None:
         try:
-            data = load(record)
+            data = self.load_record(section, load, position, record)
         except ValidationError as exc:
             shown = key_text(key) if key is not None else None
             for where, message in _messages(exc.messages, ()):
@@ -482,6 +509,23 @@ class Resolver:
             return None
         return data
 
+    def load_record(
+        self, section: Section, load: Loader, position: int, record: Any
+    ) -> dict[str, Any]:
+        """``record`` loaded with ``load``; with accepted exceptions where it fails, as found.
+
+        Raises ``ValidationError`` for a failure that is not accepted.
+        """
+        accepts = self.accepts(section, f"{section.pointer}/{position}")
+        data, found = load_or_accept(load, section.entity.schema, record, accepts)
+        if found:
+            self.as_found.add((section.file, position))
+        return data
+
+    def accepts(self, section: Section, where: str) -> Accepts | None:
+        """What the load accepts inside the record or child at ``where`` of ``section``."""
+        return self.accepted.within(section.file, where) if self.accepted else None
+
     def _remember(self, entity: EntityType, key: Key, known: Known) -> None:
         self.known[entity.name][key] = known
 
@@ -494,8 +538,10 @@ class Resolver:
         dump = dumper(schema)
         existing: dict[Key, tuple[int, dict[str, Any]]] = {}
         keys = [item.key for item in loaded]
-        chunks = self._filled(entity) and read_records(
-            self.connection, entity, where=key_filter(entity, keys)
+        chunks = (
+            self.connection is not None
+            and self._filled(entity)
+            and read_records(self.connection, entity, where=key_filter(entity, keys))
         )
         for rows in chunks or ():
             for row in rows:
@@ -510,7 +556,10 @@ class Resolver:
         written: list[tuple[int, Key, dict[str, Any]]] = []
         actions = []
         for position, record, data, key in loaded:
-            incoming = to_wire(schema, data) if always or key in existing else {}
+            if (section.file, position) in self.as_found:
+                incoming = dict(record)  # what the export wrote is the row as it was
+            else:
+                incoming = to_wire(schema, data) if always or key in existing else {}
             action, row_id = Action.CREATE, None
             facts_from: Mapping[str, Any] = incoming
             if key in existing:
@@ -541,6 +590,8 @@ class Resolver:
         checks or the database's unique natural key refuse: no query per chunk.
         """
         filled = self._has_rows.get(entity.name)
+        if self.connection is None:
+            return False
         if filled is None:
             table: Table = entity.model.__table__
             filled = self.connection.execute(select(table.c.id).limit(1)).first() is not None
@@ -645,7 +696,7 @@ class Resolver:
     def _look_up(self, target: str) -> None:
         """Find the pending keys of ``target`` in the database: one query for them all."""
         pending = self._pending.pop(target, {})
-        if not pending:
+        if not pending or self.connection is None:
             return
         entity = REGISTRY[target]
         plan = plan_for(entity)
@@ -701,7 +752,7 @@ class Resolver:
                     self._unique_problem(section, position, key, names, values, holder=first)
                     continue
                 owners[values] = (position, key)
-            if not owners:
+            if not owners or self.connection is None:
                 continue
             columns = [plan.columns[name] for name in names]
             keys = [plan.columns[name] for name in entity.natural_key]
@@ -837,6 +888,8 @@ class Resolver:
 
     def _database_edges(self, entity: EntityType, relation: _Relation) -> Iterator[tuple[Key, Key]]:
         """(source key, target key) of every row's reference through ``relation``."""
+        if self.connection is None:
+            return
         table: Table = entity.model.__table__
         (name,) = entity.natural_key  # self-referencing types are keyed by one field
         target = table.alias()
@@ -873,6 +926,8 @@ class Resolver:
 
         Rows the files write again were checked against the new values already.
         """
+        connection = self.connection
+        assert connection is not None  # updates are of rows, so there is a database
         plan = plan_columns(schema)
         attribute = _attributes(schema)[link.reference][0]
         column = plan.table.c[attribute]
@@ -890,7 +945,7 @@ class Resolver:
         width = len(identity)
         for ids in batches(sorted(moved)):
             statement = select(column, *identity, *own).select_from(joined).where(column.in_(ids))
-            for row in self.connection.execute(statement):
+            for row in connection.execute(statement):
                 parts = tuple(row[1 : 1 + width])
                 referrer: Key = parts[0] if width == 1 else parts
                 record = self.known[entity.name].get(referrer)
@@ -924,17 +979,49 @@ class Resolver:
         known = self.known[target].get(key)
         return None if known is None else known.id
 
-    def write_levels(self, entity: EntityType) -> dict[Key, int]:
-        """The order to write records that reference records of their own type (parents first)."""
+    def write_levels(self, entity: EntityType) -> tuple[dict[Key, int], dict[Key, set[str]]]:
+        """The order to write records that reference records of their own type (parents
+        first), and the references to write after every record, by record and wire name.
+
+        Those close cycles, which a load refuses unless they are accepted exceptions
+        of the backup: each cycle is broken at one reference, written once its target
+        exists.
+        """
         edges: dict[Key, list[Key]] = defaultdict(list)
+        wires: dict[tuple[Key, Key], str] = {}
         for relation in _relations(entity):
             if relation.children is None:
                 for source, targets in self.edges.get((entity.name, relation.wire), {}).items():
-                    edges[source].extend(target for target, _where in targets)
+                    for target, _where in targets:
+                        edges[source].append(target)
+                        wires[source, target] = relation.wire
         if not edges:
-            return {}
+            return {}, {}
+        later: dict[Key, set[str]] = defaultdict(set)
+        while found := graphs.cycles(edges):
+            for cycle in found:
+                source, target = cycle[-1], cycle[0]
+                edges[source].remove(target)
+                later[source].add(wires[source, target])
         writes = [key for key, record in self.known[entity.name].items() if record.action in WRITES]
-        return graphs.levels(edges, writes)
+        return graphs.levels(edges, writes), dict(later)
+
+
+@cache
+def relates(entity: EntityType) -> bool:
+    """Whether records of ``entity`` take part in checks across records beyond their keys:
+    references to their own type, links (from them or to them), values that must be unique."""
+    return bool(
+        entity.self_referencing
+        or entity.name in _facts_needed()
+        or unique_values(entity)
+        or any(schema.opts.links for schema in _schemas_of(entity.schema))
+    )
+
+
+def attribute_of(schema: type[EntitySchema], wire: str) -> str:
+    """The attribute (column) that the wire field ``wire`` of ``schema`` loads into."""
+    return _attributes(schema)[wire][0]
 
 
 def _kind(entity: EntityType) -> str:

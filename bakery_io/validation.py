@@ -28,6 +28,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError as SchemaError
 from referencing import Registry, Resource
 
+from bakery_io.accepting import listed_exceptions
 from bakery_io.containers import (
     Archive,
     FileSource,
@@ -58,9 +59,10 @@ from bakery_io.jsonio import NotCanonical, read_entity_file
 from bakery_io.manifest import MANIFEST_NAME
 from bakery_io.problems import Problem, pointer
 from bakery_io.queries import batches
-from bakery_io.registry import REGISTRY, EntityType, declared_fields
+from bakery_io.registry import REGISTRY, declared_fields
 from bakery_io.rules import Rule
 from bakery_io.schemas.base import EntitySchema
+from bakery_io.sections import Section, Visitor, entity_type_of, import_order
 from bakery_io.slugs import SLUG_PATTERN
 from bakery_io.versions import (
     CURRENT_VERSION,
@@ -152,6 +154,9 @@ class ValidationReport:
     upgraded_to: str | None = None
     #: Slugs the upgrade rewrote or derived.
     rewrites: tuple[Rewrite, ...] = ()
+    #: What the backup's export listed as exceptions: records the database held although
+    #: the format refuses them (restored, as found, only by an import that accepts them).
+    exceptions: tuple[Problem, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -170,6 +175,7 @@ class ValidationReport:
             "records": self.records,
             "problems": [problem.to_dict() for problem in self.problems],
             "rewrites": [rewrite.to_dict() for rewrite in self.rewrites],
+            "exceptions": [problem.to_dict() for problem in self.exceptions],
         }
 
 
@@ -449,45 +455,6 @@ def _version_of(content: Any, name: str, schema: str) -> tuple[str | None, list[
 def _count(content: Any) -> int:
     records = content.get("records") if isinstance(content, Mapping) else None
     return len(records) if isinstance(records, list) else 0
-
-
-@dataclass(frozen=True)
-class Section:
-    """The records of one entity type in one file of a source, as a check found them.
-
-    ``pointer`` is the JSON pointer of the records array (``/records`` in an
-    entity file, ``/<entity_type>`` in a document); ``sha256`` the digest of
-    the file's bytes when it came from an archive; ``flawed`` the positions of
-    records with problems.
-    """
-
-    entity: EntityType
-    file: str
-    pointer: str
-    sha256: str | None
-    flawed: frozenset[int]
-    count: int
-    #: Whether the file is laid out as bakery_io writes it, and so read a record at a time.
-    streamed: bool = False
-
-
-#: Receives each section whose envelope is sound, with its records, as it is checked.
-#: The records of a streamed file are read again as they are iterated.
-Visitor = Callable[[Section, Iterable[Any]], None]
-
-
-def entity_type_of(name: str) -> str | None:
-    """The entity type an entity file's name implies (``03_products.json``, ``products.json``)."""
-    stem = name.removesuffix(".json")
-    entity_type = stem[3:] if stem[:2].isdigit() and stem[2:3] == "_" else stem
-    return entity_type if entity_type in REGISTRY else None
-
-
-def import_order(name: str) -> tuple[int, str]:
-    """Entity files sort by the import order their name implies, then by name."""
-    entity_type = entity_type_of(name)
-    number = REGISTRY[entity_type].number if entity_type else len(REGISTRY) + 1
-    return number, name
 
 
 class _Checker:
@@ -945,6 +912,7 @@ def validate(source: str | PathLike[str]) -> ValidationReport:
     opened = open_source(source)
     try:
         checker = check(opened)
+        listed = listed_exceptions(opened)
     finally:
         close = getattr(opened, "close", None)
         if close is not None:
@@ -959,4 +927,5 @@ def validate(source: str | PathLike[str]) -> ValidationReport:
         problems=tuple(checker.problems),
         upgraded_to=upgraded.version if upgraded else None,
         rewrites=upgraded.rewrites if upgraded else (),
+        exceptions=listed,
     )

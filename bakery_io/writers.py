@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from bakery_io.errors import UsageError
-from bakery_io.jsonio import encode_records, encode_value
+from bakery_io.jsonio import encode_document, encode_records, encode_value
 from bakery_io.manifest import MANIFEST_NAME, FileEntry, Manifest
 from bakery_io.queries import batches
 from bakery_io.registry import REGISTRY, EntityType
@@ -266,6 +266,11 @@ class DocumentContainer(_FileContainer):
         )
 
     def finish(self, manifest: Manifest) -> None:
+        if manifest.exceptions:
+            # Last, once every record has been checked: the manifest's list, which a
+            # single document, having no manifest, carries itself.
+            listed = encode_document({"exceptions": manifest.exceptions_data()})
+            self._handle.write(b",\n" + listed.strip()[1:-1].strip(b"\n"))
         self._handle.write(b"\n}\n")
         super().finish(manifest)
 

@@ -122,15 +122,15 @@ FRACTION_DIGITS = (0, 0, 0, 6, 6, 3, 1, 2, 4, 5)
 
 _SLUG_CHARACTERS = string.ascii_lowercase + string.digits
 _SEPARATOR_RUN = re.compile(r"([-_])[-_]*")
-_MIN_DATE, _MAX_DATE = date(1000, 1, 1), date(9999, 12, 31)
-# Datetimes are written in years 1001-9998 so that no offset carries them out of 1000-9999.
-_MIN_MOMENT, _MAX_MOMENT = datetime(1001, 1, 1), datetime(9998, 12, 31, 23, 59, 59, 999999)
+_MIN_DATE, _MAX_DATE = date(1, 1, 1), date(9999, 12, 31)
+# Datetimes are written in years 0002-9998 so that no offset carries them out of 0001-9999.
+_MIN_MOMENT, _MAX_MOMENT = datetime(2, 1, 1), datetime(9998, 12, 31, 23, 59, 59, 999999)
 # Most datetimes fall in years a bakery lives in; the rest anywhere in the range.
 _RECENT = (datetime(1990, 1, 1), datetime(2040, 1, 1))
 # The extreme instants, in UTC: written so when the pattern accepts them (1.1 does).
 UTC_EXTREMES = tuple(
     text
-    for text in ("1000-01-01T00:00:00Z", "9999-12-31T23:59:59.999999Z")
+    for text in ("0001-01-01T00:00:00Z", "9999-12-31T23:59:59.999999Z")
     if re.fullmatch(wire.DATETIME_PATTERN, text)
 )
 # The years dump_all accepts for exported_at (a ZIP archive dates its members in them).
@@ -281,7 +281,7 @@ def integers(low: int, high: int) -> Maker:
 
 
 def dates(rng: random.Random) -> str:
-    """``YYYY-MM-DD`` in years 1000-9999, with the first and last day and leap days."""
+    """``YYYY-MM-DD`` in years 0001-9999, with the first and last day and leap days."""
     if rng.random() < 0.2:
         return rng.choice([_MIN_DATE, _MAX_DATE, date(2000, 2, 29), date(1900, 2, 28)]).isoformat()
     return date.fromordinal(rng.randint(_MIN_DATE.toordinal(), _MAX_DATE.toordinal())).isoformat()

@@ -592,10 +592,10 @@ EDGES: dict[str, tuple[dict[str, Any], Callable[[Document], bool]]] = {
             re.search(r"\.[0-9]{6}[+-][0-9:]{5}$", v) for _f, v in _values(d, wire.DateTime)
         ),
     ),
-    "datetime at the UTC extremes (years 1000 and 9999)": (
+    "datetime at the UTC extremes (years 0001 and 9999)": (
         {},
         lambda d: any(
-            v.startswith(("1000-", "9999-")) and v.endswith("Z")
+            v.startswith(("0001-", "9999-")) and v.endswith("Z")
             for _f, v in _values(d, wire.DateTime)
         ),
     ),
