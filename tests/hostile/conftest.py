@@ -66,6 +66,8 @@ def _trimmed(sample: dict[str, Any]) -> dict[str, Any]:
 
 #: Entity types the occupied database holds rows of (none references another).
 HELD = ("suppliers", "recipients", "material_categories")
+#: The document of those rows, beside the occupied database.
+HELD_NAME = "held.json"
 
 
 @pytest.fixture(scope="session")
@@ -80,7 +82,7 @@ def occupied_template(
     held: dict[str, Any] = {"version": sample["version"]}
     for name in HELD:
         held[name] = [_renamed(record) for record in sample[name]]
-    source = directory / "held.json"
+    source = directory / HELD_NAME
     source.write_bytes(canonical(held))
     path = directory / "occupied.db"
     shutil.copyfile(schema_template, path)
@@ -131,3 +133,9 @@ class Targets:
 def targets(schema_template: Path, occupied_template: Path) -> Targets:
     """The SQLite files each case's loads start from."""
     return Targets(schema_template, occupied_template)
+
+
+@pytest.fixture(scope="session")
+def held(occupied_template: Path) -> Path:
+    """The document the occupied database was loaded from (to fill a server database)."""
+    return occupied_template.parent / HELD_NAME

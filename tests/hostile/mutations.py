@@ -300,7 +300,7 @@ def json_edge_cases() -> list[Case]:
             field_name = "name" if name == "duplicate-key" else "notes"
         cases += _record_case("json", name, entity, index, _setter(field_name, SENTINEL), raw=raw)
     cases += _record_case(
-        "json", "duplicate-key-in-child", "recipes", 2, _child_duplicate, raw=_child_duplicate_raw()
+        "json", "duplicate-key-in-child", "events", 2, _child_duplicate, raw=_child_duplicate_raw()
     )
     for name, document in [
         ("null", b"null"),
@@ -360,12 +360,12 @@ def json_edge_cases() -> list[Case]:
 
 
 def _child_duplicate(record: dict[str, Any]) -> None:
-    record["ingredients"][0]["quantity"] = SENTINEL
+    record["production_targets"][0]["notes"] = SENTINEL
 
 
-# The child's duplicate "quantity": the raw text after the sentinel repeats the key.
 def _child_duplicate_raw() -> bytes:
-    return b'"1.0000",\n          "quantity": "2.0000"'
+    """The child's ``notes`` twice: the raw text in place of the sentinel repeats the key."""
+    return b'"First",\n          "notes": "Second"'
 
 
 def _constant(data: bytes) -> Callable[[bytes], bytes]:
