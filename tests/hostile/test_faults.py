@@ -72,6 +72,18 @@ def _timed(*args: str) -> float:
     return time.monotonic() - began
 
 
+@pytest.fixture(scope="session")
+def work_times(
+    scale3: Path, scale3_backup: Path, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, float]:
+    """How long an export and an import of the scale-3 sample take, uninterrupted."""
+    directory = tmp_path_factory.mktemp("timing")
+    return {
+        "export": _timed("export", "--db", f"sqlite:///{scale3}", str(directory / "backup")),
+        "import": _timed("import", "--db", f"sqlite:///{directory / 'new.db'}", str(scale3_backup)),
+    }
+
+
 def _killed(delay: float, *args: str) -> bool:
     """Run, kill -9 after ``delay`` seconds of work; True when it was killed (not done)."""
     child = _start(*args)
@@ -92,7 +104,7 @@ def _partials(directory: Path) -> list[str]:
 
 
 def test_kill_9_during_export_leaves_no_half_backup(
-    scale3: Path, scale3_backup: Path, tmp_path: Path
+    scale3: Path, scale3_backup: Path, work_times: dict[str, float], tmp_path: Path
 ) -> None:
     """After kill -9 the target is absent or a complete backup, the database is as it
     was, and a re-run succeeds and leaves no stale partial files behind."""
@@ -103,11 +115,12 @@ def test_kill_9_during_export_leaves_no_half_backup(
     before = snapshot(engine)
     engine.dispose()
     manifest_total = bakery_io.validate(scale3_backup).records
-    work = _timed("export", "--db", url, str(tmp_path / "timing"))
+    work = work_times["export"]
     # A directory, then a ZIP archive (each kill costs a run: two of them in all).
+    kills = []
     for number, (fraction, suffix) in enumerate(zip(FRACTIONS, ["", ".zip"], strict=True)):
         target = tmp_path / f"backup-{number}{suffix}"
-        _killed(work * fraction, "export", "--db", url, str(target))
+        kills.append(_killed(work * fraction, "export", "--db", url, str(target)))
         if target.exists():
             report = bakery_io.validate(target)
             assert report.ok, f"a killed export left a broken backup: {report.problems[:3]}"
@@ -115,6 +128,7 @@ def test_kill_9_during_export_leaves_no_half_backup(
         engine = engine_from_url(url)
         assert snapshot(engine) == before, "a killed export changed the database"
         engine.dispose()
+    assert any(kills), "every export was done before its kill: nothing was tested"
     target = tmp_path / "backup-0"
     rerun = subprocess.run(
         [sys.executable, "-m", "bakery_io", "export", "--overwrite", "--db", url, str(target)],
@@ -139,56 +153,27 @@ def _tables(path: Path) -> list[str]:
         engine.dispose()
 
 
-def test_kill_9_during_import_into_a_new_file_leaves_nothing(
-    scale3_backup: Path, tmp_path: Path
+def test_kill_9_during_import_leaves_the_database_as_it_was(
+    scale3_backup: Path, occupied_template: Path, work_times: dict[str, float], tmp_path: Path
 ) -> None:
-    """A new SQLite file is either fully loaded or holds no bakery_io tables (or is absent)."""
-    work = _timed("import", "--db", f"sqlite:///{tmp_path / 'timing.db'}", str(scale3_backup))
-    for number, fraction in enumerate(FRACTIONS):
-        target = tmp_path / f"new-{number}.db"
-        killed = _killed(
-            work * fraction, "import", "--db", f"sqlite:///{target}", str(scale3_backup)
+    """Killed early into a new SQLite file: no bakery_io tables (or no file). Killed late
+    into a database holding rows: exactly those rows. A re-run then loads everything."""
+    work = work_times["import"]
+    new = tmp_path / "new.db"
+    early = _killed(work * FRACTIONS[0], "import", "--db", f"sqlite:///{new}", str(scale3_backup))
+    if early:
+        assert not new.exists() or _tables(new) == [], (
+            "a killed import left tables in a new database"
         )
-        if killed and target.exists():
-            assert _tables(target) == [], "a killed import left tables in a new database"
-    target = tmp_path / "new-0.db"
-    rerun = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bakery_io",
-            "import",
-            "--db",
-            f"sqlite:///{target}",
-            str(scale3_backup),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert rerun.returncode == 0, rerun.stderr
-
-
-def test_kill_9_during_import_into_a_database_changes_nothing(
-    scale3_backup: Path, occupied_template: Path, tmp_path: Path
-) -> None:
-    """A database that held data holds exactly that after a killed import."""
-    timing = tmp_path / "timing.db"
-    shutil.copyfile(occupied_template, timing)
-    work = _timed("import", "--db", f"sqlite:///{timing}", str(scale3_backup))
-    engine = engine_from_url(f"sqlite:///{occupied_template}")
+    occupied = tmp_path / "occupied.db"
+    shutil.copyfile(occupied_template, occupied)
+    engine = engine_from_url(f"sqlite:///{occupied}")
     before = snapshot(engine)
     engine.dispose()
-    for number, fraction in enumerate(FRACTIONS):
-        target = tmp_path / f"held-{number}.db"
-        shutil.copyfile(occupied_template, target)
-        killed = _killed(
-            work * fraction, "import", "--db", f"sqlite:///{target}", str(scale3_backup)
-        )
-        if killed:
-            engine = engine_from_url(f"sqlite:///{target}")
-            assert snapshot(engine) == before, "a killed import changed the database"
-            engine.dispose()
+    if _killed(work * FRACTIONS[1], "import", "--db", f"sqlite:///{occupied}", str(scale3_backup)):
+        engine = engine_from_url(f"sqlite:///{occupied}")
+        assert snapshot(engine) == before, "a killed import changed the database"
+        engine.dispose()
     rerun = subprocess.run(
         [
             sys.executable,
@@ -196,7 +181,7 @@ def test_kill_9_during_import_into_a_database_changes_nothing(
             "bakery_io",
             "import",
             "--db",
-            f"sqlite:///{tmp_path / 'held-0.db'}",
+            f"sqlite:///{new}",
             str(scale3_backup),
         ],
         capture_output=True,
