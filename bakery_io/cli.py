@@ -1,7 +1,11 @@
 """The ``bakery-io`` command line.
 
-Exit codes: 0 success, 1 a problem with the data or the database, 2 a usage
-error (bad arguments, an unusable URL or driver).
+Exit codes: 0 success, 1 a problem with the data or the database (or a bug:
+"internal error"), 2 a usage error (bad arguments, an unusable URL or driver),
+130 interrupted by Ctrl-C, 128+N ended by signal N (SIGTERM: 143, SIGHUP: 129),
+141 when standard output is a pipe that was closed (``| head``), as the shell
+reports a command SIGPIPE ended. None of them prints a traceback (``-v``
+shows one for an internal error).
 """
 
 from __future__ import annotations
@@ -10,10 +14,15 @@ import argparse
 import json
 import logging
 import os
+import signal
 import sys
-from collections.abc import Callable, Sequence
+import threading
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from types import FrameType
 from typing import Any, TextIO
 
 from sqlalchemy import Engine
@@ -22,6 +31,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bakery_io import __version__
 from bakery_io.database import (
     bakery_tables_present,
+    begin_sqlite,
     create_schema,
     describe,
     drop_schema,
@@ -42,9 +52,24 @@ from bakery_io.upgrades import upgrade
 from bakery_io.validation import ValidationReport, validate
 from bakery_io.versions import CURRENT_VERSION, VERSIONS
 from bakery_io.versions.backup import Rewrite
+from bakery_io.writers import file_aside
 
 DEFAULT_DB = "sqlite:///bakery.db"
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 128 + signal.SIGINT
+EXIT_BROKEN_PIPE = 128 + 13  # SIGPIPE's number on Linux, macOS and the BSDs
+
+#: What an interrupted command has written, when it is stopped before it is done. The
+#: writing commands are all or nothing; init-db and sample-db create tables outside the
+#: transaction of their rows where the database commits DDL at once (SQLite, MariaDB).
+_INTERRUPTED = {
+    "init-db": "some of the bakery_io tables may have been created (init-db again creates "
+    "the rest)",
+    "sample-db": "no sample rows were kept, but the bakery_io tables may have been created "
+    "(or, with --replace, dropped and created anew)",
+    "validate": "nothing was changed",
+    "schemas": "some of the schema files may have been written",
+}
 
 Command = Callable[[argparse.Namespace, TextIO], int]
 
@@ -96,6 +121,7 @@ def _sample_db(args: argparse.Namespace, out: TextIO) -> int:
     finally:
         progress.finish()
         engine.dispose()
+    args.written = "the sample was written"
     width = max(len(name) for name in report.rows)
     for name, count in report.rows.items():
         print(f"  {name:<{width}}  {count:>9,}", file=out)
@@ -172,6 +198,7 @@ def _export(args: argparse.Namespace, out: TextIO) -> int:
     finally:
         progress.finish()
         engine.dispose()
+    args.written = f"{args.target} was written"
     _print_manifest(manifest, args.target, out)
     return EXIT_OK
 
@@ -190,6 +217,7 @@ def _export_history(args: argparse.Namespace, out: TextIO) -> int:
         )
     finally:
         engine.dispose()
+    args.written = f"{args.target} was written"
     _print_manifest(manifest, args.target, out)
     return EXIT_OK
 
@@ -280,42 +308,71 @@ def _print_load(report: LoadReport, limit: int, out: TextIO) -> None:
     )
 
 
+def _load(
+    engine: Engine, args: argparse.Namespace, progress: _LoadProgress
+) -> tuple[LoadReport, bool]:
+    """Create the bakery_io tables if the database has none, and load, in one transaction;
+    returns the report and whether the tables were created.
+
+    Where DDL is transactional (SQLite, begun explicitly; PostgreSQL) a failed or
+    interrupted import leaves no table behind. MySQL/MariaDB commit DDL at once:
+    there the tables are dropped again when the load fails, which a kill -9
+    cannot do.
+    """
+    with engine.connect() as connection:
+        outer = connection.begin()
+        created = False
+        try:
+            begin_sqlite(connection, "IMMEDIATE")  # the DDL too is inside the transaction
+            if not bakery_tables_present(connection):
+                create_schema(connection)
+                created = True
+            report = load_all(
+                connection,
+                args.source,
+                on_conflict=args.on_conflict,
+                dry_run=args.dry_run,
+                accept_exceptions=args.accept_exceptions,
+                progress=progress.phase,
+            )
+        except BaseException:
+            outer.rollback()
+            if created and engine.dialect.name in ("mysql", "mariadb"):
+                drop_schema(engine)
+            raise
+        if args.dry_run:
+            outer.rollback()
+            if created and engine.dialect.name in ("mysql", "mariadb"):
+                drop_schema(engine)
+        else:
+            outer.commit()
+    return report, created
+
+
 def _import(args: argparse.Namespace, out: TextIO) -> int:
     engine = engine_from_url(args.db)
     new_file = _new_sqlite_file(engine)
     progress = _LoadProgress("import", sys.stderr)
-    created = False
-
-    def undo_creation() -> None:
-        # The database is left as it was: without the tables (or the file) made for the load.
-        if created:
-            drop_schema(engine)
-        engine.dispose()
-        if new_file is not None:
-            new_file.unlink(missing_ok=True)
-
     try:
-        with engine.connect() as connection:
-            if not bakery_tables_present(connection):
-                create_schema(engine)
-                created = True
-        report = load_all(
-            engine,
-            args.source,
-            on_conflict=args.on_conflict,
-            dry_run=args.dry_run,
-            accept_exceptions=args.accept_exceptions,
-            progress=progress.phase,
-        )
-    except BaseException:
-        undo_creation()
-        raise
+        if new_file is None:
+            report, created = _load(engine, args, progress)
+        else:
+            # A new SQLite file is built aside and renamed into place when loaded:
+            # a killed import leaves no half database under the name asked for.
+            with file_aside(new_file) as aside:
+                url = engine.url.set(database=str(aside.path))
+                work = engine_from_url(url.render_as_string(hide_password=False))
+                try:
+                    report, created = _load(work, args, progress)
+                finally:
+                    work.dispose()
+                aside.keep = not args.dry_run
     finally:
         progress.finish()
         engine.dispose()
-    if args.dry_run:
-        undo_creation()
-    elif created:
+    if not args.dry_run:
+        args.written = f"{report.source} was loaded"
+    if created and not args.dry_run:
         print(f"{describe(engine)}: created the bakery_io tables", file=out)
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2), file=out)
@@ -326,6 +383,7 @@ def _import(args: argparse.Namespace, out: TextIO) -> int:
 
 def _upgrade(args: argparse.Namespace, out: TextIO) -> int:
     report = upgrade(args.source, args.target, overwrite=args.overwrite)
+    args.written = f"{report.target} was written"
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2), file=out)
         return EXIT_OK
@@ -375,9 +433,11 @@ def _non_negative_int(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``bakery-io`` (exposed for documentation and tests)."""
+    # No abbreviated options anywhere: --overwrit must not pass for --overwrite.
     parser = argparse.ArgumentParser(
         prog="bakery-io",
         description="Back up, exchange and restore bakery planning data as JSON.",
+        allow_abbrev=False,
     )
     parser.add_argument(
         "--version",
@@ -391,7 +451,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=0,
         help="log what happens (-v: steps, -vv: details) on standard error",
     )
-    database = argparse.ArgumentParser(add_help=False)
+    database = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
     database.add_argument(
         "--db",
         default=os.environ.get("BAKERY_IO_DB", DEFAULT_DB),
@@ -402,6 +462,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     init_db = commands.add_parser(
         "init-db",
+        allow_abbrev=False,
         parents=[database],
         help="create the bakery_io tables that are missing",
         description="Create the bakery_io tables that do not exist yet; existing ones are kept.",
@@ -410,6 +471,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sample = commands.add_parser(
         "sample-db",
+        allow_abbrev=False,
         parents=[database],
         help="fill a database with realistic sample data",
         description=(
@@ -439,10 +501,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sample.set_defaults(run=_sample_db)
 
-    overwrite = argparse.ArgumentParser(add_help=False)
+    overwrite = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
     overwrite.add_argument("--overwrite", action="store_true", help="replace TARGET if it exists")
     export = commands.add_parser(
         "export",
+        allow_abbrev=False,
         parents=[database, overwrite],
         help="write a backup: a directory, a .zip or a single .json document",
         description=(
@@ -464,6 +527,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     history = commands.add_parser(
         "export-history",
+        allow_abbrev=False,
         parents=[database, overwrite],
         help="write production and assembly runs to a single .json document",
         description=(
@@ -486,6 +550,7 @@ def build_parser() -> argparse.ArgumentParser:
     }
     check = commands.add_parser(
         "validate",
+        allow_abbrev=False,
         help="check a backup or file against the published JSON Schemas",
         description=(
             "Check a backup directory, .zip, single document or single entity file against "
@@ -502,6 +567,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     load = commands.add_parser(
         "import",
+        allow_abbrev=False,
         parents=[database],
         help="load a backup or file into the database, all or nothing",
         description=(
@@ -535,6 +601,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     lift = commands.add_parser(
         "upgrade",
+        allow_abbrev=False,
         parents=[overwrite],
         help=f"rewrite a backup of an older format as format {CURRENT_VERSION}, no database",
         description=(
@@ -553,6 +620,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     schemas = commands.add_parser(
         "schemas",
+        allow_abbrev=False,
         help="write the published JSON Schemas of every format version to a directory",
         description=(
             f"Write the JSON Schemas of every format ({', '.join(GENERATED)}) into "
@@ -563,6 +631,56 @@ def build_parser() -> argparse.ArgumentParser:
     schemas.add_argument("directory", metavar="DIRECTORY", help="where to write them")
     schemas.set_defaults(run=_schemas)
     return parser
+
+
+class _Stopped(BaseException):
+    """SIGTERM or SIGHUP arrived: raised where the command is, so that its cleanup runs
+    (partials removed, transactions rolled back) as for Ctrl-C."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop(signum: int, _frame: FrameType | None) -> None:
+    # A second signal must not cut the cleanup the first one started.
+    signal.signal(signum, signal.SIG_IGN)
+    raise _Stopped(signum)
+
+
+@contextmanager
+def _stopping_on_signals() -> Iterator[None]:
+    """While the block runs, SIGTERM and SIGHUP raise :class:`_Stopped` (main thread only:
+    elsewhere Python cannot set handlers, and the caller's handlers stay)."""
+    previous: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for name in ("SIGTERM", "SIGHUP"):
+            number = getattr(signal, name, None)
+            if number is not None:
+                previous[number] = signal.signal(number, _stop)
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, signal.SIG_DFL if handler is None else handler)
+
+
+def _quiet_stdout() -> None:
+    """Point standard output at the null device, so that the interpreter's last flush finds
+    no closed pipe (Python's documented recipe for SIGPIPE)."""
+    try:
+        fileno = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a file (captured, replaced)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fileno)
+    os.close(devnull)
+
+
+def _interrupted(args: argparse.Namespace, how: str) -> None:
+    written: str | None = getattr(args, "written", None)
+    what = written or _INTERRUPTED.get(args.command, "nothing was written")
+    print(f"bakery-io {args.command}: {how}; {what}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -576,13 +694,52 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
         logger.addHandler(handler)
         logger.setLevel(logging.DEBUG if args.verbose > 1 else logging.INFO)
+    try:
+        return _run(args)
+    finally:
+        if handler is not None:
+            logger.removeHandler(handler)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the command ``args`` names; whatever ends it ends in an exit code and a message,
+    never a traceback."""
     run: Command = args.run
     try:
-        return run(args, _safe(sys.stdout))
-    except UsageError as exc:
+        with _stopping_on_signals():
+            out = _safe(sys.stdout)
+            code = run(args, out)
+            out.flush()  # a closed pipe shows here, not in the interpreter's last flush
+    except KeyboardInterrupt:
+        _interrupted(args, "interrupted")
+        code = EXIT_INTERRUPTED
+    except _Stopped as exc:
+        _interrupted(args, f"stopped by {signal.Signals(exc.signum).name}")
+        code = 128 + exc.signum
+    except BrokenPipeError:
+        # The reader went away (| head): say nothing, as a command SIGPIPE ends.
+        _quiet_stdout()
+        code = EXIT_BROKEN_PIPE
+    except (BakeryIOError, SQLAlchemyError, OSError) as exc:
+        code = _report(args, exc)
+    except Exception as exc:  # noqa: BLE001 (the last resort: a bug ends in one line, exit 1)
+        print(
+            f"bakery-io {args.command}: internal error: {type(exc).__name__}: {exc} "
+            "(a bug: please report it; -v shows the traceback)",
+            file=sys.stderr,
+        )
+        if args.verbose:
+            traceback.print_exc(file=sys.stderr)
+        code = EXIT_DATA
+    return code
+
+
+def _report(args: argparse.Namespace, exc: BakeryIOError | SQLAlchemyError | OSError) -> int:
+    """Print what ``exc`` says went wrong; return the exit code it calls for."""
+    if isinstance(exc, UsageError):
         print(f"bakery-io {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except SourceError as exc:
+    if isinstance(exc, SourceError):
         count = len(exc.problems)
         print(
             f"bakery-io {args.command}: {exc.source}: {_count(count, 'problem')}; "
@@ -593,21 +750,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         if exc.hint:
             print(f"  {exc.hint.replace('accept_exceptions=True (', '(')}", file=sys.stderr)
         return EXIT_DATA
-    except BakeryIOError as exc:
+    if isinstance(exc, BakeryIOError):
         print(f"bakery-io {args.command}: {exc}", file=sys.stderr)
         for note in getattr(exc, "__notes__", ()):
             print(f"  {note}", file=sys.stderr)
         return EXIT_DATA
-    except SQLAlchemyError as exc:
+    if isinstance(exc, SQLAlchemyError):
         cause = getattr(exc, "orig", None) or exc
         print(f"bakery-io {args.command}: database error: {cause}", file=sys.stderr)
         return EXIT_DATA
-    except OSError as exc:
-        print(f"bakery-io {args.command}: {exc}", file=sys.stderr)
-        return EXIT_DATA
-    finally:
-        if handler is not None:
-            logger.removeHandler(handler)
+    print(f"bakery-io {args.command}: {exc}", file=sys.stderr)
+    return EXIT_DATA
 
 
 def _safe(stream: TextIO) -> TextIO:

@@ -209,9 +209,16 @@ def test_export_refuses_an_existing_target_unless_overwrite(
     assert (code, out) == (2, "")
     assert "already exists" in err
     assert target.read_bytes() == b"precious"
-    code, _, _ = run(capsys, "export", "--db", sample_url, "--overwrite", str(target))
-    assert code == 0
-    assert zipfile.is_zipfile(target)
+    # --overwrite replaces a bakery_io backup only: this is not one.
+    code, out, err = run(capsys, "export", "--db", sample_url, "--overwrite", str(target))
+    assert (code, out) == (2, "")
+    assert "is not a bakery_io backup (not a ZIP archive bakery_io can read)" in err
+    assert target.read_bytes() == b"precious"
+    target.unlink()
+    for _ in range(2):  # the second export replaces the first
+        code, _, err = run(capsys, "export", "--db", sample_url, "--overwrite", str(target))
+        assert (code, err) == (0, "")
+        assert zipfile.is_zipfile(target)
 
 
 def test_export_of_some_entity_types(
@@ -435,3 +442,51 @@ def test_import_on_conflict_choices(
         main(["import", "--on-conflict", "merge", str(catalog_backup)])
     assert exit_info.value.code == 2
     assert "skip, update, error" in capsys.readouterr().err.replace("'", "")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["export", "--overwrit", "backup"],
+        ["export", "--ent", "suppliers", "backup"],
+        ["import", "--dry", "backup"],
+        ["--verb", "validate", "backup"],
+        ["sample-db", "--rep"],
+    ],
+)
+def test_abbreviated_options_are_refused(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+) -> None:
+    monkeypatch.setenv("BAKERY_IO_DB", f"sqlite:///{tmp_path / 'bakery.db'}")
+    with pytest.raises(SystemExit) as exit_info:
+        main([*args[:-1], *([str(tmp_path / args[-1])] if args[-1] == "backup" else args[-1:])])
+    assert exit_info.value.code == 2
+    assert "unrecognized arguments" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_export_overwrite_of_the_working_directory_or_a_folder_is_refused(
+    capsys: pytest.CaptureFixture[str],
+    sample_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    thesis = tmp_path / "thesis"
+    (thesis / "photos").mkdir(parents=True)
+    (thesis / "thesis.txt").write_text("four years of work")
+    monkeypatch.chdir(thesis)
+    code, out, err = run(capsys, "export", "--db", sample_url, "--overwrite", ".")
+    assert (code, out) == (2, "")
+    assert "it is the working directory" in err
+    assert "Traceback" not in err
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, "export", "--db", sample_url, "--overwrite", "thesis")
+    assert (code, out) == (2, "")
+    assert err.startswith(
+        "bakery-io export: thesis holds files that are not part of a bakery_io backup: "
+        "photos/, thesis.txt;"
+    )
+    assert sorted(path.name for path in thesis.iterdir()) == ["photos", "thesis.txt"]

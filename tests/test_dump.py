@@ -754,13 +754,21 @@ def test_unknown_entity_type_is_refused_by_name(sample_engine: Engine, tmp_path:
 
 
 def _occupy(target: Path) -> dict[str, bytes]:
-    """Put an old backup at ``target``; returns its content."""
-    if target.suffix:
-        target.write_bytes(b"an old backup\n")
-        return {target.name: target.read_bytes()}
-    target.mkdir()
-    (target / "old.txt").write_bytes(b"an old backup\n")
-    return directory_files(target)
+    """Put an old bakery_io backup (of suppliers, none) at ``target``; returns its content."""
+    entity = b'{"version": "1.1", "entity_type": "suppliers", "records": []}\n'
+    manifest = json.dumps({"version": "1.1", "files": [{"filename": "01_suppliers.json"}]}).encode()
+    if target.suffix == ".json":
+        target.write_bytes(entity)
+    elif target.suffix == ".zip":
+        with zipfile.ZipFile(target, "w") as archive:
+            archive.writestr("01_suppliers.json", entity)
+            archive.writestr(MANIFEST, manifest)
+    else:
+        target.mkdir()
+        (target / "01_suppliers.json").write_bytes(entity)
+        (target / MANIFEST).write_bytes(manifest)
+        return directory_files(target)
+    return {target.name: target.read_bytes()}
 
 
 def _content(target: Path) -> dict[str, bytes]:

@@ -1,0 +1,270 @@
+"""The command line under signals, closed pipes and bugs: an exit code and one line, never a
+traceback, and nothing half written. Real signals go to real processes where the test needs
+one; the rest runs in-process."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import bakery_io.cli
+from bakery_io.cli import main
+from bakery_io.errors import UsageError
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+
+COMMAND = [sys.executable, "-m", "bakery_io"]
+
+
+def _hidden(directory: Path) -> list[str]:
+    return sorted(name for name in os.listdir(directory) if name.endswith(".partial"))
+
+
+def _start(args: list[str], cwd: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [*COMMAND, *args],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _when_building(process: subprocess.Popen[str], directory: Path) -> None:
+    """Wait until ``process`` has a partial in ``directory``, then stop it there (SIGSTOP),
+    so that a signal sent next lands while it writes."""
+    deadline = time.monotonic() + 60
+    while not _hidden(directory):
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "the process never started writing"
+        time.sleep(0.001)
+    process.send_signal(signal.SIGSTOP)
+
+
+def test_a_signal_during_an_export_exits_with_one_line_and_leaves_nothing(
+    sample_dump: Path, tmp_path: Path
+) -> None:
+    database = sample_dump.parent / "sample.db"
+    cases = [
+        (signal.SIGINT, 130, "interrupted; nothing was written"),
+        (signal.SIGTERM, 143, "stopped by SIGTERM; nothing was written"),
+    ]
+    for signum, code, said in cases:
+        # One at a time: a second export started beside the first could finish while
+        # the first is being stopped.
+        directory = tmp_path / signal.Signals(signum).name
+        directory.mkdir()
+        args = ["export", "--db", f"sqlite:///{database}", "backup.zip"]
+        process = _start(args, directory)
+        _when_building(process, directory)
+        process.send_signal(signum)
+        process.send_signal(signal.SIGCONT)
+        out, err = process.communicate(timeout=60)
+        assert (process.returncode, out) == (code, "")
+        assert err == f"bakery-io export: {said}\n"
+        assert os.listdir(directory) == []  # no backup, no partial
+
+
+def _rows(path: Path) -> dict[str, int]:
+    with sqlite3.connect(path) as connection:
+        tables = [
+            name
+            for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        ]
+        return {
+            name: connection.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+            for name in tables
+            if not name.startswith("sqlite_")
+        }
+
+
+def test_kill_9_during_an_import_into_a_new_sqlite_file_leaves_no_tables(
+    sample_dump: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    complete = _rows(sample_dump.parent / "sample.db")
+    delays = [0.0, 0.1, 0.4]  # after the import's hidden database file appears
+    runs = []
+    for number, _ in enumerate(delays):
+        directory = tmp_path / str(number)
+        directory.mkdir()
+        args = ["import", "--db", f"sqlite:///{directory / 'new.db'}", str(sample_dump)]
+        runs.append((directory, _start(args, directory)))  # all at once: one start-up's time
+    for (directory, process), delay in zip(runs, delays, strict=True):
+        deadline = time.monotonic() + 60
+        while not os.listdir(directory) and process.poll() is None:  # it began to write
+            assert time.monotonic() < deadline
+            time.sleep(0.001)
+        time.sleep(delay)
+        process.kill()
+        process.communicate(timeout=60)
+    landed = 0
+    for directory, process in runs:
+        target = directory / "new.db"
+        done = target.exists() and _rows(target) == complete
+        # Absent, or complete (the kill came after the import was done): never half.
+        assert done or not target.exists(), _rows(target)
+        landed += process.returncode == -signal.SIGKILL and not done
+    assert landed  # the kills did land during imports
+    # Importing again works, and removes what the killed import left.
+    directory = runs[0][0]
+    url = f"sqlite:///{directory / 'new.db'}"
+    assert main(["import", "--db", url, str(sample_dump)]) == 0, capsys.readouterr().err
+    assert _rows(directory / "new.db") == complete
+    assert os.listdir(directory) == ["new.db"]
+
+
+def test_a_closed_pipe_ends_quietly_with_exit_141(tmp_path: Path) -> None:
+    records = [{"slug": f"s{index}", "name": index} for index in range(3000)]
+    source = tmp_path / "suppliers.json"
+    document = {"version": "1.1", "entity_type": "suppliers", "records": records}
+    source.write_text(json.dumps(document), encoding="utf-8")
+    process = _start(["validate", "--limit", "0", str(source)], tmp_path)
+    assert process.stdout is not None
+    assert process.stdout.readline().startswith(str(source))
+    process.stdout.close()  # as `| head -1` does
+    process.wait(timeout=60)
+    assert process.stderr is not None
+    with process.stderr:
+        assert process.stderr.read() == ""
+    assert process.returncode == 141
+
+
+# ---------------------------------------------------------------------------
+# In-process: each command's word on an interruption, SIGHUP, bugs.
+
+
+def _raising(exception: BaseException) -> Callable[..., Any]:
+    def fail(*_: Any, **__: Any) -> Any:
+        raise exception
+
+    return fail
+
+
+def _hang_up(*_: Any, **__: Any) -> Any:
+    os.kill(os.getpid(), signal.SIGHUP)
+    time.sleep(5)  # the handler raises before this ends
+    raise AssertionError("SIGHUP did not stop the command")
+
+
+@pytest.mark.parametrize(
+    ("args", "patched", "said"),
+    [
+        (["export", "backup"], "dump_all", "nothing was written"),
+        (["export-history", "runs.json"], "dump_history", "nothing was written"),
+        (["import", "backup"], "load_all", "nothing was written"),
+        (["upgrade", "old", "new"], "upgrade", "nothing was written"),
+        (["validate", "backup"], "validate", "nothing was changed"),
+        (["sample-db"], "generate_sample", "no sample rows were kept"),
+        (["init-db"], "create_schema", "some of the bakery_io tables may have been created"),
+        (["schemas", "out"], "write_schemas", "some of the schema files may have been written"),
+    ],
+)
+def test_ctrl_c_in_any_command_is_one_line_and_exit_130(  # noqa: PLR0917 (fixtures)
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    sample_dump: Path,
+    args: list[str],
+    patched: str,
+    said: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "bakery.db").write_bytes((sample_dump.parent / "sample.db").read_bytes())
+    monkeypatch.setenv("BAKERY_IO_DB", f"sqlite:///{tmp_path / 'bakery.db'}")
+    monkeypatch.setattr(bakery_io.cli, patched, _raising(KeyboardInterrupt()))
+    before = sorted(os.listdir(tmp_path))
+    assert main(args) == 130
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith(f"bakery-io {args[0]}: interrupted; {said}")
+    assert err.count("\n") == 1
+    assert sorted(os.listdir(tmp_path)) == before
+
+
+def test_an_import_into_a_new_file_interrupted_leaves_no_file(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    sample_dump: Path,
+) -> None:
+    monkeypatch.setattr(bakery_io.cli, "load_all", _raising(KeyboardInterrupt()))
+    code = main(["import", "--db", f"sqlite:///{tmp_path / 'new.db'}", str(sample_dump)])
+    assert code == 130
+    assert capsys.readouterr().err == "bakery-io import: interrupted; nothing was written\n"
+    assert os.listdir(tmp_path) == []
+
+
+def test_sighup_stops_a_command_like_ctrl_c_and_the_handlers_are_restored(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    before = signal.getsignal(signal.SIGHUP), signal.getsignal(signal.SIGTERM)
+    monkeypatch.setattr(bakery_io.cli, "validate", _hang_up)
+    assert main(["validate", str(tmp_path)]) == 128 + signal.SIGHUP
+    assert capsys.readouterr().err == "bakery-io validate: stopped by SIGHUP; nothing was changed\n"
+    assert (signal.getsignal(signal.SIGHUP), signal.getsignal(signal.SIGTERM)) == before
+
+
+def test_an_interruption_after_the_write_says_what_was_written(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    sample_dump: Path,
+) -> None:
+    monkeypatch.setattr(bakery_io.cli, "_print_manifest", _raising(KeyboardInterrupt()))
+    target = tmp_path / "backup.zip"
+    database = sample_dump.parent / "sample.db"
+    assert main(["export", "--db", f"sqlite:///{database}", str(target)]) == 130
+    assert capsys.readouterr().err == f"bakery-io export: interrupted; {target} was written\n"
+    assert target.is_file()
+
+
+class _ClosedPipe:
+    def write(self, _: str) -> int:
+        raise BrokenPipeError
+
+    def flush(self) -> None:
+        raise BrokenPipeError
+
+
+def test_a_closed_pipe_in_process_is_exit_141_and_silent(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, sample_dump: Path
+) -> None:
+    monkeypatch.setattr(sys, "stdout", _ClosedPipe())
+    assert main(["validate", str(sample_dump / "01_suppliers.json")]) == 141
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("verbose", [[], ["-v"]])
+def test_a_bug_is_one_line_and_exit_1_with_the_traceback_under_v(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, verbose: list[str]
+) -> None:
+    monkeypatch.setattr(bakery_io.cli, "validate", _raising(ZeroDivisionError("division by zero")))
+    assert main([*verbose, "validate", "backup"]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    line = (
+        "bakery-io validate: internal error: ZeroDivisionError: division by zero "
+        "(a bug: please report it; -v shows the traceback)"
+    )
+    assert err.splitlines()[0] == line
+    assert ("Traceback" in err) == bool(verbose)
+    if not verbose:
+        assert err == line + "\n"
+
+
+def test_usage_errors_still_exit_2(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bakery_io.cli, "validate", _raising(UsageError("no such thing")))
+    assert main(["validate", "x"]) == 2
+    assert capsys.readouterr().err == "bakery-io validate: no such thing\n"
