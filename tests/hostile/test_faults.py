@@ -153,27 +153,51 @@ def _tables(path: Path) -> list[str]:
         engine.dispose()
 
 
+def _counts(path: Path) -> dict[str, int]:
+    engine = engine_from_url(f"sqlite:///{path}")
+    try:
+        return {table: len(rows) for table, rows in snapshot(engine).items()}
+    finally:
+        engine.dispose()
+
+
 def test_kill_9_during_import_leaves_the_database_as_it_was(
     scale3_backup: Path, occupied_template: Path, work_times: dict[str, float], tmp_path: Path
 ) -> None:
     """Killed early into a new SQLite file: no bakery_io tables (or no file). Killed late
-    into a database holding rows: exactly those rows. A re-run then loads everything."""
+    into a database holding rows: exactly those rows. Either may have been killed after
+    its commit, with everything loaded: never anything in between. A re-run then loads
+    everything."""
     work = work_times["import"]
+    complete = tmp_path / "complete.db"
+    shutil.copyfile(occupied_template, complete)
+    engine = engine_from_url(f"sqlite:///{complete}")
+    bakery_io.load_all(engine, scale3_backup)
+    engine.dispose()
+    loaded = _counts(complete)
+    held = _counts(occupied_template)
+    loaded_new = {table: loaded[table] - held[table] for table in loaded}
+
     new = tmp_path / "new.db"
     early = _killed(work * FRACTIONS[0], "import", "--db", f"sqlite:///{new}", str(scale3_backup))
-    if early:
-        assert not new.exists() or _tables(new) == [], (
-            "a killed import left tables in a new database"
-        )
+    if early and new.exists() and _tables(new):
+        assert _counts(new) == loaded_new, "a killed import left a part of a load in a new file"
     occupied = tmp_path / "occupied.db"
     shutil.copyfile(occupied_template, occupied)
     engine = engine_from_url(f"sqlite:///{occupied}")
     before = snapshot(engine)
     engine.dispose()
-    if _killed(work * FRACTIONS[1], "import", "--db", f"sqlite:///{occupied}", str(scale3_backup)):
+    late = _killed(
+        work * FRACTIONS[1], "import", "--db", f"sqlite:///{occupied}", str(scale3_backup)
+    )
+    if late:
         engine = engine_from_url(f"sqlite:///{occupied}")
-        assert snapshot(engine) == before, "a killed import changed the database"
+        after = snapshot(engine)
         engine.dispose()
+        if after != before:
+            counts = {table: len(rows) for table, rows in after.items()}
+            assert counts == loaded, "a killed import left a part of a load in the database"
+    assert early or late, "every import was done before its kill: nothing was tested"
     rerun = subprocess.run(
         [
             sys.executable,
@@ -189,6 +213,7 @@ def test_kill_9_during_import_leaves_the_database_as_it_was(
         check=False,
     )
     assert rerun.returncode == 0, rerun.stderr
+    assert _counts(new) == loaded_new
 
 
 def _full_disk(*args: Any, **kwargs: Any) -> Any:

@@ -89,7 +89,7 @@ def _damaged(data: bytes, operation: str, where: float, byte: bytes) -> bytes:
 
 
 @settings(
-    max_examples=15,
+    max_examples=10,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
