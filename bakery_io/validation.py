@@ -823,7 +823,11 @@ def streamed_sections(archive: Archive) -> Iterator[tuple[Section, Iterator[list
     if checker.problems or len(listed) != len(entries) or set(names) != set(listed):
         raise Doubt
     for name in names:
-        with archive.open(name) as handle:
+        try:
+            opened = archive.open(name)
+        except Unreadable:
+            raise Doubt from None
+        with opened as handle:
             hashing = Hashing(handle)
             try:
                 version, entity_type, records = read_entity_file(hashing, exact=False)
