@@ -103,7 +103,7 @@ def may_hold_lone_surrogate(data: bytes) -> bool:
     return _SURROGATE_ESCAPE_BYTES.search(data) is not None
 
 
-def loads(data: bytes | str) -> Any:
+def loads(data: bytes | bytearray | str) -> Any:
     """Parse JSON text; fractions become Decimals.
 
     Refused with :class:`InvalidJSON`, which says where: ``NaN`` and ``Infinity``
@@ -112,7 +112,7 @@ def loads(data: bytes | str) -> Any:
     (not Unicode text) and nesting deeper than Python's recursion allows.
     Syntax errors raise :class:`json.JSONDecodeError`.
     """
-    text = data.decode("utf-8") if isinstance(data, bytes) else data
+    text = data if isinstance(data, str) else data.decode("utf-8")
     try:
         value = _DECODER.decode(text)
     except RecursionError:
@@ -331,9 +331,7 @@ def read_entity_file(handle: Readable, *, exact: bool = True) -> tuple[Any, Any,
     return version, entity_type, _records(handle, start[head.end() :], _record if exact else _fast)
 
 
-def _records(
-    handle: Readable, pending: bytes, record: Callable[[bytes, bytes], Any]
-) -> Iterator[Any]:
+def _records(handle: Readable, pending: bytes, record: Callable[[bytearray], Any]) -> Iterator[Any]:
     while len(pending) < len(_FIRST):
         block = handle.read(_BLOCK)
         if not block:
@@ -344,20 +342,19 @@ def _records(
         if rest != _EMPTY_END:
             raise NotCanonical
         return
-    # The text after the last separator found: only its last bytes and each new block
-    # are searched, so reading is linear in the file, whatever its layout.
+    # From the "{" of the record being read: only its last bytes and each new block are
+    # searched, so reading is linear in the file, whatever its layout. A record ends
+    # where the separator starts with its closing "\n    }"; the next starts at its "{".
     buffer = bytearray(pending[len(_FIRST) - 1 :])
     searched = 0
-    first = True
     while True:
         block = handle.read(_BLOCK)
         buffer += block
         while (found := buffer.find(_SEPARATOR, searched)) >= 0:
-            piece = bytes(buffer[:found])
-            del buffer[: found + len(_SEPARATOR)]  # O(1) at the front of a bytearray
+            text = buffer[: found + len(_RECORD_END)]
+            del buffer[: found + len(_SEPARATOR) - 1]  # O(1) at the front of a bytearray
             searched = 0
-            yield record(piece if first else b"{" + piece, _RECORD_END)
-            first = False
+            yield record(text)
         searched = max(0, len(buffer) - len(_SEPARATOR) + 1)
         if len(buffer) > MAX_RECORD_SIZE + len(_END):
             raise NotCanonical  # a record this large is read with its file whole, if at all
@@ -365,8 +362,8 @@ def _records(
             break
     if not buffer.endswith(_END):
         raise NotCanonical
-    last = bytes(buffer[: -len(_END)])
-    yield record(last if first else b"{" + last, b"")
+    del buffer[-len(_END) :]
+    yield record(buffer)
 
 
 def _read_up_to(handle: Readable, size: int) -> bytes:
@@ -380,9 +377,9 @@ def _read_up_to(handle: Readable, size: int) -> bytes:
     return data
 
 
-def _record(text: bytes, end: bytes) -> Any:
+def _record(text: bytearray) -> Any:
     try:
-        record = loads(text + end)
+        record = loads(text)
     except (ValueError, RecursionError):  # not UTF-8, not JSON, NaN, a duplicate key...
         raise NotCanonical from None
     if not isinstance(record, dict):
@@ -390,17 +387,16 @@ def _record(text: bytes, end: bytes) -> Any:
     return record
 
 
-def _fast(text: bytes, end: bytes) -> Any:
+def _fast(text: bytearray) -> Any:
     """A record parsed by orjson, when it is exactly what bakery_io writes: encoding it
     again gives back its bytes. So a key that repeats (orjson keeps the last), an escape
     where the character would do, or a number written otherwise sends the file to the
     exact reader, which reports or reads it."""
-    data = text + end
     try:
-        record = orjson.loads(data)
+        record = orjson.loads(text)
         again = orjson.dumps(record, option=_INDENT)
     except (orjson.JSONDecodeError, TypeError):  # NaN, a lone surrogate, depth, 64 bits...
         raise NotCanonical from None
-    if type(record) is not dict or again.replace(b"\n", b"\n    ") != data:
+    if type(record) is not dict or again.replace(b"\n", b"\n    ") != text:
         raise NotCanonical
     return record
