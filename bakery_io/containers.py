@@ -2,8 +2,14 @@
 
 A ZIP archive is read in place, never extracted, and its member names are
 checked first: flat names only (no directories, absolute paths or ``..``), no
-duplicates, and bounded sizes. Whatever is wrong with a container or a file
-becomes a :class:`~bakery_io.problems.Problem`, not a traceback.
+duplicates, no encryption, and bounded sizes. Reading is bounded too: members
+are decompressed in pieces, within a size per member and for the archive, and
+an expansion ratio measured as they are read (declared sizes can lie); a file
+read whole (a manifest, a single document, a file not laid out as bakery_io
+writes entity files) is at most :data:`MAX_WHOLE_SIZE` bytes. A backup
+directory's members that are symbolic links are read only when they lead to a
+file inside it. Whatever is wrong with a container or a file becomes a
+:class:`~bakery_io.problems.Problem`, not a traceback.
 
 A checked source can also be read whole into a
 :class:`~bakery_io.versions.backup.Backup` (what upgrade steps transform), and

@@ -94,13 +94,7 @@ def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 #: Where a lone surrogate can come from: a ``\uD800``-``\uDFFF`` escape (a pair decodes
 #: to one character). A match only sends the text to the slow search that locates one.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
-_SURROGATE_ESCAPE_BYTES = re.compile(_SURROGATE_ESCAPE.pattern.encode())
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def may_hold_lone_surrogate(data: bytes) -> bool:
-    """Whether JSON text ``data`` may hold a lone surrogate (it holds none when False)."""
-    return _SURROGATE_ESCAPE_BYTES.search(data) is not None
 
 
 def loads(data: bytes | bytearray | str) -> Any:
