@@ -168,19 +168,23 @@ class _Scan:
         self.what = what
         self.stack: list[_Container] = []
         self.deepest = 0
-        self.found: InvalidJSON | None = None
+        #: Where the deepest nesting is first reached: offset, and path (its start).
+        self.found: tuple[int, tuple[str | int, ...]] | None = None
         self.limit = sys.get_int_max_str_digits()
+
+    def path(self, depth: int | None = None) -> tuple[str | int, ...]:
+        """The path of the value being read (of its first ``depth`` parts)."""
+        containers = self.stack if depth is None else self.stack[:depth]
+        return tuple(container.at for container in containers)
 
     def here(self, token: re.Match[str], reason: str, depth: int | None = None) -> InvalidJSON:
         """``reason`` at ``token``, with the pointer of the value (of its first ``depth``)."""
-        start = token.start()
+        return self.at(token.start(), reason, self.path(depth))
+
+    def at(self, start: int, reason: str, path: tuple[str | int, ...]) -> InvalidJSON:
         line = self.text.count("\n", 0, start) + 1
         column = start - self.text.rfind("\n", 0, start)
-        containers = self.stack if depth is None else self.stack[:depth]
-        where = "".join(
-            "/" + str(container.at).replace("~", "~0").replace("/", "~1")
-            for container in containers
-        )
+        where = "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
         return InvalidJSON(reason, where, line, column)
 
     def run(self) -> InvalidJSON | None:
@@ -202,9 +206,8 @@ class _Scan:
                 if found is not None:
                     return found
         if self.what == "depth" and self.found is not None:
-            found = self.found
-            reason = f"nested too deeply: {self.deepest:,} levels"
-            return InvalidJSON(reason, found.pointer, found.line, found.column)
+            start, path = self.found
+            return self.at(start, f"nested too deeply: {self.deepest:,} levels", path)
         return None
 
     def open(self, token: re.Match[str]) -> None:
@@ -212,7 +215,7 @@ class _Scan:
         self.stack.append(_Container(is_object, expecting_key=is_object))
         if self.what == "depth" and len(self.stack) > self.deepest:
             # The pointer stops at the field the nesting is in: /records/3/name.
-            self.deepest, self.found = len(self.stack), self.here(token, "", _DEPTH_SHOWN)
+            self.deepest, self.found = len(self.stack), (token.start(), self.path(_DEPTH_SHOWN))
 
     def punctuation(self, mark: str) -> None:
         if not self.stack:
