@@ -34,9 +34,9 @@ from typing import IO, Any, Protocol, Self
 
 from bakery_io.errors import UsageError
 from bakery_io.fields import describe_json
-from bakery_io.jsonio import InvalidJSON, Readable, loads
+from bakery_io.jsonio import DEPTH_SHOWN, InvalidJSON, Readable, deepest, loads
 from bakery_io.manifest import MANIFEST_NAME
-from bakery_io.problems import Problem
+from bakery_io.problems import Problem, pointer
 from bakery_io.registry import REGISTRY
 from bakery_io.versions.backup import Backup, Part
 from bakery_io.writers import MemoryContainer, write_backup
@@ -94,6 +94,14 @@ def parse(name: str, data: bytes) -> Any:
         ) from None
     except InvalidJSON as exc:
         raise Unreadable(Problem(name, exc.pointer, str(exc), _record_of(exc.pointer))) from None
+
+
+def too_deep(name: str, content: Any) -> Problem:
+    """The problem of parsed ``content`` of file ``name`` that nests too deeply for a
+    recursive check: the depth, and the pointer of the field it is in."""
+    depth, path = deepest(content)
+    where = pointer(*path[:DEPTH_SHOWN])
+    return Problem(name, where, f"nested too deeply: {depth:,} levels", _record_of(where))
 
 
 def read_whole(name: str, handle: Readable) -> bytes:

@@ -139,7 +139,7 @@ _UNLOCATED = {
 
 
 #: How much of the pointer of a value nested too deeply is shown (the rest is ``/0/0/0...``).
-_DEPTH_SHOWN = 3
+DEPTH_SHOWN = 3
 
 
 #: JSON's tokens that matter to a pointer: strings (skipped whole), punctuation, and
@@ -215,7 +215,7 @@ class _Scan:
         self.stack.append(_Container(is_object, expecting_key=is_object))
         if self.what == "depth" and len(self.stack) > self.deepest:
             # The pointer stops at the field the nesting is in: /records/3/name.
-            self.deepest, self.found = len(self.stack), (token.start(), self.path(_DEPTH_SHOWN))
+            self.deepest, self.found = len(self.stack), (token.start(), self.path(DEPTH_SHOWN))
 
     def punctuation(self, mark: str) -> None:
         if not self.stack:
@@ -253,6 +253,26 @@ class _Scan:
             )
             return self.here(token, reason)
         return None
+
+
+def deepest(value: Any) -> tuple[int, tuple[str | int, ...]]:
+    """How deep ``value`` nests (a scalar: 0) and the path to where that depth is first
+    reached; without recursion, for values that parsed but are too deep for a recursive
+    reader (a JSON Schema validator) to go through."""
+    depth, path = 0, tuple[str | int, ...]()
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(value, ())]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, dict):
+            children: Iterator[tuple[str | int, Any]] = iter(item.items())
+        elif isinstance(item, list):
+            children = enumerate(item)
+        else:
+            continue
+        if len(where) + 1 > depth:
+            depth, path = len(where) + 1, where
+        stack.extend((child, (*where, key)) for key, child in reversed(list(children)))
+    return depth, path
 
 
 def _locate(text: str, what: str) -> InvalidJSON | None:

@@ -38,6 +38,7 @@ from bakery_io.containers import (
     backup_of,
     open_source,
     parse,
+    too_deep,
 )
 from bakery_io.errors import SourceError
 from bakery_io.fields import (
@@ -547,9 +548,12 @@ class _Checker:
             )
             return
         self.version = self.version or found
-        self.problems.extend(schema_problems(filename, content, schema, found))
-        if schema != MANIFEST_SCHEMA:
-            self.problems.extend(rule_problems(filename, content))
+        try:
+            self.problems.extend(schema_problems(filename, content, schema, found))
+            if schema != MANIFEST_SCHEMA:
+                self.problems.extend(rule_problems(filename, content))
+        except RecursionError:  # parsed, but too deep for the recursive validator
+            self.problems.append(too_deep(filename, content))
 
     def archive(self, archive: Archive) -> None:
         if not archive.readable:

@@ -12,9 +12,11 @@ and huge integers, encrypted members, lone surrogates (formats 1.0 and 1.1).
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import random
 import struct
+import sys
 import time
 import tracemalloc
 import zipfile
@@ -438,6 +440,21 @@ def test_what_json_cannot_take_is_located(
         1,
     )
     assert "(line " in problem.message
+
+
+def test_no_depth_near_the_recursion_limit_escapes(small: Small, tmp_path: Path) -> None:
+    """Near Python's recursion limit json parses what a recursive JSON Schema validator
+    may not go through (where each gives up depends on the stack it starts from): every
+    depth there is a problem, never a RecursionError."""
+    document = json.loads(small.document.read_bytes())
+    data = json.dumps(document, indent=2).encode()
+    free = sys.getrecursionlimit() - len(inspect.stack())
+    path = tmp_path / "deep.json"
+    for depth in range(free - 80, free, 4):
+        path.write_bytes(data.replace(b'"Mill Street"', b"[" * depth + b"]" * depth))
+        problem = the_problem(validate(path).problems)
+        assert (problem.pointer, problem.record) == ("/suppliers/1/name", 1)
+        assert problem.message.startswith(("nested too deeply", "expected a string, got")), depth
 
 
 # ---------------------------------------------------------------------------
