@@ -163,7 +163,7 @@ def test_a_manifest_with_a_key_twice_is_refused(small: Small, db: Engine, tmp_pa
 
 
 def test_a_record_with_a_key_twice_is_refused_on_every_path(
-    small: Small, db: Engine, tmp_path: Path
+    small: Small, db: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The streamed import parses with orjson, which keeps the last: the bytes are checked."""
 
@@ -176,6 +176,10 @@ def test_a_record_with_a_key_twice_is_refused_on_every_path(
         problem = both(db, source)
         assert (problem.file, problem.pointer, problem.record) == (SUPPLIERS, "/records/1", 1)
         assert problem.message.startswith("key 'name' appears twice (line ")
+        url = f"sqlite:///{tmp_path / 'cli.db'}"
+        assert main(["import", "--db", url, str(source)]) == 1
+        out, err = capsys.readouterr()
+        assert f"{SUPPLIERS} /records/1 [record 1]: key 'name' appears twice" in out + err
     document = tmp_path / "document.json"
     document.write_bytes(twice(small.document.read_bytes()))
     problem = both(db, document)
