@@ -39,6 +39,7 @@ from bakery_io.containers import (
     backup_of,
     open_source,
     parse,
+    too_deep,
 )
 from bakery_io.errors import SourceError
 from bakery_io.fields import (
@@ -514,9 +515,12 @@ class _Checker:
             )
             return
         self.version = self.version or found
-        self.problems.extend(schema_problems(filename, content, schema, found))
-        if schema != MANIFEST_SCHEMA:
-            self.problems.extend(rule_problems(filename, content))
+        try:
+            self.problems.extend(schema_problems(filename, content, schema, found))
+            if schema != MANIFEST_SCHEMA:
+                self.problems.extend(rule_problems(filename, content))
+        except RecursionError:  # parsed, but too deep for the recursive validator
+            self.problems.append(too_deep(filename, content))
 
     def archive(self, archive: Archive) -> None:
         if not archive.readable:
@@ -790,7 +794,11 @@ def streamed_sections(archive: Archive) -> Iterator[tuple[Section, Iterator[list
     if checker.problems or len(listed) != len(entries) or set(names) != set(listed):
         raise Doubt
     for name in names:
-        with archive.open(name) as handle:
+        try:
+            opened = archive.open(name)
+        except Unreadable:
+            raise Doubt from None
+        with opened as handle:
             hashing = Hashing(handle)
             try:
                 version, entity_type, records = read_entity_file(hashing, exact=False)

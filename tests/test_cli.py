@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 import zipfile
@@ -320,9 +321,8 @@ def test_validate_of_a_missing_path_exits_2(
 
 
 def test_validate_prints_text_it_cannot_encode_as_escapes(tmp_path: Path) -> None:
-    path = tmp_path / "odd.json"
-    document = {"version": "1.1", "entity_type": "suppliers", "records": [{"slug": "\ud800"}]}
-    path.write_text(json.dumps(document), encoding="utf-8")
+    path = tmp_path / os.fsdecode(b"odd\xff.json")  # not UTF-8: held as the surrogate \udcff
+    path.write_text("null", encoding="utf-8")
     result = subprocess.run(
         [sys.executable, "-m", "bakery_io", "validate", str(path)],
         capture_output=True,
@@ -332,7 +332,7 @@ def test_validate_prints_text_it_cannot_encode_as_escapes(tmp_path: Path) -> Non
         check=False,
     )
     assert result.returncode == 1, result.stderr
-    assert "\\ud800" in result.stdout
+    assert "odd\\udcff.json" in result.stdout
     assert "Traceback" not in result.stderr
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -11,12 +12,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bakery_io import jsonio
 from bakery_io.jsonio import (
+    InvalidJSON,
     JSONFraction,
     NotCanonical,
     encode_document,
     encode_records,
     encode_value,
+    loads,
     read_entity_file,
 )
 
@@ -120,3 +124,69 @@ def test_numbers_keep_every_digit() -> None:
     ((record,),) = [read_all(data, 3)[2]]
     assert isinstance(record["a"], JSONFraction)
     assert str(record["a"]) == "2.50"
+
+
+# ---------------------------------------------------------------------------
+# What parses but is refused, located: line, column and JSON pointer.
+
+
+@pytest.mark.parametrize(
+    ("text", "pointer", "message"),
+    [
+        ('{"a": {"b": 1,\n "b": 2}}', "/a", "key 'b' appears twice (line 2, column 2)"),
+        ('{"a": [1, NaN]}', "/a/1", "not valid JSON: NaN is not a JSON number (line 1, column 11)"),
+        (
+            '{"a": "x\\ud800"}',
+            "/a",
+            "not valid Unicode text: holds a lone surrogate (line 1, column 7)",
+        ),
+        (
+            '{"a": "[", "b": ' + "[" * 2000 + "]" * 2000 + "}",
+            "/b/0/0",
+            "nested too deeply: 2,001 levels",
+        ),
+        ('{"n": -' + "9" * 5000 + "}", "/n", "not valid JSON here: an integer of 5,000 digits"),
+    ],
+)
+def test_what_is_refused_is_located(text: str, pointer: str, message: str) -> None:
+    with pytest.raises(InvalidJSON) as caught:
+        loads(text)
+    assert caught.value.pointer == pointer
+    assert str(caught.value).startswith(message)
+
+
+def test_surrogate_pairs_and_escaped_backslashes_are_not_lone_surrogates() -> None:
+    assert loads('{"a": "\\ud83e\\udd50", "b": "\\\\ud800"}') == {"a": "\U0001f950", "b": "\\ud800"}
+
+
+@pytest.mark.parametrize("exact", [True, False])
+def test_a_record_with_a_key_twice_is_left_to_the_whole_file_reader(exact: bool) -> None:
+    data = entity_file([{"a": 1, "b": 2}]).replace(b'"b": 2', b'"b": 2,\n      "b": 3')
+    with pytest.raises(NotCanonical):
+        list(read_entity_file(io.BytesIO(data), exact=exact)[2])
+
+
+def test_the_fast_reader_takes_only_the_bytes_bakery_io_writes() -> None:
+    data = entity_file([{"a": "é"}])
+    assert list(read_entity_file(io.BytesIO(data), exact=False)[2]) == [{"a": "é"}]
+    escaped = data.replace("é".encode(), b"\\u00e9")
+    with pytest.raises(NotCanonical):
+        list(read_entity_file(io.BytesIO(escaped), exact=False)[2])
+    assert list(read_entity_file(io.BytesIO(escaped), exact=True)[2]) == [{"a": "é"}]
+
+
+def test_a_record_larger_than_the_limit_is_left_to_the_whole_file_reader(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(jsonio, "MAX_RECORD_SIZE", 1000)
+    assert read_all(entity_file([{"a": "x" * 900}]), 4096)[2] == [{"a": "x" * 900}]
+    with pytest.raises(NotCanonical):
+        read_all(entity_file([{"a": "x" * 2000}]), 4096)
+
+
+def test_trailing_white_space_is_read_in_linear_time() -> None:
+    data = entity_file([{"a": 1}])[: -len(b"\n  ]\n}\n")] + b" " * (64 * 2**20)
+    started = time.perf_counter()
+    with pytest.raises(NotCanonical):
+        read_all(data, 1 << 20)
+    assert time.perf_counter() - started < 2
