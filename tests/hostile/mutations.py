@@ -111,8 +111,8 @@ def resum(files: dict[str, bytes]) -> None:
         if data is None:
             continue
         entry["sha256"] = sha256(data)
-        # A file that no longer parses keeps its count.
-        with contextlib.suppress(ValueError, TypeError, KeyError):
+        # A file that no longer parses (or nests deeper than json can) keeps its count.
+        with contextlib.suppress(ValueError, TypeError, KeyError, RecursionError):
             entry["record_count"] = len(json.loads(data)["records"])
     files[MANIFEST] = canonical(manifest)
 
