@@ -56,7 +56,7 @@ from bakery_io.queries import CHUNK_SIZE
 from bakery_io.registry import REGISTRY
 from bakery_io.resolution import CONFLICT_MODES, Action, ConflictMode, Resolver
 from bakery_io.sections import Section, entity_type_of, import_order
-from bakery_io.validation import Doubt, _Checker, check, streamed_sections
+from bakery_io.validation import Checker, Doubt, check, streamed_sections
 from bakery_io.versions import CURRENT_VERSION
 from bakery_io.versions.backup import Rewrite
 
@@ -359,7 +359,7 @@ def _load_checked(
     on_conflict: ConflictMode,
     progress: LoadProgress | None,
     accepted: Accepted | None,
-) -> tuple[Resolver, _Checker, tuple[Problem, ...]]:
+) -> tuple[Resolver, Checker, tuple[Problem, ...]]:
     """Check everything, reporting every problem, then write: pass one, then pass two.
 
     Returns the resolver, the checker and the problems accepted as the backup's
@@ -459,7 +459,7 @@ def load_all(
         )
     describe(bind)  # refuses what is not a database
     opened = open_source(source)
-    checker: _Checker | None = None
+    checker: Checker | None = None
     excepted: tuple[Problem, ...] = ()
     accepted = Accepted(listed_exceptions(opened)) if accept_exceptions else None
     try:

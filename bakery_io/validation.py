@@ -458,8 +458,15 @@ def _count(content: Any) -> int:
     return len(records) if isinstance(records, list) else 0
 
 
-class _Checker:
-    """Collects the problems and counts of one check; hands sound sections to ``visit``."""
+class Checker:
+    """The check of one source, as :func:`check` returns it: the problems and counts it
+    found, the version, and for an older version the upgraded backup; sound sections
+    went to ``visit`` as they were checked.
+
+    What a caller reads is ``problems``, ``files``, ``records``, ``version``,
+    ``upgraded``, ``loaded`` (the source the sections came from) and
+    :meth:`origin`; the rest is the check's own.
+    """
 
     def __init__(self, source: Source, visit: Visitor | None = None) -> None:
         self.source = source
@@ -492,7 +499,7 @@ class _Checker:
                 where = where.removesuffix(parts[-1]) + named
         return replace(problem, file=self.names.get(problem.file, problem.file), pointer=where)
 
-    def run(self) -> _Checker:
+    def run(self) -> Checker:
         if isinstance(self.source, Archive):
             self.archive(self.source)
         elif isinstance(self.source, FileSource):
@@ -782,7 +789,7 @@ def streamed_sections(archive: Archive) -> Iterator[tuple[Section, Iterator[list
     :func:`~bakery_io.jsonio.read_entity_file`): a number with a fraction,
     which no field of the current version takes, is then refused as a float.
     """
-    checker = _Checker(archive)
+    checker = Checker(archive)
     if checker.problems or not archive.readable:
         raise Doubt
     entries = checker._manifest(archive)
@@ -817,7 +824,7 @@ def streamed_sections(archive: Archive) -> Iterator[tuple[Section, Iterator[list
 
 
 def _valid_chunks(
-    checker: _Checker,
+    checker: Checker,
     hashing: Hashing,
     envelope: dict[str, Any],
     records: Iterator[Any],
@@ -875,7 +882,7 @@ def keeping(parts: dict[str, Part]) -> Visitor:
     return keep
 
 
-def check(source: Source, visit: Visitor | None = None) -> _Checker:
+def check(source: Source, visit: Visitor | None = None) -> Checker:
     """Check an opened source as :func:`validate` does; hand sound sections to ``visit``.
 
     Sections come in import order. The checker returned holds the problems,
@@ -886,9 +893,9 @@ def check(source: Source, visit: Visitor | None = None) -> _Checker:
     """
     version = _stated_version(source)
     if version is None or version == CURRENT_VERSION or version not in VERSIONS:
-        return _Checker(source, visit).run()
+        return Checker(source, visit).run()
     parts: dict[str, Part] = {}
-    checker = _Checker(source, keeping(parts)).run()
+    checker = Checker(source, keeping(parts)).run()
     if checker.problems:
         return checker
     try:
@@ -897,7 +904,7 @@ def check(source: Source, visit: Visitor | None = None) -> _Checker:
         checker.problems.extend(exc.problems)
         return checker
     loaded = as_source(upgraded)
-    after = _Checker(loaded, visit).run()
+    after = Checker(loaded, visit).run()
     checker.upgraded, checker.loaded = upgraded, loaded
     checker.names = {
         filename(REGISTRY[name], upgraded.version): part.file
