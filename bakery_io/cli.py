@@ -44,6 +44,7 @@ from bakery_io.json_schemas import write as write_schemas
 from bakery_io.load import LoadReport, load_all
 from bakery_io.manifest import Manifest
 from bakery_io.models import metadata
+from bakery_io.partials import file_aside
 from bakery_io.problems import Problem
 from bakery_io.registry import REGISTRY
 from bakery_io.resolution import CONFLICT_MODES
@@ -52,7 +53,6 @@ from bakery_io.upgrades import upgrade
 from bakery_io.validation import ValidationReport, validate
 from bakery_io.versions import CURRENT_VERSION, VERSIONS
 from bakery_io.versions.backup import Rewrite
-from bakery_io.writers import file_aside
 
 DEFAULT_DB = "sqlite:///bakery.db"
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2

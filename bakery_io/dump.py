@@ -20,8 +20,9 @@ from bakery_io.manifest import Manifest, producer
 from bakery_io.models import Recipe
 from bakery_io.queries import column_of, read_records, unexportable, unwritable
 from bakery_io.registry import REGISTRY, EntityType
+from bakery_io.targets import building
 from bakery_io.versions import CURRENT_VERSION
-from bakery_io.writers import Container, DocumentContainer, building, container_for, write_entity
+from bakery_io.writers import Container, DocumentContainer, container_for, write_entity
 
 logger = logging.getLogger(__name__)
 

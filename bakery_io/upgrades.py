@@ -19,16 +19,11 @@ from bakery_io.containers import backup_of, open_source
 from bakery_io.errors import SourceError, UsageError
 from bakery_io.fields import format_datetime
 from bakery_io.manifest import producer
+from bakery_io.targets import building
 from bakery_io.validation import check, keeping
 from bakery_io.versions import CURRENT_VERSION
 from bakery_io.versions.backup import Backup, Part, Rewrite
-from bakery_io.writers import (
-    DirectoryContainer,
-    ZipContainer,
-    building,
-    container_for,
-    write_backup,
-)
+from bakery_io.writers import DirectoryContainer, ZipContainer, container_for, write_backup
 
 logger = logging.getLogger(__name__)
 

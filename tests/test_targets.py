@@ -293,7 +293,7 @@ def test_stale_partials_of_the_target_are_removed_and_logged(
     ]
     for other in others:
         (tmp_path / other).write_text("not ours")
-    with caplog.at_level(logging.INFO, logger="bakery_io.writers"):
+    with caplog.at_level(logging.INFO, logger="bakery_io.partials"):
         dump_all(engine, tmp_path / form, entities=SUPPLIERS)
     assert names(tmp_path) == sorted([form, *others])
     removed = [record.getMessage() for record in caplog.records if "removed" in record.getMessage()]
@@ -321,7 +321,7 @@ def test_a_backup_moved_aside_by_a_killed_export_is_reported_not_removed(
     old = tmp_path / ".backup.0123456789ab.old"
     dump_all(engine, tmp_path / "made", entities=SUPPLIERS)
     (tmp_path / "made").replace(old)
-    with caplog.at_level(logging.WARNING, logger="bakery_io.writers"):
+    with caplog.at_level(logging.WARNING, logger="bakery_io.partials"):
         dump_all(engine, tmp_path / "backup", entities=SUPPLIERS)
     assert validate(old).ok
     assert str(old) in caplog.text
