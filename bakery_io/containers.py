@@ -10,10 +10,6 @@ writes entity files) is at most :data:`MAX_WHOLE_SIZE` bytes. A backup
 directory's members that are symbolic links are read only when they lead to a
 file inside it. Whatever is wrong with a container or a file becomes a
 :class:`~bakery_io.problems.Problem`, not a traceback.
-
-A checked source can also be read whole into a
-:class:`~bakery_io.versions.backup.Backup` (what upgrade steps transform), and
-an upgraded backup opened again as a source held in memory.
 """
 
 from __future__ import annotations
@@ -38,8 +34,6 @@ from bakery_io.jsonio import DEPTH_SHOWN, InvalidJSON, Readable, deepest, loads
 from bakery_io.manifest import MANIFEST_NAME
 from bakery_io.problems import Problem, pointer
 from bakery_io.registry import REGISTRY
-from bakery_io.versions.backup import Backup, Part
-from bakery_io.writers import MemoryContainer, write_backup
 
 #: Limits on what is read, against zip bombs and files built to exhaust memory or time.
 #: Module constants, so that a caller (or a test) may change them. The largest member
@@ -465,37 +459,3 @@ def _document(path: Path) -> dict[str, Any]:
         got = describe_json(content)
         raise Unreadable(Problem(path.name, "", f"expected a JSON object ({what}), got {got}"))
     return content
-
-
-def backup_of(source: Source, version: str, parts: Mapping[str, Part]) -> Backup:
-    """``source`` as a whole backup of format ``version``, from its checked ``parts``.
-
-    Only the container's own fields are read here (a manifest's export date and
-    producer, a document's export time); the records come from the check that
-    read them, so no file is parsed twice.
-    """
-    header: dict[str, Any] = {}
-    if isinstance(source, Archive):
-        manifest = parse(MANIFEST_NAME, source.read(MANIFEST_NAME))
-        header = {"export_date": manifest["export_date"], "source": manifest["source"]}
-    elif isinstance(source, FileSource) and source.kind == "document":
-        header = {name: source.content[name] for name in ("exported_at",) if name in source.content}
-    ordered = {name: parts[name] for name in REGISTRY.names if name in parts}
-    return Backup(str(source.path), source.kind, version, header, ordered)
-
-
-def as_source(backup: Backup) -> Source:
-    """An in-memory source holding ``backup`` in its version's form, to check and load."""
-    path = Path(backup.source)
-    if backup.kind == "entity file":
-        ((name, part),) = backup.parts.items()
-        return FileSource(
-            path, {"version": backup.version, "entity_type": name, "records": part.records}
-        )
-    if backup.kind == "document":
-        content: dict[str, Any] = {"version": backup.version, **backup.header}
-        content.update((name, part.records) for name, part in backup.parts.items())
-        return FileSource(path, content)
-    container = MemoryContainer(path, backup.version, backup.header.get("export_date"))
-    write_backup(backup, container, str(backup.header.get("source", "")))
-    return MemoryArchive(path, backup.kind, container.files)

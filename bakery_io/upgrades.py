@@ -15,11 +15,12 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-from bakery_io.containers import backup_of, open_source
+from bakery_io.containers import open_source
 from bakery_io.errors import SourceError, UsageError
 from bakery_io.fields import format_datetime
 from bakery_io.manifest import producer
 from bakery_io.targets import building
+from bakery_io.upgrading import backup_of
 from bakery_io.validation import check, keeping
 from bakery_io.versions import CURRENT_VERSION
 from bakery_io.versions.backup import Backup, Part, Rewrite

@@ -35,8 +35,6 @@ from bakery_io.containers import (
     Hashing,
     Source,
     Unreadable,
-    as_source,
-    backup_of,
     open_source,
     parse,
     too_deep,
@@ -65,6 +63,7 @@ from bakery_io.rules import Rule
 from bakery_io.schemas.base import EntitySchema
 from bakery_io.sections import Section, Visitor, entity_type_of, import_order
 from bakery_io.slugs import SLUG_PATTERN
+from bakery_io.upgrading import as_source, backup_of
 from bakery_io.versions import (
     CURRENT_VERSION,
     VERSIONS,
