@@ -31,7 +31,14 @@ from bakery_io.json_schemas import ENTITY_FILE_SCHEMA
 from bakery_io.problems import Problem
 from bakery_io.queries import CHUNK_SIZE
 from bakery_io.registry import EntityType
-from bakery_io.resolution import Resolver, key_text, record_key, relates
+from bakery_io.resolution import (
+    Resolver,
+    key_text,
+    needs_whole_records,
+    record_key,
+    references_loader,
+    relates,
+)
 from bakery_io.sections import Section
 from bakery_io.validation import rule_problems, schema_problems
 from bakery_io.versions import CURRENT_VERSION
@@ -97,7 +104,12 @@ class Audit:
         # A record with a problem already is not loaded again: one message for one fault.
         flawed = frozenset(problem.record for problem in found if problem.record is not None)
         section = Section(entity, name, "/records", None, flawed, start + len(chunk))
-        self._resolver.check_chunk(section, list(enumerate(chunk, start)), valid=not found)
+        # Checked against the JSON Schemas already, a record's fields need no conversion
+        # unless the checks compare it whole.
+        lighter = not found and not needs_whole_records(entity)
+        load = references_loader(entity.schema) if lighter else None
+        records = list(enumerate(chunk, start))
+        self._resolver.check_chunk(section, records, valid=not found, load=load)
         self._resolver.forget(_REMEMBERED)
 
     def _repeated_keys(self, entity: EntityType, start: int, chunk: list[dict[str, Any]]) -> None:

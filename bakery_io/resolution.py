@@ -397,17 +397,22 @@ class Resolver:
         self.end_section(section)
 
     def check_chunk(
-        self, section: Section, chunk: Sequence[tuple[int, Any]], *, valid: bool = False
+        self,
+        section: Section,
+        chunk: Sequence[tuple[int, Any]],
+        *,
+        valid: bool = False,
+        load: Loader | None = None,
     ) -> list[Loaded]:
         """Check one chunk of (position, record) of ``section``; returns the records loaded.
 
         References to other entity types may stay pending until :meth:`flush`
         (or the end of the section) looks them up. ``valid``: every record
         conforms to the published JSON Schemas, so the fields skip the checks
-        those make.
+        those make. ``load`` replaces the schema's loader (:func:`references_loader`).
         """
         entity = section.entity
-        load = loader(entity.schema, valid=valid)
+        load = load or loader(entity.schema, valid=valid)
         loaded = []
         for position, record in chunk:
             key = record_key(entity, record)
@@ -1005,6 +1010,42 @@ class Resolver:
                 later[source].add(wires[source, target])
         writes = [key for key, record in self.known[entity.name].items() if record.action in WRITES]
         return graphs.levels(edges, writes), dict(later)
+
+
+def needs_whole_records(entity: EntityType) -> bool:
+    """Whether checking records of ``entity`` needs each whole record loaded: other records'
+    links read its fields, or values must be unique (both compare canonical forms)."""
+    return bool(entity.name in _facts_needed() or unique_values(entity))
+
+
+@cache
+def references_loader(schema: type[EntitySchema]) -> Loader:
+    """What :meth:`Resolver.check_chunk` reads of a record that conforms to the published
+    JSON Schemas, when no whole record is needed (:func:`needs_whole_records`): each
+    reference as the loader gives it (its key), the fields its links compare, and the
+    children that hold references; nothing else is converted, since the JSON Schemas
+    have made every check those conversions would."""
+    references, children = _plan(schema)
+    compared = {
+        link.same_as for link in schema.opts.links if isinstance(link, TargetValue) and link.same_as
+    }
+    fields = _attributes(schema)
+    wanted = [(wire, *fields[wire]) for _attribute, wire, _target, _links in references]
+    wanted += [(wire, *fields[wire]) for wire in sorted(compared) if wire in fields]
+    nested = [(attribute, wire, references_loader(child)) for attribute, wire, child in children]
+
+    def load(record: Any) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        for wire, attribute, field in wanted:
+            value = record.get(wire)
+            if value is not None and isinstance(field, Reference):
+                value = field.load_valid(value, attribute, record)
+            data[attribute] = value
+        for attribute, wire, load_child in nested:
+            data[attribute] = [load_child(item) for item in record.get(wire) or ()]
+        return data
+
+    return load
 
 
 @cache

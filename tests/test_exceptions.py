@@ -29,6 +29,9 @@ from bakery_io import (
 )
 from bakery_io.accepting import Accepted
 from bakery_io.cli import main
+from bakery_io.codecs import loader
+from bakery_io.registry import REGISTRY
+from bakery_io.resolution import needs_whole_records, references_loader
 
 CONTAINERS = ["backup", "backup.zip", "backup.json"]
 
@@ -318,3 +321,49 @@ def test_sqlite_values_beyond_their_column_restore_as_found(tmp_path: Path) -> N
     again = dump_all(target, tmp_path / "again")
     assert again.files == manifest.files
     assert again.exceptions == manifest.exceptions
+
+
+def test_a_run_of_another_recipes_unit_is_listed(tmp_path: Path) -> None:
+    """The export checks the links of the history too: a production run whose finished
+    unit is a yield of another recipe (possible where foreign keys are not enforced)."""
+    engine = _lax(f"sqlite:///{tmp_path / 'odd.db'}")
+    create_schema(engine)
+    generate_sample(engine, scale=1)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
+        run, recipe = connection.execute(
+            text("SELECT id, recipe_id FROM production_runs ORDER BY id LIMIT 1")
+        ).one()
+        other = connection.execute(
+            text("SELECT id FROM finished_units WHERE recipe_id != :r LIMIT 1"), {"r": recipe}
+        ).scalar()
+        connection.execute(
+            text("UPDATE production_runs SET finished_unit_id = :u WHERE id = :r"),
+            {"u": other, "r": run},
+        )
+    manifest = dump_all(engine, tmp_path / "backup")
+    ((problem,),) = [manifest.exceptions]
+    assert problem.file == "19_production_runs.json"
+    assert problem.pointer.endswith("/finished_unit_slug")
+    assert "recipe_slug" in problem.message
+
+
+def test_the_lighter_loader_reads_what_the_loader_reads(sample_dump: Path) -> None:
+    """What the audit reads of records that need no whole loading is what the loader gives."""
+    for entity in REGISTRY:
+        if needs_whole_records(entity):
+            continue
+        light, full = references_loader(entity.schema), loader(entity.schema)
+        name = sample_dump / entity.filename
+        for record in json.loads(name.read_text())["records"]:
+            _same(light(record), full(record))
+
+
+def _same(light: dict[str, Any], full: dict[str, Any]) -> None:
+    for attribute, value in light.items():
+        if isinstance(value, list):
+            assert len(value) == len(full[attribute])
+            for item, whole in zip(value, full[attribute], strict=True):
+                _same(item, whole)
+        else:
+            assert value == full.get(attribute), attribute
