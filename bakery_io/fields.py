@@ -225,6 +225,12 @@ class Enum(fields.Enum):  # type: ignore[type-arg]
         """The member whose value is ``value``, known to be one of :attr:`values`."""
         return self._members[value]
 
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        # The export reads the column's text: a value outside the enum is written as found.
+        if value is None or isinstance(value, str):
+            return None if value is None else str(value)
+        return super()._serialize(value, attr, obj, **kwargs)
+
 
 def _decimal_pattern(
     digits: int, places: int, minimum: int | None, exclusive: bool, maximum: int | None

@@ -388,7 +388,7 @@ def _write_rows(
             created.append(item)
             try:
                 inserts.append(statement.parameters(data, None))
-            except (ValueError, TypeError) as exc:
+            except (ValueError, TypeError, LookupError) as exc:
                 raise _unstorable(section, item, exc) from exc
         else:
             row = _row(shape.columns, data)
@@ -469,7 +469,7 @@ def _write_children(
             parent = item.known.id
             try:
                 rows.extend(parameters(data, parent) for data in items)
-            except (ValueError, TypeError) as exc:
+            except (ValueError, TypeError, LookupError) as exc:
                 raise _unstorable(section, item, exc) from exc
             owners.extend([(item.position, item.key)] * len(items))
         if rows:

@@ -31,13 +31,16 @@ from sqlalchemy import (
     ColumnClause,
     ColumnElement,
     Connection,
+    Enum,
     FromClause,
     Result,
     Select,
+    String,
     Table,
     and_,
     or_,
     select,
+    type_coerce,
 )
 from sqlalchemy.exc import DBAPIError
 
@@ -116,9 +119,20 @@ class RecordPlan:
     children: list[_ChildPlan] = field(default_factory=list)
 
     def statement(self) -> Select[Any]:
-        """SELECT of the columns, each labelled with its wire name, plus the row id."""
-        labelled = [column.label(name) for name, column in self.columns.items()]
+        """SELECT of the columns, each labelled with its wire name, plus the row id.
+
+        An enum column is read as its text: a value outside the enum (a database
+        without the CHECK) is then written as found, and listed as an exception,
+        rather than lost with the whole backup.
+        """
+        labelled = [_as_read(column).label(name) for name, column in self.columns.items()]
         return select(self.table.c.id.label(_ID), *labelled).select_from(self.joined)
+
+
+def _as_read(column: ColumnElement[Any]) -> ColumnElement[Any]:
+    if isinstance(column.type, Enum):
+        return type_coerce(column, String())
+    return column
 
 
 def plan_columns(schema: type[EntitySchema]) -> RecordPlan:

@@ -208,14 +208,6 @@ UNREADABLE = [
     ),
     (
         "sqlite",
-        "a value not among the enum's",
-        SUPPLIER,
-        "UPDATE suppliers SET supplier_type = 'wholesale' WHERE id = :row",
-        "suppliers",
-        "suppliers.supplier_type",
-    ),
-    (
-        "sqlite",
         "a date stored as a number",
         PURCHASE,
         "UPDATE purchases SET purchase_date = 20260101 WHERE id = :row",
