@@ -747,8 +747,13 @@ def _report(args: argparse.Namespace, exc: BakeryIOError | SQLAlchemyError | OSE
             file=sys.stderr,
         )
         _print_problems(exc.problems, getattr(args, "limit", 50), sys.stderr)
-        if exc.hint:
-            print(f"  {exc.hint.replace('accept_exceptions=True (', '(')}", file=sys.stderr)
+        if exc.hint:  # the backup's export listed them: the command's own words for the cure
+            print(
+                "  the backup's export listed exceptions (records the database held although "
+                "the format refuses them): bakery-io import --accept-exceptions restores those "
+                "as found",
+                file=sys.stderr,
+            )
         return EXIT_DATA
     if isinstance(exc, BakeryIOError):
         print(f"bakery-io {args.command}: {exc}", file=sys.stderr)
