@@ -5,31 +5,81 @@ The public API is what this module exports; everything else may change.
 
 from __future__ import annotations
 
+import importlib
 import logging
-from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
-from bakery_io.database import create_schema, drop_schema, engine_from_url
-from bakery_io.dump import dump_all, dump_history
-from bakery_io.errors import (
-    BakeryIOError,
-    DatabaseStateError,
-    SourceError,
-    StorageError,
-    UsageError,
-)
-from bakery_io.load import EntityCounts, LoadReport, load_all
-from bakery_io.manifest import FileEntry, Manifest
-from bakery_io.problems import Problem
-from bakery_io.registry import REGISTRY
-from bakery_io.sample import SampleReport, generate_sample
-from bakery_io.upgrades import UpgradeReport, upgrade
-from bakery_io.validation import ValidationReport, validate
-from bakery_io.versions.backup import Rewrite
+if TYPE_CHECKING:
+    __version__: str
 
-try:
-    __version__ = version("bakery-io")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0+unknown"
+    from bakery_io.database import create_schema, drop_schema, engine_from_url
+    from bakery_io.dump import dump_all, dump_history
+    from bakery_io.errors import (
+        BakeryIOError,
+        DatabaseStateError,
+        SourceError,
+        StorageError,
+        UsageError,
+    )
+    from bakery_io.load import EntityCounts, LoadReport, load_all
+    from bakery_io.manifest import FileEntry, Manifest
+    from bakery_io.problems import Problem
+    from bakery_io.registry import REGISTRY
+    from bakery_io.sample import SampleReport, generate_sample
+    from bakery_io.upgrades import UpgradeReport, upgrade
+    from bakery_io.validation import ValidationReport, validate
+    from bakery_io.versions.backup import Rewrite
+
+#: Where each public name lives. They are imported when first used, so that importing
+#: the package (as the command does before it can handle a Ctrl-C) costs almost nothing.
+_PUBLIC = {
+    "create_schema": "database",
+    "drop_schema": "database",
+    "engine_from_url": "database",
+    "dump_all": "dump",
+    "dump_history": "dump",
+    "BakeryIOError": "errors",
+    "DatabaseStateError": "errors",
+    "SourceError": "errors",
+    "StorageError": "errors",
+    "UsageError": "errors",
+    "EntityCounts": "load",
+    "LoadReport": "load",
+    "load_all": "load",
+    "FileEntry": "manifest",
+    "Manifest": "manifest",
+    "Problem": "problems",
+    "REGISTRY": "registry",
+    "SampleReport": "sample",
+    "generate_sample": "sample",
+    "UpgradeReport": "upgrades",
+    "upgrade": "upgrades",
+    "ValidationReport": "validation",
+    "validate": "validation",
+    "Rewrite": "versions.backup",
+}
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415 (seldom needed)
+
+    try:
+        return version("bakery-io")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "0+unknown"
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        globals()[name] = found = _version()
+        return found
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'bakery_io' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"bakery_io.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 # A library logs, the application decides where it goes.
 logging.getLogger("bakery_io").addHandler(logging.NullHandler())

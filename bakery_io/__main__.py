@@ -2,6 +2,6 @@
 
 import sys
 
-from bakery_io.cli import main
+from bakery_io.console import main
 
 sys.exit(main())

@@ -268,3 +268,34 @@ def test_usage_errors_still_exit_2(
     monkeypatch.setattr(bakery_io.cli, "validate", _raising(UsageError("no such thing")))
     assert main(["validate", "x"]) == 2
     assert capsys.readouterr().err == "bakery-io validate: no such thing\n"
+
+
+class _InterruptedImport:
+    """A finder that raises KeyboardInterrupt for one module, as Ctrl-C during its import."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> None:
+        if fullname == self.name:
+            raise KeyboardInterrupt
+
+
+def test_ctrl_c_while_the_command_starts_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import bakery_io.console
+
+    monkeypatch.delitem(sys.modules, "bakery_io.cli")
+    monkeypatch.setattr(sys, "meta_path", [_InterruptedImport("bakery_io.cli"), *sys.meta_path])
+    assert bakery_io.console.main() == 130
+    assert capsys.readouterr().err == "bakery-io: interrupted while starting; nothing was done\n"
+
+
+def test_importing_the_package_imports_none_of_its_work() -> None:
+    """What the command imports before it can handle a Ctrl-C is the package alone."""
+    code = (
+        "import sys, bakery_io; print(sorted(m for m in sys.modules if m.startswith('bakery_io')))"
+    )
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "['bakery_io']"

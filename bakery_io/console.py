@@ -1,0 +1,20 @@
+"""The ``bakery-io`` command's entry point: light, so that a Ctrl-C is handled from the start.
+
+Importing the command (:mod:`bakery_io.cli`) takes about half a second. A
+Ctrl-C in that time would end in a traceback; here it ends in one line, as
+everywhere else, and nothing has been done yet.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def main() -> int:
+    """Run ``bakery-io``; see :func:`bakery_io.cli.main`."""
+    try:
+        from bakery_io.cli import main as run  # noqa: PLC0415 (late on purpose: see above)
+    except KeyboardInterrupt:
+        print("bakery-io: interrupted while starting; nothing was done", file=sys.stderr)
+        return 130
+    return run()
