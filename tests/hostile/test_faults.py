@@ -33,20 +33,20 @@ FRACTIONS = (0.3, 0.8)
 
 
 @pytest.fixture(scope="session")
-def scale3(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A SQLite file holding the scale-3 sample: copy it, never change it."""
-    path = tmp_path_factory.mktemp("scale3") / "scale3.db"
+def sampled(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file holding the scale-1 sample: copy it, never change it."""
+    path = tmp_path_factory.mktemp("sampled") / "sampled.db"
     engine = engine_from_url(f"sqlite:///{path}")
-    generate_sample(engine, scale=3, seed=5)
+    generate_sample(engine, scale=1, seed=5)
     engine.dispose()
     return path
 
 
 @pytest.fixture(scope="session")
-def scale3_backup(scale3: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The scale-3 sample as a backup directory."""
-    target = tmp_path_factory.mktemp("scale3-backup") / "backup"
-    engine = engine_from_url(f"sqlite:///{scale3}")
+def sample_backup(sampled: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The scale-1 sample as a backup directory."""
+    target = tmp_path_factory.mktemp("sampled-backup") / "backup"
+    engine = engine_from_url(f"sqlite:///{sampled}")
     dump_all(engine, target)
     engine.dispose()
     return target
@@ -74,13 +74,13 @@ def _timed(*args: str) -> float:
 
 @pytest.fixture(scope="session")
 def work_times(
-    scale3: Path, scale3_backup: Path, tmp_path_factory: pytest.TempPathFactory
+    sampled: Path, sample_backup: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, float]:
-    """How long an export and an import of the scale-3 sample take, uninterrupted."""
+    """How long an export and an import of the scale-1 sample take, uninterrupted."""
     directory = tmp_path_factory.mktemp("timing")
     return {
-        "export": _timed("export", "--db", f"sqlite:///{scale3}", str(directory / "backup")),
-        "import": _timed("import", "--db", f"sqlite:///{directory / 'new.db'}", str(scale3_backup)),
+        "export": _timed("export", "--db", f"sqlite:///{sampled}", str(directory / "backup")),
+        "import": _timed("import", "--db", f"sqlite:///{directory / 'new.db'}", str(sample_backup)),
     }
 
 
@@ -104,17 +104,17 @@ def _partials(directory: Path) -> list[str]:
 
 
 def test_kill_9_during_export_leaves_no_half_backup(
-    scale3: Path, scale3_backup: Path, work_times: dict[str, float], tmp_path: Path
+    sampled: Path, sample_backup: Path, work_times: dict[str, float], tmp_path: Path
 ) -> None:
     """After kill -9 the target is absent or a complete backup, the database is as it
     was, and a re-run succeeds and leaves no stale partial files behind."""
     source = tmp_path / "source.db"
-    shutil.copyfile(scale3, source)
+    shutil.copyfile(sampled, source)
     url = f"sqlite:///{source}"
     engine = engine_from_url(url)
     before = snapshot(engine)
     engine.dispose()
-    manifest_total = bakery_io.validate(scale3_backup).records
+    manifest_total = bakery_io.validate(sample_backup).records
     work = work_times["export"]
     # A directory, then a ZIP archive (each kill costs a run: two of them in all).
     kills = []
@@ -165,7 +165,7 @@ def _counts(path: Path) -> dict[str, int]:
 
 
 def test_kill_9_during_import_leaves_the_database_as_it_was(
-    scale3_backup: Path, occupied_template: Path, work_times: dict[str, float], tmp_path: Path
+    sample_backup: Path, occupied_template: Path, work_times: dict[str, float], tmp_path: Path
 ) -> None:
     """Killed early into a new SQLite file: no bakery_io tables (or no file). Killed late
     into a database holding rows: exactly those rows. Either may have been killed after
@@ -175,14 +175,14 @@ def test_kill_9_during_import_leaves_the_database_as_it_was(
     complete = tmp_path / "complete.db"
     shutil.copyfile(occupied_template, complete)
     engine = engine_from_url(f"sqlite:///{complete}")
-    bakery_io.load_all(engine, scale3_backup)
+    bakery_io.load_all(engine, sample_backup)
     engine.dispose()
     loaded = _counts(complete)
     held = _counts(occupied_template)
     loaded_new = {table: loaded[table] - held[table] for table in loaded}
 
     new = tmp_path / "new.db"
-    early = _killed(work * FRACTIONS[0], "import", "--db", f"sqlite:///{new}", str(scale3_backup))
+    early = _killed(work * FRACTIONS[0], "import", "--db", f"sqlite:///{new}", str(sample_backup))
     if early and new.exists() and _tables(new):
         assert _counts(new) == loaded_new, "a killed import left a part of a load in a new file"
     occupied = tmp_path / "occupied.db"
@@ -191,7 +191,7 @@ def test_kill_9_during_import_leaves_the_database_as_it_was(
     before = snapshot(engine)
     engine.dispose()
     late = _killed(
-        work * FRACTIONS[1], "import", "--db", f"sqlite:///{occupied}", str(scale3_backup)
+        work * FRACTIONS[1], "import", "--db", f"sqlite:///{occupied}", str(sample_backup)
     )
     if late:
         engine = engine_from_url(f"sqlite:///{occupied}")
@@ -209,7 +209,7 @@ def test_kill_9_during_import_leaves_the_database_as_it_was(
             "import",
             "--db",
             f"sqlite:///{new}",
-            str(scale3_backup),
+            str(sample_backup),
         ],
         capture_output=True,
         text=True,
