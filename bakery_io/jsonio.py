@@ -22,6 +22,8 @@ from typing import Any, Protocol
 
 import orjson
 
+from bakery_io.problems import pointer
+
 _INDENT = orjson.OPT_INDENT_2
 
 
@@ -184,8 +186,7 @@ class _Scan:
     def at(self, start: int, reason: str, path: tuple[str | int, ...]) -> InvalidJSON:
         line = self.text.count("\n", 0, start) + 1
         column = start - self.text.rfind("\n", 0, start)
-        where = "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
-        return InvalidJSON(reason, where, line, column)
+        return InvalidJSON(reason, pointer(*path), line, column)
 
     def run(self) -> InvalidJSON | None:
         for token in _TOKEN.finditer(self.text):
