@@ -54,9 +54,6 @@ class Accepted:
     def __bool__(self) -> bool:
         return bool(self._listed)
 
-    def __len__(self) -> int:
-        return len(self._listed)
-
     def covers(self, problem: Problem) -> bool:
         """Whether the backup lists an exception where ``problem`` is."""
         return _entity_form(problem) in self._listed

@@ -25,7 +25,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, Transaction
 from sqlalchemy.exc import SQLAlchemyError
 
 from bakery_io import __version__
@@ -336,17 +336,20 @@ def _load(
                 progress=progress.phase,
             )
         except BaseException:
-            outer.rollback()
-            if created and engine.dialect.name in ("mysql", "mariadb"):
-                drop_schema(engine)
+            _undo(engine, outer, created=created)
             raise
         if args.dry_run:
-            outer.rollback()
-            if created and engine.dialect.name in ("mysql", "mariadb"):
-                drop_schema(engine)
+            _undo(engine, outer, created=created)
         else:
             outer.commit()
     return report, created
+
+
+def _undo(engine: Engine, outer: Transaction, *, created: bool) -> None:
+    """Roll the import back, with the tables it created where DDL committed at once."""
+    outer.rollback()
+    if created and engine.dialect.name in ("mysql", "mariadb"):
+        drop_schema(engine)
 
 
 def _import(args: argparse.Namespace, out: TextIO) -> int:

@@ -36,7 +36,7 @@ from bakery_io.problems import Problem, pointer
 from bakery_io.registry import REGISTRY
 
 #: Limits on what is read, against zip bombs and files built to exhaust memory or time.
-#: Module constants, so that a caller (or a test) may change them. The largest member
+#: Fixed for every caller (tests lower them to build small bombs). The largest member
 #: bakery_io reads from an archive (uncompressed bytes, counted as they are read).
 MAX_MEMBER_SIZE = 4 * 2**30
 #: The most all members of an archive may hold together (uncompressed, as declared: a
