@@ -21,7 +21,7 @@ import re
 import zipfile
 import zlib
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path, PurePosixPath
@@ -422,6 +422,50 @@ class FileSource(Source):
     def kind(self) -> str:  # type: ignore[override]
         is_entity_file = isinstance(self.content, dict) and "entity_type" in self.content
         return "entity file" if is_entity_file else "document"
+
+
+class Several(Source):
+    """Several files given together: the files of one bake-tracker export (a backup and
+    its history documents). Each member is opened as :func:`open_source` opens it."""
+
+    kind = "several files"
+
+    def __init__(self, members: Sequence[Source]) -> None:
+        super().__init__(members[0].path)
+        self.members = list(members)
+
+    def close(self) -> None:
+        for member in self.members:
+            close = getattr(member, "close", None)
+            if close is not None:
+                close()
+
+
+#: What the reading functions take as a source: one path, or several of one export.
+Sources = str | PathLike[str] | Sequence[str | PathLike[str]]
+
+
+def open_sources(source: Sources) -> Source:
+    """Open one source, or several as :class:`Several` (each opened by :func:`open_source`).
+
+    A sequence of one path is that path; an empty sequence is refused.
+    """
+    if isinstance(source, (str, PathLike)):
+        return open_source(source)
+    paths = list(source)
+    if not paths:
+        raise UsageError("no source given")
+    if len(paths) == 1:
+        return open_source(paths[0])
+    opened: list[Source] = []
+    try:
+        for path in paths:
+            opened.append(open_source(path))
+    except BaseException:
+        if opened:
+            Several(opened).close()
+        raise
+    return Several(opened)
 
 
 def open_source(source: str | PathLike[str]) -> Source:

@@ -33,6 +33,7 @@ from bakery_io.containers import (
     Archive,
     FileSource,
     Hashing,
+    Several,
     Source,
     Unreadable,
     open_source,
@@ -67,6 +68,7 @@ from bakery_io.upgrading import as_source, backup_of
 from bakery_io.versions import (
     CURRENT_VERSION,
     VERSIONS,
+    bake_tracker,
     document_version,
     filename,
     is_newer,
@@ -480,10 +482,19 @@ class Checker:
         self.upgraded: Backup | None = None
         #: Names of the upgraded files -> names of the source's files.
         self.names: dict[str, str] = {}
+        #: For another program's files: what they are, the version they state, and how
+        #: a problem about their 1.0 form is traced back to them.
+        self.source_format: str | None = None
+        self.stated: str | None = None
+        self.locate: Callable[[Problem], Problem] | None = None
 
     def origin(self, problem: Problem) -> Problem:
         """``problem`` found after the upgrade, located in the source: its own file, and
         the field as its version names it (``event_name`` for 1.1's ``event_slug``)."""
+        found = self._origin(problem)
+        return found if self.locate is None else self.locate(found)
+
+    def _origin(self, problem: Problem) -> Problem:
         if self.upgraded is None or self.version is None:
             return problem
         where = problem.pointer
@@ -881,7 +892,7 @@ def keeping(parts: dict[str, Part]) -> Visitor:
     return keep
 
 
-def check(source: Source, visit: Visitor | None = None) -> Checker:
+def check(source: Source, visit: Visitor | None = None, *, repairs: Iterable[str] = ()) -> Checker:
     """Check an opened source as :func:`validate` does; hand sound sections to ``visit``.
 
     Sections come in import order. The checker returned holds the problems,
@@ -889,7 +900,21 @@ def check(source: Source, visit: Visitor | None = None) -> Checker:
     as that version, then upgraded and checked again as the current version;
     the visitor then sees the upgraded sections (``checker.loaded`` holds
     them) and ``checker.upgraded`` the upgraded backup.
+
+    The files of bake-tracker (:mod:`bakery_io.versions.bake_tracker`), one or
+    several of one export, are read into a 1.0 backup with the ``repairs``
+    named, which is then checked the same way; every problem names the app's
+    file, record and field.
     """
+    members = source.members if isinstance(source, Several) else [source]
+    reading = bake_tracker.read(members, repairs)
+    if reading is not None:
+        return _check_app(source, reading, visit)
+    return _check_own(source, visit)
+
+
+def _check_own(source: Source, visit: Visitor | None) -> Checker:
+    """The check of a source of one of bakery_io's own format versions."""
     version = _stated_version(source)
     if version is None or version == CURRENT_VERSION or version not in VERSIONS:
         return Checker(source, visit).run()
@@ -910,6 +935,32 @@ def check(source: Source, visit: Visitor | None = None) -> Checker:
         for name, part in upgraded.parts.items()
     }
     checker.problems.extend(map(checker.origin, after.problems))
+    return checker
+
+
+def _check_app(source: Source, reading: bake_tracker.Reading, visit: Visitor | None) -> Checker:
+    """The check of bake-tracker's files: read into a 1.0 backup, then checked as one."""
+    files = len(source.members) if isinstance(source, Several) else 1
+    records = sum(len(table.records) for table in reading.export.tables.values())
+    if reading.backup is None:
+        checker = Checker(source)
+        checker.problems.extend(reading.problems)
+    else:
+        checker = _check_own(as_source(reading.backup), visit)
+        checker.problems = [reading.locate.problem(problem) for problem in checker.problems]
+        if checker.upgraded is not None:
+            own = tuple(map(reading.locate.rewrite, checker.upgraded.rewrites))
+            checker.upgraded = replace(
+                checker.upgraded,
+                rewrites=(*reading.export.rewrites, *own),
+                source_format=reading.source_format,
+                repairs=reading.export.repairs,
+                conversions=reading.export.conversions,
+                left_behind=reading.export.left_behind,
+            )
+    checker.source, checker.files, checker.records = source, files, records
+    checker.source_format, checker.stated = reading.source_format, reading.label
+    checker.locate = reading.locate.problem
     return checker
 
 

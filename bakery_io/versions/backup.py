@@ -75,6 +75,110 @@ class Rewrite:
 
 
 @dataclass(frozen=True)
+class Repair:
+    """A value an opt-in repair changed so that the record can load, reported to the user.
+
+    ``repair`` names the repair (as the caller asked for it); ``file``,
+    ``pointer``, ``record`` and ``key`` say where the value was read; ``old``
+    and ``new`` are the value before and after, as JSON text would show them;
+    ``why`` says what rule the old value broke.
+    """
+
+    repair: str
+    entity_type: str
+    file: str
+    pointer: str
+    old: Any
+    new: Any
+    why: str
+    record: int | None = None
+    key: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file} {self.pointer}"
+        if self.record is not None:
+            where += f" [record {self.record}" + (f" ({self.key})" if self.key else "") + "]"
+        return f"{where}: {self.old!s} -> {self.new!s} ({self.repair}: {self.why})"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The repair as plain JSON-ready data."""
+        return {
+            "repair": self.repair,
+            "entity_type": self.entity_type,
+            "file": self.file,
+            "pointer": self.pointer,
+            "record": self.record,
+            "key": self.key,
+            "old": self.old,
+            "new": self.new,
+            "why": self.why,
+        }
+
+
+@dataclass(frozen=True)
+class LeftBehind:
+    """What a source holds that has no place in the current format, with counts.
+
+    ``field`` is None when a whole entity type is left behind (``records``
+    records of it); otherwise ``records`` counts the records whose ``field``
+    held a value (not null, not empty). ``file`` names where they were read.
+    """
+
+    file: str
+    entity_type: str
+    field: str | None
+    records: int
+    why: str
+
+    def __str__(self) -> str:
+        what = self.entity_type if self.field is None else f"{self.entity_type}.{self.field}"
+        plural = "" if self.records == 1 else "s"
+        held = "" if self.field is None else " with a value"
+        return f"{self.file}: {what}: {self.records} record{plural}{held} left behind ({self.why})"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The entry as plain JSON-ready data."""
+        return {
+            "file": self.file,
+            "entity_type": self.entity_type,
+            "field": self.field,
+            "records": self.records,
+            "why": self.why,
+        }
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """A rule of the mapping that changed values of a field, with counts.
+
+    Not a repair (the app's exporter meant the value that bakery_io writes),
+    but never silent either: ``records`` records of ``entity_type`` in
+    ``file`` had their ``field`` converted, as ``why`` says.
+    """
+
+    file: str
+    entity_type: str
+    field: str
+    records: int
+    why: str
+
+    def __str__(self) -> str:
+        plural = "" if self.records == 1 else "s"
+        what = f"{self.entity_type}.{self.field}"
+        return f"{self.file}: {what}: {self.records} record{plural}: {self.why}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The conversion as plain JSON-ready data."""
+        return {
+            "file": self.file,
+            "entity_type": self.entity_type,
+            "field": self.field,
+            "records": self.records,
+            "why": self.why,
+        }
+
+
+@dataclass(frozen=True)
 class Backup:
     """A backup of one format version, whatever container it came in.
 
@@ -83,6 +187,11 @@ class Backup:
     ``header`` holds the container's own fields (a manifest's ``export_date``
     and ``source``, a document's ``exported_at``); ``parts`` the records by
     entity type, in import order; ``rewrites`` what upgrade steps changed.
+
+    A backup read from another program's files (:mod:`bakery_io.versions.bake_tracker`)
+    also says what it was (``source_format``), what opt-in repairs changed
+    (``repairs``), which of the mapping's rules changed values (``conversions``)
+    and what had no place in the format (``left_behind``).
     """
 
     source: str
@@ -91,6 +200,10 @@ class Backup:
     header: Mapping[str, Any]
     parts: Mapping[str, Part]
     rewrites: tuple[Rewrite, ...] = field(default=())
+    source_format: str | None = None
+    repairs: tuple[Repair, ...] = field(default=())
+    conversions: tuple[Conversion, ...] = field(default=())
+    left_behind: tuple[LeftBehind, ...] = field(default=())
 
     @property
     def record_count(self) -> int:

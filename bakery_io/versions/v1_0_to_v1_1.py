@@ -504,11 +504,10 @@ def upgrade(backup: Backup) -> Backup:
         name: utc_text(value) if name in EXPORT_TIMES and isinstance(value, str) else value
         for name, value in backup.header.items()
     }
-    return Backup(
-        backup.source,
-        backup.kind,
-        TARGET,
-        header,
-        parts,
-        (*backup.rewrites, *run.rewrites()),
+    return replace(
+        backup,
+        version=TARGET,
+        header=header,
+        parts=parts,
+        rewrites=(*backup.rewrites, *run.rewrites()),
     )

@@ -1,0 +1,300 @@
+"""bake-tracker's own files, read as an upgrade source of bakery_io's format.
+
+bakery_io's format grew from the public app kentonium3/bake-tracker (MIT).
+The files that app writes are the real "1.0" its users hold: its full backup
+(a directory or ZIP with a manifest), its production-history and
+assembly-history documents, and its single-document export. This package
+reads them, beside bakery_io's own versions:
+
+1. :mod:`.files` recognises each file by its shape (the app's version labels
+   collide with bakery_io's) and reads it; several files of one export are
+   combined (a backup and its history documents).
+2. :mod:`.steps` brings the records to bakery_io's format 1.0, one small
+   documented rule per step, with the opt-in repairs the caller names.
+3. The 1.0 backup is then checked and upgraded like any other 1.0 backup, and
+   every problem and rewrite is traced back to the app's file, record and
+   field (:class:`Locator`).
+
+Nothing here touches a database: what the load needs of one is checked by the
+load, as for any source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Any
+
+from bakery_io.containers import Source
+from bakery_io.errors import UsageError
+from bakery_io.fields import Reference
+from bakery_io.manifest import producer
+from bakery_io.problems import Problem
+from bakery_io.registry import REGISTRY, declared_fields
+from bakery_io.schemas.base import EntitySchema
+from bakery_io.sections import entity_type_of
+from bakery_io.versions.backup import Backup, Conversion, Part, Rewrite
+from bakery_io.versions.bake_tracker.files import APPLICATION, combine, read_file, recognise
+from bakery_io.versions.bake_tracker.records import Export, Origin, Rec
+from bakery_io.versions.bake_tracker.steps import (
+    REPAIRS,
+    STEPS,
+    child_schemas,
+    children,
+    decimal_fields,
+    run,
+)
+from bakery_io.versions.v1_0_to_v1_1 import ID_ONLY, SOURCE, id_field
+
+__all__ = [
+    "REPAIRS",
+    "STEPS",
+    "Conversion",
+    "Locator",
+    "Reading",
+    "read",
+    "recognise",
+    "repairs_named",
+]
+
+#: What the whole export is called when its files are named in a report.
+SEVERAL = " + "
+
+
+@dataclass(frozen=True)
+class Trail:
+    """Where a record of the 1.0 backup came from, and where each of its children did."""
+
+    origin: Origin
+    children: Mapping[str, Sequence[Trail]] = field(default_factory=dict)
+
+
+class Locator:
+    """Traces a problem or rewrite about the 1.0 backup back to the app's files.
+
+    The 1.0 backup names its files ``<entity_type>.json`` and its records by
+    position; each record's :class:`Trail` says where in the app's files it
+    was read and what the app called its fields.
+    """
+
+    def __init__(self, trails: Mapping[str, Sequence[Trail]]) -> None:
+        self.trails = trails
+
+    def _find(self, file: str, where: str) -> tuple[Origin, str | None, list[str]] | None:
+        entity_type = entity_type_of(file) or ""
+        parts = [part.replace("~1", "/").replace("~0", "~") for part in where.split("/")[1:]]
+        if entity_type not in self.trails or len(parts) < 2 or not parts[1].isdigit():
+            return None
+        records = self.trails[entity_type]
+        if int(parts[1]) >= len(records):
+            return None
+        trail = records[int(parts[1])]
+        rest = parts[2:]
+        while len(rest) >= 2 and rest[0] in trail.children and rest[1].isdigit():
+            kids = trail.children[rest[0]]
+            if int(rest[1]) >= len(kids):
+                break
+            trail = kids[int(rest[1])]
+            rest = rest[2:]
+        return trail.origin, (rest[0] if rest else None), rest[1:]
+
+    def problem(self, problem: Problem) -> Problem:
+        """``problem`` where the user finds it in the app's files."""
+        found = self._find(problem.file, problem.pointer)
+        if found is None:
+            return problem
+        origin, name, deeper = found
+        where = origin.at(name) + "".join("/" + part for part in deeper)
+        return Problem(origin.file, where, problem.message, origin.record, origin.key)
+
+    def rewrite(self, rewrite: Rewrite) -> Rewrite:
+        """``rewrite`` where the user finds the rewritten value in the app's files."""
+        found = self._find(rewrite.file, rewrite.pointer)
+        if found is None:
+            return rewrite
+        origin, name, deeper = found
+        where = origin.at(name) + "".join("/" + part for part in deeper)
+        return replace(rewrite, file=origin.file, pointer=where, record=origin.record)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The app's export read: as a bakery_io 1.0 backup when nothing stood in the way.
+
+    ``backup`` is None when ``problems`` stopped the reading; ``export`` holds
+    what the steps reported (rewrites, repairs, conversions, what was left
+    behind) located in the app's files; ``locate`` traces later problems about
+    the 1.0 backup back to them.
+    """
+
+    source_format: str
+    label: str | None
+    export: Export
+    backup: Backup | None
+    locate: Locator
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        """Problems the reading found, in the app's files."""
+        return self.export.problems
+
+
+def repairs_named(names: Iterable[str]) -> frozenset[str]:
+    """The repairs ``names`` asks for (``"all"`` is every one); refuses unknown names."""
+    asked = set(names)
+    if "all" in asked:
+        return frozenset(REPAIRS)
+    unknown = sorted(asked - set(REPAIRS))
+    if unknown:
+        known = ", ".join(REPAIRS)
+        raise UsageError(
+            f"unknown repair {', '.join(map(repr, unknown))}: the repairs are {known} (or all)"
+        )
+    return frozenset(asked)
+
+
+def _value(value: Any, decimal: bool) -> Any:
+    """A parsed JSON value as the 1.0 backup's writer takes it (decimals exact)."""
+    if isinstance(value, Decimal):
+        if decimal or not value.is_finite():
+            return format(value.copy_abs() if value.is_zero() else value, "f")
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, list):
+        return [_value(item, False) for item in value]
+    if isinstance(value, Mapping):
+        return {key: _value(item, False) for key, item in value.items()}
+    return value
+
+
+def _plain(schema: type[EntitySchema], record: Rec) -> tuple[dict[str, Any], Trail]:
+    decimals = decimal_fields(schema)
+    nested = child_schemas(schema)
+    plain: dict[str, Any] = {}
+    trails: dict[str, list[Trail]] = {}
+    for name, value in record.items():
+        if name in nested and isinstance(value, list):
+            kids = [_plain(nested[name], child) for child in children(record, name)]
+            plain[name] = [kid for kid, _trail in kids]
+            trails[name] = [trail for _kid, trail in kids]
+        else:
+            plain[name] = _value(value, name in decimals)
+    return plain, Trail(record.origin, trails)
+
+
+def _by_ids(parts: Mapping[str, Part]) -> None:
+    """References that format 1.0 writes by id only, said by id.
+
+    The steps resolve such a reference (a consumed finished unit, a depleted
+    lot) to the target's key; 1.0 has no field for that, so each target gets
+    an id (the app's own where it has one) and the reference its sibling
+    ``<relation>_id``, which the 1.0 step turns back into the key.
+    """
+    for entity_type, children_key, wire_name in sorted(ID_ONLY):
+        holder = parts.get(entity_type)
+        if holder is None:
+            continue
+        referencing = [
+            child
+            for record in holder.records
+            for child in (record.get(children_key, []) if children_key else [record])
+            if isinstance(child, dict) and wire_name in child
+        ]
+        if not referencing:
+            continue
+        reference = _reference_target(entity_type, children_key, wire_name)
+        records = parts[reference].records if reference in parts else []
+        last = REGISTRY[reference].natural_key[-1]
+        numbers = [record["id"] for record in records if isinstance(record.get("id"), int)]
+        fresh = max(numbers, default=0)
+        ids: dict[Any, int] = {}
+        for record in records:
+            if not isinstance(record.get("id"), int) or isinstance(record.get("id"), bool):
+                fresh += 1
+                record["id"] = fresh
+            ids.setdefault(record.get(last), record["id"])
+        for child in referencing:
+            key = child.pop(wire_name)
+            child[id_field(wire_name)] = ids.get(key)
+
+
+def _reference_target(entity_type: str, children_key: str, wire_name: str) -> str:
+    schema = REGISTRY[entity_type].schema
+    if children_key:
+        schema = child_schemas(schema)[children_key]
+    found = next(
+        field
+        for name, field in declared_fields(schema).items()
+        if (field.data_key or name) == wire_name
+    )
+    assert isinstance(found, Reference)
+    return found.target
+
+
+def _backup(export: Export, source_format: str) -> tuple[Backup, Locator]:
+    """The export, once every step has run, as a bakery_io 1.0 backup."""
+    parts: dict[str, Part] = {}
+    trails: dict[str, list[Trail]] = {}
+    for entity in REGISTRY:
+        table = export.tables.get(entity.name)
+        if table is None:
+            continue
+        plain = [_plain(entity.schema, record) for record in table.records]
+        parts[entity.name] = Part(
+            f"{entity.name}.json", "/records", [record for record, _ in plain]
+        )
+        trails[entity.name] = [trail for _record, trail in plain]
+    _by_ids(parts)
+    header = export.header
+    moment = header.get("export_date") or header.get("exported_at")
+    backup = Backup(
+        export.source,
+        "directory",
+        SOURCE,
+        # Said so that nothing takes the result for the app's own backup.
+        {
+            "export_date": moment,
+            "source": f"{producer()}, from {header.get('source') or APPLICATION}",
+        },
+        parts,
+        source_format=source_format,
+        repairs=export.repairs,
+        left_behind=export.left_behind,
+    )
+    return backup, Locator(trails)
+
+
+def read(sources: Sequence[Source], repairs: Iterable[str] = ()) -> Reading | None:
+    """The app's export in ``sources`` read and brought to format 1.0, or None when
+    ``sources`` are not the app's files (a single one of bakery_io's own, say).
+
+    Several sources must all be the app's; one that is not is a problem.
+    """
+    kinds = [recognise(source) for source in sources]
+    if len(sources) == 1 and kinds[0] is None:
+        return None
+    name = SEVERAL.join(str(source.path) for source in sources)
+    files = []
+    strangers = []
+    for source, kind in zip(sources, kinds, strict=True):
+        if kind is None:
+            strangers.append(
+                Problem(
+                    source.name,
+                    "",
+                    "not a file of bake-tracker: several sources are read together only when "
+                    "they are files of one bake-tracker export (a backup and its history "
+                    "documents)",
+                )
+            )
+            continue
+        files.append(read_file(source, kind))
+    export = combine(name, files, repairs_named(repairs))
+    export = export.reporting(problems=strangers)
+    source_format = ", ".join(export.formats) or "bake-tracker files"
+    label = files[0].label if len(files) == 1 else None
+    if export.problems:
+        return Reading(source_format, label, export, None, Locator({}))
+    export = run(export, STEPS)
+    backup, locate = _backup(export, source_format)
+    return Reading(source_format, label, export, None if export.problems else backup, locate)

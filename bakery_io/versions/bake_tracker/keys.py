@@ -1,0 +1,81 @@
+"""How the app names records in references, and how bakery_io finds the record it means.
+
+The app references most records by slug, but some by a name, a database id or
+a composite text key. A reference that matches exactly one record becomes
+that record's key; one that matches none or several is a problem (or, for the
+cases a named repair covers, a reported repair), never a guess.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from bakery_io.slugs import slugify
+from bakery_io.versions.bake_tracker.records import Rec
+
+
+def quantity_text(value: Any) -> str:
+    """A package quantity as the app's composite key prints it.
+
+    The app keeps it as a binary float and formats the key with ``str()``, so
+    ``25.0`` stays ``25.0`` and a missing one is ``None``.
+    """
+    if value is None:
+        return "None"
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        return repr(float(value))
+    return str(value)
+
+
+def product_key(record: Mapping[str, Any]) -> str:
+    """The app's composite key of a product: ``ingredient:brand:quantity:unit``.
+
+    It is how the app's backups reference a product (its products have no
+    slug); a missing brand prints as ``None``, as the app's f-string does.
+    """
+    return ":".join(
+        (
+            str(record.get("ingredient_slug")),
+            str(record.get("brand")),
+            quantity_text(record.get("package_unit_quantity")),
+            str(record.get("package_unit")),
+        )
+    )
+
+
+def key_slug(key: str, max_length: int) -> str:
+    """A product slug derived from the app's composite key, by the slug rule.
+
+    ``flour_all_purpose:King Arthur:25.0:lb`` -> ``flour_all_purpose-king-arthur-25-lb``:
+    a missing brand is left out and a whole quantity loses its ``.0``.
+    """
+    parts = key.split(":")
+    if len(parts) >= 4:
+        ingredient, *brand, quantity, unit = parts
+        brand_text = ":".join(brand)
+        if quantity.endswith(".0"):
+            quantity = quantity[:-2]
+        parts = [ingredient, *([] if brand_text in ("None", "") else [brand_text]), quantity, unit]
+    return slugify(" ".join(parts), max_length) or "product"
+
+
+def index(records: Iterable[Rec], key: Callable[[Rec], Any]) -> dict[Any, list[Rec]]:
+    """``records`` by the value ``key`` gives each (None values left out), in file order."""
+    found: dict[Any, list[Rec]] = {}
+    for record in records:
+        value = key(record)
+        if value is not None and not isinstance(value, (list, dict)):
+            found.setdefault(value, []).append(record)
+    return found
+
+
+def field_of(name: str) -> Callable[[Rec], Any]:
+    """A ``key`` for :func:`index` that reads the field ``name``."""
+
+    def get(record: Rec) -> Any:
+        value = record.get(name)
+        return value if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+
+    return get
