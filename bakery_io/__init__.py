@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from bakery_io.sample import SampleReport, generate_sample
     from bakery_io.upgrades import UpgradeReport, upgrade
     from bakery_io.validation import ValidationReport, validate
-    from bakery_io.versions.backup import Rewrite
+    from bakery_io.versions.backup import Conversion, Foreign, LeftBehind, Repair, Rewrite
+    from bakery_io.versions.bake_tracker.steps import REPAIRS
 
 #: Where each public name lives. They are imported when first used, so that importing
 #: the package (as the command does before it can handle a Ctrl-C) costs almost nothing.
@@ -57,6 +58,11 @@ _PUBLIC = {
     "ValidationReport": "validation",
     "validate": "validation",
     "Rewrite": "versions.backup",
+    "Repair": "versions.backup",
+    "Conversion": "versions.backup",
+    "LeftBehind": "versions.backup",
+    "Foreign": "versions.backup",
+    "REPAIRS": "versions.bake_tracker.steps",
 }
 
 
@@ -86,13 +92,18 @@ logging.getLogger("bakery_io").addHandler(logging.NullHandler())
 
 __all__ = [
     "REGISTRY",
+    "REPAIRS",
     "BakeryIOError",
+    "Conversion",
     "DatabaseStateError",
     "EntityCounts",
     "FileEntry",
+    "Foreign",
+    "LeftBehind",
     "LoadReport",
     "Manifest",
     "Problem",
+    "Repair",
     "Rewrite",
     "SampleReport",
     "SourceError",

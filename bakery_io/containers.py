@@ -175,6 +175,11 @@ class Source(ABC):
         """The container's name, as problems about the container itself name it."""
         return self.path.name
 
+    @property
+    def label(self) -> str:
+        """The container's path, as reports and errors name the source."""
+        return str(self.path)
+
 
 class Archive(Source):
     """A container of several files: a backup directory or a ZIP archive."""
@@ -433,6 +438,11 @@ class Several(Source):
     def __init__(self, members: Sequence[Source]) -> None:
         super().__init__(members[0].path)
         self.members = list(members)
+
+    @property
+    def label(self) -> str:
+        """The members' paths, as reports name the source."""
+        return " + ".join(str(member.path) for member in self.members)
 
     def close(self) -> None:
         for member in self.members:

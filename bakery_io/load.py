@@ -22,7 +22,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from os import PathLike
 from typing import Any
 
 from sqlalchemy import Connection, Engine
@@ -34,8 +33,9 @@ from bakery_io.containers import (
     FileSource,
     Hashing,
     Source,
+    Sources,
     Unreadable,
-    open_source,
+    open_sources,
     parse,
 )
 from bakery_io.database import (
@@ -58,7 +58,7 @@ from bakery_io.resolution import CONFLICT_MODES, Action, ConflictMode, Resolver
 from bakery_io.sections import Section, entity_type_of, import_order
 from bakery_io.validation import Checker, Doubt, check, streamed_sections
 from bakery_io.versions import CURRENT_VERSION
-from bakery_io.versions.backup import Rewrite
+from bakery_io.versions.backup import Foreign, Rewrite
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +116,8 @@ class LoadReport:
     #: Problems of records restored as found: exceptions the backup lists, which the
     #: load was told to accept (``accept_exceptions``).
     exceptions: tuple[Problem, ...] = field(default=())
+    #: For another program's files: what they are, repaired, converted and left behind.
+    foreign: Foreign = field(default=Foreign())
 
     @property
     def committed(self) -> bool:
@@ -144,6 +146,7 @@ class LoadReport:
             "conflicts": [problem.to_dict() for problem in self.conflicts],
             "rewrites": [rewrite.to_dict() for rewrite in self.rewrites],
             "exceptions": [problem.to_dict() for problem in self.exceptions],
+            **self.foreign.to_dict(),
         }
 
 
@@ -359,6 +362,8 @@ def _load_checked(
     on_conflict: ConflictMode,
     progress: LoadProgress | None,
     accepted: Accepted | None,
+    *,
+    repairs: Iterable[str] = (),
 ) -> tuple[Resolver, Checker, tuple[Problem, ...]]:
     """Check everything, reporting every problem, then write: pass one, then pass two.
 
@@ -373,12 +378,14 @@ def _load_checked(
         if progress is not None:
             progress("checking", section.entity.name, section.count)
 
-    checker = check(source, visit)
+    checker = check(source, visit, repairs=repairs)
     resolver.finish()
     problems = list(checker.problems)
     problems.extend(map(checker.origin, resolver.problems))
     # References into a file that could not be checked say nothing new.
-    unchecked = _present(source) - {section.entity.name for section in sections}
+    # (Another program's files are known by what was read of them.)
+    present = _present(checker.loaded if checker.source_format else source)
+    unchecked = present - {section.entity.name for section in sections}
     for target, unknown in resolver.unknown.items():
         if target not in unchecked:
             problems.extend(map(checker.origin, unknown))
@@ -391,13 +398,13 @@ def _load_checked(
     )
     problems = [problem for problem in problems if problem not in excepted]
     if problems:
-        raise SourceError(str(source.path), problems, hint=_hint(source, accepted))
+        raise SourceError(source.label, problems, hint=_hint(source, accepted))
     writer = Writer(connection)
     for section in sections:
         try:
             written = write_section(writer, resolver, section, _records(checker.loaded, section))
         except Refused as exc:
-            raise SourceError(str(source.path), [checker.origin(exc.problem)]) from exc.__cause__
+            raise SourceError(source.label, [checker.origin(exc.problem)]) from exc.__cause__
         if progress is not None:
             progress("writing", section.entity.name, written)
     return resolver, checker, excepted
@@ -416,11 +423,12 @@ def _hint(source: Source, accepted: Accepted | None) -> str | None:
 
 def load_all(
     bind: Bind,
-    source: str | PathLike[str],
+    source: Sources,
     *,
     on_conflict: ConflictMode = "skip",
     dry_run: bool = False,
     accept_exceptions: bool = False,
+    repairs: Iterable[str] = (),
     progress: LoadProgress | None = None,
 ) -> LoadReport:
     """Load a backup directory, ZIP archive, single document or entity file into ``bind``.
@@ -428,6 +436,14 @@ def load_all(
     A source of an older format version (1.0) is checked as that version,
     upgraded in memory and checked again as the current one; the report says
     so (``upgraded_to``) and lists the slugs the upgrade rewrote.
+
+    bake-tracker's own files are read the same way, one or several of one
+    export given together (``[backup, "production_history.json", ...]``: the
+    history documents hold what its backup lacks), with the opt-in
+    ``repairs`` named (:data:`~bakery_io.REPAIRS`, or ``"all"``). Without a
+    repair, a record that breaks a rule fails the load, named; the report's
+    ``foreign`` lists each repair made, the mapping's conversions and what had
+    no place in the format.
 
     Everything is checked before anything is kept: the manifest (files,
     checksums, counts), every file against the published JSON Schemas, every
@@ -458,7 +474,7 @@ def load_all(
             f"on_conflict must be one of {', '.join(CONFLICT_MODES)}, not {on_conflict!r}"
         )
     describe(bind)  # refuses what is not a database
-    opened = open_source(source)
+    opened = open_sources(source)
     checker: Checker | None = None
     excepted: tuple[Problem, ...] = ()
     accepted = Accepted(listed_exceptions(opened)) if accept_exceptions else None
@@ -471,7 +487,7 @@ def load_all(
             )
             if resolver is None:
                 resolver, checker, excepted = _load_checked(
-                    connection, opened, on_conflict, progress, accepted
+                    connection, opened, on_conflict, progress, accepted, repairs=repairs
                 )
     finally:
         close = getattr(opened, "close", None)
@@ -483,9 +499,11 @@ def load_all(
     }
     upgraded = checker.upgraded if checker else None
     report = LoadReport(
-        source=str(opened.path),
+        source=opened.label,
         kind=opened.kind,
-        version=checker.version if checker else CURRENT_VERSION,
+        version=(checker.stated if checker.source_format else checker.version)
+        if checker
+        else CURRENT_VERSION,
         on_conflict=on_conflict,
         dry_run=dry_run,
         counts=counts,
@@ -493,6 +511,7 @@ def load_all(
         upgraded_to=upgraded.version if upgraded else None,
         rewrites=upgraded.rewrites if upgraded else (),
         exceptions=excepted,
+        foreign=Foreign.of(upgraded) if upgraded else Foreign(),
     )
     if excepted:
         logger.warning("%d exceptions of the backup restored as found", len(excepted))

@@ -9,13 +9,14 @@ current version, and only then written, built aside and moved into place as
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from os import PathLike
 from pathlib import Path
 from typing import Any
 
-from bakery_io.containers import open_source
+from bakery_io.containers import Sources, open_sources
 from bakery_io.errors import SourceError, UsageError
 from bakery_io.fields import format_datetime
 from bakery_io.manifest import producer
@@ -23,7 +24,7 @@ from bakery_io.targets import building
 from bakery_io.upgrading import backup_of
 from bakery_io.validation import check, keeping
 from bakery_io.versions import CURRENT_VERSION
-from bakery_io.versions.backup import Backup, Part, Rewrite
+from bakery_io.versions.backup import Backup, Foreign, Part, Rewrite
 from bakery_io.writers import DirectoryContainer, ZipContainer, container_for, write_backup
 
 logger = logging.getLogger(__name__)
@@ -33,19 +34,22 @@ logger = logging.getLogger(__name__)
 class UpgradeReport:
     """The result of :func:`upgrade`.
 
-    ``version`` is the source's format version and ``upgraded_to`` the one
-    written (the same when the source was current already); ``rewrites``
-    lists the slugs the upgrade rewrote or derived.
+    ``version`` is the source's format version (for bake-tracker's files, the
+    version its file states; None for several files together) and
+    ``upgraded_to`` the one written (the same when the source was current
+    already); ``rewrites`` lists the slugs the upgrade rewrote or derived.
     """
 
     source: str
     target: str
     kind: str
-    version: str
+    version: str | None
     upgraded_to: str
     files: int
     records: int
     rewrites: tuple[Rewrite, ...]
+    #: For another program's files: what they are, repaired, converted and left behind.
+    foreign: Foreign = field(default=Foreign())
 
     def to_dict(self) -> dict[str, Any]:
         """The report as plain JSON-ready data."""
@@ -58,14 +62,24 @@ class UpgradeReport:
             "files": self.files,
             "records": self.records,
             "rewrites": [rewrite.to_dict() for rewrite in self.rewrites],
+            **self.foreign.to_dict(),
         }
 
 
 def upgrade(
-    source: str | PathLike[str], target: str | PathLike[str], *, overwrite: bool = False
+    source: Sources,
+    target: str | PathLike[str],
+    *,
+    overwrite: bool = False,
+    repairs: Iterable[str] = (),
 ) -> UpgradeReport:
     """Write ``source`` (a backup directory, ZIP, single document or entity file of any
     known format version) to ``target`` in the current format.
+
+    ``source`` may also be bake-tracker's own files, one or several of one
+    export, read with the opt-in ``repairs`` named, as :func:`~bakery_io.load_all`
+    reads them; the report's ``foreign`` lists the repairs, conversions and
+    what had no place in the format.
 
     The source is checked as its version, upgraded, and the result checked as
     the current version before anything is written; on any problem
@@ -76,14 +90,15 @@ def upgrade(
     unless ``overwrite``, and may not be the source itself.
     """
     path = Path(target)
-    if path.resolve() == Path(source).resolve():
-        raise UsageError(f"write the upgrade of {source} beside it, not over it")
-    opened = open_source(source)
+    for given in [source] if isinstance(source, (str, PathLike)) else source:
+        if path.resolve() == Path(given).resolve():
+            raise UsageError(f"write the upgrade of {given} beside it, not over it")
+    opened = open_sources(source)
     parts: dict[str, Part] = {}
     try:
-        checker = check(opened, keeping(parts))
+        checker = check(opened, keeping(parts), repairs=repairs)
         if checker.problems:
-            raise SourceError(str(opened.path), checker.problems)
+            raise SourceError(opened.label, checker.problems)
         assert checker.version is not None  # a source without problems has one
         backup = checker.upgraded or backup_of(opened, checker.version, parts)
     finally:
@@ -103,14 +118,15 @@ def upgrade(
         path,
     )
     return UpgradeReport(
-        source=str(opened.path),
+        source=opened.label,
         target=str(path),
         kind=opened.kind,
-        version=checker.version,
+        version=checker.stated if checker.source_format else checker.version,
         upgraded_to=CURRENT_VERSION,
         files=len(manifest.files),
         records=manifest.record_count,
         rewrites=backup.rewrites,
+        foreign=Foreign.of(backup),
     )
 
 

@@ -16,11 +16,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from importlib.resources.abc import Traversable
-from os import PathLike
 from typing import Any
 
 import jsonschema_rs
@@ -35,8 +34,9 @@ from bakery_io.containers import (
     Hashing,
     Several,
     Source,
+    Sources,
     Unreadable,
-    open_source,
+    open_sources,
     parse,
     too_deep,
 )
@@ -75,7 +75,7 @@ from bakery_io.versions import (
     source_field,
     upgrade_backup,
 )
-from bakery_io.versions.backup import Backup, Part, Rewrite
+from bakery_io.versions.backup import Backup, Foreign, Part, Rewrite
 
 
 def schemas_directory() -> Traversable:
@@ -159,6 +159,8 @@ class ValidationReport:
     #: What the backup's export listed as exceptions: records the database held although
     #: the format refuses them (restored, as found, only by an import that accepts them).
     exceptions: tuple[Problem, ...] = ()
+    #: For another program's files: what they are, repaired, converted and left behind.
+    foreign: Foreign = field(default=Foreign())
 
     @property
     def ok(self) -> bool:
@@ -178,6 +180,7 @@ class ValidationReport:
             "problems": [problem.to_dict() for problem in self.problems],
             "rewrites": [rewrite.to_dict() for rewrite in self.rewrites],
             "exceptions": [problem.to_dict() for problem in self.exceptions],
+            **self.foreign.to_dict(),
         }
 
 
@@ -254,11 +257,11 @@ def _decimals() -> dict[str, DecimalString]:
     schemas = [entity.schema for entity in REGISTRY]
     while schemas:
         schema = schemas.pop()
-        for field in declared_fields(schema).values():
-            if isinstance(field, DecimalString):
-                found[portable_pattern(field.pattern)] = field
-            elif isinstance(field, Children):
-                schemas.append(field.schema_class)
+        for declared in declared_fields(schema).values():
+            if isinstance(declared, DecimalString):
+                found[portable_pattern(declared.pattern)] = declared
+            elif isinstance(declared, Children):
+                schemas.append(declared.schema_class)
     return found
 
 
@@ -964,8 +967,15 @@ def _check_app(source: Source, reading: bake_tracker.Reading, visit: Visitor | N
     return checker
 
 
-def validate(source: str | PathLike[str]) -> ValidationReport:
+def validate(source: Sources, *, repairs: Iterable[str] = ()) -> ValidationReport:
     """Check a backup directory, ZIP archive, single document or entity file.
+
+    ``source`` may also be one of bake-tracker's own files, or several files
+    of one bake-tracker export given together (its backup and its history
+    documents), read as :mod:`bakery_io.versions.bake_tracker` says, with the
+    opt-in ``repairs`` named (:data:`~bakery_io.REPAIRS`, or ``"all"``); the
+    report's ``foreign`` says what was found, repaired, converted and left
+    behind.
 
     Returns a :class:`ValidationReport` with every problem found, not only the
     first. Raises :class:`~bakery_io.UsageError` only when ``source`` does not
@@ -974,9 +984,9 @@ def validate(source: str | PathLike[str]) -> ValidationReport:
     database or other files (references, cycles, rules across records) is
     checked by :func:`~bakery_io.load_all`.
     """
-    opened = open_source(source)
+    opened = open_sources(source)
     try:
-        checker = check(opened)
+        checker = check(opened, repairs=repairs)
         listed = listed_exceptions(opened)
     finally:
         close = getattr(opened, "close", None)
@@ -984,13 +994,14 @@ def validate(source: str | PathLike[str]) -> ValidationReport:
             close()
     upgraded = checker.upgraded
     return ValidationReport(
-        source=str(opened.path),
+        source=opened.label,
         kind=opened.kind,
-        version=checker.version,
+        version=checker.stated if checker.source_format else checker.version,
         files=checker.files,
         records=checker.records,
         problems=tuple(checker.problems),
         upgraded_to=upgraded.version if upgraded else None,
         rewrites=upgraded.rewrites if upgraded else (),
         exceptions=listed,
+        foreign=Foreign.of(upgraded) if upgraded else Foreign(checker.source_format),
     )

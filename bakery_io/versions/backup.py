@@ -179,6 +179,38 @@ class Conversion:
 
 
 @dataclass(frozen=True)
+class Foreign:
+    """What a report says of a source another program wrote (bake-tracker's files).
+
+    ``source_format`` says what was found; ``repairs`` what the opt-in repairs
+    changed, value by value; ``conversions`` which rules of the mapping changed
+    values, counted; ``left_behind`` what had no place in the format, counted.
+    All are empty for bakery_io's own formats.
+    """
+
+    source_format: str | None = None
+    repairs: tuple[Repair, ...] = ()
+    conversions: tuple[Conversion, ...] = ()
+    left_behind: tuple[LeftBehind, ...] = ()
+
+    @classmethod
+    def of(cls, backup: Backup | None) -> Foreign:
+        """What ``backup`` (the upgraded source, if any) says of where it came from."""
+        if backup is None:
+            return cls()
+        return cls(backup.source_format, backup.repairs, backup.conversions, backup.left_behind)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as plain JSON-ready data."""
+        return {
+            "source_format": self.source_format,
+            "repairs": [repair.to_dict() for repair in self.repairs],
+            "conversions": [conversion.to_dict() for conversion in self.conversions],
+            "left_behind": [left.to_dict() for left in self.left_behind],
+        }
+
+
+@dataclass(frozen=True)
 class Backup:
     """A backup of one format version, whatever container it came in.
 
