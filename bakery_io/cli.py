@@ -45,14 +45,14 @@ from bakery_io.load import LoadReport, load_all
 from bakery_io.manifest import Manifest
 from bakery_io.models import metadata
 from bakery_io.partials import file_aside
-from bakery_io.problems import Problem
 from bakery_io.registry import REGISTRY
 from bakery_io.resolution import CONFLICT_MODES
 from bakery_io.sample import generate_sample
 from bakery_io.upgrades import upgrade
 from bakery_io.validation import ValidationReport, validate
 from bakery_io.versions import CURRENT_VERSION, VERSIONS
-from bakery_io.versions.backup import Rewrite
+from bakery_io.versions.backup import Foreign, Rewrite
+from bakery_io.versions.bake_tracker.steps import REPAIRS
 
 DEFAULT_DB = "sqlite:///bakery.db"
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
@@ -226,7 +226,7 @@ def _count(number: int, noun: str) -> str:
     return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
-def _print_problems(problems: Sequence[Problem | Rewrite], limit: int, out: TextIO) -> None:
+def _print_problems(problems: Sequence[object], limit: int, out: TextIO) -> None:
     shown = problems if limit == 0 else problems[:limit]
     for problem in shown:
         print(f"  {problem}", file=out)
@@ -241,17 +241,31 @@ def _print_rewrites(rewrites: Sequence[Rewrite], limit: int, out: TextIO) -> Non
     _print_problems(rewrites, limit, out)
 
 
-def _format(version: str | None, upgraded_to: str | None) -> str:
-    said = f"format {version or '?'}"
+def _print_foreign(foreign: Foreign, limit: int, out: TextIO) -> None:
+    """What was repaired, converted and left behind of another program's files."""
+    if foreign.repairs:
+        print(f"repaired {_count(len(foreign.repairs), 'value')}:", file=out)
+        _print_problems(foreign.repairs, limit, out)
+    if foreign.conversions:
+        print("converted by the mapping's rules:", file=out)
+        _print_problems(foreign.conversions, limit, out)
+    if foreign.left_behind:
+        print("left behind (no place in the format):", file=out)
+        _print_problems(foreign.left_behind, limit, out)
+
+
+def _format(version: str | None, upgraded_to: str | None, foreign: Foreign) -> str:
+    said = foreign.source_format or f"format {version or '?'}"
     return f"{said}, upgraded to {upgraded_to}" if upgraded_to else said
 
 
 def _print_report(report: ValidationReport, limit: int, out: TextIO) -> None:
     what = (
-        f"{report.kind}, {_format(report.version, report.upgraded_to)}, "
+        f"{report.kind}, {_format(report.version, report.upgraded_to, report.foreign)}, "
         f"{_count(report.files, 'file')}, {_count(report.records, 'record')}"
     )
     _print_rewrites(report.rewrites, limit, out)
+    _print_foreign(report.foreign, limit, out)
     if report.ok:
         print(f"{report.source}: valid ({what})", file=out)
         return
@@ -267,7 +281,7 @@ def _print_report(report: ValidationReport, limit: int, out: TextIO) -> None:
 
 
 def _validate(args: argparse.Namespace, out: TextIO) -> int:
-    report = validate(args.source)
+    report = validate(args.source, repairs=args.repair)
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2), file=out)
     else:
@@ -293,13 +307,18 @@ def _print_load(report: LoadReport, limit: int, out: TextIO) -> None:
         print(f"{_count(len(report.conflicts), 'record')} differed from the database:", file=out)
         _print_problems(report.conflicts, limit, out)
     _print_rewrites(report.rewrites, limit, out)
+    _print_foreign(report.foreign, limit, out)
     if report.exceptions:
         listed = _count(len(report.exceptions), "exception")
         print(f"restored as found, as the backup lists them ({listed}):", file=out)
         _print_problems(report.exceptions, limit, out)
     total = report.total
     verb = "would load" if report.dry_run else "loaded"
-    upgraded = f" ({_format(report.version, report.upgraded_to)})" if report.upgraded_to else ""
+    upgraded = (
+        f" ({_format(report.version, report.upgraded_to, report.foreign)})"
+        if report.upgraded_to
+        else ""
+    )
     print(
         f"{report.source}{upgraded}: {verb} {total.total:,} records: {total.created:,} created, "
         f"{total.updated:,} updated, {total.unchanged:,} unchanged, {total.skipped:,} skipped"
@@ -333,6 +352,7 @@ def _load(
                 on_conflict=args.on_conflict,
                 dry_run=args.dry_run,
                 accept_exceptions=args.accept_exceptions,
+                repairs=args.repair,
                 progress=progress.phase,
             )
         except BaseException:
@@ -385,15 +405,18 @@ def _import(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _upgrade(args: argparse.Namespace, out: TextIO) -> int:
-    report = upgrade(args.source, args.target, overwrite=args.overwrite)
+    report = upgrade(args.source, args.target, overwrite=args.overwrite, repairs=args.repair)
     args.written = f"{report.target} was written"
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2), file=out)
         return EXIT_OK
     _print_rewrites(report.rewrites, args.limit, out)
+    _print_foreign(report.foreign, args.limit, out)
     print(
         f"{report.target}: wrote {report.records:,} records of "
-        f"{_count(report.files, 'entity type')} ({report.kind} of format {report.version}, "
+        f"{_count(report.files, 'entity type')} ({report.kind}"
+        f"{f', {report.foreign.source_format}' if report.foreign.source_format else ''}"
+        f"{'' if report.foreign.source_format else f' of format {report.version}'}, "
         f"written as {report.upgraded_to})",
         file=out,
     )
@@ -432,6 +455,27 @@ def _non_negative_int(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value}")
     return value
+
+
+def _add_sources(command: argparse.ArgumentParser) -> None:
+    """The sources a reading command takes, and the repairs it may make to the app's files."""
+    command.add_argument(
+        "source",
+        metavar="SOURCE",
+        nargs="+",
+        help="the backup directory, .zip or .json file; or several files of one bake-tracker "
+        "export (its backup and its history documents), read together",
+    )
+    command.add_argument(
+        "--repair",
+        action="append",
+        default=[],
+        choices=[*REPAIRS, "all"],
+        metavar="NAME",
+        help="for bake-tracker's files: make this opt-in repair, reported value by value "
+        "(repeatable; all makes every one): "
+        + "; ".join(f"{name}: {what}" for name, what in REPAIRS.items()),
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -561,7 +605,7 @@ def build_parser() -> argparse.ArgumentParser:
             "(checksums, record counts, listed files). Exit 1 when there are problems."
         ),
     )
-    check.add_argument("source", metavar="SOURCE", help="the directory or file to check")
+    _add_sources(check)
     check.add_argument(
         "--json", action="store_true", help="print the report as JSON (all problems)"
     )
@@ -581,7 +625,7 @@ def build_parser() -> argparse.ArgumentParser:
             "--on-conflict. Creates the bakery_io tables when the database has none."
         ),
     )
-    load.add_argument("source", metavar="SOURCE", help="the directory or file to load")
+    _add_sources(load)
     load.add_argument(
         "--on-conflict",
         choices=CONFLICT_MODES,
@@ -615,7 +659,7 @@ def build_parser() -> argparse.ArgumentParser:
             "the upgrade rewrites are listed."
         ),
     )
-    lift.add_argument("source", metavar="SOURCE", help="the backup or file to upgrade")
+    _add_sources(lift)
     lift.add_argument("target", metavar="TARGET", help="where to write the upgraded backup")
     lift.add_argument("--json", action="store_true", help="print the report as JSON")
     lift.add_argument(*limit_args, **limit_options)

@@ -178,8 +178,9 @@ def leave_app_only_types(export: Export) -> Export:
         if name in REGISTRY or name in FOLDED:
             tables[name] = table
             continue
-        why = WHY_LEFT.get(name, "no entity type in format 1.1")
-        left.append(LeftBehind(table.file, name, None, len(table.records), why))
+        if table.records:
+            why = WHY_LEFT.get(name, "no entity type in format 1.1")
+            left.append(LeftBehind(table.file, name, None, len(table.records), why))
     return replace(export, tables=tables).reporting(left_behind=left)
 
 
