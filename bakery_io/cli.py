@@ -52,6 +52,7 @@ from bakery_io.upgrades import upgrade
 from bakery_io.validation import ValidationReport, validate
 from bakery_io.versions import CURRENT_VERSION, VERSIONS
 from bakery_io.versions.backup import Foreign, Rewrite
+from bakery_io.versions.bake_tracker import repairs_left
 from bakery_io.versions.bake_tracker.steps import REPAIRS
 
 DEFAULT_DB = "sqlite:///bakery.db"
@@ -259,7 +260,9 @@ def _format(version: str | None, upgraded_to: str | None, foreign: Foreign) -> s
     return f"{said}, upgraded to {upgraded_to}" if upgraded_to else said
 
 
-def _print_report(report: ValidationReport, limit: int, out: TextIO) -> None:
+def _print_report(
+    report: ValidationReport, limit: int, out: TextIO, asked: Sequence[str] = ()
+) -> None:
     what = (
         f"{report.kind}, {_format(report.version, report.upgraded_to, report.foreign)}, "
         f"{_count(report.files, 'file')}, {_count(report.records, 'record')}"
@@ -271,6 +274,13 @@ def _print_report(report: ValidationReport, limit: int, out: TextIO) -> None:
         return
     print(f"{report.source}: {_count(len(report.problems), 'problem')} ({what})", file=out)
     _print_problems(report.problems, limit, out)
+    left = repairs_left(asked) if report.foreign.source_format else ()
+    if left:
+        print(
+            "bake-tracker's real data often breaks a rule that an opt-in repair mends, "
+            f"reported value by value: --repair {' / '.join(left)} (or --repair all)",
+            file=out,
+        )
     if report.exceptions:
         print(
             f"its export listed {_count(len(report.exceptions), 'exception')}: records the "
@@ -285,7 +295,7 @@ def _validate(args: argparse.Namespace, out: TextIO) -> int:
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2), file=out)
     else:
-        _print_report(report, args.limit, out)
+        _print_report(report, args.limit, out, args.repair)
     return EXIT_OK if report.ok else EXIT_DATA
 
 
@@ -794,7 +804,13 @@ def _report(args: argparse.Namespace, exc: BakeryIOError | SQLAlchemyError | OSE
             file=sys.stderr,
         )
         _print_problems(exc.problems, getattr(args, "limit", 50), sys.stderr)
-        if exc.hint:  # the backup's export listed them: the command's own words for the cure
+        if exc.repairs:
+            print(
+                "  bake-tracker's real data often breaks a rule that an opt-in repair mends, "
+                f"reported value by value: --repair {' / '.join(exc.repairs)} (or --repair all)",
+                file=sys.stderr,
+            )
+        elif exc.hint:  # the backup's export listed them: the command's own words for the cure
             print(
                 "  the backup's export listed exceptions (records the database held although "
                 "the format refuses them): bakery-io import --accept-exceptions restores those "

@@ -65,12 +65,20 @@ class SourceError(BakeryIOError):
     SHOWN = 10
 
     def __init__(
-        self, source: str, problems: Sequence[Problem], *, hint: str | None = None
+        self,
+        source: str,
+        problems: Sequence[Problem],
+        *,
+        hint: str | None = None,
+        repairs: Sequence[str] = (),
     ) -> None:
         self.source = source
         self.problems = tuple(problems)
         #: What would let the source load, when there is such a thing to say.
         self.hint = hint
+        #: For bake-tracker's files: the opt-in repairs not asked for, which may mend some
+        #: of the problems (see :data:`bakery_io.REPAIRS`).
+        self.repairs = tuple(repairs)
         count = len(self.problems)
         lines = [f"{source} cannot be loaded: {count} problem{'' if count == 1 else 's'}"]
         lines += [f"  {problem}" for problem in self.problems[: self.SHOWN]]

@@ -59,6 +59,7 @@ from bakery_io.sections import Section, entity_type_of, import_order
 from bakery_io.validation import Checker, Doubt, check, streamed_sections
 from bakery_io.versions import CURRENT_VERSION
 from bakery_io.versions.backup import Foreign, Rewrite
+from bakery_io.versions.bake_tracker import repairs_hint, repairs_left
 
 logger = logging.getLogger(__name__)
 
@@ -398,6 +399,10 @@ def _load_checked(
     )
     problems = [problem for problem in problems if problem not in excepted]
     if problems:
+        if checker.source_format:
+            raise SourceError(
+                source.label, problems, hint=repairs_hint(repairs), repairs=repairs_left(repairs)
+            )
         raise SourceError(source.label, problems, hint=_hint(source, accepted))
     writer = Writer(connection)
     for section in sections:

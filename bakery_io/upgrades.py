@@ -25,6 +25,7 @@ from bakery_io.upgrading import backup_of
 from bakery_io.validation import check, keeping
 from bakery_io.versions import CURRENT_VERSION
 from bakery_io.versions.backup import Backup, Foreign, Part, Rewrite
+from bakery_io.versions.bake_tracker import repairs_hint, repairs_left
 from bakery_io.writers import DirectoryContainer, ZipContainer, container_for, write_backup
 
 logger = logging.getLogger(__name__)
@@ -98,7 +99,13 @@ def upgrade(
     try:
         checker = check(opened, keeping(parts), repairs=repairs)
         if checker.problems:
-            raise SourceError(opened.label, checker.problems)
+            left = repairs_left(repairs) if checker.source_format else ()
+            raise SourceError(
+                opened.label,
+                checker.problems,
+                hint=repairs_hint(repairs) if left else None,
+                repairs=left,
+            )
         assert checker.version is not None  # a source without problems has one
         backup = checker.upgraded or backup_of(opened, checker.version, parts)
     finally:

@@ -342,7 +342,8 @@ class _Upgrade:
         """
         wire_name = place[2]
         sibling = id_field(wire_name)
-        if place in ID_ONLY:
+        # bakery_io's reader of another program's files may have resolved the id already.
+        if place in ID_ONLY and (sibling in record or wire_name not in record):
             return self._by_id(field.target, record.get(sibling), where.at(sibling))
         if field.target in NAMED:
             source_name = name_field(wire_name)

@@ -28,10 +28,10 @@ from typing import Any
 
 from bakery_io.containers import Source
 from bakery_io.errors import UsageError
-from bakery_io.fields import Reference
+from bakery_io.fields import describe_json
 from bakery_io.manifest import producer
 from bakery_io.problems import Problem
-from bakery_io.registry import REGISTRY, declared_fields
+from bakery_io.registry import REGISTRY
 from bakery_io.schemas.base import EntitySchema
 from bakery_io.sections import entity_type_of
 from bakery_io.versions.backup import Backup, Conversion, Part, Rewrite
@@ -45,7 +45,7 @@ from bakery_io.versions.bake_tracker.steps import (
     decimal_fields,
     run,
 )
-from bakery_io.versions.v1_0_to_v1_1 import ID_ONLY, SOURCE, id_field
+from bakery_io.versions.v1_0_to_v1_1 import NAMED, SOURCE
 
 __all__ = [
     "REPAIRS",
@@ -55,6 +55,8 @@ __all__ = [
     "Reading",
     "read",
     "recognise",
+    "repairs_hint",
+    "repairs_left",
     "repairs_named",
 ]
 
@@ -122,7 +124,9 @@ class Locator:
 class Reading:
     """The app's export read: as a bakery_io 1.0 backup when nothing stood in the way.
 
-    ``backup`` is None when ``problems`` stopped the reading; ``export`` holds
+    ``backup`` is None when ``problems`` stopped the reading (files that cannot
+    be read, records the upgrade cannot take); otherwise it is checked even
+    when the steps found problems, so that all are named at once. ``export`` holds
     what the steps reported (rewrites, repairs, conversions, what was left
     behind) located in the app's files; ``locate`` traces later problems about
     the 1.0 backup back to them.
@@ -138,6 +142,23 @@ class Reading:
     def problems(self) -> tuple[Problem, ...]:
         """Problems the reading found, in the app's files."""
         return self.export.problems
+
+
+def repairs_left(asked: Iterable[str]) -> tuple[str, ...]:
+    """The repairs not among those ``asked``."""
+    named = repairs_named(asked)
+    return tuple(name for name in REPAIRS if name not in named)
+
+
+def repairs_hint(asked: Iterable[str]) -> str | None:
+    """What to say when the app's files have problems: the repairs not asked for."""
+    left = repairs_left(asked)
+    if not left:
+        return None
+    return (
+        "bake-tracker's real data often breaks a rule that an opt-in repair mends, reported "
+        f"value by value: {', '.join(left)} (repairs=[...], or bakery-io --repair NAME)"
+    )
 
 
 def repairs_named(names: Iterable[str]) -> frozenset[str]:
@@ -182,53 +203,39 @@ def _plain(schema: type[EntitySchema], record: Rec) -> tuple[dict[str, Any], Tra
     return plain, Trail(record.origin, trails)
 
 
-def _by_ids(parts: Mapping[str, Part]) -> None:
-    """References that format 1.0 writes by id only, said by id.
+def _sound(export: Export) -> list[Problem]:
+    """Problems with what the upgrade of format 1.0 relies on: a slug-keyed record's slug
+    and a named record's name are text, children are lists of objects.
 
-    The steps resolve such a reference (a consumed finished unit, a depleted
-    lot) to the target's key; 1.0 has no field for that, so each target gets
-    an id (the app's own where it has one) and the reference its sibling
-    ``<relation>_id``, which the 1.0 step turns back into the key.
+    Anything else about the records is checked, completely, as the current
+    format once they are upgraded.
     """
-    for entity_type, children_key, wire_name in sorted(ID_ONLY):
-        holder = parts.get(entity_type)
-        if holder is None:
+    problems = []
+    for entity in REGISTRY:
+        table = export.tables.get(entity.name)
+        if table is None:
             continue
-        referencing = [
-            child
-            for record in holder.records
-            for child in (record.get(children_key, []) if children_key else [record])
-            if isinstance(child, dict) and wire_name in child
-        ]
-        if not referencing:
-            continue
-        reference = _reference_target(entity_type, children_key, wire_name)
-        records = parts[reference].records if reference in parts else []
-        last = REGISTRY[reference].natural_key[-1]
-        numbers = [record["id"] for record in records if isinstance(record.get("id"), int)]
-        fresh = max(numbers, default=0)
-        ids: dict[Any, int] = {}
-        for record in records:
-            if not isinstance(record.get("id"), int) or isinstance(record.get("id"), bool):
-                fresh += 1
-                record["id"] = fresh
-            ids.setdefault(record.get(last), record["id"])
-        for child in referencing:
-            key = child.pop(wire_name)
-            child[id_field(wire_name)] = ids.get(key)
-
-
-def _reference_target(entity_type: str, children_key: str, wire_name: str) -> str:
-    schema = REGISTRY[entity_type].schema
-    if children_key:
-        schema = child_schemas(schema)[children_key]
-    found = next(
-        field
-        for name, field in declared_fields(schema).items()
-        if (field.data_key or name) == wire_name
-    )
-    assert isinstance(found, Reference)
-    return found.target
+        keys = ("name",) if entity.name in NAMED else entity.natural_key
+        nested = child_schemas(entity.schema)
+        for record in table.records:
+            for name in keys:
+                if not isinstance(record.get(name), str):
+                    problems.append(
+                        record.origin.problem(
+                            f"expected text, the {entity.name} record's key, got "
+                            f"{describe_json(record.get(name))}",
+                            name,
+                        )
+                    )
+            for name in nested:
+                value = record.get(name, [])
+                if not isinstance(value, list) or not all(isinstance(v, Mapping) for v in value):
+                    problems.append(
+                        record.origin.problem(
+                            f"expected a list of objects, got {describe_json(value)}", name
+                        )
+                    )
+    return problems
 
 
 def _backup(export: Export, source_format: str) -> tuple[Backup, Locator]:
@@ -244,7 +251,6 @@ def _backup(export: Export, source_format: str) -> tuple[Backup, Locator]:
             f"{entity.name}.json", "/records", [record for record, _ in plain]
         )
         trails[entity.name] = [trail for _record, trail in plain]
-    _by_ids(parts)
     header = export.header
     moment = header.get("export_date") or header.get("exported_at")
     backup = Backup(
@@ -296,5 +302,9 @@ def read(sources: Sequence[Source], repairs: Iterable[str] = ()) -> Reading | No
     if export.problems:
         return Reading(source_format, label, export, None, Locator({}))
     export = run(export, STEPS)
+    sound = _sound(export)
+    export = export.reporting(problems=sound)
     backup, locate = _backup(export, source_format)
-    return Reading(source_format, label, export, None if export.problems else backup, locate)
+    # With problems of its records, the backup is still checked whole, so that every
+    # problem is named at once; only an unsound one cannot be upgraded at all.
+    return Reading(source_format, label, export, None if sound else backup, locate)

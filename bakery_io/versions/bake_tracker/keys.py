@@ -8,6 +8,8 @@ cases a named repair covers, a reported repair), never a guess.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -79,3 +81,29 @@ def field_of(name: str) -> Callable[[Rec], Any]:
         return value if isinstance(value, (str, int)) and not isinstance(value, bool) else None
 
     return get
+
+
+def recipe_slug(name: str) -> str:
+    """The slug the app gives a recipe of this name (``Mom's Café Cake`` -> ``moms-cafe-cake``).
+
+    The app's own rule (its ``_generate_recipe_slug``): ASCII-folded, lower case,
+    spaces and underscores to hyphens, anything else but letters, digits and
+    hyphens removed, at most 200 characters; ``unknown-recipe`` when nothing is left.
+    """
+    slug = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii").lower()
+    slug = re.sub(r"-+", "-", re.sub(r"[^a-z0-9-]", "", re.sub(r"[\s_]+", "-", slug)))
+    slug = slug.strip("-")[:200].rstrip("-")
+    return slug or "unknown-recipe"
+
+
+def finished_unit_slug(name: str) -> str:
+    """The slug the app gives a finished unit of this display name.
+
+    The app's own rule (its ``FinishedUnitService._generate_slug``): accents
+    dropped, punctuation removed, lower case, runs of spaces, underscores and
+    hyphens to one hyphen, at most 90 characters; ``unknown-item`` when nothing
+    is left.
+    """
+    slug = re.sub(r"[^\w\s-]", "", unicodedata.normalize("NFKD", name)).strip().lower()
+    slug = re.sub(r"[\s_-]+", "-", slug).strip("-")[:90].rstrip("-")
+    return slug or "unknown-item"

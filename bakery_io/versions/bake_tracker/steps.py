@@ -27,9 +27,16 @@ from bakery_io.fields import Children, DecimalString, Reference
 from bakery_io.problems import Problem, pointer
 from bakery_io.registry import REGISTRY, declared_fields
 from bakery_io.schemas.base import EntitySchema
-from bakery_io.slugs import slugify, unique_slug
+from bakery_io.slugs import unique_slug
 from bakery_io.versions.backup import Conversion, LeftBehind, Repair, Rewrite
-from bakery_io.versions.bake_tracker.keys import field_of, index, key_slug, product_key
+from bakery_io.versions.bake_tracker.keys import (
+    field_of,
+    finished_unit_slug,
+    index,
+    key_slug,
+    product_key,
+    recipe_slug,
+)
 from bakery_io.versions.bake_tracker.records import Export, Origin, Rec, has_value
 from bakery_io.versions.v1_0_to_v1_1 import NAMED, id_field, name_field, slug_length
 
@@ -125,6 +132,40 @@ ZERO_AS_NULL: Mapping[str, tuple[str, ...]] = {
 
 # ---------------------------------------------------------------------------
 # Helpers.
+
+
+class Derived:
+    """Keys derived for references to records the export does not hold, one rewrite per
+    key with the number of references that use it (the load finds them in the database)."""
+
+    def __init__(self, entity_type: str, why: str) -> None:
+        self.entity_type = entity_type
+        self.why = why
+        self.found: dict[str, Rewrite] = {}
+
+    def key(self, old: str, new: str, origin: Origin, field: str) -> str:
+        """``new``, derived from ``old`` where ``origin``'s ``field`` referenced it."""
+        known = self.found.get(old)
+        self.found[old] = (
+            Rewrite(
+                self.entity_type,
+                old,
+                new,
+                self.why,
+                origin.file,
+                origin.at(field),
+                origin.record,
+                1,
+            )
+            if known is None
+            else replace(known, references=known.references + 1)
+        )
+        return new
+
+    @property
+    def rewrites(self) -> tuple[Rewrite, ...]:
+        """One rewrite per derived key."""
+        return tuple(self.found.values())
 
 
 def children(record: Rec, key: str, app_key: str | None = None) -> list[Rec]:
@@ -410,13 +451,13 @@ class _ProductReferences:
             name = record.get(name_name)
             found = self.products.by_name.get(name, []) if isinstance(name, str) else []
             how, value = name_name, name
-        origin = record.origin.named(field, how)
+        origin = record.origin.named(field, how).named(id_field(field), how)
         if len(found) != 1:
             what = "no product" if not found else f"{len(found)} products"
             self.problems.append(
                 origin.problem(f"{what} in {self.products.file} with {how} {value!r}", field)
             )
-            return Rec(record, origin)
+            return Rec({**record, field: None}, origin).evolve(drop=(id_name, name_name))
         return Rec({**record, field: found[0]["slug"]}, origin).evolve(drop=(id_name, name_name))
 
 
@@ -591,8 +632,10 @@ def resolve_recipe_names(export: Export) -> Export:
     recipes = index(export.records("recipes"), field_of("name"))
     units = index(export.records("finished_units"), field_of("slug"))
     problems: list[Problem] = []
-    rewrites: dict[str, Rewrite] = {}
-    length = slug_length(REGISTRY["recipes"]) or 200
+    derived = Derived(
+        "recipes",
+        "not in this export: slug derived from the recipe's name by the app's own rule",
+    )
 
     def change(run: Rec) -> Rec:
         name = run.get("recipe_name")
@@ -621,27 +664,11 @@ def resolve_recipe_names(export: Export) -> Export:
         elif owner is not None:
             slug = owner
         else:
-            slug = slugify(name, length)
-            known = rewrites.get(name)
-            rewrites[name] = (
-                Rewrite(
-                    "recipes",
-                    name,
-                    slug,
-                    "not in this export: slug derived from the recipe's name, "
-                    "as the app derives it",
-                    origin.file,
-                    origin.at("recipe_slug"),
-                    origin.record,
-                    1,
-                )
-                if known is None
-                else replace(known, references=known.references + 1)
-            )
+            slug = derived.key(name, recipe_slug(name), origin, "recipe_slug")
         return Rec({**run, "recipe_slug": slug}, origin).evolve(drop=("recipe_name",))
 
     export = _map_table(export, "production_runs", change)
-    return export.reporting(problems=problems, rewrites=rewrites.values())
+    return export.reporting(problems=problems, rewrites=derived.rewrites)
 
 
 def resolve_finished_unit_names(export: Export) -> Export:
@@ -665,11 +692,23 @@ def resolve_finished_unit_names(export: Export) -> Export:
     by_name = index(units, field_of("display_name"))
     goods = index(export.records("finished_goods"), field_of("slug"))
     problems: list[Problem] = []
+    derived = Derived(
+        "finished_units",
+        "not in this export: slug derived from the unit's name by the app's own rule",
+    )
 
     def consumed(run: Rec, child: Rec) -> Rec:
         if "finished_unit_slug" in child:
             return child
         number, name = child.get("finished_unit_id"), child.get("finished_unit_name")
+        if "finished_units" not in export.tables and isinstance(name, str):
+            origin = child.origin.named("finished_unit_slug", "finished_unit_name").named(
+                "finished_unit_id", "finished_unit_name"
+            )
+            slug = derived.key(name, finished_unit_slug(name), origin, "finished_unit_slug")
+            return Rec({**child, "finished_unit_slug": slug}, origin).evolve(
+                drop=("finished_unit_id", "finished_unit_name")
+            )
         found = by_id.get(number, []) if by_id else []
         how = "finished_unit_id"
         if len(found) != 1:
@@ -679,7 +718,8 @@ def resolve_finished_unit_names(export: Export) -> Export:
             if len(found) > 1 and len(good) == 1:
                 inside = {c.get("finished_unit_slug") for c in children(good[0], "components")}
                 found = [unit for unit in found if unit.get("slug") in inside] or found
-        origin = child.origin.named("finished_unit_slug", how)
+        # Format 1.0 says this reference by id: problems about it may name either field.
+        origin = child.origin.named("finished_unit_slug", how).named("finished_unit_id", how)
         if len(found) != 1:
             problems.append(
                 origin.problem(
@@ -689,7 +729,9 @@ def resolve_finished_unit_names(export: Export) -> Export:
                     "finished_unit_slug",
                 )
             )
-            return Rec(child, origin).evolve(drop=("finished_unit_id", "finished_unit_name"))
+            return Rec({**child, "finished_unit_slug": None}, origin).evolve(
+                drop=("finished_unit_id", "finished_unit_name")
+            )
         return Rec({**child, "finished_unit_slug": found[0].get("slug")}, origin).evolve(
             drop=("finished_unit_id", "finished_unit_name")
         )
@@ -701,7 +743,7 @@ def resolve_finished_unit_names(export: Export) -> Export:
         return Rec({**run, "finished_unit_consumptions": used}, run.origin)
 
     export = _map_table(export, "assembly_runs", change)
-    return export.reporting(problems=problems)
+    return export.reporting(problems=problems, rewrites=derived.rewrites)
 
 
 def resolve_depletion_lots(export: Export) -> Export:
@@ -737,7 +779,9 @@ def resolve_depletion_lots(export: Export) -> Export:
             or not isinstance(ref, str)
         ):
             return record
-        origin = record.origin.named("inventory_item_uuid", "inventory_item_ref")
+        origin = record.origin.named("inventory_item_uuid", "inventory_item_ref").named(
+            "inventory_item_id", "inventory_item_ref"
+        )
         found = by_product.get(ref, [])
         if len(found) > 1 and LOT in export.repairs_asked:
             matching = [lot for lot in found if _costs(lot, record)]
@@ -768,7 +812,9 @@ def resolve_depletion_lots(export: Export) -> Export:
                     "inventory_item_uuid",
                 )
             )
-            return Rec(record, origin).evolve(drop=("inventory_item_ref",))
+            return Rec({**record, "inventory_item_uuid": None}, origin).evolve(
+                drop=("inventory_item_ref",)
+            )
         return Rec({**record, "inventory_item_uuid": found[0].get("uuid")}, origin).evolve(
             drop=("inventory_item_ref",)
         )
