@@ -217,6 +217,9 @@ class ZipContainer(Container):
         # directory goes into a file about to be removed, so its failure does not matter.
         with suppress(OSError, ValueError):
             self._zip.close()
+        # A close that failed (a member was still open) would be tried again when the
+        # object is collected, into a file closed by then: a traceback on stderr.
+        self._zip.fp = None
         partials.remove(self._path)
 
     def release(self) -> None:
