@@ -431,10 +431,11 @@ class _Upgrade:
             return picked[0]
         ids = ", ".join(str(known) for known, _slug in found)
         said = "is missing" if number is None else f"{number} is none of them"
+        told = f" (ids {ids}) and {field} {said}" if any(k is not None for k, _s in found) else ""
         self.problems.append(
             where.problem(
-                f"{len(found)} records of {target} in {file} are named {name!r} (ids {ids}) "
-                f"and {field} {said}, so the name cannot be resolved"
+                f"{len(found)} records of {target} in {file} are named {name!r}{told}, "
+                "so the name cannot be resolved"
             )
         )
         return None

@@ -107,3 +107,19 @@ def finished_unit_slug(name: str) -> str:
     slug = re.sub(r"[^\w\s-]", "", unicodedata.normalize("NFKD", name)).strip().lower()
     slug = re.sub(r"[\s_-]+", "-", slug).strip("-")[:90].rstrip("-")
     return slug or "unknown-item"
+
+
+def product_display_name(record: Mapping[str, Any], ingredient_name: Any) -> str | None:
+    """The name the app shows for a product: brand, product name, package size and type,
+    those that are set, joined by spaces; ``<ingredient> (generic)`` when none is.
+
+    The app's assembly history names a consumed packaging product by it.
+    """
+    parts = [
+        str(record[name])
+        for name in ("brand", "product_name", "package_size", "package_type")
+        if record.get(name)
+    ]
+    if parts:
+        return " ".join(parts)
+    return f"{ingredient_name} (generic)" if isinstance(ingredient_name, str) else None

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import partial
+from itertools import count
 from typing import Any
 
 from bakery_io.fields import Children, DecimalString, Reference
@@ -34,6 +35,7 @@ from bakery_io.versions.bake_tracker.keys import (
     finished_unit_slug,
     index,
     key_slug,
+    product_display_name,
     product_key,
     recipe_slug,
 )
@@ -47,6 +49,7 @@ REPARENT = "reparent-deep-ingredients"
 SUFFIX = "suffix-repeated-keys"
 ROUND = "round-float-noise"
 LOT = "match-depletion-lot"
+FIRST = "first-of-shared-name"
 
 #: Every opt-in repair, with what it does (the CLI's help and the docs say the same).
 REPAIRS: Mapping[str, str] = {
@@ -66,6 +69,10 @@ REPAIRS: Mapping[str, str] = {
     LOT: (
         "an inventory depletion that names a product with several lots goes to the one lot "
         "whose unit cost times the quantity depleted gives the depletion's cost"
+    ),
+    FIRST: (
+        "a reference by a name that several events, recipients or packages share goes to the "
+        "first of them in file order, as the app's own importer resolves it"
     ),
 }
 
@@ -291,7 +298,8 @@ def rename_timestamps(export: Export) -> Export:
 
 
 class _Products:
-    """The products of an export by the app's composite key, by id and by name."""
+    """The products of an export by the app's composite key, by id and by the display
+    name the app shows (and writes in an assembly's packaging consumptions)."""
 
     def __init__(self, export: Export) -> None:
         self.present = "products" in export.tables
@@ -299,7 +307,16 @@ class _Products:
         self.records = export.records("products")
         self.by_key = index(self.records, product_key)
         self.by_id = index(self.records, field_of("id"))
-        self.by_name = index(self.records, field_of("product_name"))
+        ingredients = {
+            record.get("slug"): record.get("display_name")
+            for record in export.records("ingredients")
+        }
+        self.by_name = index(
+            self.records,
+            lambda record: product_display_name(
+                record, ingredients.get(record.get("ingredient_slug"))
+            ),
+        )
         self.slugs = {
             record["slug"] for record in self.records if isinstance(record.get("slug"), str)
         }
@@ -834,6 +851,82 @@ def _costs(lot: Mapping[str, Any], depletion: Mapping[str, Any]) -> bool:
     return unit.is_finite() and quantity.is_finite() and unit * quantity == cost
 
 
+def _first_of_shared(
+    target: str,
+    shared: Mapping[Any, list[Rec]],
+    repairs: list[Repair],
+    entity_type: str,
+    record: Rec,
+) -> Rec:
+    """``record`` with each reference by a shared name of ``target`` told apart by the
+    first such record's id."""
+    changes: dict[str, Any] = {}
+    for name, field in declared_fields(REGISTRY[entity_type].schema).items():
+        wire_name = field.data_key or name
+        if not isinstance(field, Reference) or field.target != target:
+            continue
+        named, numbered = name_field(wire_name), id_field(wire_name)
+        found = shared.get(record.get(named))
+        if found is None or record.get(numbered) is not None:
+            continue
+        changes[numbered] = found[0]["id"]
+        first = found[0].origin
+        repairs.append(
+            Repair(
+                FIRST,
+                entity_type,
+                record.origin.file,
+                record.origin.at(named),
+                record[named],
+                f"{first.file} {first.pointer}",
+                f"{len(found)} {target} share the name; the first is taken",
+                record.origin.record,
+                record.origin.key,
+            )
+        )
+    return Rec({**record, **changes}, record.origin) if changes else record
+
+
+def resolve_shared_names(export: Export) -> Export:
+    """Repair ``first-of-shared-name`` (opt-in): a reference by a name that several
+    events, recipients or packages share goes to the first of them in file order,
+    reported one by one.
+
+    The app allows two events of one name and references events, recipients
+    and packages by name only; its own importer takes the first match. Without
+    the repair such a reference is a problem (named by the upgrade of format
+    1.0, which tells records of one name apart only by an id). The repair says
+    which record it means by that id: records that have none get one after the
+    highest the file holds, in file order.
+    """
+    if FIRST not in export.repairs_asked:
+        return export
+    repairs: list[Repair] = []
+    for target in NAMED:
+        if target not in export.tables:
+            continue
+        records = export.records(target)
+        numbers = [record["id"] for record in records if isinstance(record.get("id"), int)]
+        fresh = count(max(numbers, default=0) + 1)
+        records = tuple(
+            record
+            if isinstance(record.get("id"), int)
+            else Rec({**record, "id": next(fresh)}, record.origin)
+            for record in records
+        )
+        export = export.with_table(target, records)
+        shared = {
+            name: found
+            for name, found in index(records, field_of("name")).items()
+            if len(found) > 1
+        }
+        if shared:
+            for entity in REGISTRY:
+                change = partial(_first_of_shared, target, shared, repairs, entity.name)
+                export = _map_table(export, entity.name, change)
+    return export.reporting(repairs=repairs)
+
+
 def rename_material_purchase_products(export: Export) -> Export:
     """A material purchase's ``product_slug`` is 1.1's ``material_product_slug``."""
 
@@ -1060,6 +1153,7 @@ STEPS: tuple[Step, ...] = (
     resolve_recipe_names,
     resolve_finished_unit_names,
     resolve_depletion_lots,
+    resolve_shared_names,
     rename_material_purchase_products,
     zero_null_costs,
     reparent_deep_ingredients,
