@@ -71,8 +71,9 @@ REPAIRS: Mapping[str, str] = {
         "whose unit cost times the quantity depleted gives the depletion's cost"
     ),
     FIRST: (
-        "a reference by a name that several events, recipients or packages share goes to the "
-        "first of them in file order, as the app's own importer resolves it"
+        "a reference by a name that several events, recipients or packages share (or an "
+        "assembly's packaging product by a name several products show) goes to the first of "
+        "them in file order, as the app's own importer resolves it"
     ),
 }
 
@@ -469,10 +470,26 @@ class _ProductReferences:
             found = self.products.by_name.get(name, []) if isinstance(name, str) else []
             how, value = name_name, name
         origin = record.origin.named(field, how).named(id_field(field), how)
+        if len(found) > 1 and FIRST in self.export.repairs_asked:
+            self.repairs.append(
+                Repair(
+                    FIRST,
+                    "assembly_runs",
+                    origin.file,
+                    origin.at(field),
+                    value,
+                    found[0]["slug"],
+                    f"{len(found)} products show this name; the first is taken",
+                    origin.record,
+                    origin.key,
+                )
+            )
+            found = found[:1]
         if len(found) != 1:
             what = "no product" if not found else f"{len(found)} products"
+            also = f" (the repair {FIRST!r} takes the first)" if found else ""
             self.problems.append(
-                origin.problem(f"{what} in {self.products.file} with {how} {value!r}", field)
+                origin.problem(f"{what} in {self.products.file} with {how} {value!r}{also}", field)
             )
             return Rec({**record, field: None}, origin).evolve(drop=(id_name, name_name))
         return Rec({**record, field: found[0]["slug"]}, origin).evolve(drop=(id_name, name_name))
@@ -1099,6 +1116,34 @@ def _why(entity_type: str, path: str, record: Mapping[str, Any], name: str) -> s
     return "no field in format 1.1"
 
 
+def upc_as_gtin(export: Export) -> Export:
+    """A product's ``upc_code`` is its 1.1 ``gtin`` when it has none: a UPC is a GTIN-12.
+
+    Counted as a conversion. A UPC beside a different gtin stays behind, and
+    :func:`leave_unmapped_fields` reports it.
+    """
+    counts: Counter[str] = Counter()
+
+    def change(record: Rec) -> Rec:
+        upc, gtin = record.get("upc_code"), record.get("gtin")
+        if not isinstance(upc, str) or not upc or upc == gtin:
+            return record.evolve(drop=("upc_code",)) if upc == gtin and upc else record
+        if gtin not in (None, ""):
+            return record
+        counts[record.origin.file] += 1
+        return record.evolve(renames={"upc_code": "gtin"}, drop=("gtin",))
+
+    export = _map_table(export, "products", change)
+    return export.reporting(
+        conversions=[
+            Conversion(
+                file, "products", "gtin", number, "upc_code read as gtin: a UPC is a GTIN-12"
+            )
+            for file, number in counts.items()
+        ]
+    )
+
+
 def leave_unmapped_fields(export: Export) -> Export:
     """Every field that format 1.1 has no place for is left behind and reported, counted.
 
@@ -1158,6 +1203,7 @@ STEPS: tuple[Step, ...] = (
     zero_null_costs,
     reparent_deep_ingredients,
     round_float_noise,
+    upc_as_gtin,
     leave_unmapped_fields,
 )
 
