@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from decimal import ROUND_HALF_EVEN, Decimal
-from functools import partial
+from functools import cache, partial
 from itertools import count
 from typing import Any
 
@@ -1023,6 +1023,7 @@ def reparent_deep_ingredients(export: Export) -> Export:
     return export.reporting(repairs=repairs)
 
 
+@cache
 def decimal_fields(schema: type[EntitySchema]) -> dict[str, DecimalString]:
     return {
         field.data_key or name: field
@@ -1031,6 +1032,7 @@ def decimal_fields(schema: type[EntitySchema]) -> dict[str, DecimalString]:
     }
 
 
+@cache
 def child_schemas(schema: type[EntitySchema]) -> dict[str, type[EntitySchema]]:
     return {
         field.data_key or name: field.schema_class
@@ -1089,7 +1091,8 @@ def round_float_noise(export: Export) -> Export:
     return export.reporting(repairs=repairs)
 
 
-def _known(schema: type[EntitySchema]) -> set[str]:
+@cache
+def _known(schema: type[EntitySchema]) -> frozenset[str]:
     """Field names a record of ``schema`` may carry in format 1.0: its 1.1 fields, the
     app's ``id`` and each reference's ``<relation>_id`` (and ``_name`` for the types 1.0
     names by name), which the 1.0 step consumes."""
@@ -1101,7 +1104,7 @@ def _known(schema: type[EntitySchema]) -> set[str]:
             known.add(id_field(wire_name))
             if field.target in NAMED:
                 known.add(name_field(wire_name))
-    return known
+    return frozenset(known)
 
 
 def _why(entity_type: str, path: str, record: Mapping[str, Any], name: str) -> str:
