@@ -488,9 +488,13 @@ class _ProductReferences:
         if len(found) != 1:
             what = "no product" if not found else f"{len(found)} products"
             also = f" (the repair {FIRST!r} takes the first)" if found else ""
-            self.problems.append(
-                origin.problem(f"{what} in {self.products.file} with {how} {value!r}{also}", field)
-            )
+            said = f"{what} in {self.products.file} with {how} {value!r}{also}"
+            if not self.products.present:
+                said = (
+                    f"the export holds no products, so the one with {how} {value!r} cannot be "
+                    "told: give the app's backup together with this file"
+                )
+            self.problems.append(origin.problem(said, field))
             return Rec({**record, field: None}, origin).evolve(drop=(id_name, name_name))
         return Rec({**record, field: found[0]["slug"]}, origin).evolve(drop=(id_name, name_name))
 
