@@ -406,7 +406,9 @@ def _import(args: argparse.Namespace, out: TextIO) -> int:
     if not args.dry_run:
         args.written = f"{report.source} was loaded"
     if created and not args.dry_run:
-        print(f"{describe(engine)}: created the bakery_io tables", file=out)
+        # With --json, standard output is the report alone: the note goes to standard error.
+        note = sys.stderr if args.json else out
+        print(f"{describe(engine)}: created the bakery_io tables", file=note)
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2), file=out)
     else:
