@@ -40,7 +40,6 @@ from bakery_io.containers import (
     parse,
     too_deep,
 )
-from bakery_io.errors import SourceError
 from bakery_io.fields import (
     DATE_PATTERN,
     DATETIME_PATTERN,
@@ -931,11 +930,8 @@ def _check_own(source: Source, visit: Visitor | None) -> Checker:
 def _check_upgraded(checker: Checker, backup: Backup, visit: Visitor | None) -> None:
     """Upgrade ``backup`` (of an older version, found sound) and check the result as the
     current version, its problems located in the source by ``checker``."""
-    try:
-        upgraded = upgrade_backup(backup)
-    except SourceError as exc:
-        checker.problems.extend(map(checker.origin, exc.problems))
-        return
+    unresolved: list[Problem] = []
+    upgraded = upgrade_backup(backup, unresolved)
     loaded = as_source(upgraded)
     after = Checker(loaded, visit).run()
     checker.upgraded, checker.loaded = upgraded, loaded
@@ -943,7 +939,15 @@ def _check_upgraded(checker: Checker, backup: Backup, visit: Visitor | None) -> 
         filename(REGISTRY[name], upgraded.version): part.file
         for name, part in upgraded.parts.items()
     }
-    checker.problems.extend(map(checker.origin, after.problems))
+    said = list(map(checker.origin, unresolved))
+    checker.problems.extend(said)
+    # A reference the upgrade could not resolve is named once, not again as a null.
+    where = {(problem.file, problem.pointer) for problem in said}
+    checker.problems.extend(
+        problem
+        for problem in map(checker.origin, after.problems)
+        if (problem.file, problem.pointer) not in where
+    )
 
 
 def _check_app(source: Source, reading: bake_tracker.Reading, visit: Visitor | None) -> Checker:

@@ -312,26 +312,7 @@ def test_the_load_without_repairs_names_every_violation_of_the_shared_export(
         assert sum(count_rows(connection).values()) == 0
 
 
-@pytest.mark.parametrize(
-    "dataset",
-    [
-        "shared",
-        pytest.param(
-            "sample_min",
-            marks=pytest.mark.xfail(
-                reason="BUG: an ambiguous event name refused by the 1.0 -> 1.1 step hides the "
-                "float-noise and deep-ingredient violations (only 2 of 17 named at once)"
-            ),
-        ),
-        pytest.param(
-            "awkward",
-            marks=pytest.mark.xfail(
-                reason="BUG: an ambiguous event name refused by the 1.0 -> 1.1 step hides the "
-                "float-noise violations (1 of 3 named at once)"
-            ),
-        ),
-    ],
-)
+@pytest.mark.parametrize("dataset", DATASETS)
 def test_every_violation_is_named_at_once(dataset: str, fresh: Callable[[], Engine]) -> None:
     files = sources(dataset, "backup+", DATA)
     wanted = sorted(where for found in BY_REPAIR[dataset].values() for where in found)

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, func, select
 
 from bakery_io import SourceError, UsageError, load_all, upgrade, validate
 from bakery_io.models import metadata
+from bakery_io.problems import Problem
 from bakery_io.registry import REGISTRY
 from bakery_io.versions import (
     CURRENT_VERSION,
@@ -35,7 +36,7 @@ from bakery_io.versions.backup import Backup, Part
 from tests.conftest import sqlite_copy
 
 
-def same(backup: Backup) -> Backup:
+def same(backup: Backup, problems: list[Problem] | None = None) -> Backup:
     return backup
 
 

@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bakery_io.problems import Problem
 from bakery_io.registry import EntityType
 from bakery_io.versions import v1_0_to_v1_1
 from bakery_io.versions.backup import Backup
@@ -41,7 +42,9 @@ class Step:
 
     source: str
     target: str
-    upgrade: Callable[[Backup], Backup]
+    #: The step: a backup in, the upgraded backup out. What it cannot upgrade it raises
+    #: as a :class:`~bakery_io.SourceError`, or, given a list, appends there and goes on.
+    upgrade: Callable[[Backup, list[Problem] | None], Backup]
     source_field: FieldOrigin = _same_field
 
 
@@ -114,14 +117,16 @@ def steps_from(version: str) -> tuple[Step, ...]:
     return tuple(found)
 
 
-def upgrade_backup(backup: Backup) -> Backup:
+def upgrade_backup(backup: Backup, problems: list[Problem] | None = None) -> Backup:
     """``backup`` upgraded to the current version, step by step (no database involved).
 
     A step that cannot upgrade the backup raises
-    :class:`~bakery_io.SourceError` with every problem it found.
+    :class:`~bakery_io.SourceError` with every problem it found; given a list
+    of ``problems``, the steps append them there and go on, what they could
+    not upgrade left null (a check that names everything at once).
     """
     for step in steps_from(backup.version):
-        upgraded = step.upgrade(backup)
+        upgraded = step.upgrade(backup, problems)
         if upgraded.version != step.target:
             raise RuntimeError(f"step {step.source} -> {step.target} gave {upgraded.version}")
         backup = upgraded

@@ -486,12 +486,14 @@ def _in_order(schema: type[EntitySchema], record: Record) -> Record:
     return {name: record[name] for name in order if name in record}
 
 
-def upgrade(backup: Backup) -> Backup:
+def upgrade(backup: Backup, problems: list[Problem] | None = None) -> Backup:
     """A format 1.0 backup as format 1.1 (see the module's docstring for what changes).
 
     Raises :class:`~bakery_io.SourceError` with every problem found: a name
     or id that matches no record of the backup, or a name that several records
-    share with no id to tell them apart.
+    share with no id to tell them apart. Given a list of ``problems``, it
+    appends them there instead and upgrades the rest, each such reference
+    null, so that a check can go on and name every problem at once.
     """
     if backup.version != SOURCE:
         raise ValueError(f"this step upgrades format {SOURCE}, not {backup.version}")
@@ -500,8 +502,10 @@ def upgrade(backup: Backup) -> Backup:
     for entity in entities:
         run.keys(entity, backup.parts[entity.name])
     parts = {entity.name: run.part(entity, backup.parts[entity.name]) for entity in entities}
-    if run.problems:
+    if run.problems and problems is None:
         raise SourceError(backup.source, run.problems)
+    if problems is not None:
+        problems.extend(run.problems)
     header = {
         name: utc_text(value) if name in EXPORT_TIMES and isinstance(value, str) else value
         for name, value in backup.header.items()
