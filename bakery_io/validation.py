@@ -960,7 +960,7 @@ def _check_app(source: Source, reading: bake_tracker.Reading, visit: Visitor | N
     """
     checker = Checker(source)
     checker.files = len(source.members) if isinstance(source, Several) else 1
-    checker.records = sum(len(table.records) for table in reading.export.tables.values())
+    checker.records = reading.records
     checker.source_format, checker.stated = reading.source_format, reading.label
     checker.locate = reading.locate.problem
     checker.problems.extend(reading.problems)

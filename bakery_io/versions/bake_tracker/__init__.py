@@ -137,6 +137,8 @@ class Reading:
     export: Export
     backup: Backup | None
     locate: Locator
+    #: The records the app's files hold, as read (top-level records of every table).
+    records: int = 0
 
     @property
     def problems(self) -> tuple[Problem, ...]:
@@ -299,12 +301,13 @@ def read(sources: Sequence[Source], repairs: Iterable[str] = ()) -> Reading | No
     export = export.reporting(problems=strangers)
     source_format = ", ".join(export.formats) or "bake-tracker files"
     label = files[0].label if len(files) == 1 else None
+    records = sum(len(table.records) for table in export.tables.values())
     if export.problems:
-        return Reading(source_format, label, export, None, Locator({}))
+        return Reading(source_format, label, export, None, Locator({}), records)
     export = run(export, STEPS)
     sound = _sound(export)
     export = export.reporting(problems=sound)
     backup, locate = _backup(export, source_format)
     # With problems of its records, the backup is still checked whole, so that every
     # problem is named at once; only an unsound one cannot be upgraded at all.
-    return Reading(source_format, label, export, None if sound else backup, locate)
+    return Reading(source_format, label, export, None if sound else backup, locate, records)

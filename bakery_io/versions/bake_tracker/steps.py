@@ -403,6 +403,8 @@ class _ProductReferences:
         self.problems: list[Problem] = []
         self.repairs: list[Repair] = []
         self.derived: dict[str, Rewrite] = {}
+        #: How many references went to each product slug.
+        self.used: Counter[str] = Counter()
         length = slug_length(REGISTRY["products"]) or 200
         self.length = length
 
@@ -424,6 +426,7 @@ class _ProductReferences:
                         origin.key,
                     )
                 )
+            self.used[found[0]["slug"]] += 1
             return str(found[0]["slug"])
         if found:
             self.problems.append(
@@ -496,6 +499,7 @@ class _ProductReferences:
                 )
             self.problems.append(origin.problem(said, field))
             return Rec({**record, field: None}, origin).evolve(drop=(id_name, name_name))
+        self.used[found[0]["slug"]] += 1
         return Rec({**record, field: found[0]["slug"]}, origin).evolve(drop=(id_name, name_name))
 
 
@@ -519,6 +523,7 @@ def resolve_product_references(export: Export) -> Export:
         if refs.products.by_id and number in refs.products.by_id:
             found = refs.products.by_id[number]
             if len(found) == 1:
+                refs.used[found[0]["slug"]] += 1
                 origin = record.origin.named("product_slug", "product_id")
                 return Rec({**record, "product_slug": found[0]["slug"]}, origin).evolve(
                     drop=("product_id",)
@@ -543,6 +548,14 @@ def resolve_product_references(export: Export) -> Export:
     export = _map_table(export, "purchases", lambda record: keyed("purchases", record))
     export = _map_table(export, "inventory_items", lambda record: keyed("inventory_items", record))
     export = _map_table(export, "assembly_runs", packaging)
+    # The slugs derived for products are reported with the references that now use them.
+    counted = tuple(
+        replace(rewrite, references=refs.used[rewrite.new])
+        if rewrite.entity_type == "products"
+        else rewrite
+        for rewrite in export.rewrites
+    )
+    export = replace(export, rewrites=counted)
     return export.reporting(
         problems=refs.problems, repairs=refs.repairs, rewrites=refs.derived.values()
     )
