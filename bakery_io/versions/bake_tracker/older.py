@@ -31,7 +31,7 @@ from bakery_io.slugs import slugify, unique_slug
 from bakery_io.versions.backup import Conversion, LeftBehind, Repair, Rewrite
 from bakery_io.versions.bake_tracker.keys import field_of, index, recipe_slug
 from bakery_io.versions.bake_tracker.records import Export, Rec, Table, has_value
-from bakery_io.versions.v1_0_to_v1_1 import NAMED, id_field, name_field, slug_length
+from bakery_io.versions.v1_0_to_v1_1 import ID_ONLY, NAMED, id_field, name_field, slug_length
 
 # Names of the opt-in repairs these steps offer.
 TREE = "ingredient-tree-by-category"
@@ -256,7 +256,7 @@ def resolve_ids(export: Export) -> Export:
     targets = _Targets(export)
     problems: list[Problem] = []
 
-    def resolve(entity_type: str, schema: type[EntitySchema], record: Rec) -> Rec:
+    def resolve(entity_type: str, schema: type[EntitySchema], record: Rec, where: str = "") -> Rec:
         changes: dict[str, Any] = {}
         drop: list[str] = []
         origin = record.origin
@@ -276,6 +276,9 @@ def resolve_ids(export: Export) -> Export:
                     drop.append(named)
                 continue
             if isinstance(record.get(wire), str) or named not in record or named == wire:
+                continue
+            if (entity_type, where, wire) in ID_ONLY:
+                # By id or a display name (history documents): later steps resolve these.
                 continue
             name = record.get(named)
             origin = origin.named(wire, named)
@@ -302,7 +305,7 @@ def resolve_ids(export: Export) -> Export:
         for key, child_schema in _child_schemas(schema):
             if isinstance(record.get(key), list):
                 changes[key] = [
-                    resolve(entity_type, child_schema, child) for child in _kids(record, key)
+                    resolve(entity_type, child_schema, child, key) for child in _kids(record, key)
                 ]
         if not changes and not drop:
             return record
