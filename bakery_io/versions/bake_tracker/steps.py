@@ -30,6 +30,7 @@ from bakery_io.registry import REGISTRY, declared_fields
 from bakery_io.schemas.base import EntitySchema
 from bakery_io.slugs import unique_slug
 from bakery_io.versions.backup import Conversion, LeftBehind, Repair, Rewrite
+from bakery_io.versions.bake_tracker import older
 from bakery_io.versions.bake_tracker.keys import (
     field_of,
     finished_unit_slug,
@@ -75,6 +76,7 @@ REPAIRS: Mapping[str, str] = {
         "assembly's packaging product by a name several products show) goes to the first of "
         "them in file order, as the app's own importer resolves it"
     ),
+    **older.REPAIRS,
 }
 
 #: The app's entity types that the steps below fold into bakery_io's.
@@ -1212,13 +1214,20 @@ STEPS: tuple[Step, ...] = (
     leave_app_only_types,
     merge_history,
     rename_timestamps,
+    older.map_assembly_types,
+    older.derive_recipe_slugs,
     derive_product_slugs,
+    older.resolve_ids,
     resolve_product_references,
     nest_compositions,
     resolve_recipe_names,
     resolve_finished_unit_names,
     resolve_depletion_lots,
     resolve_shared_names,
+    older.finished_units_from_runs,
+    older.leave_material_units_of_materials,
+    older.leave_older_fields,
+    older.ingredient_tree,
     rename_material_purchase_products,
     zero_null_costs,
     reparent_deep_ingredients,
