@@ -30,6 +30,7 @@ from bakery_io.registry import REGISTRY, declared_fields
 from bakery_io.schemas.base import EntitySchema
 from bakery_io.slugs import unique_slug
 from bakery_io.versions.backup import Conversion, LeftBehind, Repair, Rewrite
+from bakery_io.versions.bake_tracker import document
 from bakery_io.versions.bake_tracker.keys import (
     field_of,
     finished_unit_slug,
@@ -1144,11 +1145,21 @@ def leave_unmapped_fields(export: Export) -> Export:
 
 #: The steps, in the order they run.
 STEPS: tuple[Step, ...] = (
+    document.merge_document_events,
     leave_app_only_types,
+    document.leave_document_runs,
     merge_history,
+    document.derive_document_uuids,
     rename_timestamps,
     derive_product_slugs,
+    document.resolve_document_products,
     resolve_product_references,
+    document.derive_recipe_slugs,
+    document.resolve_recipe_name_references,
+    document.take_recipe_finished_units,
+    document.nest_event_targets,
+    document.nest_package_contents,
+    document.leave_package_compositions,
     nest_compositions,
     resolve_recipe_names,
     resolve_finished_unit_names,
