@@ -38,6 +38,17 @@ document writes (``plan_state``, ``expected_attendees``) are merged in where
 one backup event matches (:func:`merge_document_events`). Event targets are in
 the backup's events already, so the document's target tables are left behind.
 
+The app's older backup (7234c6b7) has no finished units and no compositions:
+beside it, the document's join the backup's records, their references by
+recipe name resolved against the backup's recipes. Given with the history
+documents, the histories' runs are read and the document's left behind.
+
+A record of a uuid-keyed type that the document writes without a uuid (lots,
+event assignments, and purchases should a version lack one) gets
+:func:`content_uuid`: ``uuid5`` in the fixed :data:`NAMESPACE` over its entity
+type and its content as the file holds it, so that reading the same document
+again gives the same uuids; each derivation is reported as a rewrite.
+
 Each step maps only the tables read from the document (the header's
 ``document`` names its file), except where its docstring says otherwise, and
 reports what it did: derived keys as rewrites, values taken by an opt-in
