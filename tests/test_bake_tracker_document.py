@@ -517,3 +517,25 @@ def test_steps_leave_a_backups_tables_alone() -> None:
     export = Export("b", (), {}, export.tables)
     assert document.derive_document_uuids(export) == export
     assert document.resolve_document_products(export) == export
+
+
+def test_odd_values_in_references_are_problems_not_tracebacks(tmp_path: Path) -> None:
+    app = _app(NEW / "export_all.json")
+    app["events"][0]["name"] = {"a": 1}
+    app["event_recipient_packages"][0]["event_name"] = ["Holiday Sale"]
+    app["package_finished_goods"][0]["package_name"] = {}
+    app["inventory_items"][0]["purchase_id"] = [1]
+    app["recipes"][1]["base_recipe_slug"] = []
+    app["finished_units"][0]["slug"] = ["x"]
+    app["compositions"][0]["finished_good_slug"] = []
+    app["ingredients"][2]["parent_slug"] = {}
+    app["products"][0]["ingredient_slug"] = []
+    path = tmp_path / "export_all.json"
+    path.write_text(json.dumps(app), encoding="utf-8")
+    for files in (path, [NEW / "backup", path]):
+        report = validate(files, repairs=["all"])
+        assert report.problems
+    report = validate(path, repairs=["all"])
+    where = {problem.pointer for problem in report.problems}
+    assert "/package_finished_goods/0/package_name" in where
+    assert "/inventory_items/0/purchase_id" in where

@@ -162,6 +162,11 @@ def _set_table(export: Export, name: str, like: Table, records: Iterable[Rec]) -
     return replace(export, tables={**export.tables, name: like.with_records(records)})
 
 
+def _scalar(value: Any) -> Any:
+    """``value`` when it can be a key (text, number, null), else None."""
+    return None if isinstance(value, (list, dict)) else value
+
+
 def _falsy(value: Any) -> Any:
     """A value as the document compares it: every falsy value is absent, i.e. None."""
     return value if has_value(value) and value != 0 else None
@@ -262,13 +267,15 @@ def merge_document_events(export: Export) -> Export:
     events = list(export.records("events"))
     by_key: dict[tuple[Any, Any], list[int]] = {}
     for position, event in enumerate(events):
-        by_key.setdefault((event.get("name"), event.get("event_date")), []).append(position)
+        key = (_scalar(event.get("name")), _scalar(event.get("event_date")))
+        by_key.setdefault(key, []).append(position)
     merged: Counter[str] = Counter()
     unmerged: Counter[str] = Counter()
     copies = 0
     joined = []
     for event in shadowed.records:
-        matches = by_key.get((event.get("name"), event.get("event_date")), [])
+        key = (_scalar(event.get("name")), _scalar(event.get("event_date")))
+        matches = by_key.get(key, [])
         if not matches:
             joined.append(event)
             continue
@@ -474,7 +481,7 @@ def resolve_document_products(export: Export) -> Export:
         return {"product_slug": found[0]["slug"]}
 
     def by_id(record: Rec, field: str, found: Mapping[Any, list[Rec]], key: str) -> Any:
-        number = record.get(field)
+        number = _scalar(record.get(field))
         matches = found.get(number, [])
         if len(matches) != 1:
             target = field.removesuffix("_id")
@@ -576,7 +583,7 @@ def resolve_recipe_name_references(export: Export) -> Export:
     file = export.tables["recipes"].file
     by_name = index(recipes, field_of("name"))
     by_base = index(recipes, lambda record: _base_key(record.get("name")))
-    slugs = {record.get("slug") for record in recipes}
+    slugs = {_scalar(record.get("slug")) for record in recipes}
     problems: list[Problem] = []
     uses: Counter[str] = Counter()
 
@@ -668,17 +675,18 @@ def take_recipe_finished_units(export: Export) -> Export:
     recipes = export.records("recipes")
     if not any("finished_units" in recipe for recipe in recipes):
         return export
-    held = {record.get("slug") for record in export.records("finished_units")}
+    held = {_scalar(record.get("slug")) for record in export.records("finished_units")}
     copies: Counter[str] = Counter()
     taken: Counter[str] = Counter()
     added = []
     changed = []
     for recipe in recipes:
         for nested in _children(recipe, "finished_units"):
-            if nested.get("slug") in held and nested.get("slug") is not None:
+            slug = _scalar(nested.get("slug"))
+            if slug in held and slug is not None:
                 copies[recipe.origin.file] += 1
             else:
-                held.add(nested.get("slug"))
+                held.add(slug)
                 taken[recipe.origin.file] += 1
                 added.append(_finished_unit(recipe, nested))
         changed.append(

@@ -311,11 +311,15 @@ class _Products:
         ingredients = {
             record.get("slug"): record.get("display_name")
             for record in export.records("ingredients")
+            if isinstance(record.get("slug"), str)
         }
         self.by_name = index(
             self.records,
             lambda record: product_display_name(
-                record, ingredients.get(record.get("ingredient_slug"))
+                record,
+                ingredients.get(record["ingredient_slug"])
+                if isinstance(record.get("ingredient_slug"), str)
+                else None,
             ),
         )
         self.slugs = {
@@ -600,7 +604,7 @@ def nest_compositions(export: Export) -> Export:
     for composition in table.records:
         field = "assembly_slug" if "assembly_slug" in composition else "finished_good_slug"
         assembly = composition.get(field)
-        found = by_slug.get(assembly, [])
+        found = by_slug.get(assembly, []) if isinstance(assembly, str) else []
         if len(found) != 1:
             said = f"{len(found)} finished goods" if found else "no finished good"
             problems.append(
@@ -867,7 +871,8 @@ def _first_of_shared(
         if not isinstance(field, Reference) or field.target != target:
             continue
         named, numbered = name_field(wire_name), id_field(wire_name)
-        found = shared.get(record.get(named))
+        said = record.get(named)
+        found = shared.get(said) if isinstance(said, str) else None
         if found is None or record.get(numbered) is not None:
             continue
         changes[numbered] = found[0]["id"]
@@ -979,7 +984,8 @@ def reparent_deep_ingredients(export: Export) -> Export:
     repairs: list[Repair] = []
 
     def change(record: Rec) -> Rec:
-        parent = by_slug.get(record.get("parent_slug"), [])
+        parent_slug = record.get("parent_slug")
+        parent = by_slug.get(parent_slug, []) if isinstance(parent_slug, str) else []
         level = record.get("hierarchy_level")
         if len(parent) != 1 or not isinstance(level, int):
             return record
