@@ -410,6 +410,7 @@ def test_runs_that_disagree_on_a_unit_are_a_problem() -> None:
     done = finished_units_from_runs(
         export(
             (UNITS,),
+            recipes=[{"slug": "a", "name": "A"}, {"slug": "b", "name": "B"}],
             production_runs=[
                 {
                     "recipe_slug": "a",

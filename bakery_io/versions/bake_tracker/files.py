@@ -330,6 +330,9 @@ def _read_document(source: FileSource, kind: str) -> AppFile:
         if read is not None:
             tables[key] = read
     header = {name: content[name] for name in ("exported_at", "application") if name in content}
+    if kind == DOCUMENT:
+        # Which tables are the single document's: the steps of .document map only those.
+        header[DOCUMENT_HEADER] = source.name
     label = content.get("version")
     return AppFile(
         kind,
@@ -354,6 +357,12 @@ HISTORY_TABLES = {
     PRODUCTION_HISTORY: {"production_runs": "history:production_runs"},
     ASSEMBLY_HISTORY: {"assembly_runs": "history:assembly_runs"},
 }
+#: The header field that names the single document's file, when one was read.
+DOCUMENT_HEADER = "document"
+#: Tables of another file's kind that a file earlier in :data:`PRECEDENCE` shadows but that
+#: a step still reads, under another name: the document's events hold fields the backup's
+#: lack (``plan_state``, ``expected_attendees``), which ``merge_document_events`` adds.
+SHADOWED = {DOCUMENT: {"events": "document:events"}}
 
 
 def combine(name: str, files: Sequence[AppFile], repairs: Iterable[str]) -> Export:
@@ -362,7 +371,8 @@ def combine(name: str, files: Sequence[AppFile], repairs: Iterable[str]) -> Expo
     At most one file of each kind is taken. A history document's runs go to a
     table of their own (``history:production_runs``), which a step merges into
     the backup's runs. A table that two other files both hold is taken from
-    the first in :data:`PRECEDENCE`; the other copy is reported as left behind.
+    the first in :data:`PRECEDENCE`; the other copy is reported as left behind,
+    unless :data:`SHADOWED` keeps it for a step, which then reports it.
     """
     problems: list[Problem] = []
     left: list[LeftBehind] = []
@@ -392,6 +402,9 @@ def combine(name: str, files: Sequence[AppFile], repairs: Iterable[str]) -> Expo
         renamed = HISTORY_TABLES.get(kind, {})
         for entity_type, found in file.tables.items():
             key = renamed.get(entity_type, entity_type)
+            if key in tables and entity_type in SHADOWED.get(kind, {}):
+                tables[SHADOWED[kind][entity_type]] = found
+                continue
             if key in tables:
                 if found.records:
                     left.append(

@@ -248,9 +248,11 @@ def resolve_ids(export: Export) -> Export:
     An id that matches exactly one record of the export is exact and wins: the
     reference becomes that record's key and the name or key beside it is
     consumed. Otherwise the slug or key beside it stands as written (checked
-    later), and a reference by name alone (``supplier_name``,
+    later), and the name beside it (``supplier_name``,
     ``component_recipe_name``) names the one record of that name; none or
-    several is a problem. References to events stay for format 1.0's own
+    several is a problem. Where the target's records carry no ids at all (the
+    single document's products), the reference is left to the steps for that
+    file. References to events stay for format 1.0's own
     step, which tells events of one name apart by these ids.
     """
     targets = _Targets(export)
@@ -262,12 +264,13 @@ def resolve_ids(export: Export) -> Export:
         origin = record.origin
         for wire, field in _reference_fields(schema):
             sibling, named = id_field(wire), name_field(wire)
-            if sibling not in record and named not in record:
+            if sibling not in record:
                 continue
             target = field.target
             key = REGISTRY[target].natural_key[-1]
             held = target in export.tables
-            found = targets.ids(target).get(record.get(sibling), []) if held else []
+            number = record.get(sibling)
+            found = targets.ids(target).get(number, []) if held and _is_id(number) else []
             if len(found) == 1 and _is_id(record.get(sibling)):
                 changes[wire] = found[0].get(key)
                 origin = origin.named(wire, sibling)
@@ -276,6 +279,10 @@ def resolve_ids(export: Export) -> Export:
                     drop.append(named)
                 continue
             if isinstance(record.get(wire), str) or named not in record or named == wire:
+                continue
+            if not targets.ids(target):
+                # Ids that name nothing in this export (the single document's products, a
+                # history's database ids): the steps for those files resolve the reference.
                 continue
             if (entity_type, where, wire) in ID_ONLY:
                 # By id or a display name (history documents): later steps resolve these.
@@ -486,12 +493,14 @@ def finished_units_from_runs(export: Export) -> Export:
     A unit gets the runs' ``finished_unit_slug``, their recipe, ``discrete_count``
     of ``expected_yield / num_batches`` items in the recipe's ``yield_unit``, and
     a display name from its slug; each made unit is reported. Runs that give one
-    unit different recipes or counts are a problem. Without the repair, such a
-    reference stays for the load to find the unit in the database.
+    unit different recipes or counts are a problem. Without the repair, or
+    without the backup's recipes (a history document alone), such a reference
+    stays for the load to find the unit in the database.
     """
     if UNITS not in export.repairs_asked or "finished_units" in export.tables:
         return export
-    if "production_runs" not in export.tables:
+    if "production_runs" not in export.tables or "recipes" not in export.tables:
+        # A history document alone: its units are the database's, not made here.
         return export
     recipes = index(export.records("recipes"), field_of("slug"))
     wanted: dict[str, list[Rec]] = {}

@@ -30,7 +30,7 @@ from bakery_io.registry import REGISTRY, declared_fields
 from bakery_io.schemas.base import EntitySchema
 from bakery_io.slugs import unique_slug
 from bakery_io.versions.backup import Conversion, LeftBehind, Repair, Rewrite
-from bakery_io.versions.bake_tracker import older
+from bakery_io.versions.bake_tracker import document, older
 from bakery_io.versions.bake_tracker.keys import (
     field_of,
     finished_unit_slug,
@@ -313,11 +313,15 @@ class _Products:
         ingredients = {
             record.get("slug"): record.get("display_name")
             for record in export.records("ingredients")
+            if isinstance(record.get("slug"), str)
         }
         self.by_name = index(
             self.records,
             lambda record: product_display_name(
-                record, ingredients.get(record.get("ingredient_slug"))
+                record,
+                ingredients.get(record["ingredient_slug"])
+                if isinstance(record.get("ingredient_slug"), str)
+                else None,
             ),
         )
         self.slugs = {
@@ -635,7 +639,7 @@ def nest_compositions(export: Export) -> Export:
     for composition in table.records:
         field = "assembly_slug" if "assembly_slug" in composition else "finished_good_slug"
         assembly = composition.get(field)
-        found = by_slug.get(assembly, [])
+        found = by_slug.get(assembly, []) if isinstance(assembly, str) else []
         if len(found) != 1:
             said = f"{len(found)} finished goods" if found else "no finished good"
             problems.append(
@@ -902,7 +906,8 @@ def _first_of_shared(
         if not isinstance(field, Reference) or field.target != target:
             continue
         named, numbered = name_field(wire_name), id_field(wire_name)
-        found = shared.get(record.get(named))
+        said = record.get(named)
+        found = shared.get(said) if isinstance(said, str) else None
         if found is None or record.get(numbered) is not None:
             continue
         changes[numbered] = found[0]["id"]
@@ -1014,7 +1019,8 @@ def reparent_deep_ingredients(export: Export) -> Export:
     repairs: list[Repair] = []
 
     def change(record: Rec) -> Rec:
-        parent = by_slug.get(record.get("parent_slug"), [])
+        parent_slug = record.get("parent_slug")
+        parent = by_slug.get(parent_slug, []) if isinstance(parent_slug, str) else []
         level = record.get("hierarchy_level")
         if len(parent) != 1 or not isinstance(level, int):
             return record
@@ -1211,14 +1217,23 @@ def leave_unmapped_fields(export: Export) -> Export:
 
 #: The steps, in the order they run.
 STEPS: tuple[Step, ...] = (
+    document.merge_document_events,
     leave_app_only_types,
+    document.leave_document_runs,
     merge_history,
+    document.derive_document_uuids,
     rename_timestamps,
     older.map_assembly_types,
     older.derive_recipe_slugs,
     derive_product_slugs,
     older.resolve_ids,
+    document.resolve_document_products,
     resolve_product_references,
+    document.resolve_recipe_name_references,
+    document.take_recipe_finished_units,
+    document.nest_event_targets,
+    document.nest_package_contents,
+    document.leave_package_compositions,
     nest_compositions,
     resolve_recipe_names,
     resolve_finished_unit_names,
