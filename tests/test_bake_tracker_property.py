@@ -86,6 +86,13 @@ CONSUMED = {
     "production_runs": {"event_name"},
     "inventory_depletions": {"inventory_item_ref"},
 }
+#: 1.1 fields the app's backup does not write, and what they are once loaded.
+UNWRITTEN: dict[str, dict[str, Any]] = {
+    "inventory_items": {"purchase_uuid": None},
+    "events": {"plan_state": "draft", "expected_attendees": None},
+    "finished_units": {"production_notes": None},
+    "materials": {"notes": None},
+}
 #: A composition's fields that become a component's.
 COMPONENT_FIELDS = {
     "assembly_slug",
@@ -187,7 +194,7 @@ class Expected:
         schema = REGISTRY[entity_type].schema
         known = wire_fields(schema)
         nested = children_of(schema)
-        expected: Record = {}
+        expected: Record = dict(UNWRITTEN.get(entity_type, {}))
         for name, value in record.items():
             ours = TIMESTAMPS.get(name, name)
             if ours in known and ours not in nested and name not in CONSUMED.get(entity_type, ()):
