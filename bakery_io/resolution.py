@@ -187,7 +187,8 @@ def differences(
 
     Both are canonical wire forms. A field the record does not state and whose
     value is generated (a uuid, a timestamp) is not compared: the file says
-    nothing about it.
+    nothing about it. Children with a ``sort_order`` are compared in that order
+    (the file's order among equal ones), as the database keeps them.
     """
     found = []
     for wire, (_attribute, field) in _attributes(schema).items():
@@ -195,6 +196,10 @@ def differences(
             mine, theirs = incoming.get(wire) or [], existing.get(wire) or []
             given = stated.get(wire)
             items = given if isinstance(given, list) else []
+            if "sort_order" in _attributes(field.schema_class):
+                ranked = sorted(range(len(mine)), key=lambda i: _sort_rank(mine[i]))
+                items = [items[i] if i < len(items) else {} for i in ranked]
+                mine = [mine[i] for i in ranked]
             if len(mine) != len(theirs) or any(
                 differences(field.schema_class, item, a, b)
                 for item, a, b in zip(items, mine, theirs, strict=False)
@@ -205,6 +210,11 @@ def differences(
         elif incoming.get(wire) != existing.get(wire):
             found.append(wire)
     return found
+
+
+def _sort_rank(child: Mapping[str, Any]) -> int:
+    order = child.get("sort_order")
+    return order if isinstance(order, int) else 0
 
 
 def generated_unstated(schema: type[EntitySchema], stated: Mapping[str, Any]) -> set[str]:
