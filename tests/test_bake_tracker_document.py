@@ -288,7 +288,7 @@ def test_content_uuid_is_fixed_by_content_and_tells_identical_records_apart() ->
         )
         == document.NAMESPACE
     )
-    export = document.derive_document_uuids(
+    export = steps.derive_missing_uuids(
         _export({"inventory_items": [lot, lot], "purchases": [{"uuid": "kept"}]})
     )
     made = [record["uuid"] for record in export.records("inventory_items")]
@@ -518,7 +518,6 @@ def test_compositions_of_a_package_and_the_documents_runs_are_left_behind() -> N
 def test_steps_leave_a_backups_tables_alone() -> None:
     export = _export({"inventory_items": [{"ingredient_slug": "flour"}]})
     export = Export("b", (), {}, export.tables)
-    assert document.derive_document_uuids(export) == export
     assert document.resolve_document_products(export) == export
 
 

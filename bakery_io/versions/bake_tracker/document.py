@@ -16,7 +16,7 @@ recipes by ``name``, no slug  ``slug`` by the app's own rule (``older.derive_rec
 products, no slug, no id      slug from the app's key (the backup's rule, a later step)
 purchases by db ids           ``product_slug`` by the product's description, ``supplier_slug``
                               by the supplier's id (:func:`resolve_document_products`)
-inventory items, no uuid      uuid derived (:func:`derive_document_uuids`); ``product_slug``
+inventory items, no uuid      uuid derived (``steps.derive_missing_uuids``); ``product_slug``
                               by description, ``purchase_uuid`` by the purchase's id
 packages, recipients          keyed by name: slugs by the 1.0 step
 ``package_finished_goods``    ``packages[].contents`` (:func:`nest_package_contents`)
@@ -66,7 +66,7 @@ from decimal import Decimal
 from typing import Any
 
 from bakery_io.problems import Problem, pointer
-from bakery_io.versions.backup import Conversion, LeftBehind, Repair, Rewrite
+from bakery_io.versions.backup import Conversion, LeftBehind, Repair
 from bakery_io.versions.bake_tracker.files import DOCUMENT_HEADER
 from bakery_io.versions.bake_tracker.keys import field_of, index
 from bakery_io.versions.bake_tracker.records import Export, Origin, Rec, Table, has_value
@@ -82,7 +82,6 @@ NAMESPACE = uuid.uuid5(
 )
 
 #: The document's tables of uuid-keyed entity types whose records may lack a uuid.
-UUID_TYPES = ("purchases", "inventory_items", "event_recipient_packages")
 
 #: Where the shadowed copy of the document's events waits (see files.SHADOWED).
 DOCUMENT_EVENTS = "document:events"
@@ -365,45 +364,6 @@ def leave_document_runs(export: Export) -> Export:
                 )
             )
     return export.reporting(left_behind=left)
-
-
-def derive_document_uuids(export: Export) -> Export:
-    """The document's purchases (older versions), inventory items and event assignments
-    without a uuid get one derived from their content, each reported as a rewrite.
-
-    The uuid is :func:`content_uuid` of the record as the document holds it,
-    so that reading the same document twice gives the same uuids. It runs
-    before any step changes a record.
-    """
-    rewrites = []
-    for name in UUID_TYPES:
-        if not is_documents(export, name):
-            continue
-        seen: Counter[str] = Counter()
-        records = []
-        for record in export.records(name):
-            if isinstance(record.get("uuid"), str) and record["uuid"]:
-                records.append(record)
-                continue
-            text = canonical(record)
-            seen[text] += 1
-            derived = content_uuid(name, record, seen[text])
-            origin = record.origin
-            rewrites.append(
-                Rewrite(
-                    name,
-                    "",
-                    derived,
-                    "the document writes no uuid for this record: derived from its content "
-                    "(uuid5 in bakery_io's namespace for the app's document)",
-                    origin.file,
-                    origin.pointer,
-                    origin.record,
-                )
-            )
-            records.append(Rec({**record, "uuid": derived}, origin))
-        export = export.with_table(name, records)
-    return export.reporting(rewrites=rewrites)
 
 
 def resolve_document_products(export: Export) -> Export:

@@ -121,7 +121,10 @@ WHY_FIELD: Mapping[tuple[str, str], str] = {
         "free-text supplier: format 1.1 references a supplier by preferred_supplier_slug"
     ),
     ("products", "is_provisional"): "no field in format 1.1",
-    ("products", "upc_code"): "a UPC beside a different gtin: format 1.1 keeps one gtin",
+    ("products", "upc_code"): (
+        "a UPC that cannot be the product's gtin (it has another, or another product has "
+        "this code): format 1.1 keeps one gtin, unique"
+    ),
     ("recipes", "previous_slug"): "the recipe's former slug: no field in format 1.1",
     ("finished_goods", "components/is_generic"): "no field in format 1.1",
     ("assembly_runs", "finished_good_consumptions"): (
@@ -275,6 +278,58 @@ def merge_history(export: Export) -> Export:
         merged.extend(run for run in extra if id(run) not in taken)
         export = export.with_table(name, merged).without(history)
     return export
+
+
+def derive_missing_uuids(export: Export) -> Export:
+    """A record keyed by uuid that the app wrote without one (the single document's lots
+    and event assignments, a null ``uuid``) gets one derived from its content; a null
+    ``uuid`` of a record keyed by slug is dropped (the import gives it one).
+
+    The derived uuid is :func:`~.document.content_uuid` of the record as the app
+    wrote it, so that the same file always gives the same uuids (a second load
+    finds the records unchanged); each is reported as a rewrite, each dropped
+    null counted as a conversion. It runs before any step changes a record.
+    """
+    rewrites: list[Rewrite] = []
+    dropped: Counter[tuple[str, str]] = Counter()
+    for entity in REGISTRY:
+        if entity.name not in export.tables:
+            continue
+        keyed = entity.natural_key == ("uuid",)
+        seen: Counter[str] = Counter()
+        records = []
+        for record in export.records(entity.name):
+            if isinstance(record.get("uuid"), str) and record["uuid"]:
+                records.append(record)
+            elif not keyed and "uuid" in record:
+                dropped[(record.origin.file, entity.name)] += 1
+                records.append(record.evolve(drop=("uuid",)))
+            elif not keyed:
+                records.append(record)
+            else:
+                text = document.canonical(record)
+                seen[text] += 1
+                derived = document.content_uuid(entity.name, record, seen[text])
+                origin = record.origin.named("uuid", "uuid")
+                rewrites.append(
+                    Rewrite(
+                        entity.name,
+                        "",
+                        derived,
+                        "the app wrote no uuid for this record: derived from its content "
+                        "(uuid5 in bakery_io's namespace for the app's files)",
+                        origin.file,
+                        origin.pointer,
+                        origin.record,
+                    )
+                )
+                records.append(Rec({**record, "uuid": derived}, origin))
+        export = export.with_table(entity.name, records)
+    conversions = [
+        Conversion(file, name, "uuid", count, "null uuid left out: the import gives the record one")
+        for (file, name), count in dropped.items()
+    ]
+    return export.reporting(rewrites=rewrites, conversions=conversions)
 
 
 #: The app's names for the timestamps, by bakery_io's.
@@ -1147,16 +1202,23 @@ def _why(entity_type: str, path: str, record: Mapping[str, Any], name: str) -> s
 def upc_as_gtin(export: Export) -> Export:
     """A product's ``upc_code`` is its 1.1 ``gtin`` when it has none: a UPC is a GTIN-12.
 
-    Counted as a conversion. A UPC beside a different gtin stays behind, and
-    :func:`leave_unmapped_fields` reports it.
+    Counted as a conversion. A gtin is unique and a UPC in the app is not: a UPC
+    beside a different gtin, or one that another product has too, stays behind,
+    and :func:`leave_unmapped_fields` reports it.
     """
     counts: Counter[str] = Counter()
+    products = export.records("products")
+    upcs = Counter(
+        record.get("upc_code") for record in products if has_value(record.get("upc_code"))
+    )
+    gtins = Counter(record.get("gtin") for record in products if has_value(record.get("gtin")))
 
     def change(record: Rec) -> Rec:
         upc, gtin = record.get("upc_code"), record.get("gtin")
         if not isinstance(upc, str) or not upc or upc == gtin:
             return record.evolve(drop=("upc_code",)) if upc == gtin and upc else record
-        if gtin not in (None, ""):
+        if gtin not in (None, "") or upcs[upc] > 1 or gtins[upc]:
+            # A gtin is unique: a UPC that another product shares stays behind, reported.
             return record
         counts[record.origin.file] += 1
         return record.evolve(renames={"upc_code": "gtin"}, drop=("gtin",))
@@ -1221,7 +1283,7 @@ STEPS: tuple[Step, ...] = (
     leave_app_only_types,
     document.leave_document_runs,
     merge_history,
-    document.derive_document_uuids,
+    derive_missing_uuids,
     rename_timestamps,
     older.map_assembly_types,
     older.derive_recipe_slugs,
