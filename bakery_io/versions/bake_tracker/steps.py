@@ -1208,10 +1208,9 @@ def upc_as_gtin(export: Export) -> Export:
     """
     counts: Counter[str] = Counter()
     products = export.records("products")
-    upcs = Counter(
-        record.get("upc_code") for record in products if has_value(record.get("upc_code"))
-    )
-    gtins = Counter(record.get("gtin") for record in products if has_value(record.get("gtin")))
+    # Only text is counted: anything else in these fields is for the check to name.
+    upcs = Counter(r["upc_code"] for r in products if isinstance(r.get("upc_code"), str))
+    gtins = Counter(r["gtin"] for r in products if isinstance(r.get("gtin"), str))
 
     def change(record: Rec) -> Rec:
         upc, gtin = record.get("upc_code"), record.get("gtin")
