@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from bakery_io.upgrades import UpgradeReport, upgrade
     from bakery_io.validation import ValidationReport, validate
     from bakery_io.versions.backup import Conversion, Foreign, LeftBehind, Repair, Rewrite
-    from bakery_io.versions.bake_tracker.steps import REPAIRS
+    from bakery_io.versions.bake_tracker.repairs import REPAIRS
 
 #: Where each public name lives. They are imported when first used, so that importing
 #: the package (as the command does before it can handle a Ctrl-C) costs almost nothing.
@@ -62,7 +62,7 @@ _PUBLIC = {
     "Conversion": "versions.backup",
     "LeftBehind": "versions.backup",
     "Foreign": "versions.backup",
-    "REPAIRS": "versions.bake_tracker.steps",
+    "REPAIRS": "versions.bake_tracker.repairs",
 }
 
 

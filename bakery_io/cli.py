@@ -53,7 +53,7 @@ from bakery_io.validation import ValidationReport, validate
 from bakery_io.versions import CURRENT_VERSION, VERSIONS
 from bakery_io.versions.backup import Foreign, Rewrite
 from bakery_io.versions.bake_tracker import repairs_left
-from bakery_io.versions.bake_tracker.steps import REPAIRS
+from bakery_io.versions.bake_tracker.repairs import REPAIRS
 
 DEFAULT_DB = "sqlite:///bakery.db"
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2

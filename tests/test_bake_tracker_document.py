@@ -17,10 +17,9 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, create_engine
 
-import bakery_io
 from bakery_io import LeftBehind, create_schema, dump_all, load_all, upgrade, validate
 from bakery_io.problems import pointer
-from bakery_io.versions.bake_tracker import document, older, steps
+from bakery_io.versions.bake_tracker import document, older, values
 from bakery_io.versions.bake_tracker.files import DOCUMENT_HEADER, table
 from bakery_io.versions.bake_tracker.records import Export, Table
 
@@ -268,12 +267,6 @@ def _export(content: Mapping[str, Any], repairs: tuple[str, ...] = ()) -> Export
     )
 
 
-def test_the_steps_repairs_are_the_libraries() -> None:
-    assert document.SUFFIX == steps.SUFFIX
-    assert document.FIRST == steps.FIRST
-    assert {document.SUFFIX, document.FIRST} <= set(bakery_io.REPAIRS)
-
-
 def test_content_uuid_is_fixed_by_content_and_tells_identical_records_apart() -> None:
     lot = {"ingredient_slug": "flour", "quantity": 1}
     assert document.content_uuid("inventory_items", lot) == document.content_uuid(
@@ -288,7 +281,7 @@ def test_content_uuid_is_fixed_by_content_and_tells_identical_records_apart() ->
         )
         == document.NAMESPACE
     )
-    export = steps.derive_missing_uuids(
+    export = values.derive_missing_uuids(
         _export({"inventory_items": [lot, lot], "purchases": [{"uuid": "kept"}]})
     )
     made = [record["uuid"] for record in export.records("inventory_items")]

@@ -20,8 +20,6 @@ from sqlalchemy import create_engine
 
 from bakery_io import SourceError, create_schema, dump_all, load_all, upgrade, validate
 from bakery_io.versions.bake_tracker.older import (
-    TREE,
-    UNITS,
     derive_recipe_slugs,
     finished_units_from_runs,
     ingredient_tree,
@@ -31,7 +29,7 @@ from bakery_io.versions.bake_tracker.older import (
     resolve_ids,
 )
 from bakery_io.versions.bake_tracker.records import Export, Origin, Rec, Table
-from bakery_io.versions.bake_tracker.steps import REPAIRS, ROUND, SUFFIX
+from bakery_io.versions.bake_tracker.repairs import REPAIRS, ROUND, SUFFIX, TREE, UNITS
 
 DATA = Path(__file__).parent / "data" / "bake_tracker" / "7234c6b7"
 

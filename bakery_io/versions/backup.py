@@ -10,7 +10,7 @@ the source the user holds.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 #: One record (or nested child) as parsed from JSON.
@@ -138,13 +138,7 @@ class LeftBehind:
 
     def to_dict(self) -> dict[str, Any]:
         """The entry as plain JSON-ready data."""
-        return {
-            "file": self.file,
-            "entity_type": self.entity_type,
-            "field": self.field,
-            "records": self.records,
-            "why": self.why,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -169,13 +163,7 @@ class Conversion:
 
     def to_dict(self) -> dict[str, Any]:
         """The conversion as plain JSON-ready data."""
-        return {
-            "file": self.file,
-            "entity_type": self.entity_type,
-            "field": self.field,
-            "records": self.records,
-            "why": self.why,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True)

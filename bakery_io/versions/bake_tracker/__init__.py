@@ -36,15 +36,16 @@ from bakery_io.schemas.base import EntitySchema
 from bakery_io.sections import entity_type_of
 from bakery_io.versions.backup import Backup, Conversion, Part, Rewrite
 from bakery_io.versions.bake_tracker.files import APPLICATION, combine, read_file, recognise
-from bakery_io.versions.bake_tracker.records import Export, Origin, Rec
-from bakery_io.versions.bake_tracker.steps import (
-    REPAIRS,
-    STEPS,
+from bakery_io.versions.bake_tracker.records import (
+    Export,
+    Origin,
+    Rec,
     child_schemas,
     children,
     decimal_fields,
-    run,
 )
+from bakery_io.versions.bake_tracker.repairs import REPAIRS
+from bakery_io.versions.bake_tracker.steps import STEPS, run
 from bakery_io.versions.v1_0_to_v1_1 import NAMED, SOURCE
 
 __all__ = [
@@ -101,22 +102,28 @@ class Locator:
             rest = rest[2:]
         return trail.origin, (rest[0] if rest else None), rest[1:]
 
+    def _located(self, file: str, where: str) -> tuple[Origin, str] | None:
+        """The record's origin and the pointer in the app's file of ``where`` in ``file``."""
+        found = self._find(file, where)
+        if found is None:
+            return None
+        origin, name, deeper = found
+        return origin, origin.at(name) + "".join("/" + part for part in deeper)
+
     def problem(self, problem: Problem) -> Problem:
         """``problem`` where the user finds it in the app's files."""
-        found = self._find(problem.file, problem.pointer)
+        found = self._located(problem.file, problem.pointer)
         if found is None:
             return problem
-        origin, name, deeper = found
-        where = origin.at(name) + "".join("/" + part for part in deeper)
+        origin, where = found
         return Problem(origin.file, where, problem.message, origin.record, origin.key)
 
     def rewrite(self, rewrite: Rewrite) -> Rewrite:
         """``rewrite`` where the user finds the rewritten value in the app's files."""
-        found = self._find(rewrite.file, rewrite.pointer)
+        found = self._located(rewrite.file, rewrite.pointer)
         if found is None:
             return rewrite
-        origin, name, deeper = found
-        where = origin.at(name) + "".join("/" + part for part in deeper)
+        origin, where = found
         return replace(rewrite, file=origin.file, pointer=where, record=origin.record)
 
 

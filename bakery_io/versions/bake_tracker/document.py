@@ -69,19 +69,14 @@ from bakery_io.problems import Problem, pointer
 from bakery_io.versions.backup import Conversion, LeftBehind, Repair
 from bakery_io.versions.bake_tracker.files import DOCUMENT_HEADER
 from bakery_io.versions.bake_tracker.keys import field_of, index
-from bakery_io.versions.bake_tracker.records import Export, Origin, Rec, Table, has_value
-
-# The opt-in repairs these steps apply (named in steps.REPAIRS, which imports this module).
-SUFFIX = "suffix-repeated-keys"
-FIRST = "first-of-shared-name"
+from bakery_io.versions.bake_tracker.records import Export, Rec, Table, children, has_value
+from bakery_io.versions.bake_tracker.repairs import FIRST, SUFFIX
 
 #: The namespace of the uuids derived for the document's records that have none:
 #: ``uuid5(NAMESPACE_URL, "https://github.com/kentonium3/bake-tracker#export_all_to_json")``.
 NAMESPACE = uuid.uuid5(
     uuid.NAMESPACE_URL, "https://github.com/kentonium3/bake-tracker#export_all_to_json"
 )
-
-#: The document's tables of uuid-keyed entity types whose records may lack a uuid.
 
 #: Where the shadowed copy of the document's events waits (see files.SHADOWED).
 DOCUMENT_EVENTS = "document:events"
@@ -129,26 +124,6 @@ def is_documents(export: Export, name: str, key: str | None = None) -> bool:
         and table.file == document
         and table.pointer == pointer(key or name)
     )
-
-
-def _children(record: Rec, key: str) -> list[Rec]:
-    """The child records under ``key``, each knowing where it was read."""
-    found = record.get(key)
-    if not isinstance(found, list):
-        return []
-    at = record.origin.at(key)
-    return [
-        child
-        if isinstance(child, Rec)
-        else Rec(
-            child,
-            Origin(
-                record.origin.file, at + pointer(position), record.origin.record, record.origin.key
-            ),
-        )
-        for position, child in enumerate(found)
-        if isinstance(child, Mapping)
-    ]
 
 
 def _set_table(export: Export, name: str, like: Table, records: Iterable[Rec]) -> Export:
@@ -537,7 +512,7 @@ def resolve_recipe_name_references(export: Export) -> Export:
                 found,
                 f"has the name {base!r} once lower-cased with spaces as '_'",
             )
-        components = _children(record, "components")
+        components = children(record, "components")
         if any("recipe_name" in child for child in components):
             kids = [
                 by_name_of(child, "component_recipe_slug", "component_recipe_id")
@@ -597,7 +572,7 @@ def take_recipe_finished_units(export: Export) -> Export:
     added = []
     changed = []
     for recipe in recipes:
-        for nested in _children(recipe, "finished_units"):
+        for nested in children(recipe, "finished_units"):
             slug = _scalar(nested.get("slug"))
             if slug in held and slug is not None:
                 copies[recipe.origin.file] += 1
@@ -689,7 +664,7 @@ def nest_event_targets(export: Export) -> Export:
             if not kids:
                 return event
             return Rec(
-                {**event, **{key: [*_children(event, key), *found] for key, found in kids.items()}},
+                {**event, **{key: [*children(event, key), *found] for key, found in kids.items()}},
                 event.origin,
             )
 
@@ -722,7 +697,7 @@ def nest_package_contents(export: Export) -> Export:
             if not found:
                 return package
             return Rec(
-                {**package, "contents": [*_children(package, "contents"), *found]},
+                {**package, "contents": [*children(package, "contents"), *found]},
                 package.origin,
             )
 

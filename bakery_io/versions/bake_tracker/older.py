@@ -17,37 +17,30 @@ place in format 1.1 (left behind, counted) and the opt-in repairs used.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from decimal import Decimal
 from functools import partial
 from typing import Any
 
-from bakery_io.fields import Children, Reference
-from bakery_io.problems import Problem, pointer
+from bakery_io.fields import Reference
+from bakery_io.problems import Problem
 from bakery_io.registry import REGISTRY, declared_fields
 from bakery_io.schemas.base import EntitySchema
 from bakery_io.slugs import slugify, unique_slug
 from bakery_io.versions.backup import Conversion, LeftBehind, Repair, Rewrite
 from bakery_io.versions.bake_tracker.keys import field_of, index, recipe_slug
-from bakery_io.versions.bake_tracker.records import Export, Rec, Table, has_value
+from bakery_io.versions.bake_tracker.records import (
+    Export,
+    Rec,
+    Table,
+    child_schemas,
+    children,
+    has_value,
+    map_table,
+)
+from bakery_io.versions.bake_tracker.repairs import TREE, UNITS
 from bakery_io.versions.v1_0_to_v1_1 import ID_ONLY, NAMED, id_field, name_field, slug_length
-
-# Names of the opt-in repairs these steps offer.
-TREE = "ingredient-tree-by-category"
-UNITS = "finished-units-from-runs"
-
-#: The opt-in repairs of the older backups, with what each does.
-REPAIRS: Mapping[str, str] = {
-    TREE: (
-        "the app's older backup writes no ingredient tree: its ingredients become leaves, "
-        "each under a sub-category made for its category, under one root made for them"
-    ),
-    UNITS: (
-        "the app's older backup writes no finished units: one that its production runs "
-        "name is made from them (slug, recipe, items per batch) and the recipe's yield unit"
-    ),
-}
 
 #: What the app's older finished goods called their assembly types, by the current name.
 #: The app itself consolidated them (its commit fb32146a, "Consolidate AssemblyType to
@@ -104,26 +97,6 @@ def _is_id(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _map(export: Export, entity_type: str, change: Callable[[Rec], Rec]) -> Export:
-    if entity_type not in export.tables:
-        return export
-    return export.with_table(entity_type, [change(r) for r in export.records(entity_type)])
-
-
-def _kids(record: Rec, key: str) -> list[Rec]:
-    """The child records under ``key``, each knowing where it was read (as
-    :func:`.steps.children`, which imports this module)."""
-    found = record.get(key)
-    at = record.origin.at(key)
-    return [
-        child
-        if isinstance(child, Rec)
-        else Rec(child, replace(record.origin, pointer=at + pointer(position), names={}))
-        for position, child in enumerate(found if isinstance(found, list) else [])
-        if isinstance(child, Mapping)
-    ]
-
-
 def map_assembly_types(export: Export) -> Export:
     """A finished good's older assembly type (``gift_box``, ``variety_pack``,
     ``holiday_set``, ``bulk_pack``, ``custom_order``) is ``bundle``.
@@ -142,7 +115,7 @@ def map_assembly_types(export: Export) -> Export:
         counts[record.origin.file] += 1
         return Rec({**record, "assembly_type": new}, record.origin)
 
-    export = _map(export, "finished_goods", change)
+    export = map_table(export, "finished_goods", change)
     return export.reporting(
         conversions=[
             Conversion(
@@ -233,14 +206,6 @@ def _reference_fields(schema: type[EntitySchema]) -> list[tuple[str, Reference]]
     ]
 
 
-def _child_schemas(schema: type[EntitySchema]) -> list[tuple[str, type[EntitySchema]]]:
-    return [
-        (field.data_key or name, field.schema_class)
-        for name, field in declared_fields(schema).items()
-        if isinstance(field, Children)
-    ]
-
-
 def resolve_ids(export: Export) -> Export:
     """A reference the older backup writes with an id (``supplier_id``,
     ``component_recipe_id``, ``inventory_item_id``…) names the record with that id.
@@ -309,17 +274,18 @@ def resolve_ids(export: Export) -> Export:
             also = f" and {sibling} {ref!r} is none of theirs" if ref is not None else ""
             problems.append(origin.problem(said + also, wire))
             changes[wire] = None
-        for key, child_schema in _child_schemas(schema):
+        for key, child_schema in child_schemas(schema).items():
             if isinstance(record.get(key), list):
                 changes[key] = [
-                    resolve(entity_type, child_schema, child, key) for child in _kids(record, key)
+                    resolve(entity_type, child_schema, child, key)
+                    for child in children(record, key)
                 ]
         if not changes and not drop:
             return record
         return Rec({**record, **changes}, origin).evolve(drop=[d for d in drop if d not in changes])
 
     for entity in REGISTRY:
-        export = _map(export, entity.name, partial(resolve, entity.name, entity.schema))
+        export = map_table(export, entity.name, partial(resolve, entity.name, entity.schema))
     return export.reporting(problems=problems)
 
 
@@ -362,7 +328,7 @@ def leave_older_fields(export: Export) -> Export:
         return record.evolve(drop=fields) if fields else record
 
     for name in OLDER_FIELDS:
-        export = _map(export, name, partial(change, name))
+        export = map_table(export, name, partial(change, name))
     return export.reporting(
         left_behind=[
             LeftBehind(file, entity_type, name, number, OLDER_FIELDS[entity_type][name])
@@ -566,15 +532,3 @@ def _per_batch(run: Rec) -> int | None:
     if not batches or expected % batches:
         return None
     return int(expected // batches)
-
-
-#: The older backup's steps, in the order they run (:data:`.steps.STEPS` places them).
-OLDER_STEPS = (
-    map_assembly_types,
-    derive_recipe_slugs,
-    resolve_ids,
-    finished_units_from_runs,
-    leave_material_units_of_materials,
-    leave_older_fields,
-    ingredient_tree,
-)

@@ -14,11 +14,16 @@ tables by the app's entity type, and what the steps have reported so far.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cache
 from typing import Any
 
+from bakery_io.fields import Children, DecimalString
 from bakery_io.problems import Problem, pointer
+from bakery_io.registry import declared_fields
+from bakery_io.schemas.base import EntitySchema
 from bakery_io.versions.backup import Conversion, LeftBehind, Repair, Rewrite
 
 
@@ -168,3 +173,97 @@ def walk(record: Mapping[str, Any], children: Iterable[str]) -> Iterator[Rec]:
         found = record.get(key)
         if isinstance(found, list):
             yield from (child for child in found if isinstance(child, Rec))
+
+
+# ---------------------------------------------------------------------------
+# What the steps share.
+
+
+class Derived:
+    """Keys derived for references to records the export does not hold, one rewrite per
+    key with the number of references that use it (the load finds them in the database)."""
+
+    def __init__(self, entity_type: str, why: str) -> None:
+        self.entity_type = entity_type
+        self.why = why
+        self.found: dict[str, Rewrite] = {}
+
+    def key(self, old: str, new: str, origin: Origin, field: str) -> str:
+        """``new``, derived from ``old`` where ``origin``'s ``field`` referenced it."""
+        known = self.found.get(old)
+        self.found[old] = (
+            Rewrite(
+                self.entity_type,
+                old,
+                new,
+                self.why,
+                origin.file,
+                origin.at(field),
+                origin.record,
+                1,
+            )
+            if known is None
+            else replace(known, references=known.references + 1)
+        )
+        return new
+
+    @property
+    def rewrites(self) -> tuple[Rewrite, ...]:
+        """One rewrite per derived key."""
+        return tuple(self.found.values())
+
+
+def children(record: Rec, key: str, app_key: str | None = None) -> list[Rec]:
+    """The child records under ``key`` as records that know their origin."""
+    found = record.get(key)
+    if not isinstance(found, list):
+        return []
+    at = record.origin.at(app_key or key)
+    return [
+        child
+        if isinstance(child, Rec)
+        else Rec(
+            child,
+            Origin(
+                record.origin.file, at + pointer(position), record.origin.record, record.origin.key
+            ),
+        )
+        for position, child in enumerate(found)
+        if isinstance(child, Mapping)
+    ]
+
+
+def map_table(export: Export, entity_type: str, change: Callable[[Rec], Rec]) -> Export:
+    """``export`` with each record of ``entity_type`` replaced by ``change`` of it."""
+    if entity_type not in export.tables:
+        return export
+    return export.with_table(
+        entity_type, [change(record) for record in export.records(entity_type)]
+    )
+
+
+@cache
+def decimal_fields(schema: type[EntitySchema]) -> dict[str, DecimalString]:
+    return {
+        field.data_key or name: field
+        for name, field in declared_fields(schema).items()
+        if isinstance(field, DecimalString)
+    }
+
+
+@cache
+def child_schemas(schema: type[EntitySchema]) -> dict[str, type[EntitySchema]]:
+    return {
+        field.data_key or name: field.schema_class
+        for name, field in declared_fields(schema).items()
+        if isinstance(field, Children)
+    }
+
+
+def left_counts(
+    entity_type: str, field: str | None, counts: Counter[str], why: str
+) -> list[LeftBehind]:
+    """One entry of what was left behind per file of ``counts``."""
+    return [
+        LeftBehind(file, entity_type, field, count, why) for file, count in counts.items() if count
+    ]
