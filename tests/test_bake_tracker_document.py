@@ -534,3 +534,39 @@ def test_odd_values_in_references_are_problems_not_tracebacks(tmp_path: Path) ->
     where = {problem.pointer for problem in report.problems}
     assert "/package_finished_goods/0/package_name" in where
     assert "/inventory_items/0/purchase_id" in where
+
+
+SHARED = Path(__file__).parent / "data" / "bake_tracker" / "shared"
+
+
+def test_the_real_exports_document_alone_and_with_its_backup_loads_whole(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """The app's real single document joins its backup and histories: recipients, packages
+    and assignments come from it, everything else from the backup."""
+    files = [
+        SHARED / "backup",
+        SHARED / "export_all_v4.json",
+        SHARED / "production_history.json",
+        SHARED / "assembly_history.json",
+    ]
+    report = load_all(engine, files, repairs=["all"])
+    assert report.foreign.source_format is not None
+    assert "single-document export" in report.foreign.source_format
+    created = {name: counts.created for name, counts in report.counts.items()}
+    assert created["recipients"] == 3
+    assert created["packages"] == 1
+    assert created["event_recipient_packages"] == 1
+    assert created["ingredients"] == 413  # from the backup; the document's copy is left behind
+    shadowed = {
+        item.entity_type: item.records
+        for item in report.foreign.left_behind
+        if item.file == "export_all_v4.json" and item.field is None
+    }
+    assert shadowed["ingredients"] == 413
+    assert load_all(engine, files, repairs=["all"]).total.unchanged == report.total.created
+    dump_all(engine, tmp_path / "again.json")
+    assert validate(tmp_path / "again.json").ok
+
+    alone = validate(SHARED / "export_all_v4.json", repairs=["all"])
+    assert alone.ok, alone.problems
