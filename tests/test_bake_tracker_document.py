@@ -570,3 +570,20 @@ def test_the_real_exports_document_alone_and_with_its_backup_loads_whole(
 
     alone = validate(SHARED / "export_all_v4.json", repairs=["all"])
     assert alone.ok, alone.problems
+
+
+def test_the_older_backup_takes_its_ingredient_tree_from_the_document(engine: Engine) -> None:
+    """Given together, the older backup's treeless ingredients gain the document's tree:
+    no tree is made up, and no repair is needed for it."""
+    backup = Path(__file__).parent / "data" / "bake_tracker" / "7234c6b7" / "awkward" / "backup"
+    files = [backup, OLD / "export_all.json"]
+    report = load_all(engine, files, repairs=["all"])
+    assert not [
+        repair
+        for repair in report.foreign.repairs
+        if repair.repair == "ingredient-tree-by-category"
+    ]
+    merged = {
+        c.field: c.records for c in report.foreign.conversions if c.entity_type == "ingredients"
+    }
+    assert merged["hierarchy_level"] == report.counts["ingredients"].created

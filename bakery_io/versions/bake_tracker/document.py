@@ -78,8 +78,6 @@ NAMESPACE = uuid.uuid5(
     uuid.NAMESPACE_URL, "https://github.com/kentonium3/bake-tracker#export_all_to_json"
 )
 
-#: Where the shadowed copy of the document's events waits (see files.SHADOWED).
-DOCUMENT_EVENTS = "document:events"
 
 #: What format 1.1 requires of a run that the document does not write, by run type,
 #: and which file of the app holds the runs whole.
@@ -217,6 +215,84 @@ class _Named:
 # The steps, in the order steps.STEPS runs them.
 
 
+def _merge_shadowed(export: Export, entity_type: str, keys: tuple[str, ...]) -> Export:
+    """The backup's records of ``entity_type`` gain the fields only the document writes of
+    them, matched by ``keys``; what the document alone holds joins them (see the two
+    steps below)."""
+    shadow = f"document:{entity_type}"
+    shadowed = export.tables.get(shadow)
+    if shadowed is None:
+        return export
+    export = export.without(shadow)
+    records = list(export.records(entity_type))
+    by_key: dict[tuple[Any, ...], list[int]] = {}
+    for position, record in enumerate(records):
+        by_key.setdefault(tuple(_scalar(record.get(k)) for k in keys), []).append(position)
+    merged: Counter[str] = Counter()
+    unmerged: Counter[str] = Counter()
+    copies = 0
+    joined = []
+    for record in shadowed.records:
+        matches = by_key.get(tuple(_scalar(record.get(k)) for k in keys), [])
+        if not matches:
+            joined.append(record)
+            continue
+        copies += 1
+        if len(matches) > 1:
+            for name, value in record.items():
+                if has_value(value) and name not in keys:
+                    unmerged[name] += 1
+            continue
+        target = records[matches[0]]
+        gained = {name: value for name, value in record.items() if name not in target}
+        if gained:
+            merged.update(gained.keys())
+            records[matches[0]] = Rec({**target, **gained}, target.origin)
+    export = export.with_table(entity_type, [*records, *joined])
+    file = shadowed.file
+    backup_file = export.tables[entity_type].file
+    matched = " and ".join(keys)
+    return export.reporting(
+        conversions=[
+            Conversion(
+                file,
+                entity_type,
+                name,
+                count,
+                f"merged into the record of {backup_file} of the same {matched}, which lacks it",
+            )
+            for name, count in merged.items()
+        ],
+        left_behind=[
+            *(
+                [
+                    LeftBehind(
+                        file,
+                        entity_type,
+                        None,
+                        copies,
+                        f"{backup_file} holds these records too, and its records are the ones "
+                        "read (with the fields only this file writes merged in)",
+                    )
+                ]
+                if copies
+                else []
+            ),
+            *(
+                LeftBehind(
+                    file,
+                    entity_type,
+                    name,
+                    count,
+                    f"the record's {matched} match several records of {backup_file}, so "
+                    "it is not merged into one",
+                )
+                for name, count in unmerged.items()
+            ),
+        ],
+    )
+
+
 def merge_document_events(export: Export) -> Export:
     """With the full backup, the backup's events are read and gain the fields only the
     document writes of them.
@@ -231,78 +307,22 @@ def merge_document_events(export: Export) -> Export:
     is not merged: its fields with a value are left behind, counted. The
     document's copies of the backup's events are left behind, counted.
     """
-    shadowed = export.tables.get(DOCUMENT_EVENTS)
-    if shadowed is None:
-        return export
-    export = export.without(DOCUMENT_EVENTS)
-    events = list(export.records("events"))
-    by_key: dict[tuple[Any, Any], list[int]] = {}
-    for position, event in enumerate(events):
-        key = (_scalar(event.get("name")), _scalar(event.get("event_date")))
-        by_key.setdefault(key, []).append(position)
-    merged: Counter[str] = Counter()
-    unmerged: Counter[str] = Counter()
-    copies = 0
-    joined = []
-    for event in shadowed.records:
-        key = (_scalar(event.get("name")), _scalar(event.get("event_date")))
-        matches = by_key.get(key, [])
-        if not matches:
-            joined.append(event)
-            continue
-        copies += 1
-        if len(matches) > 1:
-            for name, value in event.items():
-                if has_value(value) and name not in ("name", "event_date"):
-                    unmerged[name] += 1
-            continue
-        target = events[matches[0]]
-        gained = {name: value for name, value in event.items() if name not in target}
-        if gained:
-            merged.update(gained.keys())
-            events[matches[0]] = Rec({**target, **gained}, target.origin)
-    export = export.with_table("events", [*events, *joined])
-    file = shadowed.file
-    backup_file = export.tables["events"].file
-    return export.reporting(
-        conversions=[
-            Conversion(
-                file,
-                "events",
-                name,
-                count,
-                f"merged into the event of {backup_file} of the same name and date, which lacks it",
-            )
-            for name, count in merged.items()
-        ],
-        left_behind=[
-            *(
-                [
-                    LeftBehind(
-                        file,
-                        "events",
-                        None,
-                        copies,
-                        f"{backup_file} holds these events too, and its records are the ones "
-                        "read (with the fields only this file writes merged in)",
-                    )
-                ]
-                if copies
-                else []
-            ),
-            *(
-                LeftBehind(
-                    file,
-                    "events",
-                    name,
-                    count,
-                    f"the event's name and date match several events of {backup_file}, so "
-                    "it is not merged into one",
-                )
-                for name, count in unmerged.items()
-            ),
-        ],
-    )
+    return _merge_shadowed(export, "events", ("name", "event_date"))
+
+
+def merge_document_ingredients(export: Export) -> Export:
+    """With the app's older backup, whose ingredients have no tree, the backup's
+    ingredients gain the document's ``hierarchy_level`` and ``parent_slug``.
+
+    The older backup writes its ingredients without their tree; the document of
+    the same export writes the tree. A document ingredient matches the backup's
+    of the same slug and gives it each field it lacks, counted as a conversion
+    per field, as :func:`merge_document_events` does for events; so the tree is
+    the app's own, not one the repair ``ingredient-tree-by-category`` would
+    have to make. The current backup writes the tree itself: then nothing is
+    gained, and the document's copies are left behind, counted.
+    """
+    return _merge_shadowed(export, "ingredients", ("slug",))
 
 
 def leave_document_runs(export: Export) -> Export:

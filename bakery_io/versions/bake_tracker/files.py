@@ -361,8 +361,9 @@ HISTORY_TABLES = {
 DOCUMENT_HEADER = "document"
 #: Tables of another file's kind that a file earlier in :data:`PRECEDENCE` shadows but that
 #: a step still reads, under another name: the document's events hold fields the backup's
-#: lack (``plan_state``, ``expected_attendees``), which ``merge_document_events`` adds.
-SHADOWED = {DOCUMENT: {"events": "document:events"}}
+#: lack (``plan_state``, ``expected_attendees``), its ingredients the tree the older
+#: backup lacks; ``merge_document_events`` and ``merge_document_ingredients`` add them.
+SHADOWED = {DOCUMENT: {"events": "document:events", "ingredients": "document:ingredients"}}
 
 
 def combine(name: str, files: Sequence[AppFile], repairs: Iterable[str]) -> Export:

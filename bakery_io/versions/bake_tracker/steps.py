@@ -27,6 +27,7 @@ Step = Callable[[Export], Export]
 #: The steps, in the order they run.
 STEPS: tuple[Step, ...] = (
     document.merge_document_events,
+    document.merge_document_ingredients,
     tables.leave_app_only_types,
     document.leave_document_runs,
     tables.merge_history,
