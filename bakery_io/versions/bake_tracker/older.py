@@ -358,8 +358,9 @@ def ingredient_tree(export: Export) -> Export:
     own importer makes it (its level defaults to 2), under a sub-category made
     for its ``category`` (``Flours & Meals (category)``), under one root made
     for them all; each made record and each placement is reported. The same
-    export's single document (``export_all``) keeps the tree; give it to
-    restore the tree by hand.
+    export's single document (``export_all``) keeps the tree: given together
+    with the backup, its tree is merged in first
+    (:func:`~.document.merge_document_ingredients`) and nothing is made.
     """
     treeless = _treeless(export)
     if not treeless:
@@ -369,8 +370,9 @@ def ingredient_tree(export: Export) -> Export:
             problems=[
                 record.origin.problem(
                     "the app's older backup writes no ingredient tree (hierarchy_level, "
-                    "parent_slug), and format 1.1 keeps every ingredient in one: the repair "
-                    f"{TREE!r} places it under a sub-category made for its category"
+                    "parent_slug), and format 1.1 keeps every ingredient in one: give the same "
+                    "export's single document (export_all) with it for the app's own tree, or "
+                    f"the repair {TREE!r} places it under a sub-category made for its category"
                 )
                 for record in treeless
             ]
