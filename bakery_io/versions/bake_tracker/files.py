@@ -256,6 +256,7 @@ def _read_backup(source: Archive) -> AppFile:
                 )
             )
     header = {name: manifest[name] for name in ("export_date", "source") if name in manifest}
+    problems.extend(_export_time(MANIFEST_NAME, manifest, "export_date"))
     label = manifest.get("version")
     return AppFile(
         FULL_BACKUP,
@@ -318,6 +319,16 @@ def _entity_file(
     return entity_type, read
 
 
+def _export_time(file: str, content: Mapping[str, Any], name: str) -> list[Problem]:
+    """The problem with the export time a file of the app states, if any: the app always
+    writes one, as text."""
+    value = content.get(name)
+    if isinstance(value, str):
+        return []
+    got = "nothing" if name not in content else describe_json(value)
+    return [Problem(file, pointer(name), f"expected the export time as text, got {got}")]
+
+
 def _read_document(source: FileSource, kind: str) -> AppFile:
     content = source.content
     assert isinstance(content, Mapping)  # recognise() said so
@@ -330,6 +341,7 @@ def _read_document(source: FileSource, kind: str) -> AppFile:
         if read is not None:
             tables[key] = read
     header = {name: content[name] for name in ("exported_at", "application") if name in content}
+    problems.extend(_export_time(source.name, content, "exported_at"))
     if kind == DOCUMENT:
         # Which tables are the single document's: the steps of .document map only those.
         header[DOCUMENT_HEADER] = source.name

@@ -509,7 +509,13 @@ def _costs(lot: Mapping[str, Any], depletion: Mapping[str, Any]) -> bool:
         cost = Decimal(str(depletion.get("cost")))
     except ArithmeticError:
         return False
-    return unit.is_finite() and quantity.is_finite() and unit * quantity == cost
+    if not (unit.is_finite() and quantity.is_finite() and cost.is_finite()):
+        return False
+    # The app keeps the cost rounded to its column's places from a longer unit cost: the
+    # product matches when it rounds to the cost, whichever way the app rounded.
+    exponent = cost.as_tuple().exponent
+    half = Decimal(5).scaleb(exponent - 1) if isinstance(exponent, int) else Decimal(0)
+    return abs(unit * quantity - cost) <= half
 
 
 def rename_material_purchase_products(export: Export) -> Export:

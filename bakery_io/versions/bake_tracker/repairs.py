@@ -58,7 +58,7 @@ REPAIRS: Mapping[str, str] = {
     ),
     LOT: (
         "an inventory depletion that names a product with several lots goes to the one lot "
-        "whose unit cost times the quantity depleted gives the depletion's cost"
+        "whose unit cost times the quantity depleted gives the depletion's cost, to its places"
     ),
     FIRST: (
         "a reference by a name that several events, recipients or packages share (or an "

@@ -79,7 +79,8 @@ def derive_missing_uuids(export: Export) -> Export:
         seen: Counter[str] = Counter()
         records = []
         for record in export.records(entity.name):
-            if isinstance(record.get("uuid"), str) and record["uuid"]:
+            if record.get("uuid") not in (None, ""):
+                # A uuid of the wrong kind is the check's to name, never replaced.
                 records.append(record)
             elif not keyed and "uuid" in record:
                 dropped[(record.origin.file, entity.name)] += 1
