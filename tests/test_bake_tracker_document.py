@@ -587,3 +587,23 @@ def test_the_older_backup_takes_its_ingredient_tree_from_the_document(engine: En
         c.field: c.records for c in report.foreign.conversions if c.entity_type == "ingredients"
     }
     assert merged["hierarchy_level"] == report.counts["ingredients"].created
+
+
+def test_what_only_the_document_writes_joins_the_backups_records_or_is_counted(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """Beside the older backup, the document's plain recipe and supplier fields are merged
+    by key; what it writes in a shape of its own is left behind, counted, never lost."""
+    backup = Path(__file__).parent / "data" / "bake_tracker" / "7234c6b7" / "awkward" / "backup"
+    report = load_all(engine, [backup, OLD / "export_all.json"], repairs=["all"])
+    dump_all(engine, tmp_path / "out.json")
+    dumped = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
+    recipes = {recipe["name"]: recipe for recipe in dumped["recipes"]}
+    assert recipes["Crème Fraîche Shortbread"]["is_production_ready"] is True
+    assert recipes["Crème Fraîche Shortbread Lemon"]["variant_name"] == "Lemon — zest"
+    suppliers = {supplier["slug"]: supplier for supplier in dumped["suppliers"]}
+    assert suppliers["creme_co_boston_ma"]["created_at"].startswith("2026-12-03T19:05:52.427058")
+    merged = {(c.entity_type, c.field) for c in report.foreign.conversions}
+    assert {("recipes", "is_production_ready"), ("suppliers", "created_at")} <= merged
+    left = {(item.entity_type, item.field) for item in report.foreign.left_behind}
+    assert ("recipes", "base_recipe_slug") in left  # the document's own form: counted

@@ -215,10 +215,20 @@ class _Named:
 # The steps, in the order steps.STEPS runs them.
 
 
-def _merge_shadowed(export: Export, entity_type: str, keys: tuple[str, ...]) -> Export:
+def _merge_shadowed(
+    export: Export,
+    entity_type: str,
+    keys: tuple[str, ...],
+    fields: frozenset[str] | None = None,
+) -> Export:
     """The backup's records of ``entity_type`` gain the fields only the document writes of
-    them, matched by ``keys``; what the document alone holds joins them (see the two
-    steps below)."""
+    them, matched by ``keys``; what the document alone holds joins them (see the steps
+    below).
+
+    With ``fields``, only those are merged (the document writes the others in a
+    shape of its own), and a document record that matches none stays out: the
+    rest of what only the document holds is left behind, counted.
+    """
     shadow = f"document:{entity_type}"
     shadowed = export.tables.get(shadow)
     if shadowed is None:
@@ -232,8 +242,12 @@ def _merge_shadowed(export: Export, entity_type: str, keys: tuple[str, ...]) -> 
     unmerged: Counter[str] = Counter()
     copies = 0
     joined = []
+    alone = 0
     for record in shadowed.records:
         matches = by_key.get(tuple(_scalar(record.get(k)) for k in keys), [])
+        if not matches and fields is not None:
+            alone += 1
+            continue
         if not matches:
             joined.append(record)
             continue
@@ -244,9 +258,16 @@ def _merge_shadowed(export: Export, entity_type: str, keys: tuple[str, ...]) -> 
                     unmerged[name] += 1
             continue
         target = records[matches[0]]
-        gained = {name: value for name, value in record.items() if name not in target}
+        gained = {
+            name: value
+            for name, value in record.items()
+            if name not in target and (fields is None or name in fields)
+        }
+        for name, value in record.items():
+            if name not in target and name not in gained and has_value(value):
+                unmerged[name] += 1
         if gained:
-            merged.update(gained.keys())
+            merged.update(name for name, value in gained.items() if has_value(value))
             records[matches[0]] = Rec({**target, **gained}, target.origin)
     export = export.with_table(entity_type, [*records, *joined])
     file = shadowed.file
@@ -284,10 +305,24 @@ def _merge_shadowed(export: Export, entity_type: str, keys: tuple[str, ...]) -> 
                     entity_type,
                     name,
                     count,
-                    f"the record's {matched} match several records of {backup_file}, so "
-                    "it is not merged into one",
+                    f"the document writes it in a shape of its own, or the record's {matched} "
+                    f"match several records of {backup_file}: it is not merged",
                 )
                 for name, count in unmerged.items()
+            ),
+            *(
+                [
+                    LeftBehind(
+                        file,
+                        entity_type,
+                        None,
+                        alone,
+                        f"no record of {backup_file} has the same {matched}, and a record "
+                        "of this file's shape cannot join those read",
+                    )
+                ]
+                if alone
+                else []
             ),
         ],
     )
@@ -308,6 +343,25 @@ def merge_document_events(export: Export) -> Export:
     document's copies of the backup's events are left behind, counted.
     """
     return _merge_shadowed(export, "events", ("name", "event_date"))
+
+
+def merge_document_suppliers(export: Export) -> Export:
+    """With the full backup, the backup's suppliers gain the ``created_at`` and
+    ``updated_at`` only the document writes, matched by slug, counted per field."""
+    return _merge_shadowed(export, "suppliers", ("slug",), frozenset({"created_at", "updated_at"}))
+
+
+def merge_document_recipes(export: Export) -> Export:
+    """With the app's older backup, which writes neither, the backup's recipes gain the
+    document's ``is_production_ready`` and ``variant_name``, matched by name.
+
+    Only these plain fields are merged: the document names a base recipe and
+    components by recipe name, which the backup's records say their own way.
+    A name several recipes share merges nothing; each field left is counted.
+    """
+    return _merge_shadowed(
+        export, "recipes", ("name",), frozenset({"is_production_ready", "variant_name"})
+    )
 
 
 def merge_document_ingredients(export: Export) -> Export:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -36,7 +37,7 @@ from bakery_io.fields import describe_json
 from bakery_io.manifest import MANIFEST_NAME
 from bakery_io.problems import Problem, pointer
 from bakery_io.versions.backup import LeftBehind
-from bakery_io.versions.bake_tracker.records import Export, Origin, Rec, Table
+from bakery_io.versions.bake_tracker.records import Export, Origin, Rec, Table, has_value
 
 #: What the app's full backup names as its producer, before its version.
 APP_NAME = "Seasonal Baking Tracker"
@@ -375,7 +376,35 @@ DOCUMENT_HEADER = "document"
 #: a step still reads, under another name: the document's events hold fields the backup's
 #: lack (``plan_state``, ``expected_attendees``), its ingredients the tree the older
 #: backup lacks; ``merge_document_events`` and ``merge_document_ingredients`` add them.
-SHADOWED = {DOCUMENT: {"events": "document:events", "ingredients": "document:ingredients"}}
+SHADOWED = {
+    DOCUMENT: {
+        name: f"document:{name}" for name in ("events", "ingredients", "suppliers", "recipes")
+    }
+}
+
+
+def fields_only_in(copy: Table, read: Table, entity_type: str) -> list[LeftBehind]:
+    """The fields that hold a value in ``copy`` (a table another file holds too, whose
+    records are the ones ``read``) but that no record read writes: each is left behind,
+    counted, as what only the copy could have said (a lot's purchase, say)."""
+    written = {name for record in read.records for name in record}
+    counts: Counter[str] = Counter(
+        name
+        for record in copy.records
+        for name, value in record.items()
+        if name not in written and has_value(value)
+    )
+    return [
+        LeftBehind(
+            copy.file,
+            entity_type,
+            name,
+            count,
+            f"only this file writes it, and {read.file}'s records are the ones read: "
+            "it cannot be matched to them",
+        )
+        for name, count in counts.items()
+    ]
 
 
 def combine(name: str, files: Sequence[AppFile], repairs: Iterable[str]) -> Export:
@@ -430,6 +459,7 @@ def combine(name: str, files: Sequence[AppFile], repairs: Iterable[str]) -> Expo
                             "and its records are the ones read",
                         )
                     )
+                    left.extend(fields_only_in(found, tables[key], entity_type))
                 continue
             tables[key] = found
     formats = tuple(

@@ -28,6 +28,8 @@ Step = Callable[[Export], Export]
 STEPS: tuple[Step, ...] = (
     document.merge_document_events,
     document.merge_document_ingredients,
+    document.merge_document_suppliers,
+    document.merge_document_recipes,
     tables.leave_app_only_types,
     document.leave_document_runs,
     values.derive_missing_uuids,
