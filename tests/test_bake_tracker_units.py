@@ -150,3 +150,44 @@ def test_repairs_are_named_or_all_and_an_unknown_name_is_refused() -> None:
     )
     with pytest.raises(UsageError, match="unknown repair 'round'"):
         repairs_named(["round"])
+
+
+def test_a_history_value_that_differs_from_the_backups_is_counted_not_dropped() -> None:
+    from bakery_io.versions.bake_tracker.records import Export, Table
+    from bakery_io.versions.bake_tracker.tables import merge_history
+
+    def rec(file: str, position: int, fields: dict[str, object]) -> Rec:
+        return Rec(fields, Origin(file, f"/records/{position}", position))
+
+    backup = rec(
+        "production_runs.json",
+        0,
+        {"uuid": "u", "notes": "a", "per_unit_cost": None, "total_ingredient_cost": "0.3883"},
+    )
+    history = rec(
+        "history.json",
+        0,
+        {
+            "uuid": "u",
+            "notes": "b",
+            "per_unit_cost": "0.00",
+            "total_ingredient_cost": "0.39",
+            "consumptions": [],
+        },
+    )
+    export = Export(
+        "x",
+        (),
+        {},
+        {
+            "production_runs": Table("production_runs.json", "/records", (backup,)),
+            "history:production_runs": Table("history.json", "/production_runs", (history,)),
+        },
+    )
+    merged = merge_history(export)
+    (run,) = merged.records("production_runs")
+    assert run["notes"] == "a"
+    assert run["consumptions"] == []
+    assert [(item.file, item.field, item.records) for item in merged.left_behind] == [
+        ("history.json", "notes", 1)  # rounded costs and a zero written as null say the same
+    ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import replace
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from bakery_io.problems import Problem
@@ -81,9 +82,12 @@ def merge_history(export: Export) -> Export:
     losses; its production-history document writes them with. A run of the
     history is matched to the backup's by uuid: it gains the history's
     children and any field the backup's run lacks, and the backup's values win
-    (the history rounds costs to cents). A run only the history holds is
-    taken from it whole. Assembly runs are merged the same way.
+    (the history rounds costs to cents). A value of the history that differs
+    from the backup's otherwise is left behind, counted per field. A run only
+    the history holds is taken from it whole. Assembly runs are merged the same
+    way.
     """
+    differing: Counter[tuple[str, str, str]] = Counter()
     for name in ("production_runs", "assembly_runs"):
         history = f"history:{name}"
         if history not in export.tables:
@@ -108,12 +112,42 @@ def merge_history(export: Export) -> Export:
             changes: dict[str, Any] = {}
             for key, value in found.items():
                 if key in run:
+                    if not isinstance(value, list) and _differs(run[key], value):
+                        differing[(found.origin.file, name, key)] += 1
                     continue
                 changes[key] = children(found, key) if isinstance(value, list) else value
             merged.append(Rec({**run, **changes}, run.origin))
         merged.extend(run for run in extra if id(run) not in taken)
         export = export.with_table(name, merged).without(history)
-    return export
+    return export.reporting(
+        left_behind=[
+            LeftBehind(
+                file,
+                name,
+                field,
+                count,
+                "the history's value differs from the backup's run, whose value is read",
+            )
+            for (file, name, field), count in differing.items()
+        ]
+    )
+
+
+def _differs(kept: Any, other: Any) -> bool:
+    """Whether the history's ``other`` says something else than the backup's ``kept``: not
+    when it is the same number, the backup's zero written as null, or the backup's value
+    rounded to the history's places (the history exporter rounds costs to cents)."""
+    if kept == other:
+        return False
+    try:
+        exact = Decimal(0) if kept is None else Decimal(str(kept))
+        rounded = Decimal(str(other))
+    except (ArithmeticError, ValueError):
+        return True
+    exponent = rounded.as_tuple().exponent
+    if not (exact.is_finite() and rounded.is_finite() and isinstance(exponent, int)):
+        return True
+    return exact.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_UP) != rounded
 
 
 def _component(
