@@ -699,7 +699,8 @@ def nest_event_targets(export: Export) -> Export:
     A target names its event by ``event_name``: the document's event of that
     name (several are a problem, or with ``first-of-shared-name`` the first).
     When the events are the full backup's, they hold their targets already,
-    and the document's tables are left behind, counted.
+    and the document's targets of them are left behind, counted; an event only
+    the document holds (joined to the backup's) still gets its own.
     """
     mine = is_documents(export, "events")
     named = _Named(export, "events")
@@ -713,20 +714,29 @@ def nest_event_targets(export: Export) -> Export:
         if table is None:
             continue
         export = export.without(table_name)
+        records = list(table.records)
         if not mine and "events" in export.tables:
-            if table.records:
+            # The backup's events hold their targets; only an event the document alone
+            # holds (joined to them) takes its targets from the document's table.
+            joined = {
+                event.get("name")
+                for event in export.records("events")
+                if event.origin.file == table.file and isinstance(event.get("name"), str)
+            }
+            records = [t for t in table.records if t.get("event_name") in joined]
+            held = len(table.records) - len(records)
+            if held:
                 left.append(
                     LeftBehind(
                         table.file,
                         table_name,
                         None,
-                        len(table.records),
+                        held,
                         f"the events of {export.tables['events'].file} hold their targets "
                         "already, and those are read",
                     )
                 )
-            continue
-        for target in table.records:
+        for target in records:
             event = named.find(table_name, target, "event_name")
             if event is not None:
                 kids = nested.setdefault(id(event), {})
