@@ -445,6 +445,7 @@ class Several(Source):
         return " + ".join(str(member.path) for member in self.members)
 
     def close(self) -> None:
+        """Close every member that holds something open (a ZIP archive)."""
         for member in self.members:
             close = getattr(member, "close", None)
             if close is not None:

@@ -959,7 +959,7 @@ def _check_app(source: Source, reading: bake_tracker.Reading, visit: Visitor | N
     current version's check that follows is complete.
     """
     checker = Checker(source)
-    checker.files = len(source.members) if isinstance(source, Several) else 1
+    checker.files = reading.files
     checker.records = reading.records
     checker.source_format, checker.stated = reading.source_format, reading.label
     checker.locate = reading.locate.problem

@@ -35,7 +35,13 @@ from bakery_io.registry import REGISTRY
 from bakery_io.schemas.base import EntitySchema
 from bakery_io.sections import entity_type_of
 from bakery_io.versions.backup import Backup, Conversion, Part, Rewrite
-from bakery_io.versions.bake_tracker.files import APPLICATION, combine, read_file, recognise
+from bakery_io.versions.bake_tracker.files import (
+    APPLICATION,
+    FULL_BACKUP,
+    combine,
+    read_file,
+    recognise,
+)
 from bakery_io.versions.bake_tracker.records import (
     Export,
     Origin,
@@ -146,6 +152,8 @@ class Reading:
     locate: Locator
     #: The records the app's files hold, as read (top-level records of every table).
     records: int = 0
+    #: The files read: each entity file of a backup, and each document.
+    files: int = 0
 
     @property
     def problems(self) -> tuple[Problem, ...]:
@@ -330,12 +338,13 @@ def read(sources: Sequence[Source], repairs: Iterable[str] = ()) -> Reading | No
     source_format = ", ".join(export.formats) or "bake-tracker files"
     label = files[0].label if len(files) == 1 else None
     records = sum(len(table.records) for table in export.tables.values())
+    count = sum(len(file.tables) if file.kind == FULL_BACKUP else 1 for file in files)
     if export.problems:
-        return Reading(source_format, label, export, None, Locator({}), records)
+        return Reading(source_format, label, export, None, Locator({}), records, count)
     export = run(export, STEPS)
     sound = _sound(export)
     export = export.reporting(problems=sound)
     backup, locate = _backup(export, source_format)
     # With problems of its records, the backup is still checked whole, so that every
     # problem is named at once; only an unsound one cannot be upgraded at all.
-    return Reading(source_format, label, export, None if sound else backup, locate, records)
+    return Reading(source_format, label, export, None if sound else backup, locate, records, count)

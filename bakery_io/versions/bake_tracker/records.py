@@ -244,6 +244,7 @@ def map_table(export: Export, entity_type: str, change: Callable[[Rec], Rec]) ->
 
 @cache
 def decimal_fields(schema: type[EntitySchema]) -> dict[str, DecimalString]:
+    """The exact-decimal fields of ``schema``, by wire name."""
     return {
         field.data_key or name: field
         for name, field in declared_fields(schema).items()
@@ -253,6 +254,7 @@ def decimal_fields(schema: type[EntitySchema]) -> dict[str, DecimalString]:
 
 @cache
 def child_schemas(schema: type[EntitySchema]) -> dict[str, type[EntitySchema]]:
+    """The schemas of the children ``schema`` nests, by the key they are nested under."""
     return {
         field.data_key or name: field.schema_class
         for name, field in declared_fields(schema).items()
