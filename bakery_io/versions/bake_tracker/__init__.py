@@ -220,21 +220,25 @@ def _plain(schema: type[EntitySchema], record: Rec) -> tuple[dict[str, Any], Tra
     return plain, Trail(record.origin, trails)
 
 
-def _sound(export: Export) -> list[Problem]:
-    """Problems with what the upgrade of format 1.0 relies on: a slug-keyed record's slug
-    and a named record's name are text, children are lists of objects.
+def _sound(export: Export) -> tuple[Export, list[Problem]]:
+    """The export without the records the upgrade of format 1.0 cannot take, and the
+    problems of those: a slug-keyed record's slug and a named record's name must be
+    text, children lists of objects, numbers within what any field holds.
 
     Anything else about the records is checked, completely, as the current
-    format once they are upgraded.
+    format once they are upgraded; the unsound records are left out of that
+    check (their problems are named already) so that the others' are named too.
     """
-    problems = []
+    problems: list[Problem] = []
     for entity in REGISTRY:
         table = export.tables.get(entity.name)
         if table is None:
             continue
         keys = ("name",) if entity.name in NAMED else entity.natural_key
         nested = child_schemas(entity.schema)
+        kept = []
         for record in table.records:
+            before = len(problems)
             for name in keys:
                 if not isinstance(record.get(name), str):
                     problems.append(
@@ -253,7 +257,11 @@ def _sound(export: Export) -> list[Problem]:
                         )
                     )
             problems.extend(_huge(record, nested))
-    return problems
+            if len(problems) == before:
+                kept.append(record)
+        if len(kept) < len(table.records):
+            export = export.with_table(entity.name, kept)
+    return export, problems
 
 
 #: No field of the format holds a number this large, nor could a JSON writer say it exactly.
@@ -341,10 +349,9 @@ def read(sources: Sequence[Source], repairs: Iterable[str] = ()) -> Reading | No
     count = sum(len(file.tables) if file.kind == FULL_BACKUP else 1 for file in files)
     if export.problems:
         return Reading(source_format, label, export, None, Locator({}), records, count)
-    export = run(export, STEPS)
-    sound = _sound(export)
-    export = export.reporting(problems=sound)
+    export, unsound = _sound(run(export, STEPS))
+    export = export.reporting(problems=unsound)
     backup, locate = _backup(export, source_format)
     # With problems of its records, the backup is still checked whole, so that every
-    # problem is named at once; only an unsound one cannot be upgraded at all.
-    return Reading(source_format, label, export, None if sound else backup, locate, records, count)
+    # problem is named at once.
+    return Reading(source_format, label, export, backup, locate, records, count)
