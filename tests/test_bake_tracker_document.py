@@ -607,3 +607,15 @@ def test_what_only_the_document_writes_joins_the_backups_records_or_is_counted(
     assert {("recipes", "is_production_ready"), ("suppliers", "created_at")} <= merged
     left = {(item.entity_type, item.field) for item in report.foreign.left_behind}
     assert ("recipes", "base_recipe_slug") in left  # the document's own form: counted
+
+
+def test_a_record_the_upgrade_cannot_take_does_not_hide_the_others(tmp_path: Path) -> None:
+    content = json.loads((SHARED / "export_all_v4.json").read_text(encoding="utf-8"))
+    content["recipients"][0]["name"] = None
+    content["inventory_items"][0]["quantity"] = -5
+    path = tmp_path / "export_all.json"
+    path.write_text(json.dumps(content), encoding="utf-8")
+    report = validate(path, repairs=["all"])
+    where = {(problem.file, problem.pointer) for problem in report.problems}
+    assert ("export_all.json", "/recipients/0/name") in where
+    assert ("export_all.json", "/inventory_items/0/quantity") in where
