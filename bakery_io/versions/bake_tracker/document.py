@@ -70,7 +70,7 @@ from bakery_io.versions.backup import Conversion, LeftBehind, Repair
 from bakery_io.versions.bake_tracker.files import DOCUMENT_HEADER
 from bakery_io.versions.bake_tracker.keys import field_of, index
 from bakery_io.versions.bake_tracker.records import Export, Rec, Table, children, has_value
-from bakery_io.versions.bake_tracker.repairs import FIRST, SUFFIX
+from bakery_io.versions.bake_tracker.repairs import FIRST, SUFFIX, first_taken
 
 #: The namespace of the uuids derived for the document's records that have none:
 #: ``uuid5(NAMESPACE_URL, "https://github.com/kentonium3/bake-tracker#export_all_to_json")``.
@@ -183,20 +183,7 @@ class _Named:
         found = self.by_name.get(name, []) if isinstance(name, str) else []
         where = self.table.file if self.table is not None else "the export"
         if len(found) > 1 and self.first:
-            first = found[0].origin
-            self.repairs.append(
-                Repair(
-                    FIRST,
-                    entity_type,
-                    record.origin.file,
-                    record.origin.at(field),
-                    name,
-                    f"{first.file} {first.pointer}",
-                    f"{len(found)} {self.target} share the name; the first is taken",
-                    record.origin.record,
-                    record.origin.key,
-                )
-            )
+            self.repairs.append(first_taken(entity_type, record, field, self.target, found))
         elif len(found) != 1:
             self.problems.append(
                 record.origin.problem(

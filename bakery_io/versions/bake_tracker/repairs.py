@@ -168,6 +168,23 @@ def round_float_noise(export: Export) -> Export:
     return export.reporting(repairs=repairs)
 
 
+def first_taken(entity_type: str, record: Rec, field: str, target: str, found: list[Rec]) -> Repair:
+    """The report of the repair ``first-of-shared-name``: ``record``'s ``field`` names
+    several records of ``target`` (``found``, in file order) and the first is taken."""
+    first = found[0].origin
+    return Repair(
+        FIRST,
+        entity_type,
+        record.origin.file,
+        record.origin.at(field),
+        record.get(field),
+        f"{first.file} {first.pointer}",
+        f"{len(found)} {target} share the name; the first is taken",
+        record.origin.record,
+        record.origin.key,
+    )
+
+
 def _first_of_shared(
     target: str,
     shared: Mapping[Any, list[Rec]],
@@ -188,20 +205,7 @@ def _first_of_shared(
         if found is None or record.get(numbered) is not None:
             continue
         changes[numbered] = found[0]["id"]
-        first = found[0].origin
-        repairs.append(
-            Repair(
-                FIRST,
-                entity_type,
-                record.origin.file,
-                record.origin.at(named),
-                record[named],
-                f"{first.file} {first.pointer}",
-                f"{len(found)} {target} share the name; the first is taken",
-                record.origin.record,
-                record.origin.key,
-            )
-        )
+        repairs.append(first_taken(entity_type, record, named, target, found))
     return Rec({**record, **changes}, record.origin) if changes else record
 
 
