@@ -619,3 +619,46 @@ def test_a_record_the_upgrade_cannot_take_does_not_hide_the_others(tmp_path: Pat
     where = {(problem.file, problem.pointer) for problem in report.problems}
     assert ("export_all.json", "/recipients/0/name") in where
     assert ("export_all.json", "/inventory_items/0/quantity") in where
+
+
+@pytest.mark.parametrize(
+    ("table", "field", "value", "said"),
+    [
+        ("inventory_items", "ingredient_slug", ["x"], "expected a key"),
+        ("event_production_targets", "event_name", {"x": 1}, "expected a key"),
+        ("inventory_items", "quantity", "1e999999999", "too large a number"),
+        ("purchases", "quantity_purchased", str(10**40), "too large a number"),
+        ("suppliers", "zip_code", "DEEP", "nested more than"),
+    ],
+)
+def test_a_value_no_step_can_take_is_named_where_it_is_not_a_traceback(
+    tmp_path: Path, table: str, field: str, value: object, said: str
+) -> None:
+    content = json.loads((SHARED / "export_all_v4.json").read_text(encoding="utf-8"))
+    marker = "__ODD__"
+    content[table][0][field] = marker
+    if value == "DEEP":
+        nested: object = "x"
+        for _ in range(500):
+            nested = [nested]
+        literal = json.dumps(nested)
+    elif isinstance(value, str):
+        literal = value  # a JSON number written as the file holds it
+    else:
+        literal = json.dumps(value)
+    text = json.dumps(content).replace(json.dumps(marker), literal)
+    path = tmp_path / "export_all.json"
+    path.write_text(text, encoding="utf-8")
+    report = validate(path, repairs=["all"])
+    found = [p for p in report.problems if p.pointer == f"/{table}/0/{field}"]
+    assert found, report.problems
+    assert said in found[0].message
+
+
+def test_a_bad_export_time_is_named_in_the_file_that_says_it(tmp_path: Path) -> None:
+    content = json.loads((SHARED / "production_history.json").read_text(encoding="utf-8"))
+    content["exported_at"] = "2026-13-01T00:00:00"
+    path = tmp_path / "production_history.json"
+    path.write_text(json.dumps(content), encoding="utf-8")
+    (problem,) = validate(path).problems
+    assert (problem.file, problem.pointer) == ("production_history.json", "/exported_at")

@@ -21,7 +21,7 @@ load, as for any source.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
@@ -223,7 +223,7 @@ def _plain(schema: type[EntitySchema], record: Rec) -> tuple[dict[str, Any], Tra
 def _sound(export: Export) -> tuple[Export, list[Problem]]:
     """The export without the records the upgrade of format 1.0 cannot take, and the
     problems of those: a slug-keyed record's slug and a named record's name must be
-    text, children lists of objects, numbers within what any field holds.
+    text, children lists of objects (odd values were set aside by :func:`.values.screen_values`).
 
     Anything else about the records is checked, completely, as the current
     format once they are upgraded; the unsound records are left out of that
@@ -256,32 +256,11 @@ def _sound(export: Export) -> tuple[Export, list[Problem]]:
                             f"expected a list of objects, got {describe_json(value)}", name
                         )
                     )
-            problems.extend(_huge(record, nested))
             if len(problems) == before:
                 kept.append(record)
         if len(kept) < len(table.records):
             export = export.with_table(entity.name, kept)
     return export, problems
-
-
-#: No field of the format holds a number this large, nor could a JSON writer say it exactly.
-_LARGEST = Decimal(2) ** 63
-
-
-def _huge(record: Rec, nested: Mapping[str, Any]) -> Iterator[Problem]:
-    """Problems with numbers too large for any field, in ``record`` and its children."""
-    for name, value in record.items():
-        if name in nested and isinstance(value, list):
-            for child in children(record, name):
-                yield from _huge(child, {})
-        elif (
-            isinstance(value, (int, Decimal))
-            and not isinstance(value, bool)
-            and not abs(Decimal(value)) < _LARGEST
-        ):
-            yield record.origin.problem(
-                f"{str(value)[:40]} is too large a number for any field", name
-            )
 
 
 def _backup(export: Export, source_format: str) -> tuple[Backup, Locator]:

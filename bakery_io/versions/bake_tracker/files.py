@@ -29,6 +29,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -324,10 +325,28 @@ def _export_time(file: str, content: Mapping[str, Any], name: str) -> list[Probl
     """The problem with the export time a file of the app states, if any: the app always
     writes one, as text."""
     value = content.get(name)
-    if isinstance(value, str):
-        return []
+    if isinstance(value, str) and _EXPORT_TIME.fullmatch(value):
+        try:
+            datetime.fromisoformat(value.removesuffix("Z"))
+        except ValueError:  # the 13th month, the 30th of February
+            pass
+        else:
+            return []
     got = "nothing" if name not in content else describe_json(value)
-    return [Problem(file, pointer(name), f"expected the export time as text, got {got}")]
+    return [
+        Problem(
+            file,
+            pointer(name),
+            f"expected the export time as an ISO 8601 datetime, as the app writes it, got {got}",
+        )
+    ]
+
+
+#: An export time as the app writes it: naive, with an offset, or both an offset and ``Z``.
+_EXPORT_TIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?"
+    r"(?:[+-][0-9]{2}:[0-9]{2})?Z?"
+)
 
 
 def _read_document(source: FileSource, kind: str) -> AppFile:

@@ -26,6 +26,7 @@ Step = Callable[[Export], Export]
 
 #: The steps, in the order they run.
 STEPS: tuple[Step, ...] = (
+    values.screen_values,
     document.merge_document_events,
     document.merge_document_ingredients,
     document.merge_document_suppliers,

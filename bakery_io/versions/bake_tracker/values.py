@@ -4,12 +4,15 @@ from null, a UPC as gtin, and every field with no place left behind and counted.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Mapping
+from decimal import Decimal
 from functools import cache, partial
 from typing import Any
 
-from bakery_io.fields import Reference
+from bakery_io.fields import Reference, describe_json
+from bakery_io.problems import Problem
 from bakery_io.registry import REGISTRY, declared_fields
 from bakery_io.schemas.base import EntitySchema
 from bakery_io.versions.backup import Conversion, LeftBehind, Rewrite
@@ -58,6 +61,72 @@ WHY_FIELD: Mapping[tuple[str, str], str] = {
         "packaging consumptions only"
     ),
 }
+
+
+#: A field that holds a key or a reference (``slug``, ``supplier_id``, ``inventory_item_ref``).
+_KEYISH = re.compile(r"(?:^|_)(?:slug|name|uuid|id|ref)$")
+#: No field of the format holds a number this large (nor an exponent this high).
+_LARGEST = 2**63
+#: Deeper than any record of the app nests; a value this deep cannot be written back.
+_DEPTH = 32
+
+
+def _depth(value: Any) -> int:
+    """How deeply ``value`` nests lists and objects (counted without recursion)."""
+    deepest, level = 0, [value]
+    while level:
+        level = [
+            item
+            for found in level
+            if isinstance(found, (list, dict))
+            for item in (found.values() if isinstance(found, dict) else found)
+        ]
+        deepest += 1 if level else 0
+        if deepest > _DEPTH:
+            break
+    return deepest
+
+
+def _odd(name: str, value: Any) -> str | None:
+    """Why no step can take ``value`` in the field ``name``, or None when one can."""
+    if isinstance(value, (list, dict)) and _KEYISH.search(name):
+        return f"expected a key (text or a whole number), got {describe_json(value)}"
+    if isinstance(value, Decimal) and (not value.is_finite() or value.adjusted() >= 19):
+        return f"{str(value)[:40]} is too large a number for any field"
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= _LARGEST:
+        return f"{str(value)[:40]} is too large a number for any field"
+    if isinstance(value, (list, dict)) and _depth(value) > _DEPTH:
+        return f"nested more than {_DEPTH} levels deep, deeper than any record of the app"
+    return None
+
+
+def screen_values(export: Export) -> Export:
+    """Values no step can take are named and set aside, before any step runs.
+
+    A list or object where the app writes a key or a reference (a field named
+    ``slug``, ``name``, ``uuid``, ``id`` or ending in ``_slug``, ``_name``,
+    ``_uuid``, ``_id``, ``_ref``), a number beyond what any field holds, a value
+    nested deeper than any record of the app: each is a problem at its place,
+    and null for the steps that follow, so that they need not each guard against
+    it and the check still names every other problem. Such a file never loads.
+    """
+    problems: list[Problem] = []
+
+    def screen(record: Rec) -> Rec:
+        changes: dict[str, Any] = {}
+        for name, value in record.items():
+            if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
+                changes[name] = [screen(child) for child in children(record, name)]
+                continue
+            why = _odd(name, value)
+            if why is not None:
+                problems.append(record.origin.problem(why, name))
+                changes[name] = None
+        return Rec({**record, **changes}, record.origin) if changes else record
+
+    for name in list(export.tables):
+        export = map_table(export, name, screen)
+    return export.reporting(problems=problems)
 
 
 def derive_missing_uuids(export: Export) -> Export:
