@@ -69,7 +69,14 @@ from bakery_io.problems import Problem, pointer
 from bakery_io.versions.backup import Conversion, LeftBehind, Repair
 from bakery_io.versions.bake_tracker.files import DOCUMENT_HEADER
 from bakery_io.versions.bake_tracker.keys import field_of, index
-from bakery_io.versions.bake_tracker.records import Export, Rec, Table, children, has_value
+from bakery_io.versions.bake_tracker.records import (
+    Export,
+    Rec,
+    Table,
+    children,
+    has_value,
+    nest_into,
+)
 from bakery_io.versions.bake_tracker.repairs import FIRST, SUFFIX, first_taken
 
 #: The namespace of the uuids derived for the document's records that have none:
@@ -728,18 +735,7 @@ def nest_event_targets(export: Export) -> Export:
             if event is not None:
                 kids = nested.setdefault(id(event), {})
                 kids.setdefault(key, []).append(target.evolve(drop=("event_name",)))
-    if nested:
-
-        def nest(event: Rec) -> Rec:
-            kids = nested.get(id(event))
-            if not kids:
-                return event
-            return Rec(
-                {**event, **{key: [*children(event, key), *found] for key, found in kids.items()}},
-                event.origin,
-            )
-
-        export = export.with_table("events", [nest(event) for event in export.records("events")])
+    export = nest_into(export, "events", nested)
     return export.reporting(problems=named.problems, repairs=named.repairs, left_behind=left)
 
 
@@ -761,20 +757,9 @@ def nest_package_contents(export: Export) -> Export:
         package = named.find("package_finished_goods", row, "package_name")
         if package is not None:
             nested.setdefault(id(package), []).append(row.evolve(drop=("package_name",)))
-    if nested:
-
-        def nest(package: Rec) -> Rec:
-            found = nested.get(id(package))
-            if not found:
-                return package
-            return Rec(
-                {**package, "contents": [*children(package, "contents"), *found]},
-                package.origin,
-            )
-
-        export = export.with_table(
-            "packages", [nest(package) for package in export.records("packages")]
-        )
+    export = nest_into(
+        export, "packages", {key: {"contents": rows} for key, rows in nested.items()}
+    )
     return export.reporting(problems=named.problems, repairs=named.repairs)
 
 

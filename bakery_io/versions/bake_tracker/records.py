@@ -269,3 +269,21 @@ def left_counts(
     return [
         LeftBehind(file, entity_type, field, count, why) for file, count in counts.items() if count
     ]
+
+
+def nest_into(
+    export: Export, entity_type: str, found: Mapping[int, Mapping[str, list[Rec]]]
+) -> Export:
+    """``export`` with each record of ``entity_type`` gaining, after its own children,
+    the children ``found`` holds for it (by the record's ``id()``, under their key)."""
+    if not any(found.values()):
+        return export
+
+    def nest(record: Rec) -> Rec:
+        kids = found.get(id(record))
+        if not kids:
+            return record
+        more = {key: [*children(record, key), *rows] for key, rows in kids.items()}
+        return Rec({**record, **more}, record.origin)
+
+    return map_table(export, entity_type, nest)

@@ -22,7 +22,7 @@ from bakery_io.versions.bake_tracker.records import (
     Rec,
     children,
     left_counts,
-    map_table,
+    nest_into,
 )
 
 #: The app's entity types that the steps below fold into bakery_io's.
@@ -238,13 +238,8 @@ def nest_compositions(export: Export) -> Export:
             left[composition.origin.file] += 1
         else:
             nested[id(found[0])].append(component)
-
-    def nest(good: Rec) -> Rec:
-        return Rec(
-            {**good, "components": [*children(good, "components"), *nested[id(good)]]}, good.origin
-        )
-
-    export = map_table(export.without("compositions"), "finished_goods", nest)
+    components = {key: {"components": rows} for key, rows in nested.items()}
+    export = nest_into(export.without("compositions"), "finished_goods", components)
     left_behind = left_counts(
         "compositions",
         None,
