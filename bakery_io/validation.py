@@ -352,6 +352,9 @@ def schema_problems(filename: str, content: Any, schema: str, version: str) -> I
         return
     validator = _validators(version)[schema]
     entity_type = content.get("entity_type") if isinstance(content, Mapping) else None
+    # A schema may require a field in several of its branches (a record's own required
+    # fields, and again where a rule applies): the same problem is said once.
+    said: set[tuple[str, str]] = set()
     for error in validator.iter_errors(content):
         path = tuple(error.absolute_path)
         record: int | None = None
@@ -365,7 +368,10 @@ def schema_problems(filename: str, content: Any, schema: str, version: str) -> I
             if isinstance(records, list) and record < len(records):
                 key = _natural_key(records[record], kind)
         for extra, message in _messages(error):
-            yield Problem(filename, pointer(*path, *extra), message, record, key)
+            where = pointer(*path, *extra)
+            if (where, message) not in said:
+                said.add((where, message))
+                yield Problem(filename, where, message, record, key)
 
 
 @cache
