@@ -329,7 +329,9 @@ def read(sources: Sequence[Source], repairs: Iterable[str] = ()) -> Reading | No
     if export.problems:
         return Reading(source_format, label, export, None, Locator({}), records, count)
     export, unsound = _sound(run(export, STEPS))
-    export = export.reporting(problems=unsound)
+    # A value the first step set aside is named there, not again as a null key.
+    said = {(problem.file, problem.pointer) for problem in export.problems}
+    export = export.reporting(problems=[p for p in unsound if (p.file, p.pointer) not in said])
     backup, locate = _backup(export, source_format)
     # With problems of its records, the backup is still checked whole, so that every
     # problem is named at once.
