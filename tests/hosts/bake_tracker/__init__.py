@@ -1,0 +1,1 @@
+"""bake-tracker's models (trimmed to the entity types that fit) and their binding."""
