@@ -31,6 +31,7 @@ from bakery_io.json_schemas import ENTITY_FILE_SCHEMA
 from bakery_io.problems import Problem
 from bakery_io.queries import CHUNK_SIZE
 from bakery_io.registry import EntityType
+from bakery_io.registry import Registry
 from bakery_io.resolution import (
     Resolver,
     key_text,
@@ -67,8 +68,9 @@ def _order(problem: Problem) -> tuple[Any, ...]:
 class Audit:
     """Checks the records of one export as they are written, entity types in import order."""
 
-    def __init__(self) -> None:
-        self._resolver = Resolver(None, "error")
+    def __init__(self, registry: Registry) -> None:
+        self._registry = registry
+        self._resolver = Resolver(None, "error", registry=registry)
         self._problems: list[Problem] = []
         #: The key of the record before, and where the records with it start.
         self._last: tuple[Any, int] | None = None
@@ -93,8 +95,8 @@ class Audit:
         found = [
             _shifted(problem, start)
             for problem in chain(
-                schema_problems(name, envelope, ENTITY_FILE_SCHEMA, CURRENT_VERSION),
-                rule_problems(name, envelope),
+                schema_problems(name, envelope, ENTITY_FILE_SCHEMA, CURRENT_VERSION, self._registry),
+                rule_problems(name, envelope, self._registry),
             )
         ]
         self._problems.extend(found)

@@ -17,9 +17,8 @@ from bakery_io.database import Bind, describe, snapshot
 from bakery_io.errors import UsageError
 from bakery_io.fields import format_datetime
 from bakery_io.manifest import Manifest, producer
-from bakery_io.models import Recipe
 from bakery_io.queries import column_of, read_records, unexportable, unwritable
-from bakery_io.registry import REGISTRY, EntityType
+from bakery_io.registry import REGISTRY, EntityType, Registry
 from bakery_io.targets import building
 from bakery_io.versions import CURRENT_VERSION
 from bakery_io.writers import Container, DocumentContainer, container_for, write_entity
@@ -46,13 +45,15 @@ def _write(
     selected: Iterable[tuple[EntityType, ColumnElement[bool] | None]],
     moment: str,
     progress: Progress | None,
+    *,
+    registry: Registry,
 ) -> Manifest:
     """Write the selected records into ``container``, each checked as the import would
     check it; returns the finished container's manifest, with its exceptions."""
     entries = []
     plan = list(selected)
     total = 0
-    audit = Audit()
+    audit = Audit(registry)
     with snapshot(bind) as connection:
         url = connection.engine.url.render_as_string(hide_password=True)
         for done, (entity, where) in enumerate(plan, start=1):
@@ -83,7 +84,8 @@ def _write(
             "" if len(exceptions) == 1 else "s",
             exceptions[0],
         )
-    manifest = Manifest(CURRENT_VERSION, moment, producer(), tuple(entries), exceptions)
+    extensions = tuple(extension.to_dict() for extension in registry.extensions)
+    manifest = Manifest(CURRENT_VERSION, moment, producer(), tuple(entries), exceptions, extensions)
     container.finish(manifest)
     return manifest
 
@@ -110,6 +112,7 @@ def dump_all(
     exported_at: datetime | None = None,
     overwrite: bool = False,
     progress: Progress | None = None,
+    registry: Registry = REGISTRY,
 ) -> Manifest:
     """Export the database of ``bind`` to ``target`` in the current format (1.1).
 
@@ -126,11 +129,15 @@ def dump_all(
     exist unless ``overwrite``. ``exported_at`` (default: now) is the time
     the manifest states: with it fixed, two exports of the same data are
     byte-identical. Returns the manifest, for the single document too.
+
+    ``registry`` says which entity types there are and where they are stored
+    (default: format 1.1 in bakery_io's own tables); an extended registry's
+    backup lists its extensions in the manifest.
     """
     path = Path(target)
     if isinstance(entities, str):
         raise UsageError(f"entities is a list of entity type names, not the string {entities!r}")
-    selected = REGISTRY.select(entities)
+    selected = registry.select(entities)
     if not selected:
         raise UsageError("entities names no entity type: nothing to export")
     moment = _export_time(exported_at)
@@ -138,7 +145,8 @@ def dump_all(
     with building(
         container_for(path), path, CURRENT_VERSION, moment, overwrite=overwrite
     ) as container:
-        return _write(bind, container, ((entity, None) for entity in selected), moment, progress)
+        selection = ((entity, None) for entity in selected)
+        return _write(bind, container, selection, moment, progress, registry=registry)
 
 
 def _start(value: date | datetime) -> datetime:
@@ -164,6 +172,7 @@ def dump_history(
     recipe: str | None = None,
     exported_at: datetime | None = None,
     overwrite: bool = False,
+    registry: Registry = REGISTRY,
 ) -> Manifest:
     """Export production and assembly runs to a single document (``target`` ends ``.json``).
 
@@ -176,11 +185,13 @@ def dump_history(
     path = Path(target)
     if path.suffix.lower() != ".json":
         raise UsageError(f"a history export is a single document: {path} must end in .json")
-    runs, assemblies = REGISTRY["production_runs"], REGISTRY["assembly_runs"]
+    runs, assemblies = registry["production_runs"], registry["assembly_runs"]
     moment = _export_time(exported_at)
     if recipe is not None:
+        recipes = registry["recipes"]
+        by_slug = recipes.binding.column("slug") == recipe
         with snapshot(bind) as connection:
-            found = connection.execute(select(Recipe.id).where(Recipe.slug == recipe)).first()
+            found = connection.execute(select(recipes.primary_key).where(by_slug)).first()
         if found is None:
             raise UsageError(f"no recipe has the slug {recipe!r}")
 
@@ -199,4 +210,4 @@ def dump_history(
     if recipe is None:
         selected.append((assemblies, window(assemblies, "assembled_at")))
     with building(DocumentContainer, path, CURRENT_VERSION, moment, overwrite=overwrite) as doc:
-        return _write(bind, doc, selected, moment, None)
+        return _write(bind, doc, selected, moment, None, registry=registry)

@@ -26,8 +26,8 @@ from marshmallow import fields, validate
 
 from bakery_io import fields as wire
 from bakery_io.manifest import MANIFEST_NAME
-from bakery_io.registry import REGISTRY, EntityType, declared_fields
-from bakery_io.schemas.base import EntitySchema
+from bakery_io.registry import REGISTRY, EntityType
+from bakery_io.schemas.base import EntitySchema, declared_fields
 from bakery_io.slugs import SLUG_PATTERN
 from bakery_io.versions import CURRENT_VERSION, filename
 from bakery_io.versions import v1_0_to_v1_1 as v1_0

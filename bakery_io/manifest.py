@@ -59,6 +59,8 @@ class Manifest:
     source: str
     files: tuple[FileEntry, ...]
     exceptions: tuple[Problem, ...] = ()
+    #: The extensions the backup uses (``{"namespace", "version"}``); a stock backup has none.
+    extensions: tuple[dict[str, str], ...] = ()
 
     @property
     def record_count(self) -> int:
@@ -75,6 +77,7 @@ class Manifest:
             "version": self.version,
             "export_date": self.export_date,
             "source": self.source,
+            **({"extensions": list(self.extensions)} if self.extensions else {}),
             "files": [entry.to_dict() for entry in self.files],
             # Only when there are some: a sound backup's manifest stays as it always was.
             **({"exceptions": self.exceptions_data()} if self.exceptions else {}),

@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any, NamedTuple
 
 from marshmallow import ValidationError
@@ -36,6 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import StatementError
 
 from bakery_io.accepting import load_or_accept
+from bakery_io.binding import Binding
 from bakery_io.codecs import generated, loader
 from bakery_io.fields import Key, resolving
 from bakery_io.problems import Problem
@@ -65,27 +65,10 @@ class Refused(Exception):  # noqa: N818 (a signal between this module and load)
         self.problem = problem
 
 
-@dataclass(frozen=True)
-class _Shape:
-    """How an entity type's records map to its table and child tables."""
-
-    table: Table
-    columns: tuple[str, ...]
-
-
-def _columns(table: Table) -> tuple[str, ...]:
-    return tuple(column.key for column in table.columns if column.key != "id")
-
-
-@cache
-def _shape(entity: EntityType) -> _Shape:
-    table: Table = entity.model.__table__
-    return _Shape(table, _columns(table))
-
-
-def _row(columns: Sequence[str], data: Mapping[str, Any]) -> dict[str, Any]:
+def _row(binding: Binding, data: Mapping[str, Any]) -> dict[str, Any]:
+    """An UPDATE's parameters by column key, from data loaded by attribute."""
     # Loaded data holds non-column fields too: the scope of a composite reference.
-    return dict(zip(columns, map(data.get, columns), strict=True))
+    return {column.key: data.get(attribute) for attribute, column in binding.columns.items()}
 
 
 #: Turns loaded data (and the parent's row id, for a child) into an INSERT's parameters.
@@ -99,18 +82,24 @@ class _Insert(NamedTuple):
     parameters: Parameters
 
 
-def _compile_insert(connection: Connection, table: Table, parent: Column[Any] | None) -> _Insert:
-    """The executemany INSERT of every column but ``id``, and the function that fills it.
+def _compile_insert(
+    connection: Connection, binding: Binding, parent: Column[Any] | None
+) -> _Insert:
+    """The executemany INSERT of the binding's columns, and the function that fills it.
 
     The function is generated so that a row costs one call: each column's
-    value is read from the loaded data (absent is NULL, as when SQLAlchemy is
-    given ``None``) and passed through the column type's bind processor for
-    this dialect, exactly as :meth:`Connection.execute` would; ``parent``
-    takes the parent's row id instead. The connection's
-    ``schema_translate_map``, which ``execute`` applies, is rendered into the SQL.
+    value is read from the loaded data by its field's attribute (absent is
+    NULL, as when SQLAlchemy is given ``None``) and passed through the column
+    type's bind processor for this dialect, exactly as
+    :meth:`Connection.execute` would; ``parent`` takes the parent's row id
+    instead. Columns the binding does not name keep their defaults. The
+    connection's ``schema_translate_map``, which ``execute`` applies, is
+    rendered into the SQL.
     """
     dialect = connection.dialect
-    columns = _columns(table)
+    table = binding.table
+    attributes = {column.key: attribute for attribute, column in binding.columns.items()}
+    columns = [*attributes, *([parent.key] if parent is not None else [])]
     translate = connection.get_execution_options().get("schema_translate_map")
     compiled = insert(table).compile(
         dialect=dialect,
@@ -127,7 +116,9 @@ def _compile_insert(connection: Connection, table: Table, parent: Column[Any] | 
     for number, name in enumerate(names):
         column = table.c[compiled.binds[name].key]
         value = (
-            "parent" if parent is not None and column.key == parent.key else f"get({column.key!r})"
+            "parent"
+            if parent is not None and column.key == parent.key
+            else f"get({attributes[column.key]!r})"
         )
         process = column.type.dialect_impl(dialect).bind_processor(dialect)
         if process is not None:
@@ -146,11 +137,12 @@ class Writer:
     connection: Connection
     _inserts: dict[Table, _Insert] = field(default_factory=dict)
 
-    def insert(self, table: Table, parent: Column[Any] | None = None) -> _Insert:
-        """The INSERT of ``table`` (a child table names its ``parent`` column)."""
-        found = self._inserts.get(table)
+    def insert(self, binding: Binding, parent: Column[Any] | None = None) -> _Insert:
+        """The INSERT of ``binding``'s table (a child table names its ``parent`` column)."""
+        found = self._inserts.get(binding.table)
         if found is None:
-            found = self._inserts[table] = _compile_insert(self.connection, table, parent)
+            found = _compile_insert(self.connection, binding, parent)
+            self._inserts[binding.table] = found
         return found
 
     def run(self, statement: Executable | _Insert, rows: Sequence[Any]) -> None:
@@ -318,7 +310,8 @@ def _write_later(
     later: Sequence[tuple[Written, str, Any]],
 ) -> None:
     """Set the references that close cycles, now that every record they point at exists."""
-    table = _shape(entity).table
+    binding = entity.binding
+    table = binding.table
     by_wire: dict[str, tuple[list[dict[str, Any]], list[tuple[int, Key]]]] = defaultdict(
         lambda: ([], [])
     )
@@ -327,14 +320,14 @@ def _write_later(
         rows.append({"row_id": item.known.id, "target_id": resolver.lookup(entity.name, target)})
         owners.append((item.position, item.key))
     for wire, (rows, owners) in by_wire.items():
-        attribute = attribute_of(entity.schema, wire)
+        column = binding.columns[attribute_of(entity.schema, wire)]
         # Each column with an ON UPDATE default set to itself: a timestamp the file
         # states must stay as it is.
-        kept = {column.key: column for column in table.columns if column.onupdate is not None}
+        kept = {other.key: other for other in table.columns if other.onupdate is not None}
         statement = (
             update(table)
-            .where(table.c.id == bindparam("row_id"))
-            .values({**kept, attribute: bindparam("target_id")})
+            .where(binding.primary_key == bindparam("row_id"))
+            .values({**kept, column.key: bindparam("target_id")})
         )
         _execute(writer, section, statement, rows, owners)
 
@@ -372,9 +365,9 @@ def _write_rows(
     section: Section,
     chunk: Sequence[Written],
 ) -> None:
-    shape = _shape(entity)
+    binding = entity.binding
     children = {child.name for child in entity.children}
-    statement = writer.insert(shape.table)
+    statement = writer.insert(binding)
     created: list[Written] = []
     inserts: list[Any] = []
     updates: dict[frozenset[str], tuple[list[dict[str, Any]], list[tuple[int, Key]]]] = {}
@@ -391,9 +384,10 @@ def _write_rows(
             except (ValueError, TypeError, LookupError) as exc:
                 raise _unstorable(section, item, exc) from exc
         else:
-            row = _row(shape.columns, data)
-            for column in generated_unstated(entity.schema, item.record):
-                del row[column]  # keep the row's uuid and timestamps the file does not state
+            row = _row(binding, data)
+            for attribute in generated_unstated(entity.schema, item.record):
+                # Keep the row's uuid and timestamps the file does not state.
+                del row[binding.columns[attribute].key]
             row["row_id"] = item.known.id
             rows, owners = updates.setdefault(frozenset(row), ([], []))
             rows.append(row)
@@ -402,7 +396,7 @@ def _write_rows(
         owners = [(item.position, item.key) for item in created]
         _execute(writer, section, statement, inserts, owners)
     for rows, owners in updates.values():
-        changing = update(shape.table).where(shape.table.c.id == bindparam("row_id"))
+        changing = update(binding.table).where(binding.primary_key == bindparam("row_id"))
         _execute(writer, section, changing, rows, owners)
     if created:
         _fetch_ids(writer.connection, entity, created)
@@ -412,9 +406,9 @@ def _fetch_ids(connection: Connection, entity: EntityType, created: Sequence[Wri
     """Learn the ids the database gave the new rows: one query for the chunk."""
     plan = plan_for(entity)
     by_key = {item.key: item.known for item in created}
-    columns = [plan.columns[name] for name in entity.natural_key]
+    columns = [plan.column(name) for name in entity.natural_key]
     statement = (
-        select(plan.table.c.id, *columns)
+        select(plan.row_id, *columns)
         .select_from(plan.joined)
         .where(key_filter(entity, list(by_key)))
     )
@@ -452,7 +446,7 @@ def _write_children(
     chunk: Sequence[Written],
 ) -> None:
     for child in entity.children:
-        statement = writer.insert(child.table, child.parent)
+        statement = writer.insert(child.binding, child.parent)
         parameters = statement.parameters
         rows: list[Any] = []
         owners = []

@@ -28,6 +28,7 @@ from typing import Any
 
 from sqlalchemy import (
     Alias,
+    Column,
     ColumnClause,
     ColumnElement,
     Connection,
@@ -44,10 +45,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError
 
+from bakery_io.binding import binding_of
 from bakery_io.errors import DatabaseStateError
 from bakery_io.fields import Children, Reference
-from bakery_io.registry import REGISTRY, EntityType, declared_fields
-from bakery_io.schemas.base import EntitySchema
+from bakery_io.registry import EntityType, Registry
+from bakery_io.schemas.base import EntitySchema, declared_fields
 
 #: Rows per chunk: large enough to amortise a query, small enough to bound memory,
 #: and a child query's IN list stays under SQLite's old limit of 999 parameters.
@@ -71,26 +73,32 @@ def _key_expressions(
     """The natural key of ``target`` (as row ``alias``), joining what the key needs."""
     expressions: list[ColumnElement[Any]] = []
     fields = declared_fields(target.schema)
+    columns = target.binding.columns
     for name in target.natural_key:
         part = fields[name]
         if isinstance(part, Reference):
-            expressions_of_part, joined = _join_reference(part, alias, joined)
+            expressions_of_part, joined = _join_reference(
+                target.registry, part, columns, alias, joined
+            )
             expressions.extend(expressions_of_part)
         else:
-            expressions.append(alias.c[name])
+            expressions.append(alias.c[columns[part.attribute or name].key])
     return expressions, joined
 
 
 def _join_reference(
-    reference: Reference, source: FromClause, joined: FromClause
+    registry: Registry,
+    reference: Reference,
+    columns: Mapping[str, Column[Any]],
+    source: FromClause,
+    joined: FromClause,
 ) -> tuple[list[ColumnElement[Any]], FromClause]:
-    target = REGISTRY[reference.target]
-    table: Table = target.model.__table__
-    alias = table.alias()
-    column = source.c[reference.attribute or ""]
+    target = registry[reference.target]
+    alias = target.table.alias()
+    column = source.c[columns[reference.attribute or ""].key]
     # Always an outer join: a row whose target is missing (a database without
     # enforced foreign keys) must surface as an error, not vanish from the backup.
-    joined = joined.join(alias, column == alias.c.id, isouter=True)
+    joined = joined.join(alias, column == alias.c[target.primary_key.key], isouter=True)
     return _key_expressions(target, alias, joined)
 
 
@@ -106,17 +114,25 @@ class _ChildPlan:
 
 @dataclass
 class RecordPlan:
-    """How to read the records of one schema: columns by wire name, joins, order.
+    """How to read the records of one schema: columns, joins, order.
 
-    ``required`` names the references that may not be null.
+    ``columns`` are keyed as the schema's fields read a row (a plain field by its
+    attribute, a reference by its wire name); ``keys`` maps each wire name to
+    that key. ``required`` names the references that may not be null.
     """
 
     table: Table
+    row_id: Column[Any]
     columns: dict[str, ColumnElement[Any]]
     joined: FromClause
     required: list[str]
+    keys: dict[str, str]
     order: list[ColumnElement[Any]] = field(default_factory=list)
     children: list[_ChildPlan] = field(default_factory=list)
+
+    def column(self, wire_name: str) -> ColumnElement[Any]:
+        """The expression that reads the field written as ``wire_name``."""
+        return self.columns[self.keys[wire_name]]
 
     def statement(self) -> Select[Any]:
         """SELECT of the columns, each labelled with its wire name, plus the row id.
@@ -126,7 +142,7 @@ class RecordPlan:
         rather than lost with the whole backup.
         """
         labelled = [_as_read(column).label(name) for name, column in self.columns.items()]
-        return select(self.table.c.id.label(_ID), *labelled).select_from(self.joined)
+        return select(self.row_id.label(_ID), *labelled).select_from(self.joined)
 
 
 def _as_read(column: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -135,33 +151,38 @@ def _as_read(column: ColumnElement[Any]) -> ColumnElement[Any]:
     return column
 
 
-def plan_columns(schema: type[EntitySchema]) -> RecordPlan:
+def plan_columns(registry: Registry, schema: type[EntitySchema]) -> RecordPlan:
     """The columns (by wire name) and joins of records of ``schema``, unordered, no children."""
-    table: Table = schema.opts.model.__table__
+    binding = binding_of(schema)
+    table, stored = binding.table, binding.columns
     joined: FromClause = table
     columns: dict[str, ColumnElement[Any]] = {}
+    keys: dict[str, str] = {}
     required = []
     for name, field_ in declared_fields(schema).items():
+        wire_name = field_.data_key or name
         if isinstance(field_, Children):
             continue
         if isinstance(field_, Reference):
-            if not table.c[field_.attribute or ""].nullable:
-                required.append(name)
-            expressions, joined = _join_reference(field_, table, joined)
-            for label, expression in zip((*field_.scope, name), expressions, strict=True):
+            if not stored[field_.attribute or ""].nullable:
+                required.append(wire_name)
+            expressions, joined = _join_reference(registry, field_, stored, table, joined)
+            for label, expression in zip((*field_.scope, wire_name), expressions, strict=True):
                 columns[label] = expression
-        elif name in table.c:
-            columns[name] = table.c[field_.attribute or name]
-    return RecordPlan(table, columns, joined, required)
+                keys[label] = label
+        elif (field_.attribute or name) in stored:
+            keys[wire_name] = field_.attribute or name
+            columns[keys[wire_name]] = stored[keys[wire_name]]
+    return RecordPlan(table, binding.primary_key, columns, joined, required, keys)
 
 
 @cache
 def plan_for(entity: EntityType) -> RecordPlan:
     """The reading plan of an entity type: its records with their children, by natural key."""
-    plan = plan_columns(entity.schema)
-    plan.order = [plan.columns[name] for name in entity.natural_key]
+    plan = plan_columns(entity.registry, entity.schema)
+    plan.order = [plan.column(name) for name in entity.natural_key]
     for kind in entity.children:
-        child = plan_columns(kind.schema)
+        child = plan_columns(entity.registry, kind.schema)
         statement = child.statement().add_columns(kind.parent.label(_PARENT))
         order = [kind.parent, *kind.relationship.order_by]
         plan.children.append(
@@ -196,7 +217,7 @@ def read_records(
     base = plan.statement()
     if where is not None:
         base = base.where(where)
-    keys = entity.natural_key
+    keys = [plan.keys[name] for name in entity.natural_key]
     last: tuple[Any, ...] | None = None
     while True:
         statement = base if last is None else base.where(_after(plan.order, last))
@@ -252,7 +273,7 @@ def _check_references(
                     if item[name] is None
                 ]
         if broken:
-            key = " / ".join(str(record[name]) for name in entity.natural_key)
+            key = " / ".join(str(record[plan.keys[name]]) for name in entity.natural_key)
             url = connection.engine.url.render_as_string(hide_password=True)
             raise DatabaseStateError(
                 f"{entity.name} {key!r}: {', '.join(broken)} points at a row that does not "
@@ -307,9 +328,9 @@ def _failing_value(
 
     One query per column over all of ``ids``, then one per row for the failing column.
     """
-    row_id = plan.table.c.id
-    for name, column in plan.columns.items():
-        reading = select(row_id, column).select_from(plan.joined)
+    row_id = plan.row_id
+    for name, key in plan.keys.items():
+        reading = select(row_id, plan.columns[key]).select_from(plan.joined)
         if _fails(connection, reading.where(row_id.in_(ids))) is None:
             continue
         for one in ids:
@@ -322,8 +343,8 @@ def _failing_value(
 def _key_of(connection: Connection, entity: EntityType, row: Any) -> str:
     """The record's natural key as messages show it, or its id when the key cannot be read."""
     plan = plan_for(entity)
-    key = [plan.columns[name] for name in entity.natural_key]
-    reading = select(*key).select_from(plan.joined).where(plan.table.c.id == row)
+    key = [plan.column(name) for name in entity.natural_key]
+    reading = select(*key).select_from(plan.joined).where(plan.row_id == row)
     try:
         parts = connection.execute(reading).one()
     except _UNREADABLE:
@@ -339,13 +360,13 @@ def _unreadable(
     blame (the original error then stands: a lost connection, say)."""
     plan = plan_for(entity)
     try:
-        ids = list(connection.execute(statement.with_only_columns(plan.table.c.id)).scalars())
+        ids = list(connection.execute(statement.with_only_columns(plan.row_id)).scalars())
     except _UNREADABLE:
         return None
     found = _failing_value(connection, plan, ids)
     if found is not None:
         row, name, error = found
-        table, where = _place(plan, name, plan.columns[name])
+        table, where = _place(plan, name, plan.column(name))
         return _unreadable_error(connection, entity, row, where, error=error, table=table)
     for child in plan.children:
         found = _failing_value(connection, child.columns, _children_of(connection, child, ids))
@@ -353,7 +374,7 @@ def _unreadable(
             continue
         row, name, error = found
         parent, position = _parent_of(connection, child, row)
-        table, column = _stored(child.columns.columns[name])
+        table, column = _stored(child.columns.column(name))
         where = f"{child.name}/{position} ({child.columns.table.name} id {row}): {table}.{column}"
         return _unreadable_error(connection, entity, parent, where, error=error, table=table)
     return None
@@ -361,14 +382,14 @@ def _unreadable(
 
 def _children_of(connection: Connection, child: _ChildPlan, parents: list[Any]) -> list[Any]:
     """Ids of the child rows of ``parents``."""
-    row_id = child.columns.table.c.id
+    row_id = child.columns.row_id
     reading = select(row_id).where(child.parent_column.in_(parents)).order_by(row_id)
     return list(connection.execute(reading).scalars())
 
 
 def _parent_of(connection: Connection, child: _ChildPlan, row: Any) -> tuple[Any, int]:
     """The parent id of child row ``row``, and the child's position among its siblings."""
-    row_id = child.columns.table.c.id
+    row_id = child.columns.row_id
     parent = connection.execute(select(child.parent_column).where(row_id == row)).scalar_one()
     siblings = select(row_id).where(child.parent_column == parent).order_by(*child.order)
     return parent, list(connection.execute(siblings).scalars()).index(row)
@@ -428,7 +449,8 @@ def _place(plan: RecordPlan, pointer: str, column: ColumnElement[Any]) -> tuple[
 
 def _shown_key(entity: EntityType, record: dict[str, Any]) -> str:
     """The natural key of a record read, as messages show it (its id when it is not text)."""
-    parts = [record[name] for name in entity.natural_key]
+    plan = plan_for(entity)
+    parts = [record[plan.keys[name]] for name in entity.natural_key]
     if all(isinstance(part, str) for part in parts):
         return repr(" / ".join(parts))
     return f"with id {record[_ID]} (its key is not text)"
@@ -462,9 +484,9 @@ def unwritable(
 
 def _bytes_in(plan: RecordPlan, record: dict[str, Any]) -> tuple[str, ColumnElement[Any]] | None:
     """(JSON pointer, column) of the first bytes value of ``record``, children included."""
-    for name, column in plan.columns.items():
-        if isinstance(record.get(name), (bytes, bytearray, memoryview)):
-            return name, column
+    for wire_name, key in plan.keys.items():
+        if isinstance(record.get(key), (bytes, bytearray, memoryview)):
+            return wire_name, plan.columns[key]
     for child in plan.children:
         for position, item in enumerate(record[child.name]):
             found = _bytes_in(child.columns, item)
@@ -479,22 +501,23 @@ def _failing_field(
     """(JSON pointer, column) of the first value of ``record`` its field cannot write."""
     children = {child.name: child for child in plan.children}
     for name, field_ in declared_fields(schema).items():
+        wire_name = field_.data_key or name
         if isinstance(field_, Children):
-            child = children[name]
-            for position, item in enumerate(record[name]):
+            child = children[wire_name]
+            for position, item in enumerate(record[wire_name]):
                 found = _failing_field(child.columns, field_.schema_class, item)
                 if found is not None:
-                    return f"{name}/{position}/{found[0]}", found[1]
+                    return f"{wire_name}/{position}/{found[0]}", found[1]
             continue
-        if name not in plan.columns:
+        if wire_name not in plan.keys:
             continue
         try:
-            field_._serialize(record[name], name, record)
+            field_._serialize(record[plan.keys[wire_name]], name, record)
         except ValueError:
-            return name, plan.columns[name]
+            return wire_name, plan.column(wire_name)
     return None
 
 
 def column_of(entity: EntityType, wire_name: str) -> ColumnElement[Any]:
     """The SQL expression behind a wire field of ``entity``, for ``where`` filters."""
-    return plan_for(entity).columns[wire_name]
+    return plan_for(entity).column(wire_name)

@@ -1,25 +1,39 @@
-"""The registry of entity types: the one list that drives export, import and JSON Schemas.
+"""The registry: the entity types a job works on, in import order, with their bindings.
 
-Each entity type is one line of :data:`REGISTRY`: its schema (which names its
-model). The position gives the file number and import order; the natural key
-comes from the schema; the dependencies are derived from the schema's
-reference fields, children included, and the registry refuses an order in
-which an entity type comes before one it references.
+A :class:`Registry` is a value, like a cattrs ``Converter``: every public entry
+point takes one (``registry=``, by default :data:`REGISTRY`), nothing global is
+ever changed, and two registries work side by side in one process.
+
+:data:`REGISTRY` is format 1.1 bound to bakery_io's own models. A host derives
+its own from it, each step returning a new registry:
+
+- :meth:`Registry.bind` stores format types in the host's models (binding
+  schemas, :mod:`bakery_io.binding`);
+- :meth:`Registry.extend` adds an :class:`~bakery_io.extensions.Extension`: entity
+  types and fields of the host's own, under its namespace;
+- :meth:`Registry.only` keeps the types the host stores.
+
+The position of a core type in the format gives its file number; the order of
+a registry is the format's, with each extension type placed after what it
+references. Dependencies are derived from the reference fields, children
+included, and a registry refuses an order in which a type comes before one it
+references.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from marshmallow import fields
 from sqlalchemy import Column, Table
 
+from bakery_io.binding import Binding, binding_of, child_relationship
 from bakery_io.errors import UsageError
+from bakery_io.extensions import Extension, namespace_of, split_name
 from bakery_io.fields import Children, Reference
-from bakery_io.schemas.base import EntitySchema
+from bakery_io.schemas.base import EntitySchema, declared_fields
 from bakery_io.schemas.catalog import (
     FinishedUnitSchema,
     IngredientSchema,
@@ -50,23 +64,18 @@ from bakery_io.schemas.planning import (
 )
 
 
-def declared_fields(schema: type[EntitySchema]) -> dict[str, fields.Field[Any]]:
-    """The schema's fields in wire order (excluded columns left out)."""
-    return {name: field for name, field in schema._declared_fields.items() if field is not None}
-
-
 def references(schema: type[EntitySchema]) -> Iterator[tuple[str, Reference]]:
     """(wire name, field) of every reference of ``schema`` and of its nested children."""
-    for name, field in declared_fields(schema).items():
-        if isinstance(field, Reference):
-            yield field.data_key or name, field
-        elif isinstance(field, Children):
-            yield from references(field.schema_class)
+    for name, found in declared_fields(schema).items():
+        if isinstance(found, Reference):
+            yield found.data_key or name, found
+        elif isinstance(found, Children):
+            yield from references(found.schema_class)
 
 
 @dataclass(frozen=True)
 class ChildType:
-    """Records nested in another's: their key in the parent, schema, table and parent column."""
+    """Records nested in another's: their key in the parent, schema and storage."""
 
     name: str
     schema: type[EntitySchema]
@@ -74,20 +83,49 @@ class ChildType:
     parent: Column[Any]
     relationship: Any
 
+    @property
+    def binding(self) -> Binding:
+        """Where the children are stored."""
+        return binding_of(self.schema)
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, eq=False)
 class EntityType:
-    """One entity type: its wire name, file number, schema and what it depends on."""
+    """One entity type of a registry: its wire name, file number, schema and dependencies.
+
+    ``number`` is the type's place in the core format (``01`` suppliers), or in
+    its extension for an extension type (``acme.01_ovens.json``).
+    Each registry has its own entity types (compared by identity), so what is
+    derived from one (reading plans, lookups) never leaks into another.
+    """
 
     name: str
     number: int
     schema: type[EntitySchema]
     dependencies: tuple[str, ...]
+    extension: str | None = field(default=None)
+    #: The registry the type belongs to: its references resolve there.
+    registry: Registry = field(default=None, repr=False)  # type: ignore[assignment]
+
+    @property
+    def binding(self) -> Binding:
+        """Where the records are stored: model, table, primary key, columns."""
+        return binding_of(self.schema)
 
     @property
     def model(self) -> Any:
         """The SQLAlchemy model class."""
         return self.schema.opts.model
+
+    @property
+    def table(self) -> Table:
+        """The table that holds the records."""
+        return self.binding.table
+
+    @property
+    def primary_key(self) -> Column[Any]:
+        """The table's primary key column (its ids are what references store)."""
+        return self.binding.primary_key
 
     @property
     def natural_key(self) -> tuple[str, ...]:
@@ -98,20 +136,21 @@ class EntityType:
 
     @property
     def filename(self) -> str:
-        """The entity file's name in format 1.1: ``01_suppliers.json``."""
-        return f"{self.number:02d}_{self.name}.json"
+        """The entity file's name: ``01_suppliers.json``, ``acme.01_ovens.json``."""
+        namespace, local = split_name(self.name)
+        numbered = f"{self.number:02d}_{local}.json"
+        return f"{namespace}.{numbered}" if namespace else numbered
 
     @cached_property
     def children(self) -> tuple[ChildType, ...]:
         """The kinds of records nested in this type's records, in wire order."""
-        relationships = self.model.__mapper__.relationships
         found = []
-        for name, field in declared_fields(self.schema).items():
-            if isinstance(field, Children):
-                relationship = relationships[name]
+        for name, candidate in declared_fields(self.schema).items():
+            if isinstance(candidate, Children):
+                relationship = child_relationship(self.schema, name)
                 ((_local, parent),) = relationship.local_remote_pairs
                 found.append(
-                    ChildType(name, field.schema_class, parent.table, parent, relationship)
+                    ChildType(name, candidate.schema_class, parent.table, parent, relationship)
                 )
         return tuple(found)
 
@@ -121,36 +160,110 @@ class EntityType:
         return any(reference.target == self.name for _name, reference in references(self.schema))
 
 
-class Registry:
-    """The ordered entity types; iteration gives them in import order."""
-
-    def __init__(self, schemas: Sequence[type[EntitySchema]]) -> None:
-        names = [schema.opts.model.__tablename__ for schema in schemas]
-        number = {name: position for position, name in enumerate(names, start=1)}
-        types = []
-        for schema, name in zip(schemas, names, strict=True):
-            targets = {reference.target for _name, reference in references(schema)}
-            unknown = targets - set(number)
-            if unknown:
-                raise ValueError(f"{name} references unregistered {sorted(unknown)}")
-            later = [target for target in targets if number[target] > number[name]]
-            if later:
-                raise ValueError(f"{name} comes before {sorted(later)}, which it references")
-            dependencies = sorted(targets - {name}, key=number.__getitem__)
-            types.append(EntityType(name, number[name], schema, tuple(dependencies)))
-        self._types = tuple(types)
-        self._by_name = {entity.name: entity for entity in types}
-        for entity in types:
-            self._check_references(entity)
-
-    def _check_references(self, entity: EntityType) -> None:
+def _check_references(types: dict[str, EntityType]) -> None:
+    for entity in types.values():
         for wire_name, reference in references(entity.schema):
-            target = self._by_name[reference.target].natural_key
+            if reference.target not in types:
+                raise UsageError(
+                    f"{entity.name}: {wire_name} references {reference.target}, which this "
+                    "registry does not hold"
+                )
+            target = types[reference.target].natural_key
             kind = "uuid" if target == ("uuid",) else "slug"
             if not wire_name.endswith(f"_{kind}") or len(reference.scope) + 1 != len(target):
-                raise ValueError(
+                raise UsageError(
                     f"{entity.name}: reference {wire_name} does not match the key "
                     f"{target} of {reference.target}"
+                )
+
+
+def _order(
+    core: Sequence[type[EntitySchema]], added: Sequence[type[EntitySchema]]
+) -> list[type[EntitySchema]]:
+    """Core types in format order, each added type right after the last one it references."""
+    ordered = list(core)
+    for schema in added:
+        targets = {reference.target for _name, reference in references(schema)}
+        names = [other.opts.entity_type for other in ordered]
+        place = max((names.index(target) + 1 for target in targets if target in names), default=0)
+        ordered.insert(place, schema)
+    return ordered
+
+
+class Registry:
+    """The ordered entity types of a job; iteration gives them in import order.
+
+    Build a host's registry from :data:`REGISTRY` with :meth:`bind`,
+    :meth:`extend` and :meth:`only`; each returns a new registry.
+    """
+
+    def __init__(
+        self,
+        schemas: Sequence[type[EntitySchema]],
+        *,
+        extensions: Sequence[Extension] = (),
+        numbers: dict[str, int] | None = None,
+    ) -> None:
+        self.extensions: tuple[Extension, ...] = tuple(extensions)
+        self._schemas = tuple(schemas)
+        names = [schema.opts.entity_type or "" for schema in schemas]
+        if len(set(names)) != len(names):
+            raise UsageError(f"an entity type is registered twice: {names}")
+        numbers = dict(numbers or {})
+        for extension in self.extensions:
+            for position, schema in enumerate(extension.types, start=1):
+                numbers[schema.opts.entity_type or ""] = position
+        position = {name: index for index, name in enumerate(names)}
+        types = []
+        for schema, name in zip(schemas, names, strict=True):
+            self._check_names(schema, name)
+            targets = {reference.target for _name, reference in references(schema)}
+            later = [t for t in targets if t in position and position[t] > position[name]]
+            if later:
+                raise UsageError(f"{name} comes before {sorted(later)}, which it references")
+            dependencies = sorted(
+                (t for t in targets - {name} if t in position), key=position.__getitem__
+            )
+            number = numbers.get(name, position[name] + 1)
+            types.append(EntityType(name, number, schema, tuple(dependencies), namespace_of(name)))
+        for entity in types:
+            object.__setattr__(entity, "registry", self)
+        self._types = tuple(types)
+        self._numbers = {entity.name: entity.number for entity in types}
+        self._by_name = {entity.name: entity for entity in types}
+        _check_references(self._by_name)
+        for entity in types:
+            entity.binding  # noqa: B018 (refuse a model that cannot hold the type now, not mid-job)
+            for child in entity.children:
+                child.binding  # noqa: B018
+
+    def _check_names(self, schema: type[EntitySchema], name: str) -> None:
+        """Namespaced names (types, fields) belong to an extension of this registry."""
+        known = {extension.namespace for extension in self.extensions}
+        namespace = namespace_of(name)
+        if namespace is not None and namespace not in known:
+            raise UsageError(f"entity type {name}: no extension {namespace!r} in this registry")
+        format_schema = schema.opts.format
+        format_names = (
+            set()
+            if format_schema is schema or format_schema is None
+            else _wire_names(format_schema)
+        )
+        for wire_name in _wire_names(schema) - format_names:
+            found = namespace_of(wire_name)
+            if format_names and found is None:
+                raise UsageError(
+                    f"{schema.__name__}: field {wire_name} is not part of the format; a host's "
+                    'own field is named "<namespace>:<name>" (data_key) of its extension'
+                )
+            if found is not None and found not in known:
+                raise UsageError(
+                    f"{schema.__name__}: field {wire_name}: no extension {found!r} in this registry"
+                )
+            if format_names and declared_fields(schema)[_field_name(schema, wire_name)].required:
+                raise UsageError(
+                    f"{schema.__name__}: extension field {wire_name} must be optional "
+                    "(a default or null), so that backups without it still load"
                 )
 
     def __iter__(self) -> Iterator[EntityType]:
@@ -170,10 +283,19 @@ class Registry:
     def __contains__(self, name: object) -> bool:
         return name in self._by_name
 
+    def __repr__(self) -> str:
+        extensions = ", ".join(f"{e.namespace} {e.version}" for e in self.extensions)
+        return f"<Registry of {len(self)} entity types{'; ' + extensions if extensions else ''}>"
+
     @cached_property
     def names(self) -> tuple[str, ...]:
         """Entity type names in import order."""
         return tuple(entity.name for entity in self._types)
+
+    @cached_property
+    def is_stock(self) -> bool:
+        """Whether this is the format as bakery_io publishes it: all core types, no extension."""
+        return not self.extensions and self.names == REGISTRY.names
 
     def select(self, names: Iterable[str] | None) -> tuple[EntityType, ...]:
         """The named entity types (all when ``names`` is None), in import order."""
@@ -182,8 +304,69 @@ class Registry:
         wanted = {self[name].name for name in names}
         return tuple(entity for entity in self._types if entity.name in wanted)
 
+    def bind(self, *schemas: type[EntitySchema]) -> Registry:
+        """A registry that stores each given schema's type in the schema's model.
 
-#: Every entity type of format 1.1, in import order (the file numbers of DOMAIN.md).
+        Each schema subclasses the format schema of a type of this registry
+        (``class PantrySchema(IngredientSchema)`` with ``Meta.model``), or is an
+        extension type's schema bound anew.
+        """
+        replaced = {}
+        for schema in schemas:
+            name = schema.opts.entity_type
+            if name not in self._by_name:
+                raise UsageError(
+                    f"{schema.__name__} binds {name!r}, which this registry does not hold"
+                )
+            replaced[name] = schema
+        kept = [replaced.get(s.opts.entity_type or "", s) for s in self._schemas]
+        extensions = [
+            extension.with_types(
+                [replaced.get(t.opts.entity_type or "", t) for t in extension.types]
+            )
+            for extension in self.extensions
+        ]
+        return Registry(kept, extensions=extensions, numbers=self._numbers)
+
+    def extend(self, extension: Extension) -> Registry:
+        """A registry that also holds ``extension``'s entity types and fields."""
+        if any(e.namespace == extension.namespace for e in self.extensions):
+            raise UsageError(f"extension {extension.namespace!r} is in this registry already")
+        return Registry(
+            _order(self._schemas, extension.types),
+            extensions=(*self.extensions, extension),
+            numbers=self._numbers,
+        )
+
+    def only(self, *names: str) -> Registry:
+        """A registry of the named types alone: what a host stores.
+
+        Every type a kept one references must be kept too; a backup's records of
+        a type left out are refused on import, and exports never hold them.
+        """
+        wanted = {self[name].name for name in names}
+        kept = [s for s in self._schemas if s.opts.entity_type in wanted]
+        extensions = []
+        for extension in self.extensions:
+            types = [t for t in extension.types if t.opts.entity_type in wanted]
+            extensions.append(extension.with_types(types))
+        return Registry(kept, extensions=extensions, numbers=self._numbers)
+
+
+def _wire_names(schema: type[EntitySchema]) -> set[str]:
+    return {found.data_key or name for name, found in declared_fields(schema).items()}
+
+
+def _field_name(schema: type[EntitySchema], wire_name: str) -> str:
+    return next(
+        name
+        for name, found in declared_fields(schema).items()
+        if (found.data_key or name) == wire_name
+    )
+
+
+#: Every entity type of format 1.1, in import order (its file numbers), bound to
+#: bakery_io's own models.
 REGISTRY = Registry(
     [
         SupplierSchema,

@@ -29,7 +29,6 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     FromClause,
-    Table,
     UniqueConstraint,
     select,
     tuple_,
@@ -37,13 +36,14 @@ from sqlalchemy import (
 
 from bakery_io import graphs
 from bakery_io.accepting import Accepted, Accepts, load_or_accept
+from bakery_io.binding import binding_of
 from bakery_io.codecs import Loader, dumper, loader
 from bakery_io.fields import Children, Key, Reference
 from bakery_io.links import MaxNesting, TargetValue
 from bakery_io.problems import Problem, pointer
 from bakery_io.queries import CHUNK_SIZE, batches, plan_columns, plan_for, read_records
-from bakery_io.registry import REGISTRY, EntityType, declared_fields
-from bakery_io.schemas.base import EntitySchema
+from bakery_io.registry import REGISTRY, EntityType, Registry
+from bakery_io.schemas.base import EntitySchema, declared_fields
 from bakery_io.sections import Section
 
 #: What to do with a record whose key exists with different values.
@@ -134,7 +134,7 @@ def record_key(entity: EntityType, record: Any) -> Key | None:
 def key_filter(entity: EntityType, keys: Sequence[Key]) -> ColumnElement[bool]:
     """SQL: the row's natural key is one of ``keys`` (over the entity's read plan)."""
     plan = plan_for(entity)
-    columns = [plan.columns[name] for name in entity.natural_key]
+    columns = [plan.column(name) for name in entity.natural_key]
     if len(columns) == 1:
         return columns[0].in_(keys)
     return tuple_(*columns).in_(keys)
@@ -227,11 +227,13 @@ def generated_unstated(schema: type[EntitySchema], stated: Mapping[str, Any]) ->
 
 
 @cache
-def _facts_needed() -> dict[str, tuple[str, ...]]:
+def _facts_needed(registry: Registry) -> dict[str, tuple[str, ...]]:
     """Entity type -> the fields that links of other records read from it."""
     needed = {
-        entity.name: tuple(sorted({link.field for _schema, link in _links_into(entity.name)}))
-        for entity in REGISTRY
+        entity.name: tuple(
+            sorted({link.field for _schema, link in _links_into(registry, entity.name)})
+        )
+        for entity in registry
     }
     return {name: fields for name, fields in needed.items() if fields}
 
@@ -253,10 +255,12 @@ def _links(schema: type[EntitySchema], wire: str) -> tuple[TargetValue, ...]:
 
 
 @cache
-def _links_into(target: str) -> tuple[tuple[type[EntitySchema], TargetValue], ...]:
+def _links_into(
+    registry: Registry, target: str
+) -> tuple[tuple[type[EntitySchema], TargetValue], ...]:
     """(schema, link) of every link whose reference points at ``target``."""
     found = []
-    for entity in REGISTRY:
+    for entity in registry:
         for schema in _schemas_of(entity.schema):
             for link in schema.opts.links:
                 if isinstance(link, TargetValue):
@@ -267,10 +271,10 @@ def _links_into(target: str) -> tuple[tuple[type[EntitySchema], TargetValue], ..
 
 
 @cache
-def _owners() -> dict[type[EntitySchema], tuple[EntityType, Column[Any]]]:
+def _owners(registry: Registry) -> dict[type[EntitySchema], tuple[EntityType, Column[Any]]]:
     """Child schema -> (the entity type it is nested in, its column pointing at the parent)."""
     return {
-        child.schema: (entity, child.parent) for entity in REGISTRY for child in entity.children
+        child.schema: (entity, child.parent) for entity in registry for child in entity.children
     }
 
 
@@ -305,15 +309,20 @@ def _relations(entity: EntityType) -> tuple[_Relation, ...]:
 
 @cache
 def unique_values(entity: EntityType) -> tuple[tuple[str, ...], ...]:
-    """Wire names of each set of fields that must be unique, the natural key excepted."""
-    table: Table = entity.model.__table__
-    wires = {attribute: wire for wire, (attribute, _f) in _attributes(entity.schema).items()}
+    """Wire names of each set of fields that must be unique, the natural key excepted.
+
+    A rule of the format: read from the table of the format schema (bakery_io's own,
+    or an extension type's), whichever table a binding stores the records in.
+    """
+    format_schema = entity.schema.opts.format or entity.schema
+    binding = binding_of(format_schema)
+    wires = {attribute: wire for wire, (attribute, _f) in _attributes(format_schema).items()}
     found = []
-    for constraint in sorted(table.constraints, key=lambda c: str(c.name)):
+    for constraint in sorted(binding.table.constraints, key=lambda c: str(c.name)):
         if not isinstance(constraint, UniqueConstraint):
             continue
         names = [column.name for column in constraint.columns]
-        if "id" in names or not all(name in wires for name in names):
+        if binding.primary_key.name in names or not all(name in wires for name in names):
             continue
         wire_names = tuple(wires[name] for name in names)
         if set(wire_names) != set(entity.natural_key):
@@ -373,8 +382,11 @@ class Resolver:
         connection: Connection | None,
         on_conflict: ConflictMode,
         accepted: Accepted | None = None,
+        *,
+        registry: Registry = REGISTRY,
     ) -> None:
         self.connection = connection
+        self.registry = registry
         self.on_conflict = on_conflict
         #: The backup's exceptions the load accepts (:mod:`bakery_io.accepting`).
         self.accepted = accepted
@@ -476,9 +488,9 @@ class Resolver:
         database and is looked up again when referenced. Targets of links are
         kept too (few, and without a database their facts could not be read again).
         """
-        kept = _facts_needed()
+        kept = _facts_needed(self.registry)
         for name, known in self.known.items():
-            if len(known) > keep and not REGISTRY[name].self_referencing and name not in kept:
+            if len(known) > keep and not self.registry[name].self_referencing and name not in kept:
                 known.clear()
 
     def _first(self, section: Section, position: int, key: Key) -> bool:
@@ -564,7 +576,7 @@ class Resolver:
                 found = record_key(entity, current)
                 assert found is not None
                 existing[found] = (row["__id__"], current)
-        facts_needed = _facts_needed().get(entity.name, ())
+        facts_needed = _facts_needed(self.registry).get(entity.name, ())
         # The canonical form is needed to compare with a row, and for what links and
         # unique values read; most records of a history need none of it.
         always = bool(facts_needed or unique_values(entity))
@@ -608,8 +620,8 @@ class Resolver:
         if self.connection is None:
             return False
         if filled is None:
-            table: Table = entity.model.__table__
-            filled = self.connection.execute(select(table.c.id).limit(1)).first() is not None
+            reading = select(entity.primary_key).limit(1)
+            filled = self.connection.execute(reading).first() is not None
             self._has_rows[entity.name] = filled
         return filled
 
@@ -713,13 +725,13 @@ class Resolver:
         pending = self._pending.pop(target, {})
         if not pending or self.connection is None:
             return
-        entity = REGISTRY[target]
+        entity = self.registry[target]
         plan = plan_for(entity)
-        facts = _facts_needed().get(target, ())
+        facts = _facts_needed(self.registry).get(target, ())
         fields = _attributes(entity.schema)
-        columns = [plan.columns[name] for name in (*entity.natural_key, *facts)]
+        columns = [plan.column(name) for name in (*entity.natural_key, *facts)]
         statement = (
-            select(plan.table.c.id, *columns)
+            select(plan.row_id, *columns)
             .select_from(plan.joined)
             .where(key_filter(entity, list(pending)))
         )
@@ -769,8 +781,8 @@ class Resolver:
                 owners[values] = (position, key)
             if not owners or self.connection is None:
                 continue
-            columns = [plan.columns[name] for name in names]
-            keys = [plan.columns[name] for name in entity.natural_key]
+            columns = [plan.column(name) for name in names]
+            keys = [plan.column(name) for name in entity.natural_key]
             match = (
                 columns[0].in_([v[0] for v in owners])
                 if len(columns) == 1
@@ -905,19 +917,22 @@ class Resolver:
         """(source key, target key) of every row's reference through ``relation``."""
         if self.connection is None:
             return
-        table: Table = entity.model.__table__
+        binding = entity.binding
+        table = binding.table
         (name,) = entity.natural_key  # self-referencing types are keyed by one field
+        key, row_id = binding.column(name).key, binding.primary_key.key
         target = table.alias()
         source: FromClause = table
+        attribute = relation.reference.attribute or ""
         if relation.children is None:
-            joined = table.join(target, table.c[relation.reference.attribute or ""] == target.c.id)
+            joined = table.join(target, binding.columns[attribute] == target.c[row_id])
         else:
             (kind,) = [child for child in entity.children if child.name == relation.children]
             source = table.alias()
-            joined = kind.table.join(source, kind.parent == source.c.id).join(
-                target, kind.table.c[relation.reference.attribute or ""] == target.c.id
+            joined = kind.table.join(source, kind.parent == source.c[row_id]).join(
+                target, kind.binding.columns[attribute] == target.c[row_id]
             )
-        statement = select(source.c[name], target.c[name]).select_from(joined)
+        statement = select(source.c[key], target.c[key]).select_from(joined)
         for row in self.connection.execute(statement):
             yield row[0], row[1]
 
@@ -926,7 +941,7 @@ class Resolver:
     def finish(self) -> None:
         """Check the rows of the database that rely on what updates change."""
         for target, moved in self._moved.items():
-            for schema, link in _links_into(target):
+            for schema, link in _links_into(self.registry, target):
                 if any(link.field in fields for _key, fields, _where in moved.values()):
                     self._check_referrers(target, moved, schema, link)
 
@@ -943,20 +958,20 @@ class Resolver:
         """
         connection = self.connection
         assert connection is not None  # updates are of rows, so there is a database
-        plan = plan_columns(schema)
+        plan = plan_columns(self.registry, schema)
         attribute = _attributes(schema)[link.reference][0]
-        column = plan.table.c[attribute]
+        column = binding_of(schema).columns[attribute]
         joined: FromClause = plan.joined
-        owner = _owners().get(schema)
+        owner = _owners(self.registry).get(schema)
         if owner is None:
-            entity = REGISTRY[plan.table.name]
-            identity = [plan.columns[name] for name in entity.natural_key]
+            entity = self.registry[schema.opts.entity_type or ""]
+            identity = [plan.column(name) for name in entity.natural_key]
         else:
             entity, parent_column = owner
-            parent = entity.model.__table__.alias()
-            joined = joined.join(parent, parent_column == parent.c.id)
-            identity = [parent.c[name] for name in entity.natural_key]
-        own = [plan.columns[link.same_as]] if link.same_as else []
+            parent = entity.table.alias()
+            joined = joined.join(parent, parent_column == parent.c[entity.primary_key.key])
+            identity = [parent.c[entity.binding.column(name).key] for name in entity.natural_key]
+        own = [plan.column(link.same_as)] if link.same_as else []
         width = len(identity)
         for ids in batches(sorted(moved)):
             statement = select(column, *identity, *own).select_from(joined).where(column.in_(ids))
@@ -1025,7 +1040,7 @@ class Resolver:
 def needs_whole_records(entity: EntityType) -> bool:
     """Whether checking records of ``entity`` needs each whole record loaded: other records'
     links read its fields, or values must be unique (both compare canonical forms)."""
-    return bool(entity.name in _facts_needed() or unique_values(entity))
+    return bool(entity.name in _facts_needed(entity.registry) or unique_values(entity))
 
 
 @cache
@@ -1064,7 +1079,7 @@ def relates(entity: EntityType) -> bool:
     references to their own type, links (from them or to them), values that must be unique."""
     return bool(
         entity.self_referencing
-        or entity.name in _facts_needed()
+        or entity.name in _facts_needed(entity.registry)
         or unique_values(entity)
         or any(schema.opts.links for schema in _schemas_of(entity.schema))
     )

@@ -58,9 +58,9 @@ from bakery_io.jsonio import NotCanonical, read_entity_file
 from bakery_io.manifest import MANIFEST_NAME
 from bakery_io.problems import Problem, pointer
 from bakery_io.queries import batches
-from bakery_io.registry import REGISTRY, declared_fields
+from bakery_io.registry import REGISTRY
 from bakery_io.rules import Rule
-from bakery_io.schemas.base import EntitySchema
+from bakery_io.schemas.base import EntitySchema, declared_fields
 from bakery_io.sections import Section, Visitor, entity_type_of, import_order
 from bakery_io.slugs import SLUG_PATTERN
 from bakery_io.upgrading import as_source, backup_of

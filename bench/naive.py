@@ -22,7 +22,8 @@ from sqlalchemy import Date, Engine, Enum, select
 from sqlalchemy.orm import Session
 
 from bakery_io.fields import Children, Reference
-from bakery_io.registry import REGISTRY, EntityType, declared_fields
+from bakery_io.registry import REGISTRY, EntityType
+from bakery_io.schemas.base import declared_fields
 from bakery_io.sqltypes import ExactDecimal, UTCDateTime
 
 Record = Mapping[str, Any]

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from bakery_io import REGISTRY, UsageError
 from bakery_io.fields import Children, Reference
-from bakery_io.registry import EntityType, Registry, declared_fields, references
-from bakery_io.schemas.base import EntitySchema
+from bakery_io.registry import EntityType, Registry, references
+from bakery_io.schemas.base import EntitySchema, declared_fields
 from bakery_io.schemas.catalog import IngredientSchema, ProductSchema, SupplierSchema
 from tests.test_models import ENTITY_TYPES
 
@@ -135,8 +135,11 @@ def test_a_registry_in_a_wrong_order_is_refused() -> None:
 
 
 def test_a_registry_missing_a_referenced_type_is_refused() -> None:
-    with pytest.raises(ValueError, match=r"products references unregistered \['ingredients'\]"):
+    expected = "products: ingredient_slug references ingredients, which this registry does not"
+    with pytest.raises(UsageError, match=expected):
         Registry([SupplierSchema, ProductSchema])
+    with pytest.raises(UsageError, match=expected):
+        REGISTRY.only("suppliers", "products")
 
 
 def test_a_registry_in_the_right_order_is_built() -> None:

@@ -26,7 +26,7 @@ from bakery_io.enums import (
 )
 from bakery_io.fields import Children, resolving
 from bakery_io.json_schemas import record_schema
-from bakery_io.registry import REGISTRY, declared_fields
+from bakery_io.registry import REGISTRY
 from bakery_io.rules import (
     AllOrNone,
     Differs,
@@ -37,7 +37,7 @@ from bakery_io.rules import (
     Rule,
     UniqueIn,
 )
-from bakery_io.schemas.base import EntitySchema
+from bakery_io.schemas.base import EntitySchema, declared_fields
 from bakery_io.schemas.catalog import (
     FinishedUnitSchema,
     IngredientSchema,

@@ -10,6 +10,7 @@ the same rules the database enforces.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from functools import cache, cached_property, singledispatch
 from typing import Any, ClassVar, Literal
@@ -20,6 +21,7 @@ from marshmallow_sqlalchemy import ModelConverter, SQLAlchemyAutoSchema
 from marshmallow_sqlalchemy.schema import SQLAlchemyAutoSchemaMeta, SQLAlchemyAutoSchemaOpts
 
 from bakery_io import fields as wire
+from bakery_io.errors import UsageError
 from bakery_io.links import Link
 from bakery_io.models import ColumnRange, Entity
 from bakery_io.rules import Rule
@@ -132,6 +134,11 @@ def _wire_defaults(schema_class: type[EntitySchema]) -> dict[str, Any]:
     return defaults
 
 
+def declared_fields(schema: type[EntitySchema]) -> dict[str, fields.Field[Any]]:
+    """The schema's fields in wire order (excluded columns left out)."""
+    return {name: field for name, field in schema._declared_fields.items() if field is not None}
+
+
 class WireConverter(ModelConverter):
     """Turns each column into its wire field (see :func:`column_field`)."""
 
@@ -142,7 +149,14 @@ class WireConverter(ModelConverter):
 
 
 class EntitySchemaOpts(SQLAlchemyAutoSchemaOpts):
-    """Adds ``rules`` (record rules), ``links`` (rules across records) and ``natural_key``."""
+    """The options of ``Meta`` that bakery_io adds to marshmallow-sqlalchemy's.
+
+    ``rules`` (record rules), ``links`` (rules across records), ``natural_key``,
+    ``entity_type`` (the wire name of the type or child: the model's table name
+    unless given) and, for a binding (:mod:`bakery_io.binding`), ``attributes``
+    (wire name to the host model's attribute). ``format`` is the format schema
+    whose fields this schema carries: itself, or the one a binding subclasses.
+    """
 
     model: Any
 
@@ -151,6 +165,9 @@ class EntitySchemaOpts(SQLAlchemyAutoSchemaOpts):
         self.rules: tuple[Rule, ...] = tuple(getattr(meta, "rules", ()))
         self.links: tuple[Link, ...] = tuple(getattr(meta, "links", ()))
         self.natural_key: tuple[str, ...] | None = getattr(meta, "natural_key", None)
+        self.entity_type: str | None = getattr(meta, "entity_type", None)
+        self.attributes: dict[str, str] = dict(getattr(meta, "attributes", {}))
+        self.format: type[EntitySchema] | None = None
 
 
 class EntitySchemaMeta(SQLAlchemyAutoSchemaMeta):
@@ -164,10 +181,15 @@ class EntitySchemaMeta(SQLAlchemyAutoSchemaMeta):
         inherited_fields: list[tuple[str, fields.Field[Any]]],
         dict_cls: type[dict[str, Any]] = dict,
     ) -> dict[str, fields.Field[Any]]:
-        declared = super().get_declared_fields(klass, cls_fields, inherited_fields, dict_cls)
         model = klass.opts.model
+        format_schema = _format_of(klass)
+        if format_schema is not None:
+            return _bound_fields(klass, format_schema, cls_fields, dict_cls)
+        declared = super().get_declared_fields(klass, cls_fields, inherited_fields, dict_cls)
         if model is None:
             return declared
+        klass.opts.format = klass
+        klass.opts.entity_type = klass.opts.entity_type or model.__tablename__
         table: sa.Table = model.__table__
         positions = {name: index for index, name in enumerate(table.columns.keys())}
         scoped: dict[str, float] = {}
@@ -197,6 +219,74 @@ class EntitySchemaMeta(SQLAlchemyAutoSchemaMeta):
             ordered["uuid"].required = True
             ordered["uuid"].load_default = missing
         return ordered
+
+
+def _format_of(klass: Any) -> type[EntitySchema] | None:
+    """The format schema that ``klass`` binds to another model, or None if it is no binding.
+
+    A binding subclasses a format schema and names another model; its fields
+    are the format's, never generated from the host's columns.
+    """
+    for base in klass.__mro__[1:]:
+        opts = getattr(base, "opts", None)
+        if isinstance(opts, EntitySchemaOpts) and opts.format is not None:
+            return opts.format if opts.model is not klass.opts.model else None
+    return None
+
+
+def _bound_fields(
+    klass: Any,
+    format_schema: type[EntitySchema],
+    cls_fields: list[tuple[str, fields.Field[Any]]],
+    dict_cls: type[dict[str, Any]],
+) -> dict[str, fields.Field[Any]]:
+    """The format's fields with their attributes on the host model, then the host's own.
+
+    Everything the format states (wire names, types, validators, rules, key)
+    comes from the format schema; the binding says only where each value is
+    stored (``Meta.attributes``), which child schemas bind its children, and
+    which fields of its extension it adds (each under a namespaced data_key).
+    """
+    opts = klass.opts
+    source = format_schema.opts
+    opts.format = format_schema
+    opts.entity_type = source.entity_type
+    opts.natural_key = source.natural_key
+    opts.rules, opts.links = source.rules, source.links
+    opts.exclude = ()
+    formats = {
+        name: copy.deepcopy(field)
+        for name, field in format_schema._declared_fields.items()
+        if field is not None
+    }
+    wires = {field.data_key or name: name for name, field in formats.items()}
+    unknown = set(opts.attributes) - set(wires)
+    if unknown:
+        raise UsageError(
+            f"{klass.__name__}: Meta.attributes names {sorted(unknown)}, which are not fields "
+            f"of {source.entity_type} (its fields: {', '.join(wires)})"
+        )
+    for wire_name, attribute in opts.attributes.items():
+        formats[wires[wire_name]].attribute = attribute
+    added: dict[str, fields.Field[Any]] = {}
+    for name, field in cls_fields:
+        if name in formats and isinstance(formats[name], wire.Children):
+            if not isinstance(field, wire.Children):
+                raise UsageError(
+                    f"{klass.__name__}.{name}: the children of the format stay Children"
+                )
+            field.data_key = formats[name].data_key
+            formats[name] = field
+        elif name in formats:
+            raise UsageError(
+                f"{klass.__name__}.{name} is a field of the format: bind it to another "
+                "attribute with Meta.attributes rather than declaring it again"
+            )
+        else:
+            added[name] = field
+    children = {name: field for name, field in formats.items() if isinstance(field, wire.Children)}
+    plain = {name: field for name, field in formats.items() if name not in children}
+    return dict_cls({**plain, **added, **children})
 
 
 class EntitySchema(SQLAlchemyAutoSchema[Any], metaclass=EntitySchemaMeta):

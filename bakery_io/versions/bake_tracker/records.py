@@ -22,8 +22,7 @@ from typing import Any
 
 from bakery_io.fields import Children, DecimalString
 from bakery_io.problems import Problem, pointer
-from bakery_io.registry import declared_fields
-from bakery_io.schemas.base import EntitySchema
+from bakery_io.schemas.base import EntitySchema, declared_fields
 from bakery_io.versions.backup import Conversion, LeftBehind, Repair, Rewrite
 
 
