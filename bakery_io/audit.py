@@ -30,8 +30,7 @@ from typing import Any
 from bakery_io.json_schemas import ENTITY_FILE_SCHEMA
 from bakery_io.problems import Problem
 from bakery_io.queries import CHUNK_SIZE
-from bakery_io.registry import EntityType
-from bakery_io.registry import Registry
+from bakery_io.registry import EntityType, Registry
 from bakery_io.resolution import (
     Resolver,
     key_text,
@@ -95,7 +94,9 @@ class Audit:
         found = [
             _shifted(problem, start)
             for problem in chain(
-                schema_problems(name, envelope, ENTITY_FILE_SCHEMA, CURRENT_VERSION, self._registry),
+                schema_problems(
+                    name, envelope, ENTITY_FILE_SCHEMA, CURRENT_VERSION, self._registry
+                ),
                 rule_problems(name, envelope, self._registry),
             )
         ]

@@ -29,6 +29,7 @@ from types import TracebackType
 from typing import IO, Any, Protocol, Self
 
 from bakery_io.errors import UsageError
+from bakery_io.extensions import is_namespaced
 from bakery_io.fields import describe_json
 from bakery_io.jsonio import DEPTH_SHOWN, InvalidJSON, Readable, deepest, loads
 from bakery_io.manifest import MANIFEST_NAME
@@ -67,7 +68,10 @@ class Unreadable(Exception):  # noqa: N818 (a signal between this module and its
 def _record_of(where: str) -> int | None:
     """The position of the record ``where`` (a JSON pointer) is in, if it is in one."""
     parts = where.split("/")
-    if len(parts) > 2 and (parts[1] == "records" or parts[1] in REGISTRY) and parts[2].isdigit():
+    section = len(parts) > 2 and (
+        parts[1] in ("records", *REGISTRY.names) or is_namespaced(parts[1])
+    )
+    if section and parts[2].isdigit():
         return int(parts[2])
     return None
 

@@ -8,17 +8,30 @@ inside the caller's transaction where there is one.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, func, inspect, make_url, select
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Table,
+    create_engine,
+    event,
+    func,
+    inspect,
+    make_url,
+    select,
+)
 from sqlalchemy.exc import ArgumentError, MissingGreenlet, NoSuchModuleError
 from sqlalchemy.orm import Session
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from bakery_io.errors import UsageError
 from bakery_io.models import metadata
+
+if TYPE_CHECKING:
+    from bakery_io.registry import Registry
 
 logger = logging.getLogger(__name__)
 
@@ -170,14 +183,17 @@ def begin_sqlite(connection: Connection, mode: str = "DEFERRED") -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
-def create_schema(bind: Bind) -> None:
-    """Create the bakery_io tables that do not exist yet in the database of ``bind``.
+def create_schema(bind: Bind, *, registry: Registry | None = None) -> None:
+    """Create the tables that do not exist yet in the database of ``bind``.
 
-    Existing tables are left as they are. With a Connection or Session the
-    DDL runs in the caller's transaction and is committed by the caller.
+    The tables are bakery_io's own, or with ``registry`` those its bindings
+    store records in (a host's included). Existing tables are left as they
+    are. With a Connection or Session the DDL runs in the caller's
+    transaction and is committed by the caller.
     """
+    tables = metadata.sorted_tables if registry is None else registry.tables
     with transaction(bind) as connection:
-        _create_missing_tables(connection)
+        _create_missing_tables(connection, tables)
 
 
 def _existing_tables(connection: Connection) -> set[str]:
@@ -187,11 +203,11 @@ def _existing_tables(connection: Connection) -> set[str]:
     return set(inspect(connection).get_table_names(schema=translate.get(None)))
 
 
-def _create_missing_tables(connection: Connection) -> None:
+def _create_missing_tables(connection: Connection, tables: Iterable[Table]) -> None:
     # Like MetaData.create_all, but with indexes in name order: create_all takes
     # them from a set, and the order of DDL ends up in the bytes of a SQLite file.
     existing = _existing_tables(connection)
-    for table in metadata.sorted_tables:
+    for table in tables:
         if table.name in existing:
             continue
         connection.execute(CreateTable(table))
@@ -205,9 +221,11 @@ def drop_schema(bind: Bind) -> None:
         metadata.drop_all(connection)
 
 
-def bakery_tables_present(connection: Connection) -> set[str]:
-    """Names of the bakery_io tables that exist in the connected database."""
-    return _existing_tables(connection) & set(metadata.tables)
+def bakery_tables_present(connection: Connection, registry: Registry | None = None) -> set[str]:
+    """Names of the bakery_io tables (or of ``registry``'s) that exist in the connected
+    database."""
+    names = set(metadata.tables) if registry is None else {t.name for t in registry.tables}
+    return _existing_tables(connection) & names
 
 
 def count_rows(connection: Connection) -> dict[str, int]:

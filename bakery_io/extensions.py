@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bakery_io.errors import UsageError
 
@@ -99,3 +99,39 @@ class Extension:
     def to_dict(self) -> dict[str, str]:
         """As the manifest lists it."""
         return {"namespace": self.namespace, "version": self.version}
+
+
+@dataclass(frozen=True)
+class PassedOver:
+    """What a check or load passed over because its registry lacks the extension.
+
+    ``extensions`` are those the source declares (``{"namespace", "version"}``)
+    and the registry does not have; ``types`` the records of extension entity
+    types it does not hold, by type. Fields of such extensions on core records
+    are passed over too. Nothing of it is loaded.
+    """
+
+    extensions: tuple[dict[str, str], ...] = ()
+    types: tuple[tuple[str, int], ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.extensions or self.types)
+
+    def to_dict(self) -> dict[str, Any]:
+        """As reports give it: only when something was passed over."""
+        if not self:
+            return {}
+        return {
+            "passed_over": {
+                "extensions": list(self.extensions),
+                "types": dict(self.types),
+            }
+        }
+
+    def describe(self) -> str:
+        """One line for people: ``extension acme 1 not loaded (acme:ovens: 3 records)``."""
+        names = ", ".join(f"{e['namespace']} {e['version']}" for e in self.extensions)
+        counts = ", ".join(f"{name}: {count}" for name, count in self.types)
+        said = f"extension{'s' if len(self.extensions) != 1 else ''} {names}" if names else ""
+        records = f"records of {counts}" if counts else ""
+        return f"not loaded, this registry lacks them: {'; '.join(filter(None, (said, records)))}"

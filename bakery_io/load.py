@@ -47,16 +47,16 @@ from bakery_io.database import (
     transaction,
 )
 from bakery_io.errors import DatabaseStateError, SourceError, UsageError
+from bakery_io.extensions import PassedOver
 from bakery_io.jsonio import NotCanonical, read_entity_file
 from bakery_io.manifest import MANIFEST_NAME
-from bakery_io.models import metadata
 from bakery_io.persistence import Refused, Writer, write_loaded, write_section
 from bakery_io.problems import Problem
 from bakery_io.queries import CHUNK_SIZE
-from bakery_io.registry import REGISTRY
+from bakery_io.registry import REGISTRY, Registry
 from bakery_io.resolution import CONFLICT_MODES, Action, ConflictMode, Resolver
 from bakery_io.sections import Section, entity_type_of, import_order
-from bakery_io.validation import Checker, Doubt, check, streamed_sections
+from bakery_io.validation import Checker, Doubt, check, passed_over, streamed_sections
 from bakery_io.versions import CURRENT_VERSION
 from bakery_io.versions.backup import Foreign, Rewrite
 from bakery_io.versions.bake_tracker import repairs_hint, repairs_left
@@ -119,6 +119,8 @@ class LoadReport:
     exceptions: tuple[Problem, ...] = field(default=())
     #: For another program's files: what they are, repaired, converted and left behind.
     foreign: Foreign = field(default=Foreign())
+    #: Extension data the registry does not know, not loaded (see ``registry=``).
+    passed_over: PassedOver = field(default=PassedOver())
 
     @property
     def committed(self) -> bool:
@@ -148,34 +150,38 @@ class LoadReport:
             "rewrites": [rewrite.to_dict() for rewrite in self.rewrites],
             "exceptions": [problem.to_dict() for problem in self.exceptions],
             **self.foreign.to_dict(),
+            **self.passed_over.to_dict(),
         }
 
 
-def _rank(source: Source) -> Callable[[Problem], tuple[Any, ...]]:
+def _rank(source: Source, registry: Registry) -> Callable[[Problem], tuple[Any, ...]]:
     """Sort problems: the container and manifest first, then files in import order, each
     by section, record and field."""
+    order = import_order(registry)
+    position = {name: index for index, name in enumerate(registry.names, start=1)}
 
     def rank(problem: Problem) -> tuple[Any, ...]:
         whole = problem.file in (MANIFEST_NAME, source.name)
-        file_rank = 0 if whole else import_order(problem.file)[0]
+        file_rank = 0 if whole else order(problem.file)[0] + 1
         section = problem.pointer.split("/")[1] if problem.pointer.count("/") else ""
-        number = REGISTRY[section].number if section in REGISTRY else 0
+        number = position.get(section, 0)
         record = -1 if problem.record is None else problem.record
         return (file_rank, problem.file, number, record, problem.pointer, problem.message)
 
     return rank
 
 
-def _present(source: Source) -> set[str]:
-    """The entity types the source holds, whether or not their files could be read."""
+def _present(source: Source, registry: Registry) -> set[str]:
+    """The entity types of ``registry`` the source holds, whether or not their files could
+    be read."""
     if isinstance(source, Archive):
-        return {name for name in map(entity_type_of, source.entity_names()) if name}
-    content = source.content if isinstance(source, FileSource) else None
-    if not isinstance(content, Mapping):
-        return set()
-    if "entity_type" in content:
-        return {content["entity_type"]} if content["entity_type"] in REGISTRY else set()
-    return {name for name in content if name in REGISTRY}
+        found = {name for name in map(entity_type_of, source.entity_names()) if name}
+    else:
+        content = source.content if isinstance(source, FileSource) else None
+        if not isinstance(content, Mapping):
+            return set()
+        found = {content["entity_type"]} if "entity_type" in content else set(content)
+    return {name for name in found if name in registry}
 
 
 def _records(source: Source, section: Section) -> Iterator[Any]:
@@ -237,15 +243,15 @@ def _writing(bind: Bind, *, keep: Callable[[], bool]) -> Iterator[Connection]:
             savepoint.rollback()
 
 
-def _require_tables(connection: Connection) -> None:
-    present = bakery_tables_present(connection)
-    missing = sorted(set(metadata.tables) - present)
+def _require_tables(connection: Connection, registry: Registry) -> None:
+    present = bakery_tables_present(connection, registry)
+    missing = sorted({table.name for table in registry.tables} - present)
     if missing:
         url = connection.engine.url.render_as_string(hide_password=True)
         raise DatabaseStateError(
-            f"{url} lacks bakery_io tables ({', '.join(missing[:5])}"
+            f"{url} lacks tables the load writes to ({', '.join(missing[:5])}"
             f"{', ...' if len(missing) > 5 else ''}); create them with create_schema() "
-            "(or bakery-io init-db) first",
+            "(or bakery-io init-db) first, given the same registry",
             url=url,
             reason="no tables",
             tables=missing,
@@ -261,6 +267,7 @@ def _load_streamed(
     source: Source,
     on_conflict: ConflictMode,
     progress: LoadProgress | None,
+    registry: Registry,
 ) -> Resolver | None:
     """Check and write a backup of the current version chunk by chunk as it is read.
 
@@ -273,7 +280,8 @@ def _load_streamed(
     if not isinstance(source, Archive):
         return None
     savepoint = connection.begin_nested()
-    streamer = _Streamer(Writer(connection), Resolver(connection, on_conflict), source, progress)
+    resolver = Resolver(connection, on_conflict, registry=registry)
+    streamer = _Streamer(Writer(connection), resolver, source, progress)
     try:
         streamer.run()
     except Doubt as exc:
@@ -297,7 +305,7 @@ class _Streamer:
     progress: LoadProgress | None
 
     def run(self) -> None:
-        for section, chunks in streamed_sections(self.source):
+        for section, chunks in streamed_sections(self.source, self.resolver.registry):
             written = self.section(section, chunks)
             if self.progress is not None:
                 self.progress("writing", section.entity.name, written)
@@ -365,12 +373,13 @@ def _load_checked(
     accepted: Accepted | None,
     *,
     repairs: Iterable[str] = (),
+    registry: Registry,
 ) -> tuple[Resolver, Checker, tuple[Problem, ...]]:
     """Check everything, reporting every problem, then write: pass one, then pass two.
 
     Returns the resolver, the checker and the problems accepted as the backup's
     exceptions (``accepted``: those the load was told to accept)."""
-    resolver = Resolver(connection, on_conflict, accepted)
+    resolver = Resolver(connection, on_conflict, accepted, registry=registry)
     sections: list[Section] = []
 
     def visit(section: Section, records: Iterable[Any]) -> None:
@@ -379,18 +388,18 @@ def _load_checked(
         if progress is not None:
             progress("checking", section.entity.name, section.count)
 
-    checker = check(source, visit, repairs=repairs)
+    checker = check(source, visit, repairs=repairs, registry=registry)
     resolver.finish()
     problems = list(checker.problems)
     problems.extend(map(checker.origin, resolver.problems))
     # References into a file that could not be checked say nothing new.
     # (Another program's files are known by what was read of them.)
-    present = _present(checker.loaded if checker.source_format else source)
+    present = _present(checker.loaded if checker.source_format else source, registry)
     unchecked = present - {section.entity.name for section in sections}
     for target, unknown in resolver.unknown.items():
         if target not in unchecked:
             problems.extend(map(checker.origin, unknown))
-    problems.sort(key=_rank(source))
+    problems.sort(key=_rank(source, registry))
     unacceptable = set(map(checker.origin, resolver.unacceptable))
     excepted = tuple(
         problem
@@ -435,6 +444,7 @@ def load_all(
     accept_exceptions: bool = False,
     repairs: Iterable[str] = (),
     progress: LoadProgress | None = None,
+    registry: Registry = REGISTRY,
 ) -> LoadReport:
     """Load a backup directory, ZIP archive, single document or entity file into ``bind``.
 
@@ -473,6 +483,11 @@ def load_all(
     ``accept_exceptions``: then each problem the backup lists is accepted,
     where it lists it and nowhere else, the record is restored as found and
     the report's ``exceptions`` names it.
+
+    ``registry`` says which entity types there are and where they are stored
+    (default: format 1.1 in bakery_io's own tables). Records of a core type
+    it does not store are refused; what an extension it lacks holds is passed
+    over and named in the report's ``passed_over``.
     """
     if on_conflict not in CONFLICT_MODES:
         raise UsageError(
@@ -485,14 +500,22 @@ def load_all(
     accepted = Accepted(listed_exceptions(opened)) if accept_exceptions else None
     try:
         with _writing(bind, keep=lambda: not dry_run) as connection:
-            _require_tables(connection)
+            _require_tables(connection, registry)
             # A backup with exceptions would only make the one pass doubt.
             resolver = (
-                None if accepted else _load_streamed(connection, opened, on_conflict, progress)
+                None
+                if accepted
+                else _load_streamed(connection, opened, on_conflict, progress, registry)
             )
             if resolver is None:
                 resolver, checker, excepted = _load_checked(
-                    connection, opened, on_conflict, progress, accepted, repairs=repairs
+                    connection,
+                    opened,
+                    on_conflict,
+                    progress,
+                    accepted,
+                    repairs=repairs,
+                    registry=registry,
                 )
     finally:
         close = getattr(opened, "close", None)
@@ -517,7 +540,10 @@ def load_all(
         rewrites=upgraded.rewrites if upgraded else (),
         exceptions=excepted,
         foreign=Foreign.of(upgraded) if upgraded else Foreign(),
+        passed_over=passed_over(checker) if checker else PassedOver(),
     )
+    if report.passed_over:
+        logger.warning("%s: %s", opened.label, report.passed_over.describe())
     if excepted:
         logger.warning("%d exceptions of the backup restored as found", len(excepted))
     for name, entity_counts in counts.items():

@@ -28,11 +28,13 @@ from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Column, Table
+from sqlalchemy.schema import sort_tables
 
 from bakery_io.binding import Binding, binding_of, child_relationship
 from bakery_io.errors import UsageError
 from bakery_io.extensions import Extension, namespace_of, split_name
 from bakery_io.fields import Children, Reference
+from bakery_io.models import metadata
 from bakery_io.schemas.base import EntitySchema, declared_fields
 from bakery_io.schemas.catalog import (
     FinishedUnitSchema,
@@ -211,8 +213,8 @@ class Registry:
             raise UsageError(f"an entity type is registered twice: {names}")
         numbers = dict(numbers or {})
         for extension in self.extensions:
-            for position, schema in enumerate(extension.types, start=1):
-                numbers[schema.opts.entity_type or ""] = position
+            for place, schema in enumerate(extension.types, start=1):
+                numbers[schema.opts.entity_type or ""] = place
         position = {name: index for index, name in enumerate(names)}
         types = []
         for schema, name in zip(schemas, names, strict=True):
@@ -296,6 +298,19 @@ class Registry:
     def is_stock(self) -> bool:
         """Whether this is the format as bakery_io publishes it: all core types, no extension."""
         return not self.extensions and self.names == REGISTRY.names
+
+    @cached_property
+    def tables(self) -> tuple[Table, ...]:
+        """Every table the bindings store records in, children's included, parents first.
+
+        bakery_io's own in their metadata's order (so DDL is always issued the
+        same way), then a host's.
+        """
+        used = {entity.table for entity in self._types}
+        used.update(child.table for entity in self._types for child in entity.children)
+        own = [table for table in metadata.sorted_tables if table in used]
+        others = sort_tables(sorted(used - set(own), key=lambda table: table.fullname))
+        return (*own, *others)
 
     def select(self, names: Iterable[str] | None) -> tuple[EntityType, ...]:
         """The named entity types (all when ``names`` is None), in import order."""

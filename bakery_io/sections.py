@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from bakery_io.registry import REGISTRY, EntityType
+from bakery_io.extensions import is_namespaced
+from bakery_io.registry import REGISTRY, EntityType, Registry
 
 
 @dataclass(frozen=True)
@@ -42,14 +43,28 @@ Visitor = Callable[[Section, Iterable[Any]], None]
 
 
 def entity_type_of(name: str) -> str | None:
-    """The entity type an entity file's name implies (``03_products.json``, ``products.json``)."""
+    """The entity type an entity file's name implies, or None for no entity type's name.
+
+    ``03_products.json`` and ``products.json`` name a core type;
+    ``acme.01_ovens.json`` names the extension type ``acme:ovens``, whether or
+    not a registry knows it.
+    """
     stem = name.removesuffix(".json")
+    namespace, dot, rest = stem.partition(".")
+    if dot:
+        local = rest[3:] if rest[:2].isdigit() and rest[2:3] == "_" else ""
+        found = f"{namespace}:{local}"
+        return found if is_namespaced(found) else None
     entity_type = stem[3:] if stem[:2].isdigit() and stem[2:3] == "_" else stem
     return entity_type if entity_type in REGISTRY else None
 
 
-def import_order(name: str) -> tuple[int, str]:
-    """Entity files sort by the import order their name implies, then by name."""
-    entity_type = entity_type_of(name)
-    number = REGISTRY[entity_type].number if entity_type else len(REGISTRY) + 1
-    return number, name
+def import_order(registry: Registry) -> Callable[[str], tuple[int, str]]:
+    """Sorts entity files by the import order of ``registry``, then by name; files of
+    types it does not hold come last."""
+    position = {name: index for index, name in enumerate(registry.names)}
+
+    def order(name: str) -> tuple[int, str]:
+        return position.get(entity_type_of(name) or "", len(position)), name
+
+    return order

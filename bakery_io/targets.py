@@ -23,6 +23,7 @@ from pathlib import Path
 
 from bakery_io import partials
 from bakery_io.errors import BakeryIOError, UsageError
+from bakery_io.extensions import is_namespaced
 from bakery_io.manifest import MANIFEST_NAME
 from bakery_io.registry import REGISTRY
 from bakery_io.writers import (
@@ -148,9 +149,17 @@ def _is_backup_document(path: Path) -> bool:
                 continue
             if "version" not in seen:
                 return False
+            if key == "extensions" and key not in seen:  # a document of an extended registry
+                seen[key], position = decoder.raw_decode(text, position)
+                position = skip(position, ",")
+                continue
             if "entity_type" in seen:
-                return key == "records" and seen["entity_type"] in REGISTRY
-            return key in REGISTRY
+                entity_type = seen["entity_type"]
+                known = isinstance(entity_type, str) and (
+                    entity_type in REGISTRY or is_namespaced(entity_type)
+                )
+                return key == "records" and known
+            return isinstance(key, str) and (key in REGISTRY or is_namespaced(key))
     except (ValueError, RecursionError):  # the head is not that JSON
         return False
 

@@ -20,9 +20,11 @@ from bakery_io.containers import Sources, open_sources
 from bakery_io.errors import SourceError, UsageError
 from bakery_io.fields import format_datetime
 from bakery_io.manifest import producer
+from bakery_io.problems import Problem
+from bakery_io.registry import REGISTRY, Registry
 from bakery_io.targets import building
 from bakery_io.upgrading import backup_of
-from bakery_io.validation import check, keeping
+from bakery_io.validation import check, keeping, passed_over
 from bakery_io.versions import CURRENT_VERSION
 from bakery_io.versions.backup import Backup, Foreign, Part, Rewrite
 from bakery_io.versions.bake_tracker import repairs_hint, repairs_left
@@ -73,6 +75,7 @@ def upgrade(
     *,
     overwrite: bool = False,
     repairs: Iterable[str] = (),
+    registry: Registry = REGISTRY,
 ) -> UpgradeReport:
     """Write ``source`` (a backup directory, ZIP, single document or entity file of any
     known format version) to ``target`` in the current format.
@@ -89,6 +92,10 @@ def upgrade(
     (``.zip``, ``.json``, else a directory); a ``.json`` target of a single
     entity file is a single entity file again. ``target`` must not exist
     unless ``overwrite``, and may not be the source itself.
+
+    ``registry`` says which entity types and extensions the source may hold;
+    a source with extension data it lacks is refused rather than rewritten
+    without it.
     """
     path = Path(target)
     for given in [source] if isinstance(source, (str, PathLike)) else source:
@@ -97,7 +104,14 @@ def upgrade(
     opened = open_sources(source)
     parts: dict[str, Part] = {}
     try:
-        checker = check(opened, keeping(parts), repairs=repairs)
+        checker = check(opened, keeping(parts), repairs=repairs, registry=registry)
+        skipped = passed_over(checker)
+        if skipped and not checker.problems:
+            raise SourceError(
+                opened.label,
+                [Problem(opened.name, "", f"extension data {skipped.describe()}")],
+                hint="upgrade with the registry that holds those extensions (registry=)",
+            )
         if checker.problems:
             left = repairs_left(repairs) if checker.source_format else ()
             raise SourceError(
@@ -107,7 +121,7 @@ def upgrade(
                 repairs=left,
             )
         assert checker.version is not None  # a source without problems has one
-        backup = checker.upgraded or backup_of(opened, checker.version, parts)
+        backup = checker.upgraded or backup_of(opened, checker.version, parts, registry)
     finally:
         close = getattr(opened, "close", None)
         if close is not None:
@@ -115,7 +129,8 @@ def upgrade(
     kind = container_for(path, single=backup.kind == "entity file")
     moment = _export_time(backup, needs_one=kind in (DirectoryContainer, ZipContainer))
     with building(kind, path, backup.version, moment, overwrite=overwrite) as container:
-        manifest = write_backup(backup, container, str(backup.header.get("source") or producer()))
+        producer_name = str(backup.header.get("source") or producer())
+        manifest = write_backup(backup, container, producer_name, registry)
     logger.info(
         "upgraded %s from format %s to %s: %d records written to %s",
         opened.path,

@@ -17,12 +17,14 @@ from typing import Any
 
 from bakery_io.containers import Archive, FileSource, MemoryArchive, Source, parse
 from bakery_io.manifest import MANIFEST_NAME
-from bakery_io.registry import REGISTRY
+from bakery_io.registry import REGISTRY, Registry
 from bakery_io.versions.backup import Backup, Part
 from bakery_io.writers import MemoryContainer, write_backup
 
 
-def backup_of(source: Source, version: str, parts: Mapping[str, Part]) -> Backup:
+def backup_of(
+    source: Source, version: str, parts: Mapping[str, Part], registry: Registry = REGISTRY
+) -> Backup:
     """``source`` as a whole backup of format ``version``, from its checked ``parts``.
 
     Only the container's own fields are read here (a manifest's export date and
@@ -32,10 +34,18 @@ def backup_of(source: Source, version: str, parts: Mapping[str, Part]) -> Backup
     header: dict[str, Any] = {}
     if isinstance(source, Archive):
         manifest = parse(MANIFEST_NAME, source.read(MANIFEST_NAME))
-        header = {"export_date": manifest["export_date"], "source": manifest["source"]}
+        header = {
+            name: manifest[name]
+            for name in ("export_date", "source", "extensions")
+            if name in manifest
+        }
     elif isinstance(source, FileSource) and source.kind == "document":
-        header = {name: source.content[name] for name in ("exported_at",) if name in source.content}
-    ordered = {name: parts[name] for name in REGISTRY.names if name in parts}
+        header = {
+            name: source.content[name]
+            for name in ("exported_at", "extensions")
+            if name in source.content
+        }
+    ordered = {name: parts[name] for name in registry.names if name in parts}
     return Backup(str(source.path), source.kind, version, header, ordered)
 
 

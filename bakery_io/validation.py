@@ -27,6 +27,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError as SchemaError
 from referencing import Registry, Resource
 
+from bakery_io import json_schemas
 from bakery_io.accepting import listed_exceptions
 from bakery_io.containers import (
     Archive,
@@ -40,6 +41,7 @@ from bakery_io.containers import (
     parse,
     too_deep,
 )
+from bakery_io.extensions import PassedOver, is_namespaced
 from bakery_io.fields import (
     DATE_PATTERN,
     DATETIME_PATTERN,
@@ -59,6 +61,7 @@ from bakery_io.manifest import MANIFEST_NAME
 from bakery_io.problems import Problem, pointer
 from bakery_io.queries import batches
 from bakery_io.registry import REGISTRY
+from bakery_io.registry import Registry as BindingRegistry
 from bakery_io.rules import Rule
 from bakery_io.schemas.base import EntitySchema, declared_fields
 from bakery_io.sections import Section, Visitor, entity_type_of, import_order
@@ -101,34 +104,51 @@ def _documents(version: str) -> dict[str, Any]:
     }
 
 
+def _documents_for(version: str, registry: BindingRegistry) -> dict[str, Any]:
+    """The JSON Schemas a file of ``version`` is checked against: the published ones, or
+    for a registry other than the stock one those generated from it (its extensions)."""
+    if registry.is_stock or version != CURRENT_VERSION:
+        return _documents(version)
+    return _generated(registry)
+
+
 @cache
-def _validators(version: str) -> dict[str, Draft202012Validator]:
+def _generated(registry: BindingRegistry) -> dict[str, Any]:
+    return json_schemas.generate(CURRENT_VERSION, registry)
+
+
+@cache
+def _validators(
+    version: str, registry: BindingRegistry = REGISTRY
+) -> dict[str, Draft202012Validator]:
     """python-jsonschema's validators: the reference, and the source of every message."""
-    documents = _documents(version)
-    registry: Registry[Any] = Registry().with_resources(
+    documents = _documents_for(version, registry)
+    resources: Registry[Any] = Registry().with_resources(
         (document["$id"], Resource.from_contents(document)) for document in documents.values()
     )
     return {
-        name: Draft202012Validator(document, registry=registry)
+        name: Draft202012Validator(document, registry=resources)
         for name, document in documents.items()
     }
 
 
 @cache
-def _fast_validators(version: str) -> dict[str, jsonschema_rs.Validator]:
+def _fast_validators(
+    version: str, registry: BindingRegistry = REGISTRY
+) -> dict[str, jsonschema_rs.Validator]:
     """jsonschema-rs validators of the same documents: the same Draft 2020-12, compiled.
 
     Formats are annotations, as for python-jsonschema without a format checker.
     """
-    documents = _documents(version)
-    registry = jsonschema_rs.Registry([(doc["$id"], doc) for doc in documents.values()])
+    documents = _documents_for(version, registry)
+    resources = jsonschema_rs.Registry([(doc["$id"], doc) for doc in documents.values()])
     return {
-        name: jsonschema_rs.validator_for(document, registry=registry, validate_formats=False)
+        name: jsonschema_rs.validator_for(document, registry=resources, validate_formats=False)
         for name, document in documents.items()
     }
 
 
-def conforms(content: Any, schema: str, version: str) -> bool:
+def conforms(content: Any, schema: str, version: str, registry: BindingRegistry = REGISTRY) -> bool:
     """Whether ``content`` is valid against the published ``schema``, decided fast.
 
     Content the fast validator cannot take as it is (a JSON number with a
@@ -136,7 +156,7 @@ def conforms(content: Any, schema: str, version: str) -> bool:
     validator decides and explains.
     """
     try:
-        return _fast_validators(version)[schema].is_valid(content)
+        return _fast_validators(version, registry)[schema].is_valid(content)
     except (ValueError, UnicodeEncodeError):
         return False
 
@@ -160,6 +180,8 @@ class ValidationReport:
     exceptions: tuple[Problem, ...] = ()
     #: For another program's files: what they are, repaired, converted and left behind.
     foreign: Foreign = field(default=Foreign())
+    #: Extension data the registry does not know: checked as far as the core allows, not read.
+    passed_over: PassedOver = field(default=PassedOver())
 
     @property
     def ok(self) -> bool:
@@ -180,6 +202,7 @@ class ValidationReport:
             "rewrites": [rewrite.to_dict() for rewrite in self.rewrites],
             "exceptions": [problem.to_dict() for problem in self.exceptions],
             **self.foreign.to_dict(),
+            **self.passed_over.to_dict(),
         }
 
 
@@ -338,19 +361,25 @@ def _messages(error: SchemaError) -> Iterator[Located]:
         yield from hook(error)
 
 
-def _natural_key(record: Any, entity_type: Any) -> str | None:
-    if not isinstance(record, Mapping) or entity_type not in REGISTRY:
+def _natural_key(record: Any, entity_type: Any, registry: BindingRegistry) -> str | None:
+    if not isinstance(record, Mapping) or entity_type not in registry:
         return None
-    parts = [record.get(name) for name in REGISTRY[entity_type].natural_key]
+    parts = [record.get(name) for name in registry[entity_type].natural_key]
     texts = [part for part in parts if isinstance(part, str)]
     return " / ".join(texts) if len(texts) == len(parts) else None
 
 
-def schema_problems(filename: str, content: Any, schema: str, version: str) -> Iterator[Problem]:
-    """Every problem of ``content`` against the published JSON Schema ``schema``."""
-    if conforms(content, schema, version):
+def schema_problems(
+    filename: str,
+    content: Any,
+    schema: str,
+    version: str,
+    registry: BindingRegistry = REGISTRY,
+) -> Iterator[Problem]:
+    """Every problem of ``content`` against the JSON Schema ``schema`` of ``registry``."""
+    if conforms(content, schema, version, registry):
         return
-    validator = _validators(version)[schema]
+    validator = _validators(version, registry)[schema]
     entity_type = content.get("entity_type") if isinstance(content, Mapping) else None
     # A schema may require a field in several of its branches (a record's own required
     # fields, and again where a rule applies): the same problem is said once.
@@ -359,14 +388,14 @@ def schema_problems(filename: str, content: Any, schema: str, version: str) -> I
         path = tuple(error.absolute_path)
         record: int | None = None
         key = None
-        in_records = bool(path) and (path[0] == "records" or path[0] in REGISTRY)
+        in_records = bool(path) and (path[0] == "records" or path[0] in registry)
         if in_records and len(path) >= 2 and isinstance(path[1], int):
             # records/<i>/... in an entity file, <type>/<i>/... in a document
             record = path[1]
             kind = entity_type if path[0] == "records" else str(path[0])
             records = content.get(path[0]) if isinstance(content, Mapping) else None
             if isinstance(records, list) and record < len(records):
-                key = _natural_key(records[record], kind)
+                key = _natural_key(records[record], kind, registry)
         for extra, message in _messages(error):
             where = pointer(*path, *extra)
             if (where, message) not in said:
@@ -406,22 +435,25 @@ def _record_rules(
             yield from _record_rules(filename, child_schema, item, (*path, name, position))
 
 
-def rule_problems(filename: str, content: Any) -> Iterator[Problem]:
+def rule_problems(
+    filename: str, content: Any, registry: BindingRegistry = REGISTRY
+) -> Iterator[Problem]:
     """Problems with the record rules that JSON Schema cannot express (checked on load too)."""
     if not isinstance(content, Mapping):
         return
     if "entity_type" in content:
         sections = [("records", content.get("entity_type"))]
     else:
-        sections = [(name, name) for name in content if name in REGISTRY]
+        sections = [(name, name) for name in content if name in registry]
     for key, entity_type in sections:
         records = content.get(key)
-        if not isinstance(entity_type, str) or entity_type not in REGISTRY:
+        if not isinstance(entity_type, str) or entity_type not in registry:
             continue
-        schema = REGISTRY[entity_type].schema
+        schema = registry[entity_type].schema
         for position, record in enumerate(records if isinstance(records, list) else []):
             for problem in _record_rules(filename, schema, record, (key, position)):
-                yield replace(problem, record=position, key=_natural_key(record, entity_type))
+                key_text = _natural_key(record, entity_type, registry)
+                yield replace(problem, record=position, key=key_text)
 
 
 # ---------------------------------------------------------------------------
@@ -477,9 +509,23 @@ class Checker:
     :meth:`origin`; the rest is the check's own.
     """
 
-    def __init__(self, source: Source, visit: Visitor | None = None) -> None:
+    def __init__(
+        self,
+        source: Source,
+        visit: Visitor | None = None,
+        *,
+        registry: BindingRegistry = REGISTRY,
+    ) -> None:
         self.source = source
         self.visit = visit
+        #: The entity types the check knows, and their JSON Schemas.
+        self.registry = registry
+        #: Extension entity types the registry does not hold: their files, by type, with
+        #: their record counts (checked as files, not loaded).
+        self.passed_over: dict[str, int] = {}
+        #: Extensions the source declares that the registry does not have.
+        self.unknown_extensions: list[dict[str, str]] = []
+        self._order_of = import_order(registry)
         self.problems: list[Problem] = list(source.problems)
         self.files = 0
         self.records = 0
@@ -511,7 +557,7 @@ class Checker:
             section = parts[0]
             if section == "records":
                 section = entity_type_of(problem.file) or next(iter(self.upgraded.parts))
-            if section in REGISTRY:
+            if section in REGISTRY:  # a core type: only the core has older versions
                 children = parts[2] if len(parts) == 5 else ""
                 named = source_field(self.version, section, children, parts[-1])
                 where = where.removesuffix(parts[-1]) + named
@@ -541,9 +587,10 @@ class Checker:
             return
         self.version = self.version or found
         try:
-            self.problems.extend(schema_problems(filename, content, schema, found))
+            self.problems.extend(schema_problems(filename, content, schema, found, self.registry))
             if schema != MANIFEST_SCHEMA:
-                self.problems.extend(rule_problems(filename, content))
+                self.problems.extend(rule_problems(filename, content, self.registry))
+            self._extensions(filename, content, schema)
         except RecursionError:  # parsed, but too deep for the recursive validator
             self.problems.append(too_deep(filename, content))
 
@@ -558,7 +605,7 @@ class Checker:
                     self.problems.append(Problem(MANIFEST_NAME, where, "file listed twice"))
                 listed[entry["filename"]] = (where, entry)
             self._order(entries)
-        for name in sorted(archive.entity_names(), key=import_order):
+        for name in sorted(archive.entity_names(), key=self._order_of):
             if entries is not None and name not in listed:
                 self.problems.append(Problem(name, "", "entity file not listed in the manifest"))
             self._entity_file(archive, name, listed.get(name))
@@ -596,11 +643,12 @@ class Checker:
     def _order(self, entries: list[tuple[str, Mapping[str, Any]]]) -> None:
         """Each entry's number, name and dependencies are its entity type's; the list is sorted."""
         previous, said = 0, False
+        position = {name: index for index, name in enumerate(self.registry.names)}
         for where, entry in entries:
             entity_type = entry.get("entity_type")
-            if not isinstance(entity_type, str) or entity_type not in REGISTRY:
+            if not isinstance(entity_type, str) or entity_type not in self.registry:
                 continue
-            entity = REGISTRY[entity_type]
+            entity = self.registry[entity_type]
             if entry.get("import_order") != entity.number:
                 self.problems.append(
                     Problem(
@@ -609,12 +657,12 @@ class Checker:
                         f"the import order of {entity_type} is {entity.number}",
                     )
                 )
-            elif entity.number < previous and not said:
+            elif position[entity_type] < previous and not said:
                 self.problems.append(
                     Problem(MANIFEST_NAME, where, "files are not listed in import order")
                 )
                 said = True
-            previous = max(previous, entity.number)
+            previous = max(previous, position[entity_type])
             expected = filename(entity, self.version or CURRENT_VERSION)
             if entry["filename"] != expected:
                 self.problems.append(
@@ -688,8 +736,12 @@ class Checker:
         self.records += count
         if listed is not None:
             self._listed(name, entity_type, count, digest, listed)
-        if self.visit is not None and len(self.problems) == found:
-            entity = REGISTRY[entity_type]
+        if (
+            self.visit is not None
+            and len(self.problems) == found
+            and self._held(name, entity_type, count, "/entity_type")
+        ):
+            entity = self.registry[entity_type]
             section = Section(entity, name, "/records", digest, frozenset(), count, streamed=True)
             try:
                 self.visit(section, _reread(archive, name))
@@ -722,9 +774,9 @@ class Checker:
                     f"the file holds {count}",
                 )
             )
-        known = entity_type if isinstance(entity_type, str) and entity_type in REGISTRY else None
+        held = isinstance(entity_type, str) and entity_type in self.registry
         version = self.version or CURRENT_VERSION
-        expected = filename(REGISTRY[known], version) if known else name
+        expected = filename(self.registry[entity_type], version) if held else name
         if entity_type != entry.get("entity_type"):
             self.problems.append(
                 Problem(
@@ -748,9 +800,11 @@ class Checker:
             return
         entity_type = content.get("entity_type") if key == "records" else key
         records = content.get(key)
-        if not isinstance(entity_type, str) or entity_type not in REGISTRY:
+        if not isinstance(entity_type, str) or not isinstance(records, list):
             return
-        if not isinstance(records, list):
+        where = pointer(key)
+        held_at = "/entity_type" if key == "records" else where
+        if not self._held(filename, entity_type, len(records), held_at):
             return
         where = pointer(key)
         envelope = {"", "/version", "/entity_type", where}
@@ -764,7 +818,8 @@ class Checker:
             for problem in problems
             if problem.record is not None and problem.pointer.startswith(where + "/")
         )
-        section = Section(REGISTRY[entity_type], filename, where, digest, flawed, len(records))
+        entity = self.registry[entity_type]
+        section = Section(entity, filename, where, digest, flawed, len(records))
         self.visit(section, records)
 
     def single(self, source: FileSource) -> None:
@@ -780,21 +835,72 @@ class Checker:
             return
         self.file(source.name, content, DOCUMENT_SCHEMA)
         if isinstance(content, Mapping):
-            for entity in REGISTRY:
-                if entity.name in content:
-                    self._visit(source.name, content, entity.name, self.problems[found:], None)
-            self.records += sum(
-                len(value)
-                for name, value in content.items()
-                if name in REGISTRY and isinstance(value, list)
+            position = {name: index for index, name in enumerate(self.registry.names)}
+            sections = sorted(
+                (name for name in content if name in REGISTRY or is_namespaced(name)),
+                key=lambda name: (position.get(name, len(position)), name),
             )
+            for name in sections:
+                self._visit(source.name, content, name, self.problems[found:], None)
+            self.records += sum(
+                len(content[name]) for name in sections if isinstance(content[name], list)
+            )
+
+    def _held(self, filename: str, entity_type: str, count: int, where: str) -> bool:
+        """Whether the registry holds ``entity_type``; if not, its records are passed
+        over (an extension's the registry lacks) or refused (a core type it does not store)."""
+        if entity_type in self.registry:
+            return True
+        if is_namespaced(entity_type):
+            self.passed_over[entity_type] = self.passed_over.get(entity_type, 0) + count
+        elif entity_type in REGISTRY and count:
+            stored = ", ".join(self.registry.names)
+            self.problems.append(
+                Problem(
+                    filename,
+                    where,
+                    f"{count} record{'' if count == 1 else 's'} of {entity_type}, which this "
+                    f"registry does not store (it stores {stored}): load them into a database "
+                    "that does, or leave the file out",
+                )
+            )
+        return False
+
+    def _extensions(self, filename: str, content: Any, schema: str) -> None:
+        """The extensions a manifest or document declares are the registry's, in its versions."""
+        if schema == ENTITY_FILE_SCHEMA or not isinstance(content, Mapping):
+            return
+        declared = content.get("extensions")
+        if not isinstance(declared, list):
+            return
+        known = {extension.namespace: extension for extension in self.registry.extensions}
+        for position, item in enumerate(declared):
+            if not isinstance(item, Mapping):
+                continue
+            namespace, version = item.get("namespace"), item.get("version")
+            extension = known.get(str(namespace))
+            if extension is None:
+                self.unknown_extensions.append(
+                    {"namespace": str(namespace), "version": str(version)}
+                )
+            elif extension.version != version:
+                self.problems.append(
+                    Problem(
+                        filename,
+                        pointer("extensions", position, "version"),
+                        f"extension {namespace} version {version!r}: this registry has "
+                        f"version {extension.version!r} of it, and reads no other",
+                    )
+                )
 
 
 class Doubt(Exception):  # noqa: N818 (a signal: check the source in full instead)
     """A streamed check met something it cannot vouch for; the full check decides and explains."""
 
 
-def streamed_sections(archive: Archive) -> Iterator[tuple[Section, Iterator[list[Any]]]]:
+def streamed_sections(
+    archive: Archive, registry: BindingRegistry = REGISTRY
+) -> Iterator[tuple[Section, Iterator[list[Any]]]]:
     """The sections of a backup of the current version, each with its records in chunks.
 
     A chunk comes only once it is valid against the published JSON Schemas;
@@ -807,7 +913,7 @@ def streamed_sections(archive: Archive) -> Iterator[tuple[Section, Iterator[list
     :func:`~bakery_io.jsonio.read_entity_file`): a number with a fraction,
     which no field of the current version takes, is then refused as a float.
     """
-    checker = Checker(archive)
+    checker = Checker(archive, registry=registry)
     if checker.problems or not archive.readable:
         raise Doubt
     entries = checker._manifest(archive)
@@ -815,9 +921,11 @@ def streamed_sections(archive: Archive) -> Iterator[tuple[Section, Iterator[list
         raise Doubt
     listed = {entry["filename"]: (where, entry) for where, entry in entries}
     checker._order(entries)
-    names = sorted(archive.entity_names(), key=import_order)
+    names = sorted(archive.entity_names(), key=import_order(registry))
     if checker.problems or len(listed) != len(entries) or set(names) != set(listed):
         raise Doubt
+    if checker.unknown_extensions:
+        raise Doubt("extensions this registry lacks")
     for name in names:
         try:
             opened = archive.open(name)
@@ -834,7 +942,9 @@ def streamed_sections(archive: Archive) -> Iterator[tuple[Section, Iterator[list
             entry = listed[name][1]
             if checker.problems or entity_type != entry["entity_type"]:
                 raise Doubt
-            entity = REGISTRY[entity_type]
+            if entity_type not in registry:
+                raise Doubt("a type this registry does not hold")
+            entity = registry[entity_type]
             if name != filename(entity, CURRENT_VERSION):
                 raise Doubt
             section = Section(entity, name, "/records", entry["sha256"], frozenset(), 0, True)
@@ -852,7 +962,7 @@ def _valid_chunks(
     try:
         for chunk in batches(records):
             envelope["records"] = chunk
-            if not conforms(envelope, ENTITY_FILE_SCHEMA, CURRENT_VERSION):
+            if not conforms(envelope, ENTITY_FILE_SCHEMA, CURRENT_VERSION, checker.registry):
                 raise Doubt
             count += len(chunk)
             yield chunk
@@ -891,6 +1001,11 @@ def _stated_version(source: Source) -> str | None:
     return version if isinstance(version, str) else None
 
 
+def passed_over(checker: Checker) -> PassedOver:
+    """What ``checker`` passed over, for a report."""
+    return PassedOver(tuple(checker.unknown_extensions), tuple(checker.passed_over.items()))
+
+
 def keeping(parts: dict[str, Part]) -> Visitor:
     """A visitor that keeps each section's records in ``parts``, by entity type."""
 
@@ -900,7 +1015,13 @@ def keeping(parts: dict[str, Part]) -> Visitor:
     return keep
 
 
-def check(source: Source, visit: Visitor | None = None, *, repairs: Iterable[str] = ()) -> Checker:
+def check(
+    source: Source,
+    visit: Visitor | None = None,
+    *,
+    repairs: Iterable[str] = (),
+    registry: BindingRegistry = REGISTRY,
+) -> Checker:
     """Check an opened source as :func:`validate` does; hand sound sections to ``visit``.
 
     Sections come in import order. The checker returned holds the problems,
@@ -913,33 +1034,40 @@ def check(source: Source, visit: Visitor | None = None, *, repairs: Iterable[str
     several of one export, are read into a 1.0 backup with the ``repairs``
     named, which is then checked the same way; every problem names the app's
     file, record and field.
+
+    ``registry`` names the entity types the check knows; older versions and
+    bake-tracker's files hold the core alone, and are checked as the core
+    before their upgrade is checked against ``registry``.
     """
     members = source.members if isinstance(source, Several) else [source]
     reading = bake_tracker.read(members, repairs)
     if reading is not None:
-        return _check_app(source, reading, visit)
-    return _check_own(source, visit)
+        return _check_app(source, reading, visit, registry)
+    return _check_own(source, visit, registry)
 
 
-def _check_own(source: Source, visit: Visitor | None) -> Checker:
+def _check_own(source: Source, visit: Visitor | None, registry: BindingRegistry) -> Checker:
     """The check of a source of one of bakery_io's own format versions."""
     version = _stated_version(source)
     if version is None or version == CURRENT_VERSION or version not in VERSIONS:
-        return Checker(source, visit).run()
+        return Checker(source, visit, registry=registry).run()
     parts: dict[str, Part] = {}
     checker = Checker(source, keeping(parts)).run()
     if not checker.problems:
-        _check_upgraded(checker, backup_of(source, version, parts), visit)
+        _check_upgraded(checker, backup_of(source, version, parts), visit, registry)
     return checker
 
 
-def _check_upgraded(checker: Checker, backup: Backup, visit: Visitor | None) -> None:
+def _check_upgraded(
+    checker: Checker, backup: Backup, visit: Visitor | None, registry: BindingRegistry
+) -> None:
     """Upgrade ``backup`` (of an older version, found sound) and check the result as the
     current version, its problems located in the source by ``checker``."""
     unresolved: list[Problem] = []
     upgraded = upgrade_backup(backup, unresolved)
     loaded = as_source(upgraded)
-    after = Checker(loaded, visit).run()
+    after = Checker(loaded, visit, registry=registry).run()
+    checker.registry = registry
     checker.upgraded, checker.loaded = upgraded, loaded
     checker.names = {
         filename(REGISTRY[name], upgraded.version): part.file
@@ -956,7 +1084,12 @@ def _check_upgraded(checker: Checker, backup: Backup, visit: Visitor | None) -> 
     )
 
 
-def _check_app(source: Source, reading: bake_tracker.Reading, visit: Visitor | None) -> Checker:
+def _check_app(
+    source: Source,
+    reading: bake_tracker.Reading,
+    visit: Visitor | None,
+    registry: BindingRegistry,
+) -> Checker:
     """The check of bake-tracker's files: read into a 1.0 backup by the app's steps, then
     upgraded and checked as the current version, every problem traced to the app's files.
 
@@ -973,7 +1106,7 @@ def _check_app(source: Source, reading: bake_tracker.Reading, visit: Visitor | N
     if reading.backup is None:
         return checker
     checker.version = reading.backup.version
-    _check_upgraded(checker, reading.backup, visit)
+    _check_upgraded(checker, reading.backup, visit, registry)
     # A value the steps could not map is named once, by them, not again as a null.
     said = {(problem.file, problem.pointer) for problem in reading.problems}
     checker.problems[len(reading.problems) :] = [
@@ -994,7 +1127,9 @@ def _check_app(source: Source, reading: bake_tracker.Reading, visit: Visitor | N
     return checker
 
 
-def validate(source: Sources, *, repairs: Iterable[str] = ()) -> ValidationReport:
+def validate(
+    source: Sources, *, repairs: Iterable[str] = (), registry: BindingRegistry = REGISTRY
+) -> ValidationReport:
     """Check a backup directory, ZIP archive, single document or entity file.
 
     ``source`` may also be one of bake-tracker's own files, or several files
@@ -1010,10 +1145,15 @@ def validate(source: Sources, *, repairs: Iterable[str] = ()) -> ValidationRepor
     referencing itself, unique children) are checked too; what needs the
     database or other files (references, cycles, rules across records) is
     checked by :func:`~bakery_io.load_all`.
+
+    ``registry`` (default: format 1.1 as published) says which entity types
+    and extensions the source may hold; what is namespaced by an extension it
+    lacks is checked as far as the published core allows and listed in the
+    report's ``passed_over``, never loaded.
     """
     opened = open_sources(source)
     try:
-        checker = check(opened, repairs=repairs)
+        checker = check(opened, repairs=repairs, registry=registry)
         listed = listed_exceptions(opened)
     finally:
         close = getattr(opened, "close", None)
@@ -1031,4 +1171,5 @@ def validate(source: Sources, *, repairs: Iterable[str] = ()) -> ValidationRepor
         rewrites=upgraded.rewrites if upgraded else (),
         exceptions=listed,
         foreign=Foreign.of(upgraded) if upgraded else Foreign(checker.source_format),
+        passed_over=passed_over(checker),
     )

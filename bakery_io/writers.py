@@ -29,7 +29,7 @@ from bakery_io.errors import UsageError
 from bakery_io.jsonio import encode_document, encode_records, encode_value
 from bakery_io.manifest import MANIFEST_NAME, FileEntry, Manifest
 from bakery_io.queries import batches
-from bakery_io.registry import REGISTRY, EntityType
+from bakery_io.registry import REGISTRY, EntityType, Registry
 from bakery_io.versions import filename
 from bakery_io.versions.backup import Backup
 
@@ -353,21 +353,27 @@ def write_entity(
     )
 
 
-def write_backup(backup: Backup, container: Container, source: str) -> Manifest:
+def write_backup(
+    backup: Backup, container: Container, source: str, registry: Registry = REGISTRY
+) -> Manifest:
     """Write a whole in-memory backup into ``container``, in its version's file names.
 
-    The manifest states the container's export time and ``source`` as the producer.
+    The manifest states the container's export time, ``source`` as the producer
+    and the extensions the backup's own header declares.
     """
     entries = tuple(
         write_entity(
             container,
-            REGISTRY[name],
-            filename(REGISTRY[name], backup.version),
+            registry[name],
+            filename(registry[name], backup.version),
             batches(part.records),
         )
         for name, part in backup.parts.items()
     )
-    manifest = Manifest(backup.version, container.exported_at or "", source, entries)
+    extensions = tuple(backup.header.get("extensions") or ())
+    manifest = Manifest(
+        backup.version, container.exported_at or "", source, entries, extensions=extensions
+    )
     container.finish(manifest)
     return manifest
 

@@ -41,6 +41,11 @@ def _sent(connection: Connection, run: Callable[[], object]) -> tuple[str, Any]:
 
 #: Each child table's column that holds its parent's row id.
 PARENTS = {child.table: child.parent for entity in REGISTRY for child in entity.children}
+#: Each table's binding: which field's attribute each column takes its value from.
+BINDINGS = {
+    **{entity.table: entity.binding for entity in REGISTRY},
+    **{child.table: child.binding for entity in REGISTRY for child in entity.children},
+}
 
 
 @pytest.mark.parametrize("table", metadata.sorted_tables, ids=lambda table: table.name)
@@ -53,7 +58,7 @@ def test_an_insert_sends_what_sqlalchemy_sends(sample_engine: Engine, table: Any
         expected = _sent(connection, lambda: connection.execute(insert(table), rows))
         writer = Writer(connection)
         parent = PARENTS.get(table)
-        statement = writer.insert(table, parent)
+        statement = writer.insert(BINDINGS[table], parent)
         if parent is None:
             built = [statement.parameters(row, None) for row in rows]
         else:  # a child's data lacks its parent column, which comes as the parent's id
@@ -70,7 +75,7 @@ def test_a_column_absent_from_the_data_is_null(sample_engine: Engine) -> None:
     with sample_engine.connect() as connection:
         expected = _sent(connection, lambda: connection.execute(insert(suppliers), [full] * 2))
         writer = Writer(connection)
-        statement = writer.insert(suppliers)
+        statement = writer.insert(BINDINGS[suppliers])
         built = [statement.parameters(given, None)] * 2
         assert _sent(connection, lambda: writer.run(statement, built)) == expected
 
