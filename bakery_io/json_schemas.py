@@ -115,7 +115,8 @@ def foreign_pattern(registry: Registry = REGISTRY) -> str:
     namespaces only, so that a misspelt ``acme:`` name is refused.
     """
     known = sorted(extension.namespace for extension in registry.extensions)
-    unknown = f"(?!(?:{'|'.join(known)}):)" if known else ""
+    alternatives = "|".join(known) if len(known) < 2 else f"(?:{'|'.join(known)})"
+    unknown = f"(?!{alternatives}:)" if known else ""
     return portable_pattern(f"^{unknown}{NAMESPACED_PATTERN}$")
 
 
