@@ -212,7 +212,11 @@ def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def record_schema(schema_class: type[EntitySchema]) -> dict[str, Any]:
-    """The JSON Schema of one record (or nested child) of ``schema_class``."""
+    """The JSON Schema of one record (or nested child) of ``schema_class``: its fields alone.
+
+    The 1.1 entity files add to it the names of extensions they do not know
+    (:func:`foreign_pattern`).
+    """
     schema = schema_class()
     defaults = schema_class.wire_defaults()
     properties: dict[str, Any] = {}
@@ -432,6 +436,7 @@ def extensions_schema() -> dict[str, Any]:
 def _entity_type_name(registry: Registry) -> dict[str, Any]:
     """An entity type's name: one of ``registry``'s, or one of an extension it does not know."""
     return {
+        "description": "an entity type of this format, or one of an extension (namespace:name)",
         "anyOf": [
             {"enum": list(registry.names)},
             {
@@ -439,7 +444,7 @@ def _entity_type_name(registry: Registry) -> dict[str, Any]:
                 "pattern": foreign_pattern(registry),
                 "description": "an entity type of an extension this schema does not know",
             },
-        ]
+        ],
     }
 
 
