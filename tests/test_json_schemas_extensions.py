@@ -26,13 +26,14 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bakery_io import fields as wire
 from bakery_io.errors import UsageError
-from bakery_io.extensions import Extension
+from bakery_io.extensions import NAMESPACED_PATTERN, Extension
 from bakery_io.json_schemas import (
     DOCUMENT_SCHEMA,
     ENTITY_FILE_SCHEMA,
     MANIFEST_SCHEMA,
     entity_schema_name,
     generate,
+    portable_pattern,
     render,
     write,
 )
@@ -482,3 +483,21 @@ def test_a_registry_value_is_kept_apart_from_the_stock_one(acme: SchemaSet) -> N
     assert generate() == generate(registry=REGISTRY)
     assert "acme:ovens" in json.dumps(acme.documents[MANIFEST_SCHEMA])
     assert "acme:ovens" not in json.dumps(generate()[MANIFEST_SCHEMA])
+
+
+def test_every_published_record_and_child_lets_through_every_namespace(stock: SchemaSet) -> None:
+    opened = 0
+    for name, document in stock.documents.items():
+        for definition_name, definition in document.get("$defs", {}).items():
+            if name == MANIFEST_SCHEMA:
+                assert "patternProperties" not in definition  # a file entry, not a record
+                continue
+            assert definition["additionalProperties"] is False
+            assert definition["patternProperties"] == {
+                portable_pattern(f"^{NAMESPACED_PATTERN}$"): {
+                    "description": "a field of an extension this schema does not know: not checked"
+                }
+            }, (name, definition_name)
+            opened += 1
+    # a record per entity type plus the 10 kinds of nested children
+    assert opened == len(REGISTRY) + 10
