@@ -21,10 +21,11 @@ if TYPE_CHECKING:
         StorageError,
         UsageError,
     )
+    from bakery_io.extensions import Extension, PassedOver
     from bakery_io.load import EntityCounts, LoadReport, load_all
     from bakery_io.manifest import FileEntry, Manifest
     from bakery_io.problems import Problem
-    from bakery_io.registry import REGISTRY
+    from bakery_io.registry import REGISTRY, Registry
     from bakery_io.sample import SampleReport, generate_sample
     from bakery_io.upgrades import UpgradeReport, upgrade
     from bakery_io.validation import ValidationReport, validate
@@ -51,6 +52,9 @@ _PUBLIC = {
     "Manifest": "manifest",
     "Problem": "problems",
     "REGISTRY": "registry",
+    "Registry": "registry",
+    "Extension": "extensions",
+    "PassedOver": "extensions",
     "SampleReport": "sample",
     "generate_sample": "sample",
     "UpgradeReport": "upgrades",
@@ -97,12 +101,15 @@ __all__ = [
     "Conversion",
     "DatabaseStateError",
     "EntityCounts",
+    "Extension",
     "FileEntry",
     "Foreign",
     "LeftBehind",
     "LoadReport",
     "Manifest",
+    "PassedOver",
     "Problem",
+    "Registry",
     "Repair",
     "Rewrite",
     "SampleReport",

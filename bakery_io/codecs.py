@@ -25,6 +25,7 @@ from marshmallow.decorators import POST_LOAD, VALIDATES_SCHEMA
 from marshmallow.utils import is_collection
 from marshmallow_sqlalchemy.load_instance_mixin import LoadInstanceMixin
 
+from bakery_io.extensions import is_namespaced
 from bakery_io.schemas.base import EntitySchema
 
 #: Dumps one row of :func:`bakery_io.queries.read_records` as ``schema().dump(row)`` does.
@@ -287,6 +288,21 @@ def _build_loader(instance: Schema, valid: bool) -> Loader:
     return _generated_loader(plan, keys, check_rules)
 
 
+def _passed_over(record: Mapping[str, Any], keys: frozenset[str]) -> dict[str, Any]:
+    """``record`` without the fields of extensions the schema does not know; any other
+    field the schema lacks (its own namespace's included) is refused."""
+    own = {key.partition(":")[0] for key in keys if is_namespaced(key)}
+    unknown = [
+        key
+        for key in record
+        if key not in keys
+        and not (isinstance(key, str) and is_namespaced(key) and key.partition(":")[0] not in own)
+    ]
+    if unknown:
+        raise ValidationError(f"Unknown field: {unknown}")
+    return {key: value for key, value in record.items() if key in keys}
+
+
 def _generated_loader(
     plan: list[_Step], keys: frozenset[str], check_rules: Callable[..., Any] | None
 ) -> Loader:
@@ -302,13 +318,14 @@ def _generated_loader(
         "missing": missing,
         "keys": keys,
         "check_rules": check_rules,
+        "passed_over": _passed_over,
     }
     lines = [
         "def load(record):",
         "    if not isinstance(record, Mapping):",
         "        raise ValidationError('Invalid input type.')",
         "    if not keys.issuperset(record):",
-        "        raise ValidationError(f'Unknown field: {[k for k in record if k not in keys]}')",
+        "        record = passed_over(record, keys)",
         "    loaded = {}",
         "    get = record.get",
     ]

@@ -7,6 +7,13 @@ under ``schemas_json/<version>/`` and shipped in the wheel; a test fails when
 regenerating them would change a byte. Regenerate with
 ``bakery-io schemas schemas_json``.
 
+A registry with extensions (:class:`bakery_io.Extension`) has schemas of its
+own, under ``$id``s of their own (``.../1.1/ext/acme-1/``): its extension
+types and fields are declared like the core's. Every 1.1 schema, the
+published ones included, lets through what is named in a namespace it does
+not know (``other:field`` in a record, ``other:type`` files and document
+keys), so any reader checks the core of any extended backup.
+
 Format 1.0's schemas are the current ones widened by exactly the differences
 the upgrade step undoes (:mod:`bakery_io.versions.v1_0_to_v1_1`): ids beside
 references, names instead of slugs for events, recipients and packages,
@@ -21,12 +28,15 @@ from collections.abc import Callable
 from functools import singledispatch
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from marshmallow import fields, validate
 
 from bakery_io import fields as wire
+from bakery_io.errors import UsageError
+from bakery_io.extensions import NAMESPACE_PATTERN, NAMESPACED_PATTERN
 from bakery_io.manifest import MANIFEST_NAME
-from bakery_io.registry import REGISTRY, EntityType
+from bakery_io.registry import REGISTRY, EntityType, Registry
 from bakery_io.schemas.base import EntitySchema, declared_fields
 from bakery_io.slugs import SLUG_PATTERN
 from bakery_io.versions import CURRENT_VERSION, filename
@@ -41,7 +51,12 @@ MANIFEST_SCHEMA = "manifest.schema.json"
 DOCUMENT_SCHEMA = "document.schema.json"
 ENTITY_FILE_SCHEMA = "entity-file.schema.json"
 SHA256_PATTERN = "^[0-9a-f]{64}$"
-ENTITY_FILENAME_PATTERN = r"^[0-9]{2}_[a-z_]+\.json$"
+#: A core entity file (``01_suppliers.json``) or an extension's (``acme.01_ovens.json``).
+ENTITY_FILENAME_PATTERN = (
+    rf"^(?:[0-9]{{2}}_[a-z_]+|{NAMESPACE_PATTERN}\.[0-9]{{2}}_[a-z][a-z0-9_]*)\.json$"
+)
+#: Where the schemas of a registry with extensions live, under the version's base.
+EXTENSIONS_FOLDER = "ext"
 
 
 def portable_pattern(pattern: str) -> str:
@@ -69,8 +84,40 @@ def _portable(schema: Any) -> Any:
 
 
 def entity_schema_name(entity_type: str) -> str:
-    """File name of the JSON Schema of one entity type's file."""
-    return f"{entity_type}.schema.json"
+    """File name of the JSON Schema of one entity type's file.
+
+    ``suppliers.schema.json``; ``acme.ovens.schema.json`` for the extension type
+    ``acme:ovens``.
+    """
+    return f"{entity_type.replace(':', '.')}.schema.json"
+
+
+def schema_base(version: str = CURRENT_VERSION, registry: Registry = REGISTRY) -> str:
+    """The base of the ``$id``s of ``registry``'s schemas of ``version``.
+
+    The published set's is ``https://bakery-io.dev/schemas/<version>/``; a
+    registry with extensions gets ``<version>/ext/acme-1+other-2/`` (its
+    extensions with their versions), so that its set never collides with the
+    published one or with that of other extensions.
+    """
+    extensions = sorted(registry.extensions, key=lambda extension: extension.namespace)
+    if not extensions:
+        return f"{BASE_ID}{version}/"
+    named = "+".join(f"{e.namespace}-{quote(e.version, safe='')}" for e in extensions)
+    return f"{BASE_ID}{version}/{EXTENSIONS_FOLDER}/{named}/"
+
+
+def foreign_pattern(registry: Registry = REGISTRY) -> str:
+    """The pattern of the namespaced names (``other:name``) of extensions ``registry`` lacks.
+
+    What a registry's schemas let through unchecked: a stock one, every
+    namespaced name; one with the extension ``acme``, those of other
+    namespaces only, so that a misspelt ``acme:`` name is refused.
+    """
+    known = sorted(extension.namespace for extension in registry.extensions)
+    alternatives = "|".join(known) if len(known) < 2 else f"(?:{'|'.join(known)})"
+    unknown = f"(?!{alternatives}:)" if known else ""
+    return portable_pattern(f"^{unknown}{NAMESPACED_PATTERN}$")
 
 
 def field_schema(field: fields.Field[Any]) -> dict[str, Any]:
@@ -152,7 +199,7 @@ def _(field: wire.Reference) -> dict[str, Any]:
 
 @_field_schema.register
 def _(field: wire.Children) -> dict[str, Any]:
-    child = field.schema_class.opts.model.__tablename__
+    child = field.schema_class.opts.entity_type
     return {"type": "array", "items": {"$ref": f"#/$defs/{child}"}}
 
 
@@ -165,7 +212,11 @@ def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def record_schema(schema_class: type[EntitySchema]) -> dict[str, Any]:
-    """The JSON Schema of one record (or nested child) of ``schema_class``."""
+    """The JSON Schema of one record (or nested child) of ``schema_class``: its fields alone.
+
+    The 1.1 entity files add to it the names of extensions they do not know
+    (:func:`foreign_pattern`).
+    """
     schema = schema_class()
     defaults = schema_class.wire_defaults()
     properties: dict[str, Any] = {}
@@ -196,8 +247,8 @@ def record_schema(schema_class: type[EntitySchema]) -> dict[str, Any]:
     return result
 
 
-def _header(name: str, title: str, version: str) -> dict[str, Any]:
-    return {"$schema": DRAFT, "$id": f"{BASE_ID}{version}/{name}", "title": title}
+def _header(name: str, title: str, version: str, registry: Registry) -> dict[str, Any]:
+    return {"$schema": DRAFT, "$id": schema_base(version, registry) + name, "title": title}
 
 
 def _version(version: str) -> dict[str, Any]:
@@ -205,11 +256,29 @@ def _version(version: str) -> dict[str, Any]:
 
 
 #: The JSON Schema of a record: (schema class, entity type, children key or "") -> schema.
-RecordSchema = Callable[[type[EntitySchema], str, str], dict[str, Any]]
+RecordSchema = Callable[[type[EntitySchema], EntityType, str], dict[str, Any]]
 
 
-def _current_record(schema_class: type[EntitySchema], entity: str, children: str) -> dict[str, Any]:
-    return record_schema(schema_class)
+def _current_record(
+    schema_class: type[EntitySchema], entity: EntityType, children: str
+) -> dict[str, Any]:
+    """A record as :func:`record_schema` says, open to the fields of unknown extensions."""
+    unknown = {"description": "a field of an extension this schema does not know: not checked"}
+    return _open(record_schema(schema_class), entity.registry, unknown)
+
+
+def _open(schema: dict[str, Any], registry: Registry, unknown: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` (an object's) also taking namespaced properties unknown to ``registry``.
+
+    ``additionalProperties: false`` still refuses everything else, a misspelt
+    name of ``registry``'s own extensions included.
+    """
+    opened: dict[str, Any] = {}
+    for key, value in schema.items():
+        opened[key] = value
+        if key == "properties":
+            opened["patternProperties"] = {foreign_pattern(registry): unknown}
+    return opened
 
 
 def entity_file_schema(
@@ -218,12 +287,12 @@ def entity_file_schema(
     record: RecordSchema = _current_record,
 ) -> dict[str, Any]:
     """The JSON Schema of the entity file of ``entity`` (``NN_<type>.json``)."""
-    definitions = {"record": record(entity.schema, entity.name, "")}
+    definitions = {"record": record(entity.schema, entity, "")}
     for name, field in entity.schema().fields.items():
         if isinstance(field, wire.Children):
             child = field.schema_class
-            definitions[child.opts.model.__tablename__] = record(
-                child, entity.name, field.data_key or name
+            definitions[child.opts.entity_type or ""] = record(
+                child, entity, field.data_key or name
             )
     dependencies = ", ".join(entity.dependencies) or "nothing"
     return {
@@ -231,6 +300,7 @@ def entity_file_schema(
             entity_schema_name(entity.name),
             f"bakery_io {version} entity file: {entity.name}",
             version,
+            entity.registry,
         ),
         "description": (
             f"Records of {entity.name}, keyed by {' + '.join(entity.natural_key)}; "
@@ -248,14 +318,16 @@ def entity_file_schema(
     }
 
 
-def any_entity_file_schema(version: str = CURRENT_VERSION) -> dict[str, Any]:
+def any_entity_file_schema(
+    version: str = CURRENT_VERSION, registry: Registry = REGISTRY
+) -> dict[str, Any]:
     """The JSON Schema of a single entity file of any type: dispatches on ``entity_type``."""
     return {
-        **_header(ENTITY_FILE_SCHEMA, f"bakery_io {version} single entity file", version),
+        **_header(ENTITY_FILE_SCHEMA, f"bakery_io {version} single entity file", version, registry),
         "type": "object",
         "properties": {
             "version": _version(version),
-            "entity_type": {"enum": list(REGISTRY.names)},
+            "entity_type": {"enum": list(registry.names)},
             "records": {"type": "array"},
         },
         "required": ["version", "entity_type", "records"],
@@ -264,24 +336,26 @@ def any_entity_file_schema(version: str = CURRENT_VERSION) -> dict[str, Any]:
                 "if": {"properties": {"entity_type": {"const": entity.name}}},
                 "then": {"$ref": entity_schema_name(entity.name)},
             }
-            for entity in REGISTRY
+            for entity in registry
         ],
     }
 
 
-def document_schema(version: str = CURRENT_VERSION) -> dict[str, Any]:
+def document_schema(
+    version: str = CURRENT_VERSION, registry: Registry = REGISTRY
+) -> dict[str, Any]:
     """The JSON Schema of a single document holding any subset of entity types."""
     properties: dict[str, Any] = {
         "version": _version(version),
         "exported_at": {"type": "string", "format": "date-time", "pattern": wire.DATETIME_PATTERN},
     }
-    for entity in REGISTRY:
+    for entity in registry:
         properties[entity.name] = {
             "type": "array",
             "items": {"$ref": f"{entity_schema_name(entity.name)}#/$defs/record"},
         }
     return {
-        **_header(DOCUMENT_SCHEMA, f"bakery_io {version} single document", version),
+        **_header(DOCUMENT_SCHEMA, f"bakery_io {version} single document", version, registry),
         "type": "object",
         "properties": properties,
         "required": ["version"],
@@ -289,18 +363,20 @@ def document_schema(version: str = CURRENT_VERSION) -> dict[str, Any]:
     }
 
 
-def manifest_schema(version: str = CURRENT_VERSION) -> dict[str, Any]:
+def manifest_schema(
+    version: str = CURRENT_VERSION, registry: Registry = REGISTRY
+) -> dict[str, Any]:
     """The JSON Schema of ``manifest.json``."""
     entry = {
         "type": "object",
         "properties": {
             "filename": {"type": "string", "pattern": ENTITY_FILENAME_PATTERN},
-            "entity_type": {"enum": list(REGISTRY.names)},
+            "entity_type": {"enum": list(registry.names)},
             "record_count": {"type": "integer", "minimum": 0},
             "sha256": {"type": "string", "pattern": SHA256_PATTERN},
             "dependencies": {
                 "type": "array",
-                "items": {"enum": list(REGISTRY.names)},
+                "items": {"enum": list(registry.names)},
                 "uniqueItems": True,
             },
             "import_order": {"type": "integer", "minimum": 1},
@@ -317,7 +393,10 @@ def manifest_schema(version: str = CURRENT_VERSION) -> dict[str, Any]:
     }
     return {
         **_header(
-            MANIFEST_SCHEMA, f"bakery_io {version} backup manifest ({MANIFEST_NAME})", version
+            MANIFEST_SCHEMA,
+            f"bakery_io {version} backup manifest ({MANIFEST_NAME})",
+            version,
+            registry,
         ),
         "type": "object",
         "properties": {
@@ -334,6 +413,66 @@ def manifest_schema(version: str = CURRENT_VERSION) -> dict[str, Any]:
         "additionalProperties": False,
         "$defs": {"file": entry},
     }
+
+
+def extensions_schema() -> dict[str, Any]:
+    """The extensions a backup holds data of (:attr:`bakery_io.Extension.to_dict`)."""
+    return {
+        "type": "array",
+        "description": "the extensions whose entity types and fields the backup holds",
+        "items": {
+            "type": "object",
+            "properties": {
+                "namespace": {"type": "string", "pattern": f"^{NAMESPACE_PATTERN}$"},
+                "version": {"type": "string", "minLength": 1},
+            },
+            "required": ["namespace", "version"],
+            "additionalProperties": False,
+        },
+        "uniqueItems": True,
+    }
+
+
+def _entity_type_name(registry: Registry) -> dict[str, Any]:
+    """An entity type's name: one of ``registry``'s, or one of an extension it does not know."""
+    return {
+        "description": "an entity type of this format, or one of an extension (namespace:name)",
+        "anyOf": [
+            {"enum": list(registry.names)},
+            {
+                "type": "string",
+                "pattern": foreign_pattern(registry),
+                "description": "an entity type of an extension this schema does not know",
+            },
+        ],
+    }
+
+
+def _foreign_entity_file(registry: Registry) -> dict[str, Any]:
+    """An entity file of an extension ``registry`` does not know: its envelope alone."""
+    return {
+        "if": {
+            "properties": {"entity_type": {"pattern": foreign_pattern(registry)}},
+            "required": ["entity_type"],
+        },
+        "then": {
+            "properties": {
+                "version": True,
+                "entity_type": True,
+                "records": {"items": {"type": "object"}},
+            },
+            "additionalProperties": False,
+            "description": "records of an extension this schema does not know: not checked",
+        },
+    }
+
+
+#: What a document holds under the name of an entity type of an unknown extension.
+_UNKNOWN_RECORDS = {
+    "type": "array",
+    "items": {"type": "object"},
+    "description": "records of an extension this schema does not know: not checked",
+}
 
 
 def exceptions_schema() -> dict[str, Any]:
@@ -362,17 +501,22 @@ def exceptions_schema() -> dict[str, Any]:
     }
 
 
-def _current(version: str) -> dict[str, dict[str, Any]]:
-    manifest, document = manifest_schema(version), document_schema(version)
-    # Only the current format has them: an older exporter never wrote exceptions.
-    manifest["properties"]["exceptions"] = exceptions_schema()
-    document["properties"]["exceptions"] = exceptions_schema()
-    generated = {
-        MANIFEST_SCHEMA: manifest,
-        DOCUMENT_SCHEMA: document,
-        ENTITY_FILE_SCHEMA: any_entity_file_schema(version),
-    }
-    for entity in REGISTRY:
+def _current(version: str, registry: Registry) -> dict[str, dict[str, Any]]:
+    manifest, document = manifest_schema(version, registry), document_schema(version, registry)
+    any_file = any_entity_file_schema(version, registry)
+    # Only the current format has them: an older exporter never wrote exceptions,
+    # nor data of extensions.
+    for schema in (manifest, document):
+        schema["properties"]["exceptions"] = exceptions_schema()
+        schema["properties"]["extensions"] = extensions_schema()
+    entry = manifest["$defs"]["file"]["properties"]
+    entry["entity_type"] = _entity_type_name(registry)
+    entry["dependencies"]["items"] = _entity_type_name(registry)
+    any_file["properties"]["entity_type"] = _entity_type_name(registry)
+    any_file["allOf"].append(_foreign_entity_file(registry))
+    document = _open(document, registry, _UNKNOWN_RECORDS)
+    generated = {MANIFEST_SCHEMA: manifest, DOCUMENT_SCHEMA: document, ENTITY_FILE_SCHEMA: any_file}
+    for entity in registry:
         generated[entity_schema_name(entity.name)] = entity_file_schema(entity, version)
     return generated
 
@@ -416,7 +560,9 @@ def _legacy_decimal(field: wire.DecimalString, described: dict[str, Any]) -> dic
     return widened
 
 
-def _legacy_record(schema_class: type[EntitySchema], entity: str, children: str) -> dict[str, Any]:
+def _legacy_record(
+    schema_class: type[EntitySchema], entity: EntityType, children: str
+) -> dict[str, Any]:
     """A 1.0 record: the 1.1 record with 1.0's ids, names, id-only references and looser values."""
     current = record_schema(schema_class)
     required = list(current["required"])
@@ -425,14 +571,14 @@ def _legacy_record(schema_class: type[EntitySchema], entity: str, children: str)
     for name, field in declared_fields(schema_class).items():
         wire_name = field.data_key or name
         described = dict(current["properties"][wire_name])
-        if isinstance(field, wire.Reference) and (entity, children, wire_name) in v1_0.ID_ONLY:
+        if isinstance(field, wire.Reference) and (entity.name, children, wire_name) in v1_0.ID_ONLY:
             # Rows 5 and 6: the reference is the id alone.
             properties[v1_0.id_field(wire_name)] = _id(nullable=field.allow_none)
             required = [v1_0.id_field(wire_name) if n == wire_name else n for n in required]
             continue
         if isinstance(field, wire.Reference) and field.target in v1_0.NAMED:
             # Row 3: by name, with the id beside it.
-            target_name = declared_fields(REGISTRY[field.target].schema)["name"]
+            target_name = declared_fields(entity.registry[field.target].schema)["name"]
             properties[v1_0.name_field(wire_name)] = {
                 "type": ["string", "null"] if field.allow_none else "string",
                 "maxLength": v1_0.max_length(target_name),
@@ -441,7 +587,7 @@ def _legacy_record(schema_class: type[EntitySchema], entity: str, children: str)
             properties[v1_0.id_field(wire_name)] = _id(nullable=True)
             required = [v1_0.name_field(wire_name) if n == wire_name else n for n in required]
             continue
-        if wire_name == "slug" and not children and entity in v1_0.NAMED:
+        if wire_name == "slug" and not children and entity.name in v1_0.NAMED:
             required.remove("slug")  # row 3: no slug yet
             continue
         if described.get("pattern") == slug:
@@ -468,11 +614,11 @@ def _legacy_exported_at(schema: dict[str, Any], name: str) -> None:
     }
 
 
-def _version_1_0(version: str) -> dict[str, dict[str, Any]]:
-    manifest = manifest_schema(version)
+def _version_1_0(version: str, registry: Registry) -> dict[str, dict[str, Any]]:
+    manifest = manifest_schema(version, registry)
     _legacy_exported_at(manifest, "export_date")
     manifest["$defs"]["file"]["properties"]["filename"]["pattern"] = _LEGACY_FILENAME_PATTERN
-    document = document_schema(version)
+    document = document_schema(version, registry)
     _legacy_exported_at(document, "exported_at")
     # A production-history document of 1.0 may lack its version.
     history = ["version", "exported_at", *v1_0.HISTORY_TYPES]
@@ -484,27 +630,40 @@ def _version_1_0(version: str) -> dict[str, dict[str, Any]]:
     generated = {
         MANIFEST_SCHEMA: manifest,
         DOCUMENT_SCHEMA: document,
-        ENTITY_FILE_SCHEMA: any_entity_file_schema(version),
+        ENTITY_FILE_SCHEMA: any_entity_file_schema(version, registry),
     }
-    for entity in REGISTRY:
+    for entity in registry:
         generated[entity_schema_name(entity.name)] = entity_file_schema(
             entity, version, _legacy_record
         )
     return generated
 
 
-#: How the published schemas of each version are made.
-_GENERATORS: dict[str, Callable[[str], dict[str, dict[str, Any]]]] = {
+#: How the schemas of each version are made.
+_GENERATORS: dict[str, Callable[[str, Registry], dict[str, dict[str, Any]]]] = {
     CURRENT_VERSION: _current,
     v1_0.SOURCE: _version_1_0,
 }
 
 
-def generate(version: str = CURRENT_VERSION) -> dict[str, dict[str, Any]]:
-    """Every published JSON Schema of ``version``, by file name."""
+def generate(
+    version: str = CURRENT_VERSION, registry: Registry = REGISTRY
+) -> dict[str, dict[str, Any]]:
+    """Every JSON Schema of ``registry``'s format ``version``, by file name.
+
+    Those of :data:`~bakery_io.REGISTRY` are the published ones. Older versions
+    are the stock format's alone: a host's registry (its own types, its
+    extensions) has schemas of the current version only.
+    """
     if version not in _GENERATORS:
         raise ValueError(f"no JSON Schemas are generated for format {version}")
-    return {name: _portable(schema) for name, schema in _GENERATORS[version](version).items()}
+    if version != CURRENT_VERSION and not registry.is_stock:
+        raise UsageError(
+            f"format {version} has the published JSON Schemas alone; those of {registry!r} "
+            f"exist for format {CURRENT_VERSION} only"
+        )
+    generated = _GENERATORS[version](version, registry)
+    return {name: _portable(schema) for name, schema in generated.items()}
 
 
 #: The versions whose schemas :func:`generate` makes, oldest first.
@@ -516,12 +675,18 @@ def render(schema: dict[str, Any]) -> str:
     return json.dumps(schema, ensure_ascii=False, indent=2) + "\n"
 
 
-def write(directory: Path, version: str = CURRENT_VERSION) -> list[Path]:
-    """Write the schemas of ``version`` into ``directory/<version>/``; returns the files."""
-    folder = directory / version
+def write(
+    directory: Path, version: str = CURRENT_VERSION, registry: Registry = REGISTRY
+) -> list[Path]:
+    """Write the schemas of ``version`` into their folder under ``directory``; returns the files.
+
+    The folder mirrors the ``$id``s: ``directory/<version>/`` for the published
+    set, ``directory/<version>/ext/acme-1/`` for a registry with extensions.
+    """
+    folder = directory / schema_base(version, registry).removeprefix(BASE_ID)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, schema in generate(version).items():
+    for name, schema in generate(version, registry).items():
         path = folder / name
         path.write_text(render(schema), encoding="utf-8")
         written.append(path)

@@ -5,13 +5,13 @@ point takes one (``registry=``, by default :data:`REGISTRY`), nothing global is
 ever changed, and two registries work side by side in one process.
 
 :data:`REGISTRY` is format 1.1 bound to bakery_io's own models. A host derives
-its own from it, each step returning a new registry:
+its own from it with :meth:`Registry.derive`, which returns a new registry:
 
-- :meth:`Registry.bind` stores format types in the host's models (binding
-  schemas, :mod:`bakery_io.binding`);
-- :meth:`Registry.extend` adds an :class:`~bakery_io.extensions.Extension`: entity
-  types and fields of the host's own, under its namespace;
-- :meth:`Registry.only` keeps the types the host stores.
+- ``bind=`` stores format types in the host's models (binding schemas,
+  :mod:`bakery_io.binding`);
+- ``extensions=`` adds :class:`~bakery_io.extensions.Extension` s: entity types
+  and fields of the host's own, under its namespace;
+- ``only=`` keeps the types the host stores.
 
 The position of a core type in the format gives its file number; the order of
 a registry is the format's, with each extension type placed after what it
@@ -179,6 +179,32 @@ def _check_references(types: dict[str, EntityType]) -> None:
                 )
 
 
+def _check_foreign_keys(types: dict[str, EntityType]) -> None:
+    """A reference's column may only have foreign keys into its target's table: a type
+    left in bakery_io's tables cannot reference one a host stores in its own."""
+    for entity in types.values():
+        schemas = [entity.schema, *(child.schema for child in entity.children)]
+        for schema in schemas:
+            binding = binding_of(schema)
+            for name, found in declared_fields(schema).items():
+                if not isinstance(found, Reference):
+                    continue
+                column = binding.columns[found.attribute or name]
+                target = types[found.target]
+                # Composite keys (a run's finished unit of its recipe) tie other tables too.
+                single = [key for key in column.foreign_keys if len(key.constraint.columns) == 1]
+                for key in single:
+                    if key.column.table is not target.table:
+                        raise UsageError(
+                            f"{schema.__name__}: column {column.table.name}.{column.name} of "
+                            f"{found.data_key or name} has a foreign key to "
+                            f"{key.column.table.name}, but this registry stores "
+                            f"{found.target} in {target.table.name}: bind "
+                            f"{entity.name} to a model of its own as well, or leave it out "
+                            "with only()"
+                        )
+
+
 def _order(
     core: Sequence[type[EntitySchema]], added: Sequence[type[EntitySchema]]
 ) -> list[type[EntitySchema]]:
@@ -195,8 +221,7 @@ def _order(
 class Registry:
     """The ordered entity types of a job; iteration gives them in import order.
 
-    Build a host's registry from :data:`REGISTRY` with :meth:`bind`,
-    :meth:`extend` and :meth:`only`; each returns a new registry.
+    Build a host's registry from :data:`REGISTRY` with :meth:`derive`.
     """
 
     def __init__(
@@ -234,6 +259,7 @@ class Registry:
         self._numbers = {entity.name: entity.number for entity in types}
         self._by_name = {entity.name: entity for entity in types}
         _check_references(self._by_name)
+        _check_foreign_keys(self._by_name)
         for entity in types:
             entity.binding  # noqa: B018 (refuse a model that cannot hold the type now, not mid-job)
             for child in entity.children:
@@ -319,53 +345,59 @@ class Registry:
         wanted = {self[name].name for name in names}
         return tuple(entity for entity in self._types if entity.name in wanted)
 
-    def bind(self, *schemas: type[EntitySchema]) -> Registry:
-        """A registry that stores each given schema's type in the schema's model.
+    def derive(
+        self,
+        *,
+        bind: Sequence[type[EntitySchema]] = (),
+        extensions: Sequence[Extension] = (),
+        only: Iterable[str] | None = None,
+    ) -> Registry:
+        """A new registry from this one: what a host stores, and where.
 
-        Each schema subclasses the format schema of a type of this registry
-        (``class PantrySchema(IngredientSchema)`` with ``Meta.model``), or is an
-        extension type's schema bound anew.
+        ``extensions`` adds each :class:`~bakery_io.extensions.Extension`'s entity
+        types (placed after what they reference); ``bind`` stores types in the
+        host's models, each schema subclassing the format schema of a type
+        (``class PantrySchema(IngredientSchema)`` with ``Meta.model``); ``only``
+        keeps the named types (every type a kept one references must be kept
+        too; a backup's records of a type left out are refused on import, and
+        exports never hold them). The result is checked as a whole, once.
         """
-        replaced = {}
-        for schema in schemas:
-            name = schema.opts.entity_type
-            if name not in self._by_name:
+        known = {extension.namespace for extension in self.extensions}
+        for extension in extensions:
+            if extension.namespace in known:
+                raise UsageError(f"extension {extension.namespace!r} is in this registry already")
+            known.add(extension.namespace)
+        added = [schema for extension in extensions for schema in extension.types]
+        schemas = _order(self._schemas, added)
+        every = (*self.extensions, *extensions)
+        held = {schema.opts.entity_type for schema in schemas}
+        replaced: dict[str, type[EntitySchema]] = {}
+        for schema in bind:
+            name = schema.opts.entity_type or ""
+            if name not in held:
                 raise UsageError(
                     f"{schema.__name__} binds {name!r}, which this registry does not hold"
                 )
             replaced[name] = schema
-        kept = [replaced.get(s.opts.entity_type or "", s) for s in self._schemas]
-        extensions = [
-            extension.with_types(
-                [replaced.get(t.opts.entity_type or "", t) for t in extension.types]
-            )
-            for extension in self.extensions
-        ]
-        return Registry(kept, extensions=extensions, numbers=self._numbers)
+        wanted = held if only is None else {self._name(name, held) for name in only}
 
-    def extend(self, extension: Extension) -> Registry:
-        """A registry that also holds ``extension``'s entity types and fields."""
-        if any(e.namespace == extension.namespace for e in self.extensions):
-            raise UsageError(f"extension {extension.namespace!r} is in this registry already")
+        def kept(types: Iterable[type[EntitySchema]]) -> list[type[EntitySchema]]:
+            return [
+                replaced.get(schema.opts.entity_type or "", schema)
+                for schema in types
+                if schema.opts.entity_type in wanted
+            ]
+
         return Registry(
-            _order(self._schemas, extension.types),
-            extensions=(*self.extensions, extension),
+            kept(schemas),
+            extensions=[extension.with_types(kept(extension.types)) for extension in every],
             numbers=self._numbers,
         )
 
-    def only(self, *names: str) -> Registry:
-        """A registry of the named types alone: what a host stores.
-
-        Every type a kept one references must be kept too; a backup's records of
-        a type left out are refused on import, and exports never hold them.
-        """
-        wanted = {self[name].name for name in names}
-        kept = [s for s in self._schemas if s.opts.entity_type in wanted]
-        extensions = []
-        for extension in self.extensions:
-            types = [t for t in extension.types if t.opts.entity_type in wanted]
-            extensions.append(extension.with_types(types))
-        return Registry(kept, extensions=extensions, numbers=self._numbers)
+    def _name(self, name: str, held: set[str | None]) -> str:
+        if name not in held:
+            raise UsageError(f"unknown entity type {name!r}; known: {', '.join(map(str, held))}")
+        return name
 
 
 def _wire_names(schema: type[EntitySchema]) -> set[str]:

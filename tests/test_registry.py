@@ -139,7 +139,7 @@ def test_a_registry_missing_a_referenced_type_is_refused() -> None:
     with pytest.raises(UsageError, match=expected):
         Registry([SupplierSchema, ProductSchema])
     with pytest.raises(UsageError, match=expected):
-        REGISTRY.only("suppliers", "products")
+        REGISTRY.derive(only=["suppliers", "products"])
 
 
 def test_a_registry_in_the_right_order_is_built() -> None:

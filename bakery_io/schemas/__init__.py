@@ -10,3 +10,82 @@ import, and the published JSON Schemas are all derived from them.
 - :mod:`~bakery_io.schemas.planning`: finished goods, recipients, packages, events
 - :mod:`~bakery_io.schemas.history`: production and assembly runs
 """
+
+from bakery_io.schemas.base import EntitySchema, declared_fields
+from bakery_io.schemas.catalog import (
+    FinishedUnitSchema,
+    IngredientSchema,
+    ProductSchema,
+    RecipeComponentSchema,
+    RecipeIngredientSchema,
+    RecipeSchema,
+    SupplierSchema,
+)
+from bakery_io.schemas.history import (
+    AssemblyFinishedUnitConsumptionSchema,
+    AssemblyPackagingConsumptionSchema,
+    AssemblyRunSchema,
+    ProductionConsumptionSchema,
+    ProductionLossSchema,
+    ProductionRunSchema,
+)
+from bakery_io.schemas.inventory import (
+    InventoryDepletionSchema,
+    InventoryItemSchema,
+    PurchaseSchema,
+)
+from bakery_io.schemas.materials import (
+    MaterialCategorySchema,
+    MaterialProductSchema,
+    MaterialPurchaseSchema,
+    MaterialSchema,
+    MaterialSubcategorySchema,
+    MaterialUnitSchema,
+)
+from bakery_io.schemas.planning import (
+    EventAssemblyTargetSchema,
+    EventProductionTargetSchema,
+    EventRecipientPackageSchema,
+    EventSchema,
+    FinishedGoodComponentSchema,
+    FinishedGoodSchema,
+    PackageContentSchema,
+    PackageSchema,
+    RecipientSchema,
+)
+
+__all__ = [
+    "AssemblyFinishedUnitConsumptionSchema",
+    "AssemblyPackagingConsumptionSchema",
+    "AssemblyRunSchema",
+    "EntitySchema",
+    "EventAssemblyTargetSchema",
+    "EventProductionTargetSchema",
+    "EventRecipientPackageSchema",
+    "EventSchema",
+    "FinishedGoodComponentSchema",
+    "FinishedGoodSchema",
+    "FinishedUnitSchema",
+    "IngredientSchema",
+    "InventoryDepletionSchema",
+    "InventoryItemSchema",
+    "MaterialCategorySchema",
+    "MaterialProductSchema",
+    "MaterialPurchaseSchema",
+    "MaterialSchema",
+    "MaterialSubcategorySchema",
+    "MaterialUnitSchema",
+    "PackageContentSchema",
+    "PackageSchema",
+    "ProductSchema",
+    "ProductionConsumptionSchema",
+    "ProductionLossSchema",
+    "ProductionRunSchema",
+    "PurchaseSchema",
+    "RecipeComponentSchema",
+    "RecipeIngredientSchema",
+    "RecipeSchema",
+    "RecipientSchema",
+    "SupplierSchema",
+    "declared_fields",
+]

@@ -190,6 +190,10 @@ class EntitySchemaMeta(SQLAlchemyAutoSchemaMeta):
             return declared
         klass.opts.format = klass
         klass.opts.entity_type = klass.opts.entity_type or model.__tablename__
+        explicit = {name for name, _field in cls_fields}
+        for name, column in model.__table__.columns.items():
+            if column.primary_key and name not in explicit:
+                declared[name] = None  # a surrogate key is the database's, never on the wire
         table: sa.Table = model.__table__
         positions = {name: index for index, name in enumerate(table.columns.keys())}
         scoped: dict[str, float] = {}

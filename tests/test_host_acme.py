@@ -1,0 +1,171 @@
+"""A host of our own (tests/hosts/acme.py) embeds bakery_io through the documented API.
+
+Its tables hold part of the domain under other names, with an extra field and
+an entity type of its own; its backups round-trip on every backend, the stock
+tools check their core, and stock backups still load in the same process.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select, update
+from sqlalchemy.orm import Session
+
+from bakery_io import (
+    REGISTRY,
+    SourceError,
+    create_schema,
+    dump_all,
+    engine_from_url,
+    load_all,
+    validate,
+)
+from bakery_io.models import Recipient
+from tests.conftest import database_url
+from tests.hosts.acme import ACME_REGISTRY, Delivery, PantryItem, Vendor
+
+MOMENT = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+CORE = ["suppliers", "ingredients", "products", "recipients"]
+
+
+@pytest.fixture
+def host_engine(backend: str, tmp_path: Path) -> Iterator[Engine]:
+    """An empty database with acme's tables (and the bakery_io table it shares)."""
+    with database_url(backend, tmp_path, "acme") as url:
+        engine = engine_from_url(url)
+        create_schema(engine, registry=ACME_REGISTRY)
+        yield engine
+        engine.dispose()
+
+
+@pytest.fixture
+def stock_core(sample_engine: Engine, tmp_path: Path) -> Path:
+    """The sample's suppliers, ingredients, products and recipients, as stock bakery_io
+    exports them."""
+    target = tmp_path / "stock-core"
+    dump_all(sample_engine, target, entities=CORE, exported_at=MOMENT)
+    return target
+
+
+def _records(path: Path) -> list[dict[str, object]]:
+    content = json.loads(path.read_text(encoding="utf-8"))
+    records = content["records"]
+    assert isinstance(records, list)
+    return records
+
+
+def _fill_acme_data(engine: Engine) -> None:
+    """What only acme has: allergen notes and deliveries (one to a bakery_io recipient)."""
+    with Session(engine) as session, session.begin():
+        items = session.scalars(select(PantryItem).order_by(PantryItem.slug)).all()
+        items[0].allergen_notes = "contains gluten"
+        items[1].allergen_notes = "may contain nuts"
+        vendor = session.scalars(select(Vendor).order_by(Vendor.slug)).first()
+        recipients = session.scalars(select(Recipient).order_by(Recipient.slug)).all()
+        assert vendor is not None and len(recipients) >= 2
+        session.add_all(
+            [
+                Delivery(
+                    slug="monday-round",
+                    recipient_id=recipients[0].id,
+                    vendor_id=vendor.vendor_id,
+                    scheduled_on=date(2026, 12, 7),
+                    fee=Decimal("12.50"),
+                ),
+                Delivery(
+                    slug="tuesday-round",
+                    recipient_id=recipients[1].id,
+                    vendor_id=None,
+                    scheduled_on=date(2026, 12, 8),
+                    fee=None,
+                ),
+            ]
+        )
+        # The host's own column is not part of the format: it never travels.
+        session.execute(update(Vendor).values(account_manager="Dana"))
+
+
+def test_a_stock_backup_of_the_core_round_trips_through_the_host_tables(
+    host_engine: Engine, stock_core: Path, tmp_path: Path
+) -> None:
+    report = load_all(host_engine, stock_core, registry=ACME_REGISTRY)
+    assert report.total.created == sum(
+        entry["record_count"]
+        for entry in json.loads((stock_core / "manifest.json").read_text())["files"]
+    )
+    again = tmp_path / "again"
+    manifest = dump_all(host_engine, again, exported_at=MOMENT, registry=ACME_REGISTRY)
+    # The host's rows hold the format exactly: each core file is the stock one, byte
+    # for byte, although no table or primary key is bakery_io's.
+    for entry in manifest.files:
+        assert (again / entry.filename).read_bytes() == (stock_core / entry.filename).read_bytes()
+    assert [entry.entity_type for entry in manifest.files] == [*CORE, "acme:deliveries"]
+    assert manifest.extensions == ({"namespace": "acme", "version": "1"},)
+
+
+def test_an_extended_backup_round_trips_and_keeps_the_hosts_data(
+    host_engine: Engine, stock_core: Path, tmp_path: Path, backend: str
+) -> None:
+    load_all(host_engine, stock_core, registry=ACME_REGISTRY)
+    _fill_acme_data(host_engine)
+    first = tmp_path / "first"
+    dump_all(host_engine, first, exported_at=MOMENT, registry=ACME_REGISTRY)
+
+    deliveries = _records(first / "acme.01_deliveries.json")
+    assert [record["slug"] for record in deliveries] == ["monday-round", "tuesday-round"]
+    assert deliveries[0]["fee"] == "12.50"
+    assert deliveries[1]["supplier_slug"] is None
+    notes = [r.get("acme:allergen_notes") for r in _records(first / "02_ingredients.json")]
+    assert notes[:2] == ["contains gluten", "may contain nuts"]
+    assert "account_manager" not in (first / "01_suppliers.json").read_text()
+
+    # Without acme's fields the ingredients are the stock export's.
+    plain = [
+        {key: value for key, value in record.items() if key != "acme:allergen_notes"}
+        for record in _records(first / "02_ingredients.json")
+    ]
+    assert plain == _records(stock_core / "02_ingredients.json")
+
+    with database_url(backend, tmp_path, "acme-second") as url:
+        engine = engine_from_url(url)
+        try:
+            create_schema(engine, registry=ACME_REGISTRY)
+            report = load_all(engine, first, registry=ACME_REGISTRY)
+            assert report.counts["acme:deliveries"].created == 2
+            second = tmp_path / "second"
+            dump_all(engine, second, exported_at=MOMENT, registry=ACME_REGISTRY)
+            again = load_all(engine, first, registry=ACME_REGISTRY)
+            assert again.total.unchanged == again.total.to_dict()["unchanged"] > 0
+            assert again.total.created == 0
+        finally:
+            engine.dispose()
+    for path in sorted(first.iterdir()):
+        assert (second / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_stock_backups_still_load_in_the_same_process(
+    sample_dump: Path, tmp_path: Path, host_engine: Engine
+) -> None:
+    # A full stock backup holds types acme does not store: refused, named, nothing kept.
+    with pytest.raises(SourceError) as caught:
+        load_all(host_engine, sample_dump, registry=ACME_REGISTRY)
+    messages = " ".join(problem.message for problem in caught.value.problems)
+    assert "which this registry does not store" in messages
+    assert "recipes" in messages
+    with Session(host_engine) as session:
+        assert session.scalars(select(Vendor)).first() is None
+    # ...and the stock registry, in the same process, loads it as always.
+    stock = engine_from_url(f"sqlite:///{tmp_path / 'stock.db'}")
+    try:
+        create_schema(stock)
+        assert load_all(stock, sample_dump).total.created > 0
+        assert validate(sample_dump).ok
+        assert validate(sample_dump, registry=REGISTRY).ok
+    finally:
+        stock.dispose()
