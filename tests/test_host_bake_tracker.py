@@ -17,12 +17,14 @@ import pytest
 from sqlalchemy import Engine, create_engine, select
 from sqlalchemy.orm import Session
 
-from bakery_io import dump_all, generate_sample, load_all
-from bakery_io.errors import UsageError
-from bakery_io.registry import REGISTRY
-from bakery_io.schemas.base import EntitySchema
-from bakery_io.schemas.catalog import IngredientSchema, ProductSchema
-from bakery_io.schemas.materials import MaterialProductSchema, MaterialUnitSchema
+from bakery_io import REGISTRY, UsageError, dump_all, generate_sample, load_all
+from bakery_io.schemas import (
+    EntitySchema,
+    IngredientSchema,
+    MaterialProductSchema,
+    MaterialUnitSchema,
+    ProductSchema,
+)
 from tests.hosts.bake_tracker import models as app
 from tests.hosts.bake_tracker.binding import BAKE_TRACKER, ENTITY_TYPES
 
@@ -84,9 +86,7 @@ def test_references_are_the_apps_own_ids(stock_backup: Path, app_engine: Engine)
                     app.MaterialSubcategory,
                     app.Material.subcategory_id == app.MaterialSubcategory.id,
                 )
-            )
-            .tuples()
-            .all()
+            ).all()
         )
     assert stored == written
 
@@ -130,4 +130,4 @@ def test_float_columns_keep_four_types_out(schema: type[EntitySchema], column: s
     # Why these types are not in BAKE_TRACKER: the app keeps their exact decimals
     # in Float columns, which a binding refuses.
     with pytest.raises(UsageError, match=rf"holds Decimal values, but column {column} holds float"):
-        REGISTRY.bind(schema)
+        REGISTRY.derive(bind=[schema])

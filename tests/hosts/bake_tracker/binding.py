@@ -27,12 +27,12 @@ The others do not fit, for reasons of the app's schema:
 
 from __future__ import annotations
 
-from bakery_io.registry import REGISTRY, Registry
-from bakery_io.schemas.catalog import SupplierSchema
-from bakery_io.schemas.materials import (
+from bakery_io import REGISTRY, Registry
+from bakery_io.schemas import (
     MaterialCategorySchema,
     MaterialSchema,
     MaterialSubcategorySchema,
+    SupplierSchema,
 )
 from tests.hosts.bake_tracker import models
 
@@ -69,9 +69,12 @@ class BakeTrackerMaterialSchema(MaterialSchema):
 ENTITY_TYPES = ("suppliers", "material_categories", "material_subcategories", "materials")
 
 #: Format 1.1 bound to the app's models, limited to the types they hold.
-BAKE_TRACKER: Registry = REGISTRY.bind(
-    BakeTrackerSupplierSchema,
-    BakeTrackerMaterialCategorySchema,
-    BakeTrackerMaterialSubcategorySchema,
-    BakeTrackerMaterialSchema,
-).only(*ENTITY_TYPES)
+BAKE_TRACKER: Registry = REGISTRY.derive(
+    bind=[
+        BakeTrackerSupplierSchema,
+        BakeTrackerMaterialCategorySchema,
+        BakeTrackerMaterialSubcategorySchema,
+        BakeTrackerMaterialSchema,
+    ],
+    only=ENTITY_TYPES,
+)
