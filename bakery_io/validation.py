@@ -737,9 +737,9 @@ class Checker:
         if listed is not None:
             self._listed(name, entity_type, count, digest, listed)
         if (
-            self.visit is not None
+            self._held(name, entity_type, count, "/entity_type")
+            and self.visit is not None
             and len(self.problems) == found
-            and self._held(name, entity_type, count, "/entity_type")
         ):
             entity = self.registry[entity_type]
             section = Section(entity, name, "/records", digest, frozenset(), count, streamed=True)
@@ -796,7 +796,7 @@ class Checker:
         A file whose type, name or version is in doubt is not visited: its
         records would be checked against the wrong schema.
         """
-        if self.visit is None or not isinstance(content, Mapping):
+        if not isinstance(content, Mapping):
             return
         entity_type = content.get("entity_type") if key == "records" else key
         records = content.get(key)
@@ -804,9 +804,8 @@ class Checker:
             return
         where = pointer(key)
         held_at = "/entity_type" if key == "records" else where
-        if not self._held(filename, entity_type, len(records), held_at):
+        if not self._held(filename, entity_type, len(records), held_at) or self.visit is None:
             return
-        where = pointer(key)
         envelope = {"", "/version", "/entity_type", where}
         if any(
             problem.file == filename and problem.record is None and problem.pointer in envelope

@@ -68,7 +68,8 @@ def _fill_acme_data(engine: Engine) -> None:
         items[1].allergen_notes = "may contain nuts"
         vendor = session.scalars(select(Vendor).order_by(Vendor.slug)).first()
         recipients = session.scalars(select(Recipient).order_by(Recipient.slug)).all()
-        assert vendor is not None and len(recipients) >= 2
+        assert vendor is not None
+        assert len(recipients) >= 2
         session.add_all(
             [
                 Delivery(
@@ -102,9 +103,17 @@ def test_a_stock_backup_of_the_core_round_trips_through_the_host_tables(
     again = tmp_path / "again"
     manifest = dump_all(host_engine, again, exported_at=MOMENT, registry=ACME_REGISTRY)
     # The host's rows hold the format exactly: each core file is the stock one, byte
-    # for byte, although no table or primary key is bakery_io's.
+    # for byte, although no table or primary key is bakery_io's; ingredients carry
+    # acme's field besides (null: the stock backup has no allergen notes).
     for entry in manifest.files:
-        assert (again / entry.filename).read_bytes() == (stock_core / entry.filename).read_bytes()
+        if entry.filename in ("02_ingredients.json", "acme.01_deliveries.json"):
+            continue
+        found = (again / entry.filename).read_bytes()
+        assert found == (stock_core / entry.filename).read_bytes(), entry.filename
+    ingredients = _records(again / "02_ingredients.json")
+    assert {record.pop("acme:allergen_notes") for record in ingredients} == {None}
+    assert ingredients == _records(stock_core / "02_ingredients.json")
+    assert _records(again / "acme.01_deliveries.json") == []
     assert [entry.entity_type for entry in manifest.files] == [*CORE, "acme:deliveries"]
     assert manifest.extensions == ({"namespace": "acme", "version": "1"},)
 
@@ -169,3 +178,54 @@ def test_stock_backups_still_load_in_the_same_process(
         assert validate(sample_dump, registry=REGISTRY).ok
     finally:
         stock.dispose()
+
+
+def test_stock_tools_check_the_core_of_an_extended_backup_and_say_what_they_pass_over(
+    host_engine: Engine, stock_core: Path, tmp_path: Path
+) -> None:
+    load_all(host_engine, stock_core, registry=ACME_REGISTRY)
+    _fill_acme_data(host_engine)
+    extended = tmp_path / "extended.zip"
+    dump_all(host_engine, extended, exported_at=MOMENT, registry=ACME_REGISTRY)
+
+    own = validate(extended, registry=ACME_REGISTRY)
+    assert own.ok, own.problems
+    assert not own.passed_over
+
+    stock = validate(extended)
+    assert stock.ok, stock.problems
+    assert stock.passed_over.extensions == ({"namespace": "acme", "version": "1"},)
+    assert dict(stock.passed_over.types) == {"acme:deliveries": 2}
+    assert stock.to_dict()["passed_over"] == {
+        "extensions": [{"namespace": "acme", "version": "1"}],
+        "types": {"acme:deliveries": 2},
+    }
+
+    # The stock registry loads the core into bakery_io's tables and names what it left.
+    plain = engine_from_url(f"sqlite:///{tmp_path / 'plain.db'}")
+    try:
+        create_schema(plain)
+        report = load_all(plain, extended)
+        assert report.counts["ingredients"].created == len(
+            _records(stock_core / "02_ingredients.json")
+        )
+        assert "acme:deliveries" not in report.counts
+        assert dict(report.passed_over.types) == {"acme:deliveries": 2}
+    finally:
+        plain.dispose()
+
+
+def test_a_typo_in_the_hosts_own_namespace_is_refused_by_its_registry(
+    host_engine: Engine, stock_core: Path, tmp_path: Path
+) -> None:
+    load_all(host_engine, stock_core, registry=ACME_REGISTRY)
+    target = tmp_path / "typo.json"
+    dump_all(host_engine, target, exported_at=MOMENT, registry=ACME_REGISTRY)
+    content = json.loads(target.read_text(encoding="utf-8"))
+    content["ingredients"][0]["acme:alergen_notes"] = "typo"
+    content["ingredients"][1]["other:colour"] = "blue"
+    target.write_text(json.dumps(content), encoding="utf-8")
+    report = validate(target, registry=ACME_REGISTRY)
+    assert [(p.pointer, p.message) for p in report.problems] == [
+        ("/ingredients/0/acme:alergen_notes", "unknown field: not part of this format version")
+    ]

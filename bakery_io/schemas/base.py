@@ -191,9 +191,16 @@ class EntitySchemaMeta(SQLAlchemyAutoSchemaMeta):
         klass.opts.format = klass
         klass.opts.entity_type = klass.opts.entity_type or model.__tablename__
         explicit = {name for name, _field in cls_fields}
-        for name, column in model.__table__.columns.items():
-            if column.primary_key and name not in explicit:
-                declared[name] = None  # a surrogate key is the database's, never on the wire
+        # A surrogate key is the database's, never on the wire, whatever its name;
+        # the base Meta's ``exclude`` names bakery_io's ``id``, which a host's table may lack.
+        surrogates = [
+            name
+            for name, column in model.__table__.columns.items()
+            if column.primary_key and name not in explicit
+        ]
+        declared.update(dict.fromkeys(surrogates))
+        kept = [name for name in klass.opts.exclude if name in declared]
+        klass.opts.exclude = tuple(dict.fromkeys([*kept, *surrogates]))
         table: sa.Table = model.__table__
         positions = {name: index for index, name in enumerate(table.columns.keys())}
         scoped: dict[str, float] = {}

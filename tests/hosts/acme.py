@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import ClassVar
 
 from marshmallow.validate import Length
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, MetaData, String, Text
@@ -123,7 +124,7 @@ class Delivery(HostBase):
 class VendorSchema(SupplierSchema):
     class Meta(SupplierSchema.Meta):
         model = Vendor
-        attributes = {"name": "vendor_name", "supplier_type": "kind"}
+        attributes: ClassVar[dict[str, str]] = {"name": "vendor_name", "supplier_type": "kind"}
 
 
 class PantryItemSchema(IngredientSchema):
@@ -136,13 +137,19 @@ class PantryItemSchema(IngredientSchema):
 
     class Meta(IngredientSchema.Meta):
         model = PantryItem
-        attributes = {"display_name": "name", "parent_slug": "parent_item_id"}
+        attributes: ClassVar[dict[str, str]] = {
+            "display_name": "name",
+            "parent_slug": "parent_item_id",
+        }
 
 
 class CatalogProductSchema(ProductSchema):
     class Meta(ProductSchema.Meta):
         model = CatalogProduct
-        attributes = {"ingredient_slug": "item_id", "preferred_supplier_slug": "vendor_id"}
+        attributes: ClassVar[dict[str, str]] = {
+            "ingredient_slug": "item_id",
+            "preferred_supplier_slug": "vendor_id",
+        }
 
 
 class DeliverySchema(EntitySchema):
