@@ -1,17 +1,26 @@
 """Format 1.1 bound to bake-tracker's own models: the entity types they can hold.
 
-Four of the 21 entity types fit the app's tables (kentonium3/bake-tracker at
-5ba2de31) as bakery_io binds them today: suppliers, material categories,
+Four of the 21 entity types bind to the app's tables (kentonium3/bake-tracker
+at 5ba2de31) as bakery_io binds today: suppliers, material categories,
 material subcategories and materials. Every format field has an app column
 of the same name and kind (the app stores ``supplier_type`` and
-``base_unit_type`` as plain strings holding the format's values).
+``base_unit_type`` as plain strings holding the format's values). They load;
+they cannot be exported yet: the app's ``DateTime`` columns hold UTC without
+a time zone, and the export refuses a naive datetime.
 
-The others do not fit, for reasons of the app's schema:
+Four more fit the app's columns but bakery_io does not bind them yet:
 
 - ingredients, products, material products, material units: the app keeps
   their exact decimals (densities, package quantities, quantity per unit) in
   ``Float`` columns, and a binding refuses a float column for a decimal field
   (every value of those fields, at most 14 digits, would survive a double);
+- ingredients, products, material products also have columns the format does
+  not fill (``is_provisional``, BaseModel's ``created_at`` beside the
+  ``date_added`` the app exports), whose Python defaults the import does not
+  apply yet.
+
+The others do not fit, for reasons of the app's schema:
+
 - purchases, material purchases: the app removed ``updated_at`` (``updated_at = None``),
   so the format's ``updated_at`` has no column;
 - recipes: the app's recipe ingredients have no ``sort_order``;

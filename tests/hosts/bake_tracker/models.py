@@ -1,4 +1,4 @@
-"""bake-tracker's own SQLAlchemy models, trimmed to the tables that format 1.1 binds to.
+"""bake-tracker's own SQLAlchemy models, trimmed to the tables that can hold format 1.1.
 
 Copied from kentonium3/bake-tracker (MIT License, Copyright (c) 2025 Kent Gale) at
 commit 5ba2de31cdde4f3834c22de8288b19754d3f94fa, ``src/models/``: ``base.py``,
@@ -7,13 +7,15 @@ commit 5ba2de31cdde4f3834c22de8288b19754d3f94fa, ``src/models/``: ``base.py``,
 ``material_unit.py``. The app's own declarative base (``declarative_base()``),
 its table, column and constraint names, column types, nullability, defaults,
 CHECKs, unique keys and indexes are kept as they are, including the columns
-the format does not know.
+the format does not know. Every field of the eight entity types these tables
+hold has a column of its own here; four of them are bound today
+(:mod:`tests.hosts.bake_tracker.binding` says why the other four are not).
 
 Trimmed: every other model of the app (recipes, events, purchases, snapshots …;
-:mod:`tests.hosts.bake_tracker.binding` says why those do not fit), the
-relationships to them, the models' methods (``to_dict``, display helpers,
-validators) and the supplier's before-insert slug generator. ``utc_now`` is
-the app's ``src.utils.datetime_utils.utc_now``.
+the binding says why those do not fit), the relationships to them, the models'
+methods (``to_dict``, display helpers, validators) and the supplier's
+before-insert slug generator. ``utc_now`` is the app's
+``src.utils.datetime_utils.utc_now``.
 """
 
 from __future__ import annotations
