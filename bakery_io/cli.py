@@ -11,6 +11,7 @@ shows one for an internal error).
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import os
@@ -39,13 +40,13 @@ from bakery_io.database import (
 )
 from bakery_io.dump import dump_all, dump_history
 from bakery_io.errors import BakeryIOError, DatabaseStateError, SourceError, UsageError
+from bakery_io.extensions import is_namespaced
 from bakery_io.json_schemas import GENERATED
 from bakery_io.json_schemas import write as write_schemas
 from bakery_io.load import LoadReport, load_all
 from bakery_io.manifest import Manifest
-from bakery_io.models import metadata
 from bakery_io.partials import file_aside
-from bakery_io.registry import REGISTRY
+from bakery_io.registry import REGISTRY, Registry
 from bakery_io.resolution import CONFLICT_MODES
 from bakery_io.sample import generate_sample
 from bakery_io.upgrades import upgrade
@@ -97,11 +98,12 @@ class Progress:
 
 def _init_db(args: argparse.Namespace, out: TextIO) -> int:
     engine = engine_from_url(args.db)
+    registry: Registry = args.registry
     try:
         with engine.connect() as connection:
-            before = bakery_tables_present(connection)
-        create_schema(engine)
-        created = len(metadata.tables) - len(before)
+            before = bakery_tables_present(connection, registry)
+        create_schema(engine, registry=registry)
+        created = len(registry.tables) - len(before)
         print(f"{describe(engine)}: created {created} tables, {len(before)} were there", file=out)
     finally:
         engine.dispose()
@@ -143,7 +145,7 @@ def _new_sqlite_file(engine: Engine) -> Path | None:
     return None if path.exists() else path
 
 
-def _require_tables(engine_url: str) -> None:
+def _require_tables(engine_url: str, registry: Registry) -> None:
     """Refuse to export a database without bakery_io tables (or a SQLite file that is not there)."""
     engine = engine_from_url(engine_url)
     url = engine.url.render_as_string(hide_password=True)
@@ -152,7 +154,7 @@ def _require_tables(engine_url: str) -> None:
             # Connecting would create an empty file; say what is wrong instead.
             raise DatabaseStateError(f"{url}: no such database file", url=url, reason="missing")
         with engine.connect() as connection:
-            present = bakery_tables_present(connection)
+            present = bakery_tables_present(connection, registry)
     finally:
         engine.dispose()
     if not present:
@@ -185,7 +187,7 @@ def _print_manifest(manifest: Manifest, target: str, out: TextIO, limit: int = 5
 
 
 def _export(args: argparse.Namespace, out: TextIO) -> int:
-    _require_tables(args.db)
+    _require_tables(args.db, args.registry)
     engine = engine_from_url(args.db)
     progress = Progress("export", sys.stderr)
     try:
@@ -195,6 +197,7 @@ def _export(args: argparse.Namespace, out: TextIO) -> int:
             entities=args.entities,
             overwrite=args.overwrite,
             progress=progress,
+            registry=args.registry,
         )
     finally:
         progress.finish()
@@ -205,7 +208,7 @@ def _export(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _export_history(args: argparse.Namespace, out: TextIO) -> int:
-    _require_tables(args.db)
+    _require_tables(args.db, args.registry)
     engine = engine_from_url(args.db)
     try:
         manifest = dump_history(
@@ -215,6 +218,7 @@ def _export_history(args: argparse.Namespace, out: TextIO) -> int:
             until=args.until,
             recipe=args.recipe,
             overwrite=args.overwrite,
+            registry=args.registry,
         )
     finally:
         engine.dispose()
@@ -269,6 +273,8 @@ def _print_report(
     )
     _print_rewrites(report.rewrites, limit, out)
     _print_foreign(report.foreign, limit, out)
+    if report.passed_over:
+        print(f"extension data {report.passed_over.describe()}", file=out)
     if report.ok:
         print(f"{report.source}: valid ({what})", file=out)
         return
@@ -291,7 +297,7 @@ def _print_report(
 
 
 def _validate(args: argparse.Namespace, out: TextIO) -> int:
-    report = validate(args.source, repairs=args.repair)
+    report = validate(args.source, repairs=args.repair, registry=args.registry)
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2), file=out)
     else:
@@ -318,6 +324,8 @@ def _print_load(report: LoadReport, limit: int, out: TextIO) -> None:
         _print_problems(report.conflicts, limit, out)
     _print_rewrites(report.rewrites, limit, out)
     _print_foreign(report.foreign, limit, out)
+    if report.passed_over:
+        print(f"extension data {report.passed_over.describe()}", file=out)
     if report.exceptions:
         listed = _count(len(report.exceptions), "exception")
         print(f"restored as found, as the backup lists them ({listed}):", file=out)
@@ -353,8 +361,8 @@ def _load(
         created = False
         try:
             begin_sqlite(connection, "IMMEDIATE")  # the DDL too is inside the transaction
-            if not bakery_tables_present(connection):
-                create_schema(connection)
+            if not bakery_tables_present(connection, args.registry):
+                create_schema(connection, registry=args.registry)
                 created = True
             report = load_all(
                 connection,
@@ -364,6 +372,7 @@ def _load(
                 accept_exceptions=args.accept_exceptions,
                 repairs=args.repair,
                 progress=progress.phase,
+                registry=args.registry,
             )
         except BaseException:
             _undo(engine, outer, created=created)
@@ -417,7 +426,13 @@ def _import(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _upgrade(args: argparse.Namespace, out: TextIO) -> int:
-    report = upgrade(args.source, args.target, overwrite=args.overwrite, repairs=args.repair)
+    report = upgrade(
+        args.source,
+        args.target,
+        overwrite=args.overwrite,
+        repairs=args.repair,
+        registry=args.registry,
+    )
     args.written = f"{report.target} was written"
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2), file=out)
@@ -436,20 +451,42 @@ def _upgrade(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _schemas(args: argparse.Namespace, out: TextIO) -> int:
-    for version in GENERATED:
-        for path in write_schemas(Path(args.directory), version):
+    registry: Registry = args.registry
+    # Older versions hold the core alone: a host's registry has schemas of the current one.
+    versions = GENERATED if registry is REGISTRY else (CURRENT_VERSION,)
+    for version in versions:
+        for path in write_schemas(Path(args.directory), version, registry):
             print(path, file=out)
     return EXIT_OK
 
 
 def _entity_names(text: str) -> list[str]:
     names = [name.strip() for name in text.split(",") if name.strip()]
-    unknown = [name for name in names if name not in REGISTRY]
+    # A host's registry (--registry) names its own types; the stock names are checked here.
+    unknown = [name for name in names if name not in REGISTRY and not is_namespaced(name)]
     if unknown:
         raise argparse.ArgumentTypeError(
             f"unknown entity type {', '.join(unknown)} (known: {', '.join(REGISTRY.names)})"
         )
     return names
+
+
+def _registry(text: str) -> Registry:
+    """The registry ``module:name`` names (a host's), imported."""
+    module_name, colon, name = text.partition(":")
+    if not colon or not module_name or not name:
+        raise argparse.ArgumentTypeError(f"expected MODULE:NAME, got {text!r}")
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as exc:  # noqa: BLE001 (a host's module may raise anything; say what)
+        raise argparse.ArgumentTypeError(
+            f"cannot import {module_name}: {type(exc).__name__}: {exc}"
+        ) from None
+    found = getattr(module, name, None)
+    if not isinstance(found, Registry):
+        got = "nothing" if found is None else type(found).__name__
+        raise argparse.ArgumentTypeError(f"{text} is not a bakery_io Registry (found {got})")
+    return found
 
 
 def _date(text: str) -> date:
@@ -490,6 +527,27 @@ def _add_sources(command: argparse.ArgumentParser) -> None:
     )
 
 
+def _shared_options() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
+    """The options several commands share: the registry, and the database (with it)."""
+    registry = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    registry.add_argument(
+        "--registry",
+        type=_registry,
+        default=REGISTRY,
+        metavar="MODULE:NAME",
+        help="the registry of a host application (its bindings and extensions), imported "
+        "from MODULE; default: format 1.1 in bakery_io's own tables",
+    )
+    database = argparse.ArgumentParser(add_help=False, allow_abbrev=False, parents=[registry])
+    database.add_argument(
+        "--db",
+        default=os.environ.get("BAKERY_IO_DB", DEFAULT_DB),
+        metavar="URL",
+        help="SQLAlchemy database URL (default: $BAKERY_IO_DB or %(default)s)",
+    )
+    return registry, database
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``bakery-io`` (exposed for documentation and tests)."""
     # No abbreviated options anywhere: --overwrit must not pass for --overwrite.
@@ -510,13 +568,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=0,
         help="log what happens (-v: steps, -vv: details) on standard error",
     )
-    database = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
-    database.add_argument(
-        "--db",
-        default=os.environ.get("BAKERY_IO_DB", DEFAULT_DB),
-        metavar="URL",
-        help="SQLAlchemy database URL (default: $BAKERY_IO_DB or %(default)s)",
-    )
+    registry, database = _shared_options()
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     init_db = commands.add_parser(
@@ -610,6 +662,7 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser(
         "validate",
         allow_abbrev=False,
+        parents=[registry],
         help="check a backup or file against the published JSON Schemas",
         description=(
             "Check a backup directory, .zip, single document or single entity file against "
@@ -661,7 +714,7 @@ def build_parser() -> argparse.ArgumentParser:
     lift = commands.add_parser(
         "upgrade",
         allow_abbrev=False,
-        parents=[overwrite],
+        parents=[registry, overwrite],
         help=f"rewrite a backup of an older format as format {CURRENT_VERSION}, no database",
         description=(
             f"Read SOURCE (a backup directory, .zip, single document or entity file of format "
@@ -680,11 +733,13 @@ def build_parser() -> argparse.ArgumentParser:
     schemas = commands.add_parser(
         "schemas",
         allow_abbrev=False,
+        parents=[registry],
         help="write the published JSON Schemas of every format version to a directory",
         description=(
             f"Write the JSON Schemas of every format ({', '.join(GENERATED)}) into "
             "DIRECTORY/<version>/"
-            " (the files published in the project's schemas_json/), for other tools."
+            " (the files published in the project's schemas_json/), for other tools; with "
+            f"--registry, the {CURRENT_VERSION} schemas of that registry and its extensions."
         ),
     )
     schemas.add_argument("directory", metavar="DIRECTORY", help="where to write them")

@@ -192,7 +192,11 @@ def _check_foreign_keys(types: dict[str, EntityType]) -> None:
                 column = binding.columns[found.attribute or name]
                 target = types[found.target]
                 # Composite keys (a run's finished unit of its recipe) tie other tables too.
-                single = [key for key in column.foreign_keys if len(key.constraint.columns) == 1]
+                single = [
+                    key
+                    for key in column.foreign_keys
+                    if key.constraint is not None and len(key.constraint.columns) == 1
+                ]
                 for key in single:
                     if key.column.table is not target.table:
                         raise UsageError(

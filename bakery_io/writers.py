@@ -271,10 +271,15 @@ class DocumentContainer(_FileContainer):
         )
 
     def finish(self, manifest: Manifest) -> None:
+        # What a manifest would say besides its files, which a single document, having
+        # no manifest, carries itself: last, once every record has been checked.
+        trailer: dict[str, Any] = {}
+        if manifest.extensions:
+            trailer["extensions"] = list(manifest.extensions)
         if manifest.exceptions:
-            # Last, once every record has been checked: the manifest's list, which a
-            # single document, having no manifest, carries itself.
-            listed = encode_document({"exceptions": manifest.exceptions_data()})
+            trailer["exceptions"] = manifest.exceptions_data()
+        if trailer:
+            listed = encode_document(trailer)
             self._handle.write(b",\n" + listed.strip()[1:-1].strip(b"\n"))
         self._handle.write(b"\n}\n")
         super().finish(manifest)

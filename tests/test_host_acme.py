@@ -229,3 +229,29 @@ def test_a_typo_in_the_hosts_own_namespace_is_refused_by_its_registry(
     assert [(p.pointer, p.message) for p in report.problems] == [
         ("/ingredients/0/acme:alergen_notes", "unknown field: not part of this format version")
     ]
+
+
+def test_a_single_document_states_its_extensions_too(
+    host_engine: Engine, stock_core: Path, tmp_path: Path
+) -> None:
+    load_all(host_engine, stock_core, registry=ACME_REGISTRY)
+    _fill_acme_data(host_engine)
+    target = tmp_path / "acme.json"
+    dump_all(host_engine, target, exported_at=MOMENT, registry=ACME_REGISTRY)
+    content = json.loads(target.read_text(encoding="utf-8"))
+    assert content["extensions"] == [{"namespace": "acme", "version": "1"}]
+    assert len(content["acme:deliveries"]) == 2
+    stock = validate(target)
+    assert stock.ok, stock.problems
+    assert stock.passed_over.extensions == ({"namespace": "acme", "version": "1"},)
+    assert dict(stock.passed_over.types) == {"acme:deliveries": 2}
+    # A backup of another version of acme is refused by acme's registry, named.
+    content["extensions"] = [{"namespace": "acme", "version": "2"}]
+    target.write_text(json.dumps(content), encoding="utf-8")
+    report = validate(target, registry=ACME_REGISTRY)
+    assert [(p.pointer, p.message) for p in report.problems] == [
+        (
+            "/extensions/0/version",
+            "extension acme version '2': this registry has version '1' of it, and reads no other",
+        )
+    ]

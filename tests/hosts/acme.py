@@ -122,7 +122,7 @@ class Delivery(HostBase):
 
 
 class VendorSchema(SupplierSchema):
-    class Meta(SupplierSchema.Meta):
+    class Meta:
         model = Vendor
         attributes: ClassVar[dict[str, str]] = {"name": "vendor_name", "supplier_type": "kind"}
 
@@ -135,7 +135,7 @@ class PantryItemSchema(IngredientSchema):
         validate=Length(max=500, error="at most {max} characters"),
     )
 
-    class Meta(IngredientSchema.Meta):
+    class Meta:
         model = PantryItem
         attributes: ClassVar[dict[str, str]] = {
             "display_name": "name",
@@ -144,7 +144,7 @@ class PantryItemSchema(IngredientSchema):
 
 
 class CatalogProductSchema(ProductSchema):
-    class Meta(ProductSchema.Meta):
+    class Meta:
         model = CatalogProduct
         attributes: ClassVar[dict[str, str]] = {
             "ingredient_slug": "item_id",
