@@ -21,10 +21,12 @@ from typing import Any
 import sqlalchemy as sa
 from marshmallow import fields
 from sqlalchemy import Column, Table
+from sqlalchemy.types import TypeEngine
 
 from bakery_io import fields as wire
 from bakery_io.errors import UsageError
 from bakery_io.schemas.base import EntitySchema, declared_fields
+from bakery_io.sqltypes import AsUTC, UTCDateTime
 
 
 def scoped(schema: type[EntitySchema]) -> frozenset[str]:
@@ -56,10 +58,38 @@ def _python_type(column: Column[Any]) -> type | None:
     return found
 
 
+#: The most significant digits a double holds exactly (every decimal of 15 digits).
+_DOUBLE_DIGITS = 15
+
+
+def storage_type(column: Column[Any]) -> TypeEngine[Any] | None:
+    """The type to read and write ``column`` through instead of its own, or None.
+
+    A host's plain ``DateTime`` column (bakery_io's own are
+    :class:`~bakery_io.sqltypes.UTCDateTime`) is read and written in UTC
+    (:class:`~bakery_io.sqltypes.AsUTC`): the format's datetimes are aware.
+    """
+    kind = column.type
+    if isinstance(kind, sa.DateTime) and not isinstance(kind, UTCDateTime):
+        return AsUTC(aware=bool(kind.timezone))
+    return None
+
+
 def _check_type(schema: type[EntitySchema], name: str, field: Any, column: Column[Any]) -> None:
     if isinstance(field, (wire.Reference, wire.Enum)):
         return
     held = _python_type(column)
+    if isinstance(field, wire.DecimalString) and held is float:
+        # A double holds every decimal of up to 15 significant digits exactly; the
+        # export quantizes what it reads to the field's places, and names a value
+        # that does not fit rather than round it.
+        if field.precision <= _DOUBLE_DIGITS:
+            return
+        raise UsageError(
+            f"{schema.__name__}: field {name} holds decimals of {field.precision} digits, "
+            f"which column {column.table.name}.{column.name} (a float, exact to "
+            f"{_DOUBLE_DIGITS}) cannot hold exactly; use a Numeric or ExactDecimal column"
+        )
     for kind, values in _VALUES:
         if isinstance(field, kind):
             if held not in (None, object) and not issubclass(held, values):

@@ -191,6 +191,8 @@ def create_schema(bind: Bind, *, registry: Registry | None = None) -> None:
     are. With a Connection or Session the DDL runs in the caller's
     transaction and is committed by the caller.
     """
+    if registry is not None:
+        registry.check_storage()
     tables = metadata.sorted_tables if registry is None else registry.tables
     with transaction(bind) as connection:
         _create_missing_tables(connection, tables)

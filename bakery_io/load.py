@@ -244,6 +244,7 @@ def _writing(bind: Bind, *, keep: Callable[[], bool]) -> Iterator[Connection]:
 
 
 def _require_tables(connection: Connection, registry: Registry) -> None:
+    registry.check_storage()
     present = bakery_tables_present(connection, registry)
     missing = sorted({table.name for table in registry.tables} - present)
     if missing:

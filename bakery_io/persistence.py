@@ -35,8 +35,9 @@ from sqlalchemy import (
 from sqlalchemy.exc import StatementError
 
 from bakery_io.accepting import load_or_accept
-from bakery_io.binding import Binding
+from bakery_io.binding import Binding, storage_type
 from bakery_io.codecs import generated, loader
+from bakery_io.errors import UsageError
 from bakery_io.fields import Key, resolving
 from bakery_io.problems import Problem
 from bakery_io.queries import batches, plan_for
@@ -63,6 +64,18 @@ class Refused(Exception):  # noqa: N818 (a signal between this module and load)
     def __init__(self, problem: Problem) -> None:
         super().__init__(str(problem))
         self.problem = problem
+
+
+def _update(binding: Binding) -> Executable:
+    """The UPDATE of one row by its primary key (``row_id``), each column's value bound
+    through the type it is written with (a host's datetimes in UTC)."""
+    values = {
+        column.key: bindparam(column.key, type_=stored)
+        for column in binding.columns.values()
+        if (stored := storage_type(column)) is not None
+    }
+    statement = update(binding.table).where(binding.primary_key == bindparam("row_id"))
+    return statement.values(values) if values else statement
 
 
 def _row(binding: Binding, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -115,12 +128,18 @@ def _compile_insert(
     values = []
     for number, name in enumerate(names):
         column = table.c[compiled.binds[name].key]
-        value = (
-            "parent"
-            if parent is not None and column.key == parent.key
-            else f"get({attributes[column.key]!r})"
+        if parent is not None and column.key == parent.key:
+            value = "parent"
+        elif column.key in attributes:
+            value = f"get({attributes[column.key]!r})"
+        else:
+            # A host's column the format does not fill, with a default of its own
+            # that SQLAlchemy computes in Python: computed here, as execute would.
+            scope[f"default{number}"] = _default(column)
+            value = f"default{number}()"
+        process = (
+            (storage_type(column) or column.type).dialect_impl(dialect).bind_processor(dialect)
         )
-        process = column.type.dialect_impl(dialect).bind_processor(dialect)
         if process is not None:
             scope[f"process{number}"] = process
             value = f"process{number}({value})"
@@ -128,6 +147,21 @@ def _compile_insert(
     built = f"({', '.join(values)},)" if compiled.positional else f"{{{', '.join(values)}}}"
     lines = ["def parameters(data, parent):", "    get = data.get", f"    return {built}"]
     return _Insert(compiled.string, generated(lines, scope, f"<insert into {table.name}>"))
+
+
+def _default(column: Column[Any]) -> Callable[[], Any]:
+    """The Python-side default of ``column``, as a function of no arguments."""
+    default: Any = column.default
+    if default is not None and default.is_scalar:
+        value = default.arg
+        return lambda: value
+    if default is not None and default.is_callable:
+        make = default.arg  # SQLAlchemy wraps it to take an execution context
+        return lambda: make(None)
+    raise UsageError(
+        f"column {column.table.name}.{column.name} has a default bakery_io cannot compute "
+        "outside an ORM flush; give it a server default or bind a field to it"
+    )
 
 
 @dataclass
@@ -396,7 +430,7 @@ def _write_rows(
         owners = [(item.position, item.key) for item in created]
         _execute(writer, section, statement, inserts, owners)
     for rows, owners in updates.values():
-        changing = update(binding.table).where(binding.primary_key == bindparam("row_id"))
+        changing = _update(binding)
         _execute(writer, section, changing, rows, owners)
     if created:
         _fetch_ids(writer.connection, entity, created)

@@ -45,7 +45,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError
 
-from bakery_io.binding import binding_of
+from bakery_io.binding import binding_of, storage_type
 from bakery_io.errors import DatabaseStateError
 from bakery_io.fields import Children, Reference
 from bakery_io.registry import EntityType, Registry
@@ -148,7 +148,8 @@ class RecordPlan:
 def _as_read(column: ColumnElement[Any]) -> ColumnElement[Any]:
     if isinstance(column.type, Enum):
         return type_coerce(column, String())
-    return column
+    stored = storage_type(column) if isinstance(column, Column) else None
+    return column if stored is None else type_coerce(column, stored)
 
 
 def plan_columns(registry: Registry, schema: type[EntitySchema]) -> RecordPlan:

@@ -199,13 +199,13 @@ def _check_foreign_keys(types: dict[str, EntityType]) -> None:
                 ]
                 for key in single:
                     if key.column.table is not target.table:
+                        stored = f"{target.model.__module__}.{target.model.__name__}"
                         raise UsageError(
                             f"{schema.__name__}: column {column.table.name}.{column.name} of "
-                            f"{found.data_key or name} has a foreign key to "
-                            f"{key.column.table.name}, but this registry stores "
-                            f"{found.target} in {target.table.name}: bind "
-                            f"{entity.name} to a model of its own as well, or leave it out "
-                            "with only()"
+                            f"{found.data_key or name} has a foreign key to another table "
+                            f"{key.column.table.name} than the one this registry stores "
+                            f"{found.target} in (that of {stored}): bind {entity.name} to a "
+                            "model of its own as well, or leave it out with only="
                         )
 
 
@@ -263,7 +263,6 @@ class Registry:
         self._numbers = {entity.name: entity.number for entity in types}
         self._by_name = {entity.name: entity for entity in types}
         _check_references(self._by_name)
-        _check_foreign_keys(self._by_name)
         for entity in types:
             entity.binding  # noqa: B018 (refuse a model that cannot hold the type now, not mid-job)
             for child in entity.children:
@@ -328,6 +327,14 @@ class Registry:
     def is_stock(self) -> bool:
         """Whether this is the format as bakery_io publishes it: all core types, no extension."""
         return not self.extensions and self.names == REGISTRY.names
+
+    def check_storage(self) -> None:
+        """Refuse a registry whose tables cannot hold its records together: a reference's
+        column with a foreign key into another table than its target's (a type left in
+        bakery_io's tables referencing one a host stores in its own). Checked before
+        tables are created or written, not when the registry is built: checking files
+        and writing JSON Schemas need no database."""
+        _check_foreign_keys(self._by_name)
 
     @cached_property
     def tables(self) -> tuple[Table, ...]:

@@ -175,6 +175,37 @@ class UTCDateTime(TypeDecorator[datetime]):
             raise ValueError(f"{value!r} is not a datetime") from None
 
 
+class AsUTC(TypeDecorator[datetime]):
+    """How bakery_io reads and writes a host's own datetime column: in UTC.
+
+    A column without a time zone is taken to hold UTC (the convention of most
+    applications, bake-tracker's included): bakery_io writes naive UTC there and
+    reads its values back as aware UTC. A column with a time zone gets aware
+    UTC values. Used only through a binding (:mod:`bakery_io.binding`), never
+    in DDL.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def __init__(self, *, aware: bool) -> None:
+        super().__init__(timezone=aware)
+        self.aware = aware
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime) or value.tzinfo is None:
+            raise ValueError(f"{value!r} is not a datetime with a time zone")
+        moment = value.astimezone(UTC)
+        return moment if self.aware else moment.replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if not isinstance(value, datetime):
+            return value  # type: ignore[no-any-return]
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 #: What a boolean column reads as: its two values, and nothing else.
 _TRUTH: dict[Any, bool] = {0: False, 1: True}
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from bakery_io import (
     REGISTRY,
     SourceError,
+    UsageError,
     create_schema,
     dump_all,
     engine_from_url,
@@ -28,7 +29,15 @@ from bakery_io import (
 )
 from bakery_io.models import Recipient
 from tests.conftest import database_url
-from tests.hosts.acme import ACME_REGISTRY, Delivery, PantryItem, Vendor
+from tests.hosts.acme import (
+    ACME,
+    ACME_REGISTRY,
+    Delivery,
+    PantryItem,
+    PantryItemSchema,
+    Vendor,
+    VendorSchema,
+)
 
 MOMENT = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 CORE = ["suppliers", "ingredients", "products", "recipients"]
@@ -255,3 +264,27 @@ def test_a_single_document_states_its_extensions_too(
             "extension acme version '2': this registry has version '1' of it, and reads no other",
         )
     ]
+
+
+def test_a_registry_whose_tables_cannot_hold_its_records_is_refused_before_any_write(
+    tmp_path: Path, sample_dump: Path
+) -> None:
+    # Ingredients in acme's table, products left in bakery_io's: products.ingredient_id
+    # would point into the wrong table.
+    mixed = REGISTRY.derive(
+        extensions=[ACME],
+        bind=[VendorSchema, PantryItemSchema],
+        only=["suppliers", "ingredients", "products", "recipients", "acme:deliveries"],
+    )
+    engine = engine_from_url(f"sqlite:///{tmp_path / 'mixed.db'}")
+    try:
+        expected = "products.ingredient_id of ingredient_slug has a foreign key to another table"
+        with pytest.raises(UsageError, match=expected):
+            create_schema(engine, registry=mixed)
+        create_schema(engine)
+        with pytest.raises(UsageError, match="bind products to a model of its own as well"):
+            load_all(engine, sample_dump, registry=mixed)
+    finally:
+        engine.dispose()
+    # Checking files needs no database: the registry still validates.
+    assert validate(sample_dump, registry=mixed).problems

@@ -117,7 +117,9 @@ class PlainHostIngredientSchema(IngredientSchema):
         attributes = _PANTRY_ATTRIBUTES
 
 
-ACME = REGISTRY.extend(Extension("acme", "1", types=[OvenSchema])).bind(HostIngredientSchema)
+ACME = REGISTRY.derive(
+    extensions=[Extension("acme", "1", types=[OvenSchema])], bind=[HostIngredientSchema]
+)
 ACME_BASE = f"https://bakery-io.dev/schemas/{CURRENT_VERSION}/ext/acme-1/"
 
 # ---------------------------------------------------------------------------
@@ -283,7 +285,7 @@ def test_nested_children_are_open_to_other_extensions_too(
 
 
 def test_two_extensions_are_both_known(acme: SchemaSet) -> None:
-    both = SchemaSet(generate(registry=ACME.extend(Extension("beta", "2.0"))))
+    both = SchemaSet(generate(registry=ACME.derive(extensions=[Extension("beta", "2.0")])))
     record = entity_file("ingredients", ingredient(**{"beta:x": 1}))
     assert acme.is_valid(ENTITY_FILE_SCHEMA, record)
     assert not both.is_valid(ENTITY_FILE_SCHEMA, record)
@@ -449,7 +451,7 @@ def test_entity_types_are_named_by_the_format_never_by_the_host_tables(acme: Sch
 
 
 def test_a_binding_without_extension_fields_has_the_published_schemas() -> None:
-    bound = REGISTRY.bind(PlainHostIngredientSchema)
+    bound = REGISTRY.derive(bind=[PlainHostIngredientSchema])
     assert bound is not REGISTRY
     assert generate(registry=bound) == generate()
 
@@ -457,7 +459,8 @@ def test_a_binding_without_extension_fields_has_the_published_schemas() -> None:
 def test_format_1_0_has_the_published_schemas_alone() -> None:
     with pytest.raises(UsageError, match=r"1\.0"):
         generate("1.0", registry=ACME)
-    assert generate("1.0", registry=REGISTRY.bind(PlainHostIngredientSchema)) == generate("1.0")
+    plain = REGISTRY.derive(bind=[PlainHostIngredientSchema])
+    assert generate("1.0", registry=plain) == generate("1.0")
 
 
 def test_the_1_0_schemas_know_no_extensions() -> None:
