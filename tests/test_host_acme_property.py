@@ -252,10 +252,9 @@ def test_a_random_acme_database_round_trips_through_the_hosts_tables_losing_noth
     sections = {name: dumped[name] for name in ACME_REGISTRY.names}
     # Every record, every field (acme's included), every digit; in the export's order.
     assert sections == _expected(ACME_REGISTRY, ACME_REGISTRY.names, document)
-    # Nothing else is written: no field, section or header the input did not have (the
-    # "extensions" header is missing today: see the KNOWN_BUG test below).
-    assert set(dumped) - {"extensions"} == {"version", "exported_at", *ACME_REGISTRY.names}
-    assert dumped.get("extensions", ACME_DECLARED) == ACME_DECLARED
+    # Nothing else is written: no field, section or header the input did not have.
+    assert set(dumped) == {"version", "exported_at", "extensions", *ACME_REGISTRY.names}
+    assert dumped["extensions"] == ACME_DECLARED
 
     # The dump itself loads into a second host database and dumps to the same bytes.
     again = _load_and_dump(
@@ -296,20 +295,14 @@ def test_the_core_dumps_the_same_from_the_hosts_tables_as_from_bakery_ios(
 
 
 # ---------------------------------------------------------------------------
-# KNOWN BUG (found by these tests, issue 18): left failing on purpose, not xfailed.
+# Found by these tests: a single document once lost its extensions.
 
 
-def test_KNOWN_BUG_a_single_document_of_an_extended_registry_declares_its_extensions(  # noqa: N802
+def test_a_single_document_of_an_extended_registry_declares_its_extensions(
     workspace: Workspace,
 ) -> None:
-    """KNOWN BUG: ``dump_all(..., "x.json", registry=ACME_REGISTRY)`` writes no
-    ``"extensions"`` header, although a directory or ZIP of the same data lists acme in
-    its manifest, the 1.1 document schema has the property, and a document that declares
-    it loads. The single document thus loses the declaration in a round trip, and the
-    stock validator reports no extension passed over for it (it does for the ZIP).
-    Cause: ``bakery_io/writers.py`` ``DocumentContainer.finish`` writes the manifest's
-    ``exceptions`` into the document but never its ``extensions``.
-    """
+    """A single document, having no manifest, states the extensions it uses itself, as
+    a directory's manifest does, so that readers without them say what they pass over."""
     work = workspace.directory()
     engine = workspace.database("acme", work)
     try:
