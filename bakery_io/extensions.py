@@ -64,7 +64,7 @@ class Extension:
     ``types`` are entity schemas whose ``Meta.entity_type`` is
     ``"<namespace>:<name>"``, in the order of their file numbers. Fields a host
     adds to core types are declared in its binding schemas (data_key
-    ``"<namespace>:<name>"``), see :meth:`bakery_io.Registry.bind`.
+    ``"<namespace>:<name>"``), see :meth:`bakery_io.Registry.derive`.
     """
 
     namespace: str

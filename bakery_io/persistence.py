@@ -486,7 +486,7 @@ def _write_children(
         owners = []
         for item in chunk:
             if item.data is not None:
-                items = item.data[child.name]
+                items = item.data[child.attribute]
             else:
                 stated = item.record.get(child.name) or []
                 where = f"{section.pointer}/{item.position}/{child.name}"

@@ -104,7 +104,8 @@ def _join_reference(
 
 @dataclass
 class _ChildPlan:
-    name: str
+    name: str  # the children's key on the wire
+    key: str  # their key in the parent's row, as its dumper reads it
     statement: Select[Any]
     parent_column: ColumnElement[Any]
     required: list[str]
@@ -185,10 +186,17 @@ def plan_for(entity: EntityType) -> RecordPlan:
     for kind in entity.children:
         child = plan_columns(entity.registry, kind.schema)
         statement = child.statement().add_columns(kind.parent.label(_PARENT))
-        order = [kind.parent, *kind.relationship.order_by]
+        # A host's relationship may name no order: its rows then come as they were written.
+        order = [kind.parent, *(kind.relationship.order_by or (kind.binding.primary_key,))]
         plan.children.append(
             _ChildPlan(
-                kind.name, statement.order_by(*order), kind.parent, child.required, child, order
+                kind.name,
+                kind.attribute,
+                statement.order_by(*order),
+                kind.parent,
+                child.required,
+                child,
+                order,
             )
         )
     return plan
@@ -254,10 +262,10 @@ def _attach_children(
     by_id: Mapping[int, dict[str, Any]] = {record[_ID]: record for record in records}
     for child in plan.children:
         for record in records:
-            record[child.name] = []
+            record[child.key] = []
         statement = child.statement.where(child.parent_column.in_(list(by_id)))
         for row in _dicts(connection.execute(statement)):
-            by_id[row[_PARENT]][child.name].append(row)
+            by_id[row[_PARENT]][child.key].append(row)
 
 
 def _check_references(
@@ -267,7 +275,7 @@ def _check_references(
     for record in records:
         broken = [name for name in plan.required if record[name] is None]
         for child in plan.children:
-            for position, item in enumerate(record[child.name]):
+            for position, item in enumerate(record[child.key]):
                 broken += [
                     f"{child.name}/{position}/{name}"
                     for name in child.required
@@ -489,7 +497,7 @@ def _bytes_in(plan: RecordPlan, record: dict[str, Any]) -> tuple[str, ColumnElem
         if isinstance(record.get(key), (bytes, bytearray, memoryview)):
             return wire_name, plan.columns[key]
     for child in plan.children:
-        for position, item in enumerate(record[child.name]):
+        for position, item in enumerate(record[child.key]):
             found = _bytes_in(child.columns, item)
             if found is not None:
                 return f"{child.name}/{position}/{found[0]}", found[1]
@@ -505,7 +513,7 @@ def _failing_field(
         wire_name = field_.data_key or name
         if isinstance(field_, Children):
             child = children[wire_name]
-            for position, item in enumerate(record[wire_name]):
+            for position, item in enumerate(record[child.key]):
                 found = _failing_field(child.columns, field_.schema_class, item)
                 if found is not None:
                     return f"{wire_name}/{position}/{found[0]}", found[1]

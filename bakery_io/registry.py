@@ -77,13 +77,18 @@ def references(schema: type[EntitySchema]) -> Iterator[tuple[str, Reference]]:
 
 @dataclass(frozen=True)
 class ChildType:
-    """Records nested in another's: their key in the parent, schema and storage."""
+    """Records nested in another's: their key in the parent, schema and storage.
+
+    ``name`` is their key in the parent record on the wire; ``attribute`` the
+    key the parent's schema loads them under (the host's relationship).
+    """
 
     name: str
     schema: type[EntitySchema]
     table: Table
     parent: Column[Any]
     relationship: Any
+    attribute: str
 
     @property
     def binding(self) -> Binding:
@@ -152,7 +157,14 @@ class EntityType:
                 relationship = child_relationship(self.schema, name)
                 ((_local, parent),) = relationship.local_remote_pairs
                 found.append(
-                    ChildType(name, candidate.schema_class, parent.table, parent, relationship)
+                    ChildType(
+                        name,
+                        candidate.schema_class,
+                        parent.table,
+                        parent,
+                        relationship,
+                        candidate.attribute or name,
+                    )
                 )
         return tuple(found)
 
@@ -204,8 +216,9 @@ def _check_foreign_keys(types: dict[str, EntityType]) -> None:
                             f"{schema.__name__}: column {column.table.name}.{column.name} of "
                             f"{found.data_key or name} has a foreign key to another table "
                             f"{key.column.table.name} than the one this registry stores "
-                            f"{found.target} in (that of {stored}): bind {entity.name} to a "
-                            "model of its own as well, or leave it out with only="
+                            f"{found.target} in (that of {stored}): keep {entity.name} and "
+                            f"{found.target} in the same application's tables (bind both "
+                            f"to your models, or neither), or leave {entity.name} out with only="
                         )
 
 
@@ -391,6 +404,9 @@ class Registry:
                 )
             replaced[name] = schema
         wanted = held if only is None else {self._name(name, held) for name in only}
+        dropped = sorted(set(replaced) - wanted)
+        if dropped:
+            raise UsageError(f"bind names {', '.join(dropped)}, which only= leaves out")
 
         def kept(types: Iterable[type[EntitySchema]]) -> list[type[EntitySchema]]:
             return [

@@ -164,17 +164,23 @@ def wire_value(schema: type[EntitySchema], data: Mapping[str, Any], wire: str) -
 
 def to_wire(schema: type[EntitySchema], data: Mapping[str, Any]) -> dict[str, Any]:
     """Loaded ``data`` in the canonical wire form that an export would write."""
-    plain: dict[str, Any] = {}
+    return dumper(schema)(_as_row(schema, data))
+
+
+def _as_row(schema: type[EntitySchema], data: Mapping[str, Any]) -> dict[str, Any]:
+    """Loaded ``data`` as the export reads a row: a reference's key under its wire name,
+    every other value under its attribute (where a binding stores it), children too."""
+    row: dict[str, Any] = {}
     for wire, (attribute, field) in _attributes(schema).items():
         if isinstance(field, Children):
-            plain[wire] = [_rename(field.schema_class, item) for item in data.get(attribute) or []]
+            row[attribute] = [
+                _as_row(field.schema_class, item) for item in data.get(attribute) or []
+            ]
+        elif isinstance(field, Reference):
+            row[wire] = wire_value(schema, data, wire)
         else:
-            plain[wire] = wire_value(schema, data, wire)
-    return dumper(schema)(plain)
-
-
-def _rename(schema: type[EntitySchema], data: Mapping[str, Any]) -> dict[str, Any]:
-    return {wire: wire_value(schema, data, wire) for wire in _attributes(schema)}
+            row[attribute] = wire_value(schema, data, wire)
+    return row
 
 
 def differences(

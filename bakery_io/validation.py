@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -41,7 +42,7 @@ from bakery_io.containers import (
     parse,
     too_deep,
 )
-from bakery_io.extensions import PassedOver, is_namespaced
+from bakery_io.extensions import PassedOver, is_namespaced, namespace_of
 from bakery_io.fields import (
     DATE_PATTERN,
     DATETIME_PATTERN,
@@ -266,9 +267,12 @@ def _required(error: SchemaError) -> Iterator[Located]:
 
 
 def _additional(error: SchemaError) -> Iterator[Located]:
-    allowed = set(_schema(error).get("properties", {}))
+    schema = _schema(error)
+    allowed = set(schema.get("properties", {}))
+    # Names of extensions the schema does not know are let through by pattern.
+    passed = [re.compile(pattern) for pattern in schema.get("patternProperties", {})]
     for name in _got(error):
-        if name not in allowed:
+        if name not in allowed and not any(pattern.search(name) for pattern in passed):
             yield (name,), "unknown field: not part of this format version"
 
 
@@ -850,9 +854,10 @@ class Checker:
         over (an extension's the registry lacks) or refused (a core type it does not store)."""
         if entity_type in self.registry:
             return True
-        if is_namespaced(entity_type):
+        known = {extension.namespace for extension in self.registry.extensions}
+        if is_namespaced(entity_type) and namespace_of(entity_type) not in known:
             self.passed_over[entity_type] = self.passed_over.get(entity_type, 0) + count
-        elif entity_type in REGISTRY and count:
+        elif (entity_type in REGISTRY or is_namespaced(entity_type)) and count:
             stored = ", ".join(self.registry.names)
             self.problems.append(
                 Problem(

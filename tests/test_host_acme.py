@@ -159,8 +159,9 @@ def test_an_extended_backup_round_trips_and_keeps_the_hosts_data(
             second = tmp_path / "second"
             dump_all(engine, second, exported_at=MOMENT, registry=ACME_REGISTRY)
             again = load_all(engine, first, registry=ACME_REGISTRY)
-            assert again.total.unchanged == again.total.to_dict()["unchanged"] > 0
-            assert again.total.created == 0
+            # A second load finds every record as it is: the host's columns compare
+            # under their own names, acme's field included.
+            assert again.total.unchanged == again.total.total > 0
         finally:
             engine.dispose()
     for path in sorted(first.iterdir()):
@@ -282,7 +283,7 @@ def test_a_registry_whose_tables_cannot_hold_its_records_is_refused_before_any_w
         with pytest.raises(UsageError, match=expected):
             create_schema(engine, registry=mixed)
         create_schema(engine)
-        with pytest.raises(UsageError, match="bind products to a model of its own as well"):
+        with pytest.raises(UsageError, match="keep products and ingredients in the same"):
             load_all(engine, sample_dump, registry=mixed)
     finally:
         engine.dispose()

@@ -47,7 +47,11 @@ def _constraint_facts(column: sa.Column[Any]) -> tuple[ColumnRange | None, str |
 
 @singledispatch
 def _field_for_type(kind: sa.types.TypeEngine[Any], column: sa.Column[Any]) -> fields.Field[Any]:
-    raise TypeError(f"no wire field for column {column} of type {kind!r}")
+    raise UsageError(
+        f"no wire field for column {column} of type {kind!r}: declare the field in the "
+        "schema, or use a type bakery_io knows (String, Integer, Boolean, Date, Enum, "
+        "bakery_io.sqltypes.ExactDecimal, UTCDateTime)"
+    )
 
 
 @_field_for_type.register
