@@ -23,6 +23,7 @@ id-only references, loose slugs, decimals as numbers, naive datetimes. Once
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from functools import singledispatch
@@ -56,6 +57,8 @@ ENTITY_FILENAME_PATTERN = (
     rf"^(?:[0-9]{{2}}_[a-z_]+|{NAMESPACE_PATTERN}\.[0-9]{{2}}_[a-z][a-z0-9_]*)\.json$"
 )
 #: Where the schemas of a registry with extensions live, under the version's base.
+#: Where the schemas of a registry of part of the format go (``1.1/subset-<digest>/``).
+SUBSET_FOLDER = "subset"
 EXTENSIONS_FOLDER = "ext"
 
 
@@ -101,6 +104,10 @@ def schema_base(version: str = CURRENT_VERSION, registry: Registry = REGISTRY) -
     published one or with that of other extensions.
     """
     extensions = sorted(registry.extensions, key=lambda extension: extension.namespace)
+    if not extensions and registry.names != REGISTRY.names:
+        # A registry of part of the format: schemas of its own, under ids of their own.
+        digest = hashlib.sha256(" ".join(registry.names).encode()).hexdigest()[:12]
+        return f"{BASE_ID}{version}/{SUBSET_FOLDER}-{digest}/"
     if not extensions:
         return f"{BASE_ID}{version}/"
     named = "+".join(f"{e.namespace}-{quote(e.version, safe='')}" for e in extensions)
@@ -433,12 +440,19 @@ def extensions_schema() -> dict[str, Any]:
     }
 
 
+def _left_out(registry: Registry) -> list[str]:
+    """The format's entity types ``registry`` does not hold (a host's partial binding)."""
+    return [name for name in REGISTRY.names if name not in registry]
+
+
 def _entity_type_name(registry: Registry) -> dict[str, Any]:
-    """An entity type's name: one of ``registry``'s, or one of an extension it does not know."""
+    """An entity type's name: one of the format's or ``registry``'s, or one of an extension
+    it does not know. A core type the registry does not hold is named, and refused with
+    its records, by bakery_io's own check, not by this schema."""
     return {
         "description": "an entity type of this format, or one of an extension (namespace:name)",
         "anyOf": [
-            {"enum": list(registry.names)},
+            {"enum": [*registry.names, *_left_out(registry)]},
             {
                 "type": "string",
                 "pattern": foreign_pattern(registry),
@@ -464,6 +478,14 @@ def _foreign_entity_file(registry: Registry) -> dict[str, Any]:
             "additionalProperties": False,
             "description": "records of an extension this schema does not know: not checked",
         },
+    }
+
+
+def _left_out_entity_file(name: str) -> dict[str, Any]:
+    """An entity file of a core type the registry does not hold: its envelope alone."""
+    return {
+        "if": {"properties": {"entity_type": {"const": name}}, "required": ["entity_type"]},
+        "then": {"properties": {"records": {"items": {"type": "object"}}}},
     }
 
 
@@ -514,6 +536,9 @@ def _current(version: str, registry: Registry) -> dict[str, dict[str, Any]]:
     entry["dependencies"]["items"] = _entity_type_name(registry)
     any_file["properties"]["entity_type"] = _entity_type_name(registry)
     any_file["allOf"].append(_foreign_entity_file(registry))
+    for name in _left_out(registry):
+        any_file["allOf"].append(_left_out_entity_file(name))
+        document["properties"][name] = _UNKNOWN_RECORDS
     document = _open(document, registry, _UNKNOWN_RECORDS)
     generated = {MANIFEST_SCHEMA: manifest, DOCUMENT_SCHEMA: document, ENTITY_FILE_SCHEMA: any_file}
     for entity in registry:
