@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     __version__: str
 
-    from bakery_io.database import create_schema, drop_schema, engine_from_url
+    from bakery_io.binding.database import create_schema, drop_schema, engine_from_url
     from bakery_io.dump import dump_all, dump_history
     from bakery_io.errors import (
         BakeryIOError,
@@ -21,9 +21,9 @@ if TYPE_CHECKING:
         StorageError,
         UsageError,
     )
-    from bakery_io.extensions import Extension, PassedOver
+    from bakery_io.format.extensions import Extension, PassedOver
+    from bakery_io.format.manifest import FileEntry, Manifest
     from bakery_io.load import EntityCounts, LoadReport, load_all
-    from bakery_io.manifest import FileEntry, Manifest
     from bakery_io.problems import Problem
     from bakery_io.registry import REGISTRY, Registry
     from bakery_io.sample import SampleReport, generate_sample
@@ -35,9 +35,9 @@ if TYPE_CHECKING:
 #: Where each public name lives. They are imported when first used, so that importing
 #: the package (as the command does before it can handle a Ctrl-C) costs almost nothing.
 _PUBLIC = {
-    "create_schema": "database",
-    "drop_schema": "database",
-    "engine_from_url": "database",
+    "create_schema": "binding.database",
+    "drop_schema": "binding.database",
+    "engine_from_url": "binding.database",
     "dump_all": "dump",
     "dump_history": "dump",
     "BakeryIOError": "errors",
@@ -48,13 +48,13 @@ _PUBLIC = {
     "EntityCounts": "load",
     "LoadReport": "load",
     "load_all": "load",
-    "FileEntry": "manifest",
-    "Manifest": "manifest",
+    "FileEntry": "format.manifest",
+    "Manifest": "format.manifest",
     "Problem": "problems",
     "REGISTRY": "registry",
     "Registry": "registry",
-    "Extension": "extensions",
-    "PassedOver": "extensions",
+    "Extension": "format.extensions",
+    "PassedOver": "format.extensions",
     "SampleReport": "sample",
     "generate_sample": "sample",
     "UpgradeReport": "upgrades",

@@ -22,13 +22,13 @@ from typing import Any
 
 from marshmallow import ValidationError, fields
 
+from bakery_io.binding.sqltypes import AsFoundDecimal
 from bakery_io.containers import Archive, FileSource, Source, Unreadable, parse
-from bakery_io.fields import Children, Date, DateTime, DecimalString, Reference
-from bakery_io.manifest import MANIFEST_NAME
+from bakery_io.format.fields import Children, Date, DateTime, DecimalString, Reference
+from bakery_io.format.manifest import MANIFEST_NAME
+from bakery_io.format.schemas.base import EntitySchema, declared_fields
 from bakery_io.problems import Problem, pointer
 from bakery_io.registry import REGISTRY
-from bakery_io.schemas.base import EntitySchema, declared_fields
-from bakery_io.sqltypes import AsFoundDecimal
 
 #: Tells whether a problem at this JSON pointer (relative to the record) is accepted.
 Accepts = Callable[[str], bool]

@@ -27,7 +27,7 @@ from dataclasses import replace
 from itertools import chain
 from typing import Any
 
-from bakery_io.json_schemas import ENTITY_FILE_SCHEMA
+from bakery_io.format.json_schemas import ENTITY_FILE_SCHEMA
 from bakery_io.problems import Problem
 from bakery_io.queries import CHUNK_SIZE
 from bakery_io.registry import EntityType, Registry

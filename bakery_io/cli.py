@@ -30,7 +30,7 @@ from sqlalchemy import Engine, Transaction
 from sqlalchemy.exc import SQLAlchemyError
 
 from bakery_io import __version__
-from bakery_io.database import (
+from bakery_io.binding.database import (
     bakery_tables_present,
     begin_sqlite,
     create_schema,
@@ -40,11 +40,11 @@ from bakery_io.database import (
 )
 from bakery_io.dump import dump_all, dump_history
 from bakery_io.errors import BakeryIOError, DatabaseStateError, SourceError, UsageError
-from bakery_io.extensions import is_namespaced
-from bakery_io.json_schemas import GENERATED
-from bakery_io.json_schemas import write as write_schemas
+from bakery_io.format.extensions import is_namespaced
+from bakery_io.format.json_schemas import GENERATED
+from bakery_io.format.json_schemas import write as write_schemas
+from bakery_io.format.manifest import Manifest
 from bakery_io.load import LoadReport, load_all
-from bakery_io.manifest import Manifest
 from bakery_io.partials import file_aside
 from bakery_io.registry import REGISTRY, Registry
 from bakery_io.resolution import CONFLICT_MODES

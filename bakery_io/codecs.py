@@ -25,8 +25,8 @@ from marshmallow.decorators import POST_LOAD, VALIDATES_SCHEMA
 from marshmallow.utils import is_collection
 from marshmallow_sqlalchemy.load_instance_mixin import LoadInstanceMixin
 
-from bakery_io.extensions import is_namespaced
-from bakery_io.schemas.base import EntitySchema
+from bakery_io.format.extensions import is_namespaced
+from bakery_io.format.schemas.base import EntitySchema
 
 #: Dumps one row of :func:`bakery_io.queries.read_records` as ``schema().dump(row)`` does.
 Dumper = Callable[[Mapping[str, Any]], dict[str, Any]]
@@ -243,7 +243,7 @@ def _owner(kind: type, name: str) -> type | None:
 
 
 def _valid_conversion(field: fields.Field[Any]) -> Convert:
-    """The field's ``load_valid`` (see :mod:`bakery_io.fields`) where it belongs with its
+    """The field's ``load_valid`` (see :mod:`bakery_io.format.fields`) where it belongs with its
     ``_deserialize``, else ``_deserialize``: what loads a value its JSON Schema accepts."""
     kind = type(field)
     checked, valid = _owner(kind, "_deserialize"), _owner(kind, "load_valid")
@@ -382,7 +382,7 @@ def loader(schema: type[EntitySchema], *, recheck: bool = True, valid: bool = Fa
     With ``recheck`` (the default) a record it finds invalid is loaded again by
     marshmallow, so the error carries marshmallow's messages; without, the
     error is the codec's own and names only the first problem. References load
-    as ids inside :func:`bakery_io.fields.resolving`, as the field does. With
+    as ids inside :func:`bakery_io.format.fields.resolving`, as the field does. With
     ``valid``, it takes only records that conform to the published JSON
     Schemas, and skips the checks those make. Raises
     :class:`UnsupportedSchemaError` for a schema it cannot reproduce.

@@ -29,10 +29,10 @@ from types import TracebackType
 from typing import IO, Any, Protocol, Self
 
 from bakery_io.errors import UsageError
-from bakery_io.extensions import is_namespaced
-from bakery_io.fields import describe_json
+from bakery_io.format.extensions import is_namespaced
+from bakery_io.format.fields import describe_json
+from bakery_io.format.manifest import MANIFEST_NAME
 from bakery_io.jsonio import DEPTH_SHOWN, InvalidJSON, Readable, deepest, loads
-from bakery_io.manifest import MANIFEST_NAME
 from bakery_io.problems import Problem, pointer
 from bakery_io.registry import REGISTRY
 

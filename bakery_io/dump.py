@@ -12,11 +12,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, select
 
 from bakery_io.audit import Audit
+from bakery_io.binding.database import Bind, describe, snapshot
 from bakery_io.codecs import dumper
-from bakery_io.database import Bind, describe, snapshot
 from bakery_io.errors import UsageError
-from bakery_io.fields import format_datetime
-from bakery_io.manifest import Manifest, producer
+from bakery_io.format.fields import format_datetime
+from bakery_io.format.manifest import Manifest, producer
 from bakery_io.queries import column_of, read_records, unexportable, unwritable
 from bakery_io.registry import REGISTRY, EntityType, Registry
 from bakery_io.targets import building

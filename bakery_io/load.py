@@ -28,6 +28,14 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from bakery_io.accepting import Accepted, listed_exceptions
+from bakery_io.binding.database import (
+    Bind,
+    bakery_tables_present,
+    begin_sqlite,
+    connected,
+    describe,
+    transaction,
+)
 from bakery_io.containers import (
     Archive,
     FileSource,
@@ -38,18 +46,10 @@ from bakery_io.containers import (
     open_sources,
     parse,
 )
-from bakery_io.database import (
-    Bind,
-    bakery_tables_present,
-    begin_sqlite,
-    connected,
-    describe,
-    transaction,
-)
 from bakery_io.errors import DatabaseStateError, SourceError, UsageError
-from bakery_io.extensions import PassedOver
+from bakery_io.format.extensions import PassedOver
+from bakery_io.format.manifest import MANIFEST_NAME
 from bakery_io.jsonio import NotCanonical, read_entity_file
-from bakery_io.manifest import MANIFEST_NAME
 from bakery_io.persistence import Refused, Writer, write_loaded, write_section
 from bakery_io.problems import Problem
 from bakery_io.queries import CHUNK_SIZE

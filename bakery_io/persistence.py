@@ -35,10 +35,11 @@ from sqlalchemy import (
 from sqlalchemy.exc import StatementError
 
 from bakery_io.accepting import load_or_accept
-from bakery_io.binding import Binding, storage_type
+from bakery_io.binding.mapping import Binding, storage_type
 from bakery_io.codecs import generated, loader
 from bakery_io.errors import UsageError
-from bakery_io.fields import Key, resolving
+from bakery_io.format.fields import Key, resolving
+from bakery_io.format.schemas.base import EntitySchema
 from bakery_io.problems import Problem
 from bakery_io.queries import batches, plan_for
 from bakery_io.registry import EntityType
@@ -54,7 +55,6 @@ from bakery_io.resolution import (
     key_text,
     record_key,
 )
-from bakery_io.schemas.base import EntitySchema
 from bakery_io.sections import Section
 
 

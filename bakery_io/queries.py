@@ -45,11 +45,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError
 
-from bakery_io.binding import binding_of, storage_type
+from bakery_io.binding.mapping import binding_of, storage_type
 from bakery_io.errors import DatabaseStateError
-from bakery_io.fields import Children, Reference
+from bakery_io.format.fields import Children, Reference
+from bakery_io.format.schemas.base import EntitySchema, declared_fields
 from bakery_io.registry import EntityType, Registry
-from bakery_io.schemas.base import EntitySchema, declared_fields
 
 #: Rows per chunk: large enough to amortise a query, small enough to bound memory,
 #: and a child query's IN list stays under SQLite's old limit of 999 parameters.

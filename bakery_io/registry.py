@@ -8,8 +8,8 @@ ever changed, and two registries work side by side in one process.
 its own from it with :meth:`Registry.derive`, which returns a new registry:
 
 - ``bind=`` stores format types in the host's models (binding schemas,
-  :mod:`bakery_io.binding`);
-- ``extensions=`` adds :class:`~bakery_io.extensions.Extension` s: entity types
+  :mod:`bakery_io.binding.mapping`);
+- ``extensions=`` adds :class:`~bakery_io.format.extensions.Extension` s: entity types
   and fields of the host's own, under its namespace;
 - ``only=`` keeps the types the host stores.
 
@@ -30,26 +30,26 @@ from typing import Any
 from sqlalchemy import Column, Table
 from sqlalchemy.schema import sort_tables
 
-from bakery_io.binding import Binding, binding_of, child_relationship
+from bakery_io.binding.mapping import Binding, binding_of, child_relationship
+from bakery_io.binding.models import metadata
 from bakery_io.errors import UsageError
-from bakery_io.extensions import Extension, namespace_of, split_name
-from bakery_io.fields import Children, Reference
-from bakery_io.models import metadata
-from bakery_io.schemas.base import EntitySchema, declared_fields
-from bakery_io.schemas.catalog import (
+from bakery_io.format.extensions import Extension, namespace_of, split_name
+from bakery_io.format.fields import Children, Reference
+from bakery_io.format.schemas.base import EntitySchema, declared_fields
+from bakery_io.format.schemas.catalog import (
     FinishedUnitSchema,
     IngredientSchema,
     ProductSchema,
     RecipeSchema,
     SupplierSchema,
 )
-from bakery_io.schemas.history import AssemblyRunSchema, ProductionRunSchema
-from bakery_io.schemas.inventory import (
+from bakery_io.format.schemas.history import AssemblyRunSchema, ProductionRunSchema
+from bakery_io.format.schemas.inventory import (
     InventoryDepletionSchema,
     InventoryItemSchema,
     PurchaseSchema,
 )
-from bakery_io.schemas.materials import (
+from bakery_io.format.schemas.materials import (
     MaterialCategorySchema,
     MaterialProductSchema,
     MaterialPurchaseSchema,
@@ -57,7 +57,7 @@ from bakery_io.schemas.materials import (
     MaterialSubcategorySchema,
     MaterialUnitSchema,
 )
-from bakery_io.schemas.planning import (
+from bakery_io.format.schemas.planning import (
     EventRecipientPackageSchema,
     EventSchema,
     FinishedGoodSchema,
@@ -378,7 +378,7 @@ class Registry:
     ) -> Registry:
         """A new registry from this one: what a host stores, and where.
 
-        ``extensions`` adds each :class:`~bakery_io.extensions.Extension`'s entity
+        ``extensions`` adds each :class:`~bakery_io.format.extensions.Extension`'s entity
         types (placed after what they reference); ``bind`` stores types in the
         host's models, each schema subclassing the format schema of a type
         (``class PantrySchema(IngredientSchema)`` with ``Meta.model``); ``only``

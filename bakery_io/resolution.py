@@ -6,7 +6,7 @@ keys), reads the rows that already have their keys (one query, plus one per
 child table) and compares them field by field, checks values that must be
 unique, and notes every reference. References to records of the files are
 resolved from memory; the others are looked up in the database in chunks of
-keys, one query each. Rules across records (:mod:`bakery_io.links`), cycles
+keys, one query each. Rules across records (:mod:`bakery_io.format.links`), cycles
 and nesting depth are checked on the records as they will be after the load.
 Nothing is written: what the resolver learns (each key's row id, or the
 record that will create it) resolves references when :mod:`bakery_io.persistence`
@@ -36,14 +36,14 @@ from sqlalchemy import (
 
 from bakery_io import graphs
 from bakery_io.accepting import Accepted, Accepts, load_or_accept
-from bakery_io.binding import binding_of
+from bakery_io.binding.mapping import binding_of
 from bakery_io.codecs import Loader, dumper, loader
-from bakery_io.fields import Children, Key, Reference
-from bakery_io.links import MaxNesting, TargetValue
+from bakery_io.format.fields import Children, Key, Reference
+from bakery_io.format.links import MaxNesting, TargetValue
+from bakery_io.format.schemas.base import EntitySchema, declared_fields
 from bakery_io.problems import Problem, pointer
 from bakery_io.queries import CHUNK_SIZE, batches, plan_columns, plan_for, read_records
 from bakery_io.registry import REGISTRY, EntityType, Registry
-from bakery_io.schemas.base import EntitySchema, declared_fields
 from bakery_io.sections import Section
 
 #: What to do with a record whose key exists with different values.
@@ -1011,7 +1011,7 @@ class Resolver:
                 )
 
     def lookup(self, target: str, key: Key) -> int | None:
-        """The row id of ``key`` of ``target``, for :func:`bakery_io.fields.resolving`."""
+        """The row id of ``key`` of ``target``, for :func:`bakery_io.format.fields.resolving`."""
         known = self.known[target].get(key)
         return None if known is None else known.id
 

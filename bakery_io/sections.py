@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from bakery_io.extensions import is_namespaced
+from bakery_io.format.extensions import is_namespaced
 from bakery_io.registry import REGISTRY, EntityType, Registry
 
 

@@ -23,8 +23,8 @@ from pathlib import Path
 
 from bakery_io import partials
 from bakery_io.errors import BakeryIOError, UsageError
-from bakery_io.extensions import is_namespaced
-from bakery_io.manifest import MANIFEST_NAME
+from bakery_io.format.extensions import is_namespaced
+from bakery_io.format.manifest import MANIFEST_NAME
 from bakery_io.registry import REGISTRY
 from bakery_io.writers import (
     Container,

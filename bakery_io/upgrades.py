@@ -18,8 +18,8 @@ from typing import Any
 
 from bakery_io.containers import Sources, open_sources
 from bakery_io.errors import SourceError, UsageError
-from bakery_io.fields import format_datetime
-from bakery_io.manifest import producer
+from bakery_io.format.fields import format_datetime
+from bakery_io.format.manifest import producer
 from bakery_io.problems import Problem
 from bakery_io.registry import REGISTRY, Registry
 from bakery_io.targets import building

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bakery_io.containers import Archive, FileSource, MemoryArchive, Source, parse
-from bakery_io.manifest import MANIFEST_NAME
+from bakery_io.format.manifest import MANIFEST_NAME
 from bakery_io.registry import REGISTRY, Registry
 from bakery_io.versions.backup import Backup, Part
 from bakery_io.writers import MemoryContainer, write_backup

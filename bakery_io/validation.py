@@ -28,7 +28,6 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError as SchemaError
 from referencing import Registry, Resource
 
-from bakery_io import json_schemas
 from bakery_io.accepting import listed_exceptions
 from bakery_io.containers import (
     Archive,
@@ -42,8 +41,9 @@ from bakery_io.containers import (
     parse,
     too_deep,
 )
-from bakery_io.extensions import PassedOver, is_namespaced, namespace_of
-from bakery_io.fields import (
+from bakery_io.format import json_schemas
+from bakery_io.format.extensions import PassedOver, is_namespaced, namespace_of
+from bakery_io.format.fields import (
     DATE_PATTERN,
     DATETIME_PATTERN,
     UUID_PATTERN,
@@ -51,22 +51,22 @@ from bakery_io.fields import (
     DecimalString,
     describe_json,
 )
-from bakery_io.json_schemas import (
+from bakery_io.format.json_schemas import (
     DOCUMENT_SCHEMA,
     ENTITY_FILE_SCHEMA,
     MANIFEST_SCHEMA,
     portable_pattern,
 )
+from bakery_io.format.manifest import MANIFEST_NAME
+from bakery_io.format.rules import Rule
+from bakery_io.format.schemas.base import EntitySchema, declared_fields
+from bakery_io.format.slugs import SLUG_PATTERN
 from bakery_io.jsonio import NotCanonical, read_entity_file
-from bakery_io.manifest import MANIFEST_NAME
 from bakery_io.problems import Problem, pointer
 from bakery_io.queries import batches
 from bakery_io.registry import REGISTRY
 from bakery_io.registry import Registry as BindingRegistry
-from bakery_io.rules import Rule
-from bakery_io.schemas.base import EntitySchema, declared_fields
 from bakery_io.sections import Section, Visitor, entity_type_of, import_order
-from bakery_io.slugs import SLUG_PATTERN
 from bakery_io.upgrading import as_source, backup_of
 from bakery_io.versions import (
     CURRENT_VERSION,

@@ -26,8 +26,8 @@ from typing import IO, Any
 
 from bakery_io import partials
 from bakery_io.errors import UsageError
+from bakery_io.format.manifest import MANIFEST_NAME, FileEntry, Manifest
 from bakery_io.jsonio import encode_document, encode_records, encode_value
-from bakery_io.manifest import MANIFEST_NAME, FileEntry, Manifest
 from bakery_io.queries import batches
 from bakery_io.registry import REGISTRY, EntityType, Registry
 from bakery_io.versions import filename

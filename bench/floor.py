@@ -16,8 +16,8 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Date, Engine, Table, select
 
-from bakery_io.models import metadata
-from bakery_io.sqltypes import ExactDecimal, UTCDateTime
+from bakery_io.binding.models import metadata
+from bakery_io.binding.sqltypes import ExactDecimal, UTCDateTime
 
 CHUNK = 10_000
 

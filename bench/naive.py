@@ -21,10 +21,10 @@ from typing import Any
 from sqlalchemy import Date, Engine, Enum, select
 from sqlalchemy.orm import Session
 
-from bakery_io.fields import Children, Reference
+from bakery_io.binding.sqltypes import ExactDecimal, UTCDateTime
+from bakery_io.format.fields import Children, Reference
+from bakery_io.format.schemas.base import declared_fields
 from bakery_io.registry import REGISTRY, EntityType
-from bakery_io.schemas.base import declared_fields
-from bakery_io.sqltypes import ExactDecimal, UTCDateTime
 
 Record = Mapping[str, Any]
 #: An entity schema class (``EntityType.schema``, ``ChildType.schema``).

@@ -21,7 +21,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from bakery_io import create_schema, dump_all, engine_from_url, load_all, validate
-from bakery_io.database import count_rows
+from bakery_io.binding.database import count_rows
 from bench.floor import floor_dump, floor_load
 from bench.naive import naive_load
 

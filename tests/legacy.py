@@ -42,12 +42,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from bakery_io.fields import Children, DateTime, DecimalString, Reference
+from bakery_io.format.fields import Children, DateTime, DecimalString, Reference
+from bakery_io.format.schemas.base import EntitySchema, declared_fields
+from bakery_io.format.slugs import is_slug, slugify, unique_slug
 from bakery_io.jsonio import loads
 from bakery_io.problems import pointer
 from bakery_io.registry import REGISTRY
-from bakery_io.schemas.base import EntitySchema, declared_fields
-from bakery_io.slugs import is_slug, slugify, unique_slug
 from bakery_io.versions.backup import Backup, Part, Record
 from bakery_io.versions.v1_0_to_v1_1 import (
     ID_ONLY,

@@ -40,10 +40,9 @@ import sqlalchemy as sa
 from hypothesis import strategies as st
 from marshmallow import fields, missing, validate
 
-from bakery_io import fields as wire
-from bakery_io.links import MaxNesting, TargetValue
-from bakery_io.registry import REGISTRY
-from bakery_io.rules import (
+from bakery_io.format import fields as wire
+from bakery_io.format.links import MaxNesting, TargetValue
+from bakery_io.format.rules import (
     AllOrNone,
     ExactlyOne,
     NotSelfIn,
@@ -51,9 +50,10 @@ from bakery_io.rules import (
     RequiredWhen,
     UniqueIn,
 )
-from bakery_io.schemas.base import EntitySchema
-from bakery_io.schemas.catalog import RecipeComponentSchema, RecipeSchema
-from bakery_io.schemas.history import ProductionConsumptionSchema, ProductionRunSchema
+from bakery_io.format.schemas.base import EntitySchema
+from bakery_io.format.schemas.catalog import RecipeComponentSchema, RecipeSchema
+from bakery_io.format.schemas.history import ProductionConsumptionSchema, ProductionRunSchema
+from bakery_io.registry import REGISTRY
 from bakery_io.versions import CURRENT_VERSION
 
 T = TypeVar("T")
@@ -458,7 +458,7 @@ def _unique_groups(schema: Schema) -> tuple[tuple[str, ...], ...]:
     """Wire names of each unique constraint of the schema's table that the record spells out.
 
     Constraints on a column the record does not carry (the parent of a child row) are the
-    children rules' business (:class:`~bakery_io.rules.UniqueIn`).
+    children rules' business (:class:`~bakery_io.format.rules.UniqueIn`).
     """
     by_column = {
         field_.attribute or field_.name or wire_name: wire_name

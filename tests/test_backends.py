@@ -33,7 +33,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.schema import CreateTable
 
 from bakery_io import REGISTRY, EntityCounts, create_schema, dump_all, engine_from_url, load_all
-from bakery_io.models import metadata
+from bakery_io.binding.models import metadata
 from tests.conftest import BACKENDS, database_url
 
 EXPORTED_AT = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)

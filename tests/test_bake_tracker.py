@@ -55,9 +55,9 @@ from bakery_io import (
     upgrade,
     validate,
 )
+from bakery_io.binding.database import count_rows
+from bakery_io.binding.models import metadata
 from bakery_io.cli import main
-from bakery_io.database import count_rows
-from bakery_io.models import metadata
 from tests.conftest import sqlite_copy
 from tests.test_cli import run
 

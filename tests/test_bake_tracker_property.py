@@ -40,10 +40,10 @@ from sqlalchemy import Engine
 
 import bakery_io
 from bakery_io import LoadReport, SourceError, create_schema, engine_from_url
-from bakery_io.fields import Children, DateTime, DecimalString
+from bakery_io.format.fields import Children, DateTime, DecimalString
+from bakery_io.format.schemas.base import EntitySchema, declared_fields
+from bakery_io.format.slugs import slugify
 from bakery_io.registry import REGISTRY
-from bakery_io.schemas.base import EntitySchema, declared_fields
-from bakery_io.slugs import slugify
 from bakery_io.versions.bake_tracker.keys import key_slug
 from tests.bake_tracker_strategies import (
     APP_ONLY,

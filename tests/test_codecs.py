@@ -23,17 +23,18 @@ from hypothesis import strategies as st
 from marshmallow import EXCLUDE, ValidationError, fields, post_dump, pre_load, validate, validates
 from sqlalchemy import Engine
 
-from bakery_io import fields as wire
-from bakery_io import load_all, models
+from bakery_io import load_all
+from bakery_io.binding import models
 from bakery_io.codecs import UnsupportedSchemaError, dumper, loader
-from bakery_io.fields import Children, DecimalString, Key, Reference, resolving
-from bakery_io.json_schemas import ENTITY_FILE_SCHEMA
+from bakery_io.format import fields as wire
+from bakery_io.format.fields import Children, DecimalString, Key, Reference, resolving
+from bakery_io.format.json_schemas import ENTITY_FILE_SCHEMA
+from bakery_io.format.schemas.base import EntitySchema
+from bakery_io.format.schemas.catalog import RecipeSchema, SupplierSchema
+from bakery_io.format.schemas.planning import FinishedGoodComponentSchema as Component
 from bakery_io.queries import read_records
 from bakery_io.registry import REGISTRY, EntityType
 from bakery_io.resolution import record_key
-from bakery_io.schemas.base import EntitySchema
-from bakery_io.schemas.catalog import RecipeSchema, SupplierSchema
-from bakery_io.schemas.planning import FinishedGoodComponentSchema as Component
 from bakery_io.validation import conforms
 from bakery_io.versions import CURRENT_VERSION
 from tests.conftest import sqlite_copy

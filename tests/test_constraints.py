@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
-from bakery_io.slugs import SLUG_RE, is_slug
+from bakery_io.format.slugs import SLUG_RE, is_slug
 
 Statement = Callable[[Connection], object]
 

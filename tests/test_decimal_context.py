@@ -27,8 +27,8 @@ from bakery_io import (
     upgrade,
     validate,
 )
-from bakery_io.fields import DecimalString
-from bakery_io.sqltypes import ExactDecimal
+from bakery_io.binding.sqltypes import ExactDecimal
+from bakery_io.format.fields import DecimalString
 
 EXPORTED_AT = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
 LEGACY = Path(__file__).parent / "golden" / "1.0" / "full-backup" / "input"

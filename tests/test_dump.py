@@ -51,8 +51,8 @@ from bakery_io import (
     generate_sample,
     validate,
 )
-from bakery_io.database import count_rows
-from bakery_io.models import (
+from bakery_io.binding.database import count_rows
+from bakery_io.binding.models import (
     AssemblyRun,
     FinishedGood,
     FinishedGoodComponent,
@@ -66,7 +66,7 @@ from bakery_io.models import (
     Supplier,
     metadata,
 )
-from bakery_io.sqltypes import ExactDecimal, UTCDateTime
+from bakery_io.binding.sqltypes import ExactDecimal, UTCDateTime
 
 EXPORTED_AT = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
 EXPORT_DATE = "2026-11-22T09:30:00Z"

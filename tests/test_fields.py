@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from marshmallow import Schema, ValidationError
 
-from bakery_io.enums import SupplierType
-from bakery_io.fields import (
+from bakery_io.format.enums import SupplierType
+from bakery_io.format.fields import (
     MAX_INTEGER,
     UUID,
     Boolean,
@@ -30,7 +30,7 @@ from bakery_io.fields import (
     format_datetime,
     resolving,
 )
-from bakery_io.json_schemas import field_schema
+from bakery_io.format.json_schemas import field_schema
 
 A_UUID = "0f8fad5b-d9cb-469f-a165-70867728950e"
 

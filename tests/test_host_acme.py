@@ -27,7 +27,7 @@ from bakery_io import (
     load_all,
     validate,
 )
-from bakery_io.models import Recipient
+from bakery_io.binding.models import Recipient
 from tests.conftest import database_url
 from tests.hosts.acme import (
     ACME,

@@ -31,8 +31,8 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from bakery_io import REGISTRY, Registry, create_schema, dump_all, engine_from_url, load_all
-from bakery_io import fields as wire
-from bakery_io.schemas.base import EntitySchema
+from bakery_io.format import fields as wire
+from bakery_io.format.schemas.base import EntitySchema
 from tests.conftest import sqlite_copy
 from tests.hosts.acme import ACME_REGISTRY, DeliverySchema, PantryItemSchema
 from tests.strategies import SEEDS, bound_fields, dates, documents, field_values, slugs

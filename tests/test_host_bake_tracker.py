@@ -25,9 +25,9 @@ from bakery_io import (
     generate_sample,
     load_all,
 )
-from bakery_io.fields import DecimalString
-from bakery_io.models import Ingredient
-from bakery_io.schemas import IngredientSchema
+from bakery_io.binding.models import Ingredient
+from bakery_io.format.fields import DecimalString
+from bakery_io.format.schemas import IngredientSchema
 from tests.hosts.bake_tracker import models as app
 from tests.hosts.bake_tracker.binding import BAKE_TRACKER, ENTITY_TYPES
 

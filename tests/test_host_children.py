@@ -17,14 +17,14 @@ from sqlalchemy import Boolean, ForeignKey, Integer, MetaData, String, Text, cre
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from bakery_io import REGISTRY, create_schema, dump_all, load_all
-from bakery_io.fields import Children
-from bakery_io.schemas import (
+from bakery_io.binding.sqltypes import ExactDecimal, UTCDateTime
+from bakery_io.format.fields import Children
+from bakery_io.format.schemas import (
     IngredientSchema,
     RecipeComponentSchema,
     RecipeIngredientSchema,
     RecipeSchema,
 )
-from bakery_io.sqltypes import ExactDecimal, UTCDateTime
 
 MOMENT = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 

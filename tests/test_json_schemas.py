@@ -2,7 +2,7 @@
 
 The committed files under ``schemas_json/<version>/`` are what bakery_io
 validates against and what third parties download, so they must be exactly
-what :func:`bakery_io.json_schemas.generate` makes, and a JSON Schema
+what :func:`bakery_io.format.json_schemas.generate` makes, and a JSON Schema
 validator must accept exactly the values the marshmallow fields load.
 """
 
@@ -21,9 +21,9 @@ from jsonschema import Draft202012Validator
 from marshmallow import ValidationError, fields
 from referencing import Registry, Resource
 
-from bakery_io import fields as wire
 from bakery_io.cli import main
-from bakery_io.json_schemas import (
+from bakery_io.format import fields as wire
+from bakery_io.format.json_schemas import (
     DOCUMENT_SCHEMA,
     ENTITY_FILE_SCHEMA,
     GENERATED,
@@ -32,8 +32,8 @@ from bakery_io.json_schemas import (
     generate,
     render,
 )
+from bakery_io.format.schemas.base import EntitySchema
 from bakery_io.registry import REGISTRY
-from bakery_io.schemas.base import EntitySchema
 from bakery_io.validation import published_versions
 from bakery_io.versions import CURRENT_VERSION, VERSIONS
 

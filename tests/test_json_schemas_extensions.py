@@ -24,10 +24,11 @@ from referencing import Resource
 from sqlalchemy import DateTime, ForeignKey, MetaData, Numeric, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from bakery_io import fields as wire
+from bakery_io.binding.models import Supplier
 from bakery_io.errors import UsageError
-from bakery_io.extensions import NAMESPACED_PATTERN, Extension
-from bakery_io.json_schemas import (
+from bakery_io.format import fields as wire
+from bakery_io.format.extensions import NAMESPACED_PATTERN, Extension
+from bakery_io.format.json_schemas import (
     DOCUMENT_SCHEMA,
     ENTITY_FILE_SCHEMA,
     MANIFEST_SCHEMA,
@@ -37,10 +38,9 @@ from bakery_io.json_schemas import (
     render,
     write,
 )
-from bakery_io.models import Supplier
+from bakery_io.format.schemas.base import EntitySchema
+from bakery_io.format.schemas.catalog import IngredientSchema
 from bakery_io.registry import REGISTRY, Registry
-from bakery_io.schemas.base import EntitySchema
-from bakery_io.schemas.catalog import IngredientSchema
 from bakery_io.versions import CURRENT_VERSION
 
 REPO = Path(__file__).resolve().parent.parent

@@ -44,8 +44,8 @@ from bakery_io import (
     engine_from_url,
     load_all,
 )
-from bakery_io.enums import SupplierType
-from bakery_io.models import Supplier, metadata
+from bakery_io.binding.models import Supplier, metadata
+from bakery_io.format.enums import SupplierType
 from tests.conftest import database_url, sqlite_copy
 
 EXPORTED_AT = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.schema import CreateTable
 
 from bakery_io import UsageError, create_schema
-from bakery_io.database import Bind
-from bakery_io.models import Entity, FinishedGood, Recipe, metadata
-from bakery_io.sqltypes import MAX_EXACT_PRECISION, ExactDecimal, UTCDateTime
+from bakery_io.binding.database import Bind
+from bakery_io.binding.models import Entity, FinishedGood, Recipe, metadata
+from bakery_io.binding.sqltypes import MAX_EXACT_PRECISION, ExactDecimal, UTCDateTime
 
 #: The 21 entity types of DOMAIN.md, in its dependency order.
 ENTITY_TYPES = [

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import Connection, Engine, event, insert, select
 
 from bakery_io import create_schema, engine_from_url, load_all
-from bakery_io.database import count_rows
-from bakery_io.models import metadata
+from bakery_io.binding.database import count_rows
+from bakery_io.binding.models import metadata
 from bakery_io.persistence import Writer
 from bakery_io.registry import REGISTRY
 

@@ -29,8 +29,8 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from bakery_io import SourceError, containers, dump_all, load_all, validate
+from bakery_io.binding.models import Supplier
 from bakery_io.cli import main
-from bakery_io.models import Supplier
 from bakery_io.problems import Problem
 from tests.conftest import sqlite_copy
 from tests.legacy import downgrade, read_current_directory, write_legacy

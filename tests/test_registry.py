@@ -8,10 +8,10 @@ import pytest
 import sqlalchemy as sa
 
 from bakery_io import REGISTRY, UsageError
-from bakery_io.fields import Children, Reference
+from bakery_io.format.fields import Children, Reference
+from bakery_io.format.schemas.base import EntitySchema, declared_fields
+from bakery_io.format.schemas.catalog import IngredientSchema, ProductSchema, SupplierSchema
 from bakery_io.registry import EntityType, Registry, references
-from bakery_io.schemas.base import EntitySchema, declared_fields
-from bakery_io.schemas.catalog import IngredientSchema, ProductSchema, SupplierSchema
 from tests.test_models import ENTITY_TYPES
 
 #: What each entity type references (other than itself), from DOMAIN.md's reference column.

@@ -28,10 +28,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from bakery_io import DatabaseStateError, UsageError, engine_from_url, generate_sample
-from bakery_io.database import count_rows
-from bakery_io.models import Supplier, metadata
-from bakery_io.slugs import is_slug
-from bakery_io.sqltypes import ExactDecimal
+from bakery_io.binding.database import count_rows
+from bakery_io.binding.models import Supplier, metadata
+from bakery_io.binding.sqltypes import ExactDecimal
+from bakery_io.format.slugs import is_slug
 from tests.conftest import SAMPLE_SEED
 
 HISTORY_TABLES = {

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from marshmallow import ValidationError
 
-from bakery_io.enums import (
+from bakery_io.format.enums import (
     AssemblyType,
     DepletionReason,
     FulfillmentStatus,
@@ -24,10 +24,9 @@ from bakery_io.enums import (
     YieldMode,
     YieldType,
 )
-from bakery_io.fields import Children, resolving
-from bakery_io.json_schemas import record_schema
-from bakery_io.registry import REGISTRY
-from bakery_io.rules import (
+from bakery_io.format.fields import Children, resolving
+from bakery_io.format.json_schemas import record_schema
+from bakery_io.format.rules import (
     AllOrNone,
     Differs,
     ExactlyOne,
@@ -37,16 +36,17 @@ from bakery_io.rules import (
     Rule,
     UniqueIn,
 )
-from bakery_io.schemas.base import EntitySchema, declared_fields
-from bakery_io.schemas.catalog import (
+from bakery_io.format.schemas.base import EntitySchema, declared_fields
+from bakery_io.format.schemas.catalog import (
     FinishedUnitSchema,
     IngredientSchema,
     RecipeSchema,
     SupplierSchema,
 )
-from bakery_io.schemas.history import ProductionRunSchema
-from bakery_io.schemas.inventory import InventoryDepletionSchema
-from bakery_io.schemas.planning import FinishedGoodSchema, PackageSchema
+from bakery_io.format.schemas.history import ProductionRunSchema
+from bakery_io.format.schemas.inventory import InventoryDepletionSchema
+from bakery_io.format.schemas.planning import FinishedGoodSchema, PackageSchema
+from bakery_io.registry import REGISTRY
 from tests.test_fields import Recorder
 
 U1 = "0f8fad5b-d9cb-469f-a165-70867728950e"

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bakery_io.slugs import is_slug, slugify, unique_slug
+from bakery_io.format.slugs import is_slug, slugify, unique_slug
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from sqlalchemy import Column, Engine, Integer, MetaData, Table, insert, select
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import StatementError
 
-from bakery_io.sqltypes import AsFoundDecimal, ExactDecimal, UTCDateTime
+from bakery_io.binding.sqltypes import AsFoundDecimal, ExactDecimal, UTCDateTime
 
 DIALECT = sqlite.dialect()
 PRICE = ExactDecimal(10, 4)

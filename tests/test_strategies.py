@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from marshmallow import ValidationError
 
 from bakery_io import REGISTRY, validate
-from bakery_io import fields as wire
+from bakery_io.format import fields as wire
 from tests.strategies import (
     bound_fields,
     dependency_closure,

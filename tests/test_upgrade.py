@@ -31,11 +31,11 @@ from bakery_io import (
     upgrade,
     validate,
 )
+from bakery_io.binding.models import ProductionRun, metadata
 from bakery_io.cli import main
+from bakery_io.format.slugs import is_slug
 from bakery_io.jsonio import loads
-from bakery_io.models import ProductionRun, metadata
 from bakery_io.registry import REGISTRY
-from bakery_io.slugs import is_slug
 from bakery_io.versions.backup import Backup
 from bakery_io.versions.v1_0_to_v1_1 import RUN_DEFAULTS
 from tests.legacy import downgrade, encode, read_current_directory, sites, write_legacy

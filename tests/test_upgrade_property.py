@@ -31,11 +31,11 @@ from hypothesis import strategies as st
 
 import bakery_io
 from bakery_io import SourceError
-from bakery_io.fields import Children, DateTime, DecimalString, Reference
+from bakery_io.format.fields import Children, DateTime, DecimalString, Reference
+from bakery_io.format.slugs import is_slug, slugify
 from bakery_io.jsonio import loads
 from bakery_io.problems import pointer
 from bakery_io.registry import REGISTRY
-from bakery_io.slugs import is_slug, slugify
 from bakery_io.versions import CURRENT_VERSION, upgrade_backup
 from bakery_io.versions.backup import Backup, Part, Record, Rewrite
 from bakery_io.versions.v1_0_to_v1_1 import ID_ONLY, NAMED, RUN_DEFAULTS, slug_length

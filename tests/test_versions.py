@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from bakery_io import SourceError, UsageError, load_all, upgrade, validate
-from bakery_io.models import metadata
+from bakery_io.binding.models import metadata
 from bakery_io.problems import Problem
 from bakery_io.registry import REGISTRY
 from bakery_io.versions import (

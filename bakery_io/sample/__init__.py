@@ -22,20 +22,20 @@ from decimal import Decimal, localcontext
 
 from sqlalchemy import Connection, Table, exists, select, text
 
-from bakery_io.database import (
+from bakery_io.binding.database import (
     Bind,
     bakery_tables_present,
     create_schema,
     describe,
     transaction,
 )
-from bakery_io.decimals import CONTEXT
+from bakery_io.binding.models import metadata
+from bakery_io.binding.sqltypes import ExactDecimal
 from bakery_io.errors import DatabaseStateError, UsageError
-from bakery_io.models import metadata
+from bakery_io.format.decimals import CONTEXT
 from bakery_io.sample.catalog import build_catalog
 from bakery_io.sample.history import history_blocks
 from bakery_io.sample.rows import Batch, Row, RowFactory
-from bakery_io.sqltypes import ExactDecimal
 
 __all__ = ["ProgressCallback", "SampleReport", "generate_sample"]
 

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from bakery_io.enums import YieldMode, YieldType
+from bakery_io.format.enums import YieldMode, YieldType
+from bakery_io.format.slugs import slugify, unique_slug
 from bakery_io.sample import data
 from bakery_io.sample.rows import Batch, Row, RowFactory, quantize
-from bakery_io.slugs import slugify, unique_slug
 
 _CATALOG_START = datetime(2023, 9, 1, 8, 0, tzinfo=UTC)
 _CATALOG_SECONDS = 120 * 24 * 3600

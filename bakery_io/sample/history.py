@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 
-from bakery_io.enums import DepletionReason, LossCategory, ProductionStatus
+from bakery_io.format.enums import DepletionReason, LossCategory, ProductionStatus
 from bakery_io.sample import data
 from bakery_io.sample.catalog import Catalog, ProductInfo, RecipeInfo
 from bakery_io.sample.rows import Batch, Row, RowFactory, quantize

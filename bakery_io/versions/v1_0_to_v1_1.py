@@ -49,11 +49,11 @@ from typing import Any
 from marshmallow import fields, validate
 
 from bakery_io.errors import SourceError
-from bakery_io.fields import Children, DateTime, DecimalString, Reference
+from bakery_io.format.fields import Children, DateTime, DecimalString, Reference
+from bakery_io.format.schemas.base import EntitySchema, declared_fields
+from bakery_io.format.slugs import is_slug, slugify, unique_slug
 from bakery_io.problems import Problem, pointer
 from bakery_io.registry import REGISTRY, EntityType
-from bakery_io.schemas.base import EntitySchema, declared_fields
-from bakery_io.slugs import is_slug, slugify, unique_slug
 from bakery_io.versions.backup import Backup, Part, Record, Rewrite
 
 SOURCE = "1.0"

@@ -24,10 +24,11 @@ from marshmallow.validate import Length
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from bakery_io import REGISTRY, Extension, fields
-from bakery_io.models import Recipient
-from bakery_io.schemas import EntitySchema, IngredientSchema, ProductSchema, SupplierSchema
-from bakery_io.sqltypes import ExactDecimal, UTCDateTime
+from bakery_io import REGISTRY, Extension
+from bakery_io.binding.models import Recipient
+from bakery_io.binding.sqltypes import ExactDecimal, UTCDateTime
+from bakery_io.format import fields
+from bakery_io.format.schemas import EntitySchema, IngredientSchema, ProductSchema, SupplierSchema
 
 
 class HostBase(DeclarativeBase):

@@ -28,11 +28,11 @@ from typing import Any
 
 from bakery_io.containers import Source
 from bakery_io.errors import UsageError
-from bakery_io.fields import describe_json
-from bakery_io.manifest import producer
+from bakery_io.format.fields import describe_json
+from bakery_io.format.manifest import producer
+from bakery_io.format.schemas.base import EntitySchema
 from bakery_io.problems import Problem
 from bakery_io.registry import REGISTRY
-from bakery_io.schemas.base import EntitySchema
 from bakery_io.sections import entity_type_of
 from bakery_io.versions.backup import Backup, Conversion, Part, Rewrite
 from bakery_io.versions.bake_tracker.files import (

@@ -34,8 +34,8 @@ from decimal import Decimal
 from typing import Any
 
 from bakery_io.containers import Archive, FileSource, Source, Unreadable, parse
-from bakery_io.fields import describe_json
-from bakery_io.manifest import MANIFEST_NAME
+from bakery_io.format.fields import describe_json
+from bakery_io.format.manifest import MANIFEST_NAME
 from bakery_io.problems import Problem, pointer
 from bakery_io.versions.backup import LeftBehind
 from bakery_io.versions.bake_tracker.records import Export, Origin, Rec, Table, has_value

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from bakery_io.slugs import slugify
+from bakery_io.format.slugs import slugify
 from bakery_io.versions.bake_tracker.records import Rec
 
 

@@ -23,11 +23,11 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
-from bakery_io.fields import Reference
+from bakery_io.format.fields import Reference
+from bakery_io.format.schemas.base import EntitySchema, declared_fields
+from bakery_io.format.slugs import slugify, unique_slug
 from bakery_io.problems import Problem
 from bakery_io.registry import REGISTRY
-from bakery_io.schemas.base import EntitySchema, declared_fields
-from bakery_io.slugs import slugify, unique_slug
 from bakery_io.versions.backup import Conversion, LeftBehind, Repair, Rewrite
 from bakery_io.versions.bake_tracker.keys import field_of, index, recipe_slug
 from bakery_io.versions.bake_tracker.records import (

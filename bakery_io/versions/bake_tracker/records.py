@@ -20,9 +20,9 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
-from bakery_io.fields import Children, DecimalString
+from bakery_io.format.fields import Children, DecimalString
+from bakery_io.format.schemas.base import EntitySchema, declared_fields
 from bakery_io.problems import Problem, pointer
-from bakery_io.schemas.base import EntitySchema, declared_fields
 from bakery_io.versions.backup import Conversion, LeftBehind, Repair, Rewrite
 
 

@@ -14,9 +14,9 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
+from bakery_io.format.slugs import unique_slug
 from bakery_io.problems import Problem
 from bakery_io.registry import REGISTRY
-from bakery_io.slugs import unique_slug
 from bakery_io.versions.backup import Repair, Rewrite
 from bakery_io.versions.bake_tracker.keys import (
     field_of,

@@ -13,9 +13,9 @@ from functools import partial
 from itertools import count
 from typing import Any
 
-from bakery_io.fields import Reference
+from bakery_io.format.fields import Reference
+from bakery_io.format.schemas.base import EntitySchema, declared_fields
 from bakery_io.registry import REGISTRY
-from bakery_io.schemas.base import EntitySchema, declared_fields
 from bakery_io.versions.backup import Repair
 from bakery_io.versions.bake_tracker.keys import (
     field_of,

@@ -11,10 +11,10 @@ from decimal import Decimal
 from functools import cache, partial
 from typing import Any
 
-from bakery_io.fields import Reference, describe_json
+from bakery_io.format.fields import Reference, describe_json
+from bakery_io.format.schemas.base import EntitySchema, declared_fields
 from bakery_io.problems import Problem
 from bakery_io.registry import REGISTRY
-from bakery_io.schemas.base import EntitySchema, declared_fields
 from bakery_io.versions.backup import Conversion, LeftBehind, Rewrite
 from bakery_io.versions.bake_tracker import document
 from bakery_io.versions.bake_tracker.records import (

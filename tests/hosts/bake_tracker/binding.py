@@ -9,7 +9,7 @@ through ``Meta.attributes`` (ingredients' ``parent_ingredient_id``; the
 created and updated times). What the binding relies on:
 
 - the app's ``DateTime`` columns hold UTC without a time zone, which a binding
-  reads and writes as UTC (:class:`bakery_io.sqltypes.AsUTC`);
+  reads and writes as UTC (:class:`bakery_io.binding.sqltypes.AsUTC`);
 - the app keeps exact decimals (densities, package quantities) in ``Float``
   columns, which hold every value of those fields (at most 14 digits) exactly;
 - columns the format does not fill (``is_provisional``, BaseModel's
@@ -37,7 +37,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from bakery_io import REGISTRY, Registry
-from bakery_io.schemas import (
+from bakery_io.format.schemas import (
     IngredientSchema,
     MaterialCategorySchema,
     MaterialProductSchema,

@@ -3,7 +3,7 @@
 The format says what a record holds (wire names, types, rules); a binding says
 which SQLAlchemy model holds it. bakery_io's own models are the default
 binding; a host binds a format type to its own model by subclassing the format
-schema (see :mod:`bakery_io.schemas.base`). Everything here is read from the
+schema (see :mod:`bakery_io.format.schemas.base`). Everything here is read from the
 model's mapper, once per schema, never assumed: the primary key need not be
 ``id``, a column need not carry its wire name, and only the columns a binding
 names are ever read or written.
@@ -23,10 +23,10 @@ from marshmallow import fields
 from sqlalchemy import Column, Table
 from sqlalchemy.types import TypeEngine
 
-from bakery_io import fields as wire
+from bakery_io.binding.sqltypes import AsUTC, UTCDateTime
 from bakery_io.errors import UsageError
-from bakery_io.schemas.base import EntitySchema, declared_fields
-from bakery_io.sqltypes import AsUTC, UTCDateTime
+from bakery_io.format import fields as wire
+from bakery_io.format.schemas.base import EntitySchema, declared_fields
 
 
 def scoped(schema: type[EntitySchema]) -> frozenset[str]:
@@ -66,8 +66,8 @@ def storage_type(column: Column[Any]) -> TypeEngine[Any] | None:
     """The type to read and write ``column`` through instead of its own, or None.
 
     A host's plain ``DateTime`` column (bakery_io's own are
-    :class:`~bakery_io.sqltypes.UTCDateTime`) is read and written in UTC
-    (:class:`~bakery_io.sqltypes.AsUTC`): the format's datetimes are aware.
+    :class:`~bakery_io.binding.sqltypes.UTCDateTime`) is read and written in UTC
+    (:class:`~bakery_io.binding.sqltypes.AsUTC`): the format's datetimes are aware.
     """
     kind = column.type
     if isinstance(kind, sa.DateTime) and not isinstance(kind, UTCDateTime):

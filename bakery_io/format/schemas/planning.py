@@ -5,10 +5,10 @@ from __future__ import annotations
 from marshmallow.validate import Length
 from sqlalchemy import String
 
-from bakery_io import models
-from bakery_io.fields import Children, Reference, Slug
-from bakery_io.rules import ExactlyOne, NotSelfIn, UniqueIn
-from bakery_io.schemas.base import EntitySchema
+from bakery_io.binding import models
+from bakery_io.format.fields import Children, Reference, Slug
+from bakery_io.format.rules import ExactlyOne, NotSelfIn, UniqueIn
+from bakery_io.format.schemas.base import EntitySchema
 
 _slug_type = models.MaterialProduct.__table__.c.slug.type
 assert isinstance(_slug_type, String)

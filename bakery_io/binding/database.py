@@ -27,8 +27,8 @@ from sqlalchemy.exc import ArgumentError, MissingGreenlet, NoSuchModuleError
 from sqlalchemy.orm import Session
 from sqlalchemy.schema import CreateIndex, CreateTable
 
+from bakery_io.binding.models import metadata
 from bakery_io.errors import UsageError
-from bakery_io.models import metadata
 
 if TYPE_CHECKING:
     from bakery_io.registry import Registry

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from bakery_io import models
-from bakery_io.fields import Children, Reference
-from bakery_io.links import MaxNesting, TargetValue
-from bakery_io.rules import AllOrNone, Differs, NotSelfIn, NullExactlyWhen, RequiredWhen, UniqueIn
-from bakery_io.schemas.base import EntitySchema
+from bakery_io.binding import models
+from bakery_io.format.fields import Children, Reference
+from bakery_io.format.links import MaxNesting, TargetValue
+from bakery_io.format.rules import (
+    AllOrNone,
+    Differs,
+    NotSelfIn,
+    NullExactlyWhen,
+    RequiredWhen,
+    UniqueIn,
+)
+from bakery_io.format.schemas.base import EntitySchema
 
 
 class SupplierSchema(EntitySchema):

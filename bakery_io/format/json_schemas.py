@@ -2,7 +2,7 @@
 
 Each field class has a hook that says how it looks in JSON Schema (a
 :func:`functools.singledispatch` registry); record rules describe themselves
-(:meth:`bakery_io.rules.Rule.json_schema`). The generated files are committed
+(:meth:`bakery_io.format.rules.Rule.json_schema`). The generated files are committed
 under ``schemas_json/<version>/`` and shipped in the wheel; a test fails when
 regenerating them would change a byte. Regenerate with
 ``bakery-io schemas schemas_json``.
@@ -33,13 +33,13 @@ from urllib.parse import quote
 
 from marshmallow import fields, validate
 
-from bakery_io import fields as wire
 from bakery_io.errors import UsageError
-from bakery_io.extensions import NAMESPACE_PATTERN, NAMESPACED_PATTERN
-from bakery_io.manifest import MANIFEST_NAME
+from bakery_io.format import fields as wire
+from bakery_io.format.extensions import NAMESPACE_PATTERN, NAMESPACED_PATTERN
+from bakery_io.format.manifest import MANIFEST_NAME
+from bakery_io.format.schemas.base import EntitySchema, declared_fields
+from bakery_io.format.slugs import SLUG_PATTERN
 from bakery_io.registry import REGISTRY, EntityType, Registry
-from bakery_io.schemas.base import EntitySchema, declared_fields
-from bakery_io.slugs import SLUG_PATTERN
 from bakery_io.versions import CURRENT_VERSION, filename
 from bakery_io.versions import v1_0_to_v1_1 as v1_0
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bakery_io import models
-from bakery_io.fields import Reference
-from bakery_io.schemas.base import EntitySchema
+from bakery_io.binding import models
+from bakery_io.format.fields import Reference
+from bakery_io.format.schemas.base import EntitySchema
 
 
 class MaterialCategorySchema(EntitySchema):

@@ -7,8 +7,8 @@ itself: NOT NULL, unique and composite unique keys, CHECK constraints for
 enums, ranges, the slug rule and "all or none", and foreign keys. Rules that
 span rows (a leaf ingredient in a recipe, no cycles) are the loader's job.
 
-Decimals are exact (:class:`~bakery_io.sqltypes.ExactDecimal`), datetimes are
-UTC (:class:`~bakery_io.sqltypes.UTCDateTime`), text compares case-sensitively
+Decimals are exact (:class:`~bakery_io.binding.sqltypes.ExactDecimal`), datetimes are
+UTC (:class:`~bakery_io.binding.sqltypes.UTCDateTime`), text compares case-sensitively
 on every backend (binary collation on MySQL/MariaDB).
 """
 
@@ -37,7 +37,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.orm.properties import MappedColumn
 
-from bakery_io.enums import (
+from bakery_io.binding.sqltypes import ExactDecimal, StoredBoolean, UTCDateTime
+from bakery_io.format.enums import (
     AssemblyType,
     BaseUnitType,
     DepletionReason,
@@ -50,8 +51,7 @@ from bakery_io.enums import (
     YieldMode,
     YieldType,
 )
-from bakery_io.slugs import SLUG_PATTERN
-from bakery_io.sqltypes import ExactDecimal, StoredBoolean, UTCDateTime
+from bakery_io.format.slugs import SLUG_PATTERN
 
 #: Deterministic constraint names, so errors and migrations can name them.
 NAMING_CONVENTION = {
@@ -101,7 +101,7 @@ class ColumnRange:
 
     Kept in the ``info`` of the CHECK constraint it generates, so the
     marshmallow schemas and the JSON Schemas read the same rule the database
-    enforces (see :mod:`bakery_io.schemas.base`).
+    enforces (see :mod:`bakery_io.format.schemas.base`).
     """
 
     column: str

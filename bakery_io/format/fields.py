@@ -6,7 +6,7 @@ than its column, a boolean is ``true``/``false`` (not ``1``), an integer is not
 a boolean, a datetime carries its UTC offset. Fields that test text against a
 regular expression expose it as ``pattern``: the published JSON Schemas use
 the same expression (with an end anchor that means the same in Python and
-ECMA-262, see :func:`bakery_io.json_schemas.portable_pattern`), so both
+ECMA-262, see :func:`bakery_io.format.json_schemas.portable_pattern`), so both
 validators agree by construction.
 
 A field whose published JSON Schema makes some of its checks has a
@@ -28,8 +28,8 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, missing, utils
 
-from bakery_io.decimals import CONTEXT
-from bakery_io.slugs import SLUG_PATTERN
+from bakery_io.format.decimals import CONTEXT
+from bakery_io.format.slugs import SLUG_PATTERN
 
 #: Largest value of an ``INTEGER`` column on every supported backend.
 MAX_INTEGER = 2**31 - 1

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bakery_io import models
-from bakery_io.fields import Reference
-from bakery_io.rules import RequiredWhen
-from bakery_io.schemas.base import EntitySchema
+from bakery_io.binding import models
+from bakery_io.format.fields import Reference
+from bakery_io.format.rules import RequiredWhen
+from bakery_io.format.schemas.base import EntitySchema
 
 
 class PurchaseSchema(EntitySchema):

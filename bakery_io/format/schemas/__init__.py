@@ -3,16 +3,17 @@
 The schemas are the single source of truth for the wire format: export,
 import, and the published JSON Schemas are all derived from them.
 
-- :mod:`~bakery_io.schemas.base`: :class:`EntitySchema`, which takes plain fields from the model
-- :mod:`~bakery_io.schemas.catalog`: suppliers, ingredients, products, recipes, finished units
-- :mod:`~bakery_io.schemas.inventory`: purchases, inventory items, inventory depletions
-- :mod:`~bakery_io.schemas.materials`: material categories down to material purchases
-- :mod:`~bakery_io.schemas.planning`: finished goods, recipients, packages, events
-- :mod:`~bakery_io.schemas.history`: production and assembly runs
+- :mod:`~bakery_io.format.schemas.base`: :class:`EntitySchema`, plain fields from the model
+- :mod:`~bakery_io.format.schemas.catalog`: suppliers, ingredients, products, recipes,
+  finished units
+- :mod:`~bakery_io.format.schemas.inventory`: purchases, inventory items, inventory depletions
+- :mod:`~bakery_io.format.schemas.materials`: material categories down to material purchases
+- :mod:`~bakery_io.format.schemas.planning`: finished goods, recipients, packages, events
+- :mod:`~bakery_io.format.schemas.history`: production and assembly runs
 """
 
-from bakery_io.schemas.base import EntitySchema, declared_fields
-from bakery_io.schemas.catalog import (
+from bakery_io.format.schemas.base import EntitySchema, declared_fields
+from bakery_io.format.schemas.catalog import (
     FinishedUnitSchema,
     IngredientSchema,
     ProductSchema,
@@ -21,7 +22,7 @@ from bakery_io.schemas.catalog import (
     RecipeSchema,
     SupplierSchema,
 )
-from bakery_io.schemas.history import (
+from bakery_io.format.schemas.history import (
     AssemblyFinishedUnitConsumptionSchema,
     AssemblyPackagingConsumptionSchema,
     AssemblyRunSchema,
@@ -29,12 +30,12 @@ from bakery_io.schemas.history import (
     ProductionLossSchema,
     ProductionRunSchema,
 )
-from bakery_io.schemas.inventory import (
+from bakery_io.format.schemas.inventory import (
     InventoryDepletionSchema,
     InventoryItemSchema,
     PurchaseSchema,
 )
-from bakery_io.schemas.materials import (
+from bakery_io.format.schemas.materials import (
     MaterialCategorySchema,
     MaterialProductSchema,
     MaterialPurchaseSchema,
@@ -42,7 +43,7 @@ from bakery_io.schemas.materials import (
     MaterialSubcategorySchema,
     MaterialUnitSchema,
 )
-from bakery_io.schemas.planning import (
+from bakery_io.format.schemas.planning import (
     EventAssemblyTargetSchema,
     EventProductionTargetSchema,
     EventRecipientPackageSchema,

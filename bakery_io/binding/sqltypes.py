@@ -21,7 +21,7 @@ from sqlalchemy import Boolean, DateTime, Dialect, Numeric, TypeDecorator
 from sqlalchemy.dialects import mysql
 from sqlalchemy.types import TypeEngine
 
-from bakery_io.decimals import CONTEXT
+from bakery_io.format.decimals import CONTEXT
 
 #: SQLite keeps decimals as IEEE doubles, which round-trip every decimal of up
 #: to 15 significant digits exactly; wider columns would lose digits there.
@@ -181,7 +181,7 @@ class AsUTC(TypeDecorator[datetime]):
     A column without a time zone is taken to hold UTC (the convention of most
     applications, bake-tracker's included): bakery_io writes naive UTC there and
     reads its values back as aware UTC. A column with a time zone gets aware
-    UTC values. Used only through a binding (:mod:`bakery_io.binding`), never
+    UTC values. Used only through a binding (:mod:`bakery_io.binding.mapping`), never
     in DDL.
     """
 

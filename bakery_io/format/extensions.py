@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from bakery_io.errors import UsageError
 
 if TYPE_CHECKING:
-    from bakery_io.schemas.base import EntitySchema
+    from bakery_io.format.schemas.base import EntitySchema
 
 #: A namespace: lower-case letters, digits and underscores, starting with a letter.
 NAMESPACE_PATTERN = "[a-z][a-z0-9_]*"

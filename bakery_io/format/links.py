@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bakery_io.rules import Getter
+from bakery_io.format.rules import Getter
 
 
 @dataclass(frozen=True)

@@ -20,13 +20,13 @@ from marshmallow import Schema, ValidationError, fields, missing, validate, vali
 from marshmallow_sqlalchemy import ModelConverter, SQLAlchemyAutoSchema
 from marshmallow_sqlalchemy.schema import SQLAlchemyAutoSchemaMeta, SQLAlchemyAutoSchemaOpts
 
-from bakery_io import fields as wire
+from bakery_io.binding.models import ColumnRange, Entity
+from bakery_io.binding.sqltypes import ExactDecimal, UTCDateTime
 from bakery_io.errors import UsageError
-from bakery_io.links import Link
-from bakery_io.models import ColumnRange, Entity
-from bakery_io.rules import Rule
-from bakery_io.slugs import SLUG_PATTERN
-from bakery_io.sqltypes import ExactDecimal, UTCDateTime
+from bakery_io.format import fields as wire
+from bakery_io.format.links import Link
+from bakery_io.format.rules import Rule
+from bakery_io.format.slugs import SLUG_PATTERN
 
 
 def _constraint_facts(column: sa.Column[Any]) -> tuple[ColumnRange | None, str | None]:
@@ -50,7 +50,7 @@ def _field_for_type(kind: sa.types.TypeEngine[Any], column: sa.Column[Any]) -> f
     raise UsageError(
         f"no wire field for column {column} of type {kind!r}: declare the field in the "
         "schema, or use a type bakery_io knows (String, Integer, Boolean, Date, Enum, "
-        "bakery_io.sqltypes.ExactDecimal, UTCDateTime)"
+        "bakery_io.binding.sqltypes.ExactDecimal, UTCDateTime)"
     )
 
 
@@ -157,7 +157,7 @@ class EntitySchemaOpts(SQLAlchemyAutoSchemaOpts):
 
     ``rules`` (record rules), ``links`` (rules across records), ``natural_key``,
     ``entity_type`` (the wire name of the type or child: the model's table name
-    unless given) and, for a binding (:mod:`bakery_io.binding`), ``attributes``
+    unless given) and, for a binding (:mod:`bakery_io.binding.mapping`), ``attributes``
     (wire name to the host model's attribute). ``format`` is the format schema
     whose fields this schema carries: itself, or the one a binding subclasses.
     """
@@ -308,10 +308,10 @@ class EntitySchema(SQLAlchemyAutoSchema[Any], metaclass=EntitySchemaMeta):
     """Base of the schema of an entity type or of a nested child.
 
     ``Meta.model`` names the model; ``Meta.rules`` lists record rules and
-    ``Meta.links`` rules across records (:mod:`bakery_io.links`);
+    ``Meta.links`` rules across records (:mod:`bakery_io.format.links`);
     ``Meta.natural_key`` overrides the default key (``slug``, else ``uuid``).
     Loading returns a dict by column name (references as natural keys, or as
-    ids inside :func:`bakery_io.fields.resolving`), with children as lists
+    ids inside :func:`bakery_io.format.fields.resolving`), with children as lists
     under the name of the model's relationship.
     """
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bakery_io import models
-from bakery_io.fields import Children, Reference
-from bakery_io.links import TargetValue
-from bakery_io.schemas.base import EntitySchema
+from bakery_io.binding import models
+from bakery_io.format.fields import Children, Reference
+from bakery_io.format.links import TargetValue
+from bakery_io.format.schemas.base import EntitySchema
 
 
 class ProductionConsumptionSchema(EntitySchema):
