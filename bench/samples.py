@@ -33,7 +33,7 @@ def source_hash() -> str:
     """A short hash of the sources that decide the sample data, so a change rebuilds it."""
     package = Path(bakery_io.__file__).resolve().parent
     digest = hashlib.sha256()
-    for path in [package / "models.py", *sorted((package / "sample").glob("*.py"))]:
+    for path in [package / "binding" / "models.py", *sorted((package / "sample").glob("*.py"))]:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:10]
