@@ -25,9 +25,11 @@ from bakery_io import (
     dump_all,
     engine_from_url,
     load_all,
+    upgrade,
     validate,
 )
 from bakery_io.binding.models import Recipient
+from bakery_io.cli import main
 from tests.conftest import database_url
 from tests.hosts.acme import (
     ACME,
@@ -289,3 +291,46 @@ def test_a_registry_whose_tables_cannot_hold_its_records_is_refused_before_any_w
         engine.dispose()
     # Checking files needs no database: the registry still validates.
     assert validate(sample_dump, registry=mixed).problems
+
+
+def test_upgrade_keeps_extension_data_or_refuses_to_drop_it(
+    host_engine: Engine, stock_core: Path, tmp_path: Path
+) -> None:
+    load_all(host_engine, stock_core, registry=ACME_REGISTRY)
+    _fill_acme_data(host_engine)
+    source = tmp_path / "acme.json"
+    dump_all(host_engine, source, exported_at=MOMENT, registry=ACME_REGISTRY)
+    with pytest.raises(SourceError) as caught:
+        upgrade(source, tmp_path / "stock.zip")
+    assert "acme:deliveries" in str(caught.value)
+    assert not (tmp_path / "stock.zip").exists()
+    report = upgrade(source, tmp_path / "kept.zip", registry=ACME_REGISTRY)
+    content = json.loads(source.read_text(encoding="utf-8"))
+    assert report.records == sum(len(content[name]) for name in ACME_REGISTRY.names)
+    again = validate(tmp_path / "kept.zip", registry=ACME_REGISTRY)
+    assert again.ok, again.problems
+    assert dict(validate(tmp_path / "kept.zip").passed_over.types) == {"acme:deliveries": 2}
+
+
+def test_the_command_takes_a_hosts_registry_by_name(
+    host_engine: Engine, stock_core: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    load_all(host_engine, stock_core, registry=ACME_REGISTRY)
+    _fill_acme_data(host_engine)
+    url = host_engine.url.render_as_string(hide_password=False)
+    target = tmp_path / "cli.zip"
+    named = "tests.hosts.acme:ACME_REGISTRY"
+    assert main(["export", "--db", url, "--registry", named, str(target)]) == 0
+    assert "acme.01_deliveries.json" in capsys.readouterr().out
+    assert main(["validate", str(target)]) == 0
+    said = capsys.readouterr().out
+    assert "not loaded, this registry lacks them: extension acme 1" in said
+    assert "acme:deliveries: 2" in said
+    assert main(["validate", "--registry", named, "--json", str(target)]) == 0
+    assert "passed_over" not in json.loads(capsys.readouterr().out)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["validate", "--registry", "tests.hosts.acme:Vendor", str(target)])
+    assert exit_info.value.code == 2
+    assert "is not a bakery_io Registry (found DeclarativeAttributeIntercept)" in (
+        capsys.readouterr().err
+    )
