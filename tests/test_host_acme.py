@@ -235,7 +235,8 @@ def test_a_typo_in_the_hosts_own_namespace_is_refused_by_its_registry(
     dump_all(host_engine, target, exported_at=MOMENT, registry=ACME_REGISTRY)
     content = json.loads(target.read_text(encoding="utf-8"))
     content["ingredients"][0]["acme:alergen_notes"] = "typo"
-    content["ingredients"][1]["other:colour"] = "blue"
+    content["ingredients"][0]["other:colour"] = "blue"  # another host's: passed over
+    content["ingredients"][1]["other:colour"] = "green"
     target.write_text(json.dumps(content), encoding="utf-8")
     report = validate(target, registry=ACME_REGISTRY)
     assert [(p.pointer, p.message) for p in report.problems] == [
