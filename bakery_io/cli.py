@@ -476,6 +476,9 @@ def _registry(text: str) -> Registry:
     module_name, colon, name = text.partition(":")
     if not colon or not module_name or not name:
         raise argparse.ArgumentTypeError(f"expected MODULE:NAME, got {text!r}")
+    # As uvicorn and gunicorn do with MODULE:NAME: the application's own directory counts.
+    if "" not in sys.path and os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
     try:
         module = importlib.import_module(module_name)
     except Exception as exc:  # noqa: BLE001 (a host's module may raise anything; say what)

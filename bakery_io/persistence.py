@@ -15,6 +15,7 @@ becomes a :class:`~bakery_io.problems.Problem` naming the records concerned.
 
 from __future__ import annotations
 
+import inspect
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -155,12 +156,19 @@ def _default(column: Column[Any]) -> Callable[[], Any]:
     if default is not None and default.is_scalar:
         value = default.arg
         return lambda: value
-    if default is not None and default.is_callable:
-        make = default.arg  # SQLAlchemy wraps it to take an execution context
+    # SQLAlchemy wraps a function of no arguments to take an execution context, which a
+    # bulk insert has not: such a default is computed here; one that reads the context
+    # (the row's other values) cannot be.
+    if (
+        default is not None
+        and default.is_callable
+        and not inspect.signature(default.arg).parameters
+    ):
+        make = default.arg
         return lambda: make(None)
     raise UsageError(
         f"column {column.table.name}.{column.name} has a default bakery_io cannot compute "
-        "outside an ORM flush; give it a server default or bind a field to it"
+        "(it reads the statement's context); give it a server default or bind a field to it"
     )
 
 

@@ -156,6 +156,15 @@ class EntityType:
             if isinstance(candidate, Children):
                 relationship = child_relationship(self.schema, name)
                 ((_local, parent),) = relationship.local_remote_pairs
+                if parent.table is not binding_of(candidate.schema_class).table:
+                    raise UsageError(
+                        f"{self.schema.__name__}: the children {name} are in table "
+                        f"{parent.table.name} (relationship {candidate.attribute or name}), "
+                        f"but {candidate.schema_class.__name__} binds them to "
+                        f"{binding_of(candidate.schema_class).table.name}: declare "
+                        f"{name} = Children(<a binding of {candidate.schema_class.__name__} "
+                        "to your child model>)"
+                    )
                 found.append(
                     ChildType(
                         name,
@@ -261,6 +270,15 @@ class Registry:
         types = []
         for schema, name in zip(schemas, names, strict=True):
             self._check_names(schema, name)
+            for nested in _child_schemas(schema):
+                self._check_names(nested, nested.opts.entity_type or "")
+            absent = set(schema.opts.natural_key or ()) - _wire_names(schema)
+            if absent:
+                raise UsageError(
+                    f"{schema.__name__}: the natural key of {name} names no field "
+                    f"{', '.join(sorted(absent))}; give the model a slug or uuid column, or "
+                    "name the key's fields in Meta.natural_key"
+                )
             targets = {reference.target for _name, reference in references(schema)}
             later = [t for t in targets if t in position and position[t] > position[name]]
             if later:
@@ -386,6 +404,7 @@ class Registry:
         too; a backup's records of a type left out are refused on import, and
         exports never hold them). The result is checked as a whole, once.
         """
+        _check_arguments(bind, extensions, only)
         known = {extension.namespace for extension in self.extensions}
         for extension in extensions:
             if extension.namespace in known:
@@ -401,6 +420,10 @@ class Registry:
             if name not in held:
                 raise UsageError(
                     f"{schema.__name__} binds {name!r}, which this registry does not hold"
+                )
+            if name in replaced:
+                raise UsageError(
+                    f"{name} is bound twice: {replaced[name].__name__} and {schema.__name__}"
                 )
             replaced[name] = schema
         wanted = held if only is None else {self._name(name, held) for name in only}
@@ -425,6 +448,28 @@ class Registry:
         if name not in held:
             raise UsageError(f"unknown entity type {name!r}; known: {', '.join(map(str, held))}")
         return name
+
+
+def _child_schemas(schema: type[EntitySchema]) -> Iterator[type[EntitySchema]]:
+    """The schemas of the children nested in ``schema``'s records, at any depth."""
+    for found in declared_fields(schema).values():
+        if isinstance(found, Children):
+            yield found.schema_class
+            yield from _child_schemas(found.schema_class)
+
+
+def _check_arguments(bind: Any, extensions: Any, only: Any) -> None:
+    """``derive``'s arguments are what it takes, or a usage error says what is wrong."""
+    if isinstance(bind, (str, type)) or not all(
+        isinstance(schema, type) and issubclass(schema, EntitySchema) for schema in bind
+    ):
+        raise UsageError(f"bind is a list of binding schemas (EntitySchema classes), not {bind!r}")
+    if isinstance(extensions, (str, Extension)) or not all(
+        isinstance(extension, Extension) for extension in extensions
+    ):
+        raise UsageError(f"extensions is a list of Extension values, not {extensions!r}")
+    if isinstance(only, str):
+        raise UsageError(f"only is a list of entity type names, not the string {only!r}")
 
 
 def _wire_names(schema: type[EntitySchema]) -> set[str]:

@@ -38,6 +38,7 @@ from bakery_io import graphs
 from bakery_io.accepting import Accepted, Accepts, load_or_accept
 from bakery_io.binding.mapping import binding_of
 from bakery_io.codecs import Loader, dumper, loader
+from bakery_io.format.extensions import is_namespaced
 from bakery_io.format.fields import Children, Key, Reference
 from bakery_io.format.links import MaxNesting, TargetValue
 from bakery_io.format.schemas.base import EntitySchema, declared_fields
@@ -211,7 +212,7 @@ def differences(
                 for item, a, b in zip(items, mine, theirs, strict=False)
             ):
                 found.append(wire)
-        elif wire not in stated and callable(field.load_default):
+        elif wire not in stated and _kept_unstated(wire, field):
             continue
         elif incoming.get(wire) != existing.get(wire):
             found.append(wire)
@@ -223,12 +224,20 @@ def _sort_rank(child: Mapping[str, Any]) -> int:
     return order if isinstance(order, int) else 0
 
 
+def _kept_unstated(wire: str, field: Any) -> bool:
+    """Whether a field the record does not state keeps the row's value on update: one
+    whose value is generated (a uuid, a timestamp), or an extension's, which a backup
+    written without the extension says nothing about."""
+    return callable(field.load_default) or is_namespaced(wire)
+
+
 def generated_unstated(schema: type[EntitySchema], stated: Mapping[str, Any]) -> set[str]:
-    """Columns whose value the record leaves to be generated (absent uuid, timestamps)."""
+    """Columns an update leaves as they are because the record does not state them: absent
+    uuids and timestamps (generated), absent fields of an extension."""
     return {
         attribute
         for wire, (attribute, field) in _attributes(schema).items()
-        if wire not in stated and not isinstance(field, Children) and callable(field.load_default)
+        if wire not in stated and not isinstance(field, Children) and _kept_unstated(wire, field)
     }
 
 

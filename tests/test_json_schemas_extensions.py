@@ -36,6 +36,7 @@ from bakery_io.format.json_schemas import (
     generate,
     portable_pattern,
     render,
+    schema_base,
     write,
 )
 from bakery_io.format.schemas.base import EntitySchema
@@ -120,7 +121,7 @@ class PlainHostIngredientSchema(IngredientSchema):
 ACME = REGISTRY.derive(
     extensions=[Extension("acme", "1", types=[OvenSchema])], bind=[HostIngredientSchema]
 )
-ACME_BASE = f"https://bakery-io.dev/schemas/{CURRENT_VERSION}/ext/acme-1/"
+ACME_BASE = schema_base(CURRENT_VERSION, ACME)
 
 # ---------------------------------------------------------------------------
 # Both validators over one set of schemas.
@@ -295,9 +296,9 @@ def test_two_extensions_are_both_known(acme: SchemaSet) -> None:
     assert both.is_valid(
         ENTITY_FILE_SCHEMA, entity_file("ingredients", ingredient(**{"gamma:x": 1}))
     )
-    assert both.documents[MANIFEST_SCHEMA]["$id"] == (
-        f"https://bakery-io.dev/schemas/{CURRENT_VERSION}/ext/acme-1+beta-2.0/manifest.schema.json"
-    )
+    found = both.documents[MANIFEST_SCHEMA]["$id"]
+    assert found.startswith(f"https://bakery-io.dev/schemas/{CURRENT_VERSION}/ext/acme-1+beta-2.0/")
+    assert found.endswith("/manifest.schema.json")
 
 
 # ---------------------------------------------------------------------------
@@ -472,7 +473,8 @@ def test_the_1_0_schemas_know_no_extensions() -> None:
 
 def test_write_puts_an_extended_set_in_the_folder_of_its_ids(tmp_path: Path) -> None:
     written = write(tmp_path, registry=ACME)
-    folder = tmp_path / CURRENT_VERSION / "ext" / "acme-1"
+    folder = tmp_path / ACME_BASE.removeprefix("https://bakery-io.dev/schemas/")
+    assert folder.parent == tmp_path / CURRENT_VERSION / "ext" / "acme-1"
     assert sorted(written) == sorted(folder / name for name in generate(registry=ACME))
     ovens = folder / "acme.ovens.schema.json"
     assert ovens.read_text(encoding="utf-8") == render(generate(registry=ACME)[ovens.name])
@@ -504,3 +506,14 @@ def test_every_published_record_and_child_lets_through_every_namespace(stock: Sc
             opened += 1
     # a record per entity type plus the 10 kinds of nested children
     assert opened == len(REGISTRY) + 10
+
+
+def test_registries_with_one_extension_but_other_types_or_fields_have_other_ids() -> None:
+    full = REGISTRY.derive(extensions=[Extension("acme", "1", types=[OvenSchema])])
+    part = full.derive(only=["suppliers", "acme:ovens"])
+    bases = {schema_base(CURRENT_VERSION, registry) for registry in (ACME, full, part)}
+    assert len(bases) == 3
+    assert all("/ext/acme-1/" in base for base in bases)
+    assert schema_base(CURRENT_VERSION, full) == schema_base(
+        CURRENT_VERSION, REGISTRY.derive(extensions=[Extension("acme", "1", types=[OvenSchema])])
+    )

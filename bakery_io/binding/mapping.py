@@ -21,6 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from marshmallow import fields
 from sqlalchemy import Column, Table
+from sqlalchemy.orm import Mapper
 from sqlalchemy.types import TypeEngine
 
 from bakery_io.binding.sqltypes import AsUTC, UTCDateTime
@@ -121,13 +122,25 @@ class Binding:
 
     def column(self, wire_name: str) -> Column[Any]:
         """The column of the field written as ``wire_name``."""
-        field = declared_fields(self.schema)[_by_wire(self.schema)[wire_name]]
-        return self.columns[field.attribute or wire_name]
+        name = _by_wire(self.schema)[wire_name]
+        field = declared_fields(self.schema)[name]
+        return self.columns[field.attribute or name]
 
 
 @cache
 def _by_wire(schema: type[EntitySchema]) -> dict[str, str]:
     return {field.data_key or name: name for name, field in declared_fields(schema).items()}
+
+
+def mapper_of(schema: type[EntitySchema]) -> Mapper[Any]:
+    """The mapper of ``schema``'s model; refuses a model that is not a mapped class."""
+    model = schema.opts.model
+    mapper = sa.inspect(model, raiseerr=False)
+    if not isinstance(mapper, Mapper):
+        raise UsageError(
+            f"{schema.__name__}: Meta.model must be a mapped SQLAlchemy model class, not {model!r}"
+        )
+    return mapper
 
 
 @cache
@@ -136,7 +149,7 @@ def binding_of(schema: type[EntitySchema]) -> Binding:
     model = schema.opts.model
     if model is None:
         raise UsageError(f"{schema.__name__} names no model (Meta.model)")
-    mapper = sa.inspect(model)
+    mapper = mapper_of(schema)
     table = mapper.local_table
     if not isinstance(table, Table):
         raise UsageError(f"{schema.__name__}: {model.__name__} is not mapped to one table")
@@ -159,6 +172,12 @@ def binding_of(schema: type[EntitySchema]) -> Binding:
             continue
         column = prop.columns[0]
         _check_type(schema, field.data_key or name, field, column)
+        if attribute in columns or column in columns.values():
+            raise UsageError(
+                f"{schema.__name__}: field {field.data_key or name} is bound to "
+                f"{column.table.name}.{column.name}, which another field holds already; "
+                "each field needs a column of its own"
+            )
         columns[attribute] = column
     if missing:
         raise UsageError(
@@ -172,7 +191,7 @@ def child_relationship(parent: type[EntitySchema], name: str) -> Any:
     """The host relationship that holds the children declared as ``name`` in ``parent``."""
     field = declared_fields(parent)[name]
     attribute = field.attribute or name
-    relationships = sa.inspect(parent.opts.model).relationships
+    relationships = mapper_of(parent).relationships
     if attribute not in relationships:
         raise UsageError(
             f"{parent.__name__}: {parent.opts.model.__name__} has no relationship {attribute!r} "

@@ -103,15 +103,33 @@ def schema_base(version: str = CURRENT_VERSION, registry: Registry = REGISTRY) -
     extensions with their versions), so that its set never collides with the
     published one or with that of other extensions.
     """
-    extensions = sorted(registry.extensions, key=lambda extension: extension.namespace)
-    if not extensions and registry.names != REGISTRY.names:
-        # A registry of part of the format: schemas of its own, under ids of their own.
-        digest = hashlib.sha256(" ".join(registry.names).encode()).hexdigest()[:12]
-        return f"{BASE_ID}{version}/{SUBSET_FOLDER}-{digest}/"
-    if not extensions:
+    if registry.is_stock:
         return f"{BASE_ID}{version}/"
+    # Two registries with the same extensions may hold other types or other fields:
+    # the ids of each set end in a digest of what it describes.
+    digest = _shape_digest(registry)
+    extensions = sorted(registry.extensions, key=lambda extension: extension.namespace)
+    if not extensions:
+        return f"{BASE_ID}{version}/{SUBSET_FOLDER}-{digest}/"
     named = "+".join(f"{e.namespace}-{quote(e.version, safe='')}" for e in extensions)
-    return f"{BASE_ID}{version}/{EXTENSIONS_FOLDER}/{named}/"
+    return f"{BASE_ID}{version}/{EXTENSIONS_FOLDER}/{named}/{digest}/"
+
+
+def _shape_digest(registry: Registry) -> str:
+    """A short digest of the entity types of ``registry`` and the wire names of their
+    fields, children's included: what makes two registries' schemas differ."""
+    digest = hashlib.sha256()
+
+    def add(schema: type[EntitySchema]) -> None:
+        for name, found in declared_fields(schema).items():
+            digest.update(f"{found.data_key or name}\n".encode())
+            if isinstance(found, wire.Children):
+                add(found.schema_class)
+
+    for entity in registry:
+        digest.update(f"[{entity.name}]\n".encode())
+        add(entity.schema)
+    return digest.hexdigest()[:12]
 
 
 def foreign_pattern(registry: Registry = REGISTRY) -> str:

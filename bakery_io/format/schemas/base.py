@@ -16,6 +16,7 @@ from functools import cache, cached_property, singledispatch
 from typing import Any, ClassVar, Literal
 
 import sqlalchemy as sa
+import sqlalchemy.orm
 from marshmallow import Schema, ValidationError, fields, missing, validate, validates_schema
 from marshmallow_sqlalchemy import ModelConverter, SQLAlchemyAutoSchema
 from marshmallow_sqlalchemy.schema import SQLAlchemyAutoSchemaMeta, SQLAlchemyAutoSchemaOpts
@@ -189,6 +190,11 @@ class EntitySchemaMeta(SQLAlchemyAutoSchemaMeta):
         format_schema = _format_of(klass)
         if format_schema is not None:
             return _bound_fields(klass, format_schema, cls_fields, dict_cls)
+        if model is not None and not isinstance(sa.inspect(model, raiseerr=False), sa.orm.Mapper):
+            raise UsageError(
+                f"{klass.__name__}: Meta.model must be a mapped SQLAlchemy model class, "
+                f"not {model!r}"
+            )
         declared = super().get_declared_fields(klass, cls_fields, inherited_fields, dict_cls)
         if model is None:
             return declared
@@ -237,15 +243,17 @@ class EntitySchemaMeta(SQLAlchemyAutoSchemaMeta):
 
 
 def _format_of(klass: Any) -> type[EntitySchema] | None:
-    """The format schema that ``klass`` binds to another model, or None if it is no binding.
+    """The schema whose fields ``klass`` binds, or None if it is no binding.
 
-    A binding subclasses a format schema and names another model; its fields
-    are the format's, never generated from the host's columns.
+    A binding subclasses a format schema and names another model, or subclasses
+    a binding; its fields are the format's (as that binding stores them), never
+    generated from the host's columns.
     """
     for base in klass.__mro__[1:]:
         opts = getattr(base, "opts", None)
         if isinstance(opts, EntitySchemaOpts) and opts.format is not None:
-            return opts.format if opts.model is not klass.opts.model else None
+            is_binding = opts.format is not base
+            return base if is_binding or opts.model is not klass.opts.model else None
     return None
 
 
@@ -264,7 +272,7 @@ def _bound_fields(
     """
     opts = klass.opts
     source = format_schema.opts
-    opts.format = format_schema
+    opts.format = source.format
     opts.entity_type = source.entity_type
     opts.natural_key = source.natural_key
     opts.rules, opts.links = source.rules, source.links
