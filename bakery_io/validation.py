@@ -529,6 +529,10 @@ class Checker:
         self.passed_over: dict[str, int] = {}
         #: Extensions the source declares that the registry does not have.
         self.unknown_extensions: list[dict[str, str]] = []
+        #: The namespaces its manifest or document declares (None: it has neither), and
+        #: where each namespace's records first are.
+        self.declared: set[str] | None = None
+        self._used: dict[str, tuple[str, str]] = {}
         self._order_of = import_order(registry)
         self.problems: list[Problem] = list(source.problems)
         self.files = 0
@@ -572,7 +576,25 @@ class Checker:
             self.archive(self.source)
         elif isinstance(self.source, FileSource):
             self.single(self.source)
+        self._undeclared()
         return self
+
+    def _undeclared(self) -> None:
+        """Records of an extension the manifest or document does not declare: its version,
+        and so what its records mean, cannot be checked."""
+        if self.declared is None:
+            return
+        for namespace, (file, where) in self._used.items():
+            if namespace not in self.declared:
+                self.problems.append(
+                    Problem(
+                        file,
+                        where,
+                        f"records of extension {namespace}, which the backup does not declare "
+                        f'(its "extensions" list names {sorted(self.declared) or "none"}): '
+                        "what version of it they are cannot be told",
+                    )
+                )
 
     def file(self, filename: str, content: Any, schema: str, version: str | None = None) -> None:
         """Check one parsed file against ``schema`` of its version (``version`` if given)."""
@@ -852,10 +874,13 @@ class Checker:
     def _held(self, filename: str, entity_type: str, count: int, where: str) -> bool:
         """Whether the registry holds ``entity_type``; if not, its records are passed
         over (an extension's the registry lacks) or refused (a core type it does not store)."""
+        namespace = namespace_of(entity_type)
+        if namespace is not None and count:
+            self._used.setdefault(namespace, (filename, where))
         if entity_type in self.registry:
             return True
         known = {extension.namespace for extension in self.registry.extensions}
-        if is_namespaced(entity_type) and namespace_of(entity_type) not in known:
+        if is_namespaced(entity_type) and namespace not in known:
             self.passed_over[entity_type] = self.passed_over.get(entity_type, 0) + count
         elif (entity_type in REGISTRY or is_namespaced(entity_type)) and count:
             stored = ", ".join(self.registry.names)
@@ -875,6 +900,11 @@ class Checker:
         if schema == ENTITY_FILE_SCHEMA or not isinstance(content, Mapping):
             return
         declared = content.get("extensions")
+        self.declared = {
+            item["namespace"]
+            for item in (declared if isinstance(declared, list) else [])
+            if isinstance(item, Mapping) and isinstance(item.get("namespace"), str)
+        }
         if not isinstance(declared, list):
             return
         known = {extension.namespace: extension for extension in self.registry.extensions}
@@ -948,6 +978,9 @@ def streamed_sections(
                 raise Doubt
             if entity_type not in registry:
                 raise Doubt("a type this registry does not hold")
+            namespace = namespace_of(entity_type)
+            if namespace is not None and namespace not in (checker.declared or set()):
+                raise Doubt("records of an extension the manifest does not declare")
             entity = registry[entity_type]
             if name != filename(entity, CURRENT_VERSION):
                 raise Doubt

@@ -335,3 +335,25 @@ def test_the_command_takes_a_hosts_registry_by_name(
     assert "is not a bakery_io Registry (found DeclarativeAttributeIntercept)" in (
         capsys.readouterr().err
     )
+
+
+def test_records_of_an_extension_the_backup_does_not_declare_are_refused(
+    host_engine: Engine, stock_core: Path, tmp_path: Path
+) -> None:
+    load_all(host_engine, stock_core, registry=ACME_REGISTRY)
+    _fill_acme_data(host_engine)
+    target = tmp_path / "undeclared.json"
+    dump_all(host_engine, target, exported_at=MOMENT, registry=ACME_REGISTRY)
+    content = json.loads(target.read_text(encoding="utf-8"))
+    del content["extensions"]
+    target.write_text(json.dumps(content), encoding="utf-8")
+    expected = [
+        (
+            "/acme:deliveries",
+            "records of extension acme, which the backup does not declare (its "
+            '"extensions" list names none): what version of it they are cannot be told',
+        )
+    ]
+    for registry in (ACME_REGISTRY, REGISTRY):
+        report = validate(target, registry=registry)
+        assert [(p.pointer, p.message) for p in report.problems] == expected
