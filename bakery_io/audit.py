@@ -27,6 +27,7 @@ from dataclasses import replace
 from itertools import chain
 from typing import Any
 
+from bakery_io.conformance import rule_problems, schema_problems
 from bakery_io.format.json_schemas import ENTITY_FILE_SCHEMA
 from bakery_io.problems import Problem
 from bakery_io.queries import CHUNK_SIZE
@@ -40,7 +41,6 @@ from bakery_io.resolution import (
     relates,
 )
 from bakery_io.sections import Section
-from bakery_io.validation import rule_problems, schema_problems
 from bakery_io.versions import CURRENT_VERSION
 
 #: Keys of an entity type the audit keeps; beyond, references to it are not followed

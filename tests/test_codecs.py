@@ -26,6 +26,7 @@ from sqlalchemy import Engine
 from bakery_io import load_all
 from bakery_io.binding import models
 from bakery_io.codecs import UnsupportedSchemaError, dumper, loader
+from bakery_io.conformance import conforms
 from bakery_io.format import fields as wire
 from bakery_io.format.fields import Children, DecimalString, Key, Reference, resolving
 from bakery_io.format.json_schemas import ENTITY_FILE_SCHEMA
@@ -35,7 +36,6 @@ from bakery_io.format.schemas.planning import FinishedGoodComponentSchema as Com
 from bakery_io.queries import read_records
 from bakery_io.registry import REGISTRY, EntityType
 from bakery_io.resolution import record_key
-from bakery_io.validation import conforms
 from bakery_io.versions import CURRENT_VERSION
 from tests.conftest import sqlite_copy
 from tests.strategies import bound_fields, documents, field_values

@@ -16,10 +16,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bakery_io.conformance import _validators, conforms, published_versions
 from bakery_io.format.json_schemas import DOCUMENT_SCHEMA, ENTITY_FILE_SCHEMA, MANIFEST_SCHEMA
 from bakery_io.jsonio import JSONFraction, loads
 from bakery_io.registry import REGISTRY
-from bakery_io.validation import _validators, conforms, published_versions
 
 GOLDEN = Path(__file__).parent / "golden"
 

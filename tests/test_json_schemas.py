@@ -22,6 +22,7 @@ from marshmallow import ValidationError, fields
 from referencing import Registry, Resource
 
 from bakery_io.cli import main
+from bakery_io.conformance import published_versions
 from bakery_io.format import fields as wire
 from bakery_io.format.json_schemas import (
     DOCUMENT_SCHEMA,
@@ -34,7 +35,6 @@ from bakery_io.format.json_schemas import (
 )
 from bakery_io.format.schemas.base import EntitySchema
 from bakery_io.registry import REGISTRY
-from bakery_io.validation import published_versions
 from bakery_io.versions import CURRENT_VERSION, VERSIONS
 
 REPO = Path(__file__).resolve().parent.parent
