@@ -14,6 +14,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
@@ -357,3 +359,35 @@ def test_records_of_an_extension_the_backup_does_not_declare_are_refused(
     for registry in (ACME_REGISTRY, REGISTRY):
         report = validate(target, registry=registry)
         assert [(p.pointer, p.message) for p in report.problems] == expected
+
+
+def test_the_published_json_schemas_alone_accept_an_extended_backup(
+    host_engine: Engine, stock_core: Path, tmp_path: Path
+) -> None:
+    # As a third party would check it: the files under schemas_json/1.1, any validator.
+    load_all(host_engine, stock_core, registry=ACME_REGISTRY)
+    _fill_acme_data(host_engine)
+    backup = tmp_path / "extended"
+    dump_all(host_engine, backup, exported_at=MOMENT, registry=ACME_REGISTRY)
+    folder = Path(__file__).parent.parent / "schemas_json" / "1.1"
+    documents = [json.loads(path.read_text()) for path in folder.glob("*.schema.json")]
+    resources = Registry().with_resources(
+        (document["$id"], Resource.from_contents(document)) for document in documents
+    )
+    by_name = {document["$id"].rsplit("/", 1)[1]: document for document in documents}
+
+    def errors(document: str, path: Path) -> list[str]:
+        validator = Draft202012Validator(by_name[document], registry=resources)
+        instance = json.loads(path.read_text(encoding="utf-8"))
+        return [error.message for error in validator.iter_errors(instance)]
+
+    assert errors("manifest.schema.json", backup / "manifest.json") == []
+    for path in sorted(backup.glob("*.json")):
+        if path.name != "manifest.json":
+            assert errors("entity-file.schema.json", path) == [], path.name
+    # ...while a typo outside any namespace is still refused by them.
+    ingredients = json.loads((backup / "02_ingredients.json").read_text(encoding="utf-8"))
+    ingredients["records"][0]["alergen_notes"] = "typo"
+    broken = tmp_path / "02_ingredients.json"
+    broken.write_text(json.dumps(ingredients), encoding="utf-8")
+    assert errors("entity-file.schema.json", broken)
