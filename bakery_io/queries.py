@@ -47,7 +47,7 @@ from sqlalchemy.exc import DBAPIError
 
 from bakery_io.binding.mapping import binding_of, storage_type
 from bakery_io.errors import DatabaseStateError
-from bakery_io.format.fields import Children, Reference
+from bakery_io.format.fields import Children, Reference, row_key
 from bakery_io.format.schemas.base import EntitySchema, declared_fields
 from bakery_io.registry import EntityType, Registry
 
@@ -172,9 +172,9 @@ def plan_columns(registry: Registry, schema: type[EntitySchema]) -> RecordPlan:
             for label, expression in zip((*field_.scope, wire_name), expressions, strict=True):
                 columns[label] = expression
                 keys[label] = label
-        elif (field_.attribute or name) in stored:
-            keys[wire_name] = field_.attribute or name
-            columns[keys[wire_name]] = stored[keys[wire_name]]
+        elif (key := row_key(name, field_)) in stored:
+            keys[wire_name] = key
+            columns[key] = stored[key]
     return RecordPlan(table, binding.primary_key, columns, joined, required, keys)
 
 

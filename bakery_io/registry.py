@@ -35,7 +35,7 @@ from bakery_io.binding.models import metadata
 from bakery_io.errors import UsageError
 from bakery_io.format.extensions import Extension, namespace_of, split_name
 from bakery_io.format.fields import Children, Reference
-from bakery_io.format.schemas.base import EntitySchema, declared_fields
+from bakery_io.format.schemas.base import EntitySchema, declared_fields, wire_fields
 from bakery_io.format.schemas.catalog import (
     FinishedUnitSchema,
     IngredientSchema,
@@ -272,7 +272,7 @@ class Registry:
             self._check_names(schema, name)
             for nested in _child_schemas(schema):
                 self._check_names(nested, nested.opts.entity_type or "")
-            absent = set(schema.opts.natural_key or ()) - _wire_names(schema)
+            absent = set(schema.opts.natural_key or ()) - set(wire_fields(schema))
             if absent:
                 raise UsageError(
                     f"{schema.__name__}: the natural key of {name} names no field "
@@ -309,9 +309,11 @@ class Registry:
         format_names = (
             set()
             if format_schema is schema or format_schema is None
-            else _wire_names(format_schema)
+            else set(wire_fields(format_schema))
         )
-        for wire_name in _wire_names(schema) - format_names:
+        for wire_name, (_name, declared) in wire_fields(schema).items():
+            if wire_name in format_names:
+                continue
             found = namespace_of(wire_name)
             if format_names and found is None:
                 raise UsageError(
@@ -322,7 +324,7 @@ class Registry:
                 raise UsageError(
                     f"{schema.__name__}: field {wire_name}: no extension {found!r} in this registry"
                 )
-            if format_names and declared_fields(schema)[_field_name(schema, wire_name)].required:
+            if format_names and declared.required:
                 raise UsageError(
                     f"{schema.__name__}: extension field {wire_name} must be optional "
                     "(a default or null), so that backups without it still load"
@@ -470,18 +472,6 @@ def _check_arguments(bind: Any, extensions: Any, only: Any) -> None:
         raise UsageError(f"extensions is a list of Extension values, not {extensions!r}")
     if isinstance(only, str):
         raise UsageError(f"only is a list of entity type names, not the string {only!r}")
-
-
-def _wire_names(schema: type[EntitySchema]) -> set[str]:
-    return {found.data_key or name for name, found in declared_fields(schema).items()}
-
-
-def _field_name(schema: type[EntitySchema], wire_name: str) -> str:
-    return next(
-        name
-        for name, found in declared_fields(schema).items()
-        if (found.data_key or name) == wire_name
-    )
 
 
 #: Every entity type of format 1.1, in import order (its file numbers), bound to

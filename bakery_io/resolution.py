@@ -39,7 +39,7 @@ from bakery_io.accepting import Accepted, Accepts, load_or_accept
 from bakery_io.binding.mapping import binding_of
 from bakery_io.codecs import Loader, dumper, loader
 from bakery_io.format.extensions import is_namespaced
-from bakery_io.format.fields import Children, Key, Reference
+from bakery_io.format.fields import Children, Key, Reference, row_key
 from bakery_io.format.links import MaxNesting, TargetValue
 from bakery_io.format.schemas.base import EntitySchema, declared_fields
 from bakery_io.problems import Problem, pointer
@@ -172,15 +172,12 @@ def _as_row(schema: type[EntitySchema], data: Mapping[str, Any]) -> dict[str, An
     """Loaded ``data`` as the export reads a row: a reference's key under its wire name,
     every other value under its attribute (where a binding stores it), children too."""
     row: dict[str, Any] = {}
-    for wire, (attribute, field) in _attributes(schema).items():
+    for name, field in declared_fields(schema).items():
         if isinstance(field, Children):
-            row[attribute] = [
-                _as_row(field.schema_class, item) for item in data.get(attribute) or []
-            ]
-        elif isinstance(field, Reference):
-            row[wire] = wire_value(schema, data, wire)
+            items = data.get(field.attribute or name) or []
+            row[row_key(name, field)] = [_as_row(field.schema_class, item) for item in items]
         else:
-            row[attribute] = wire_value(schema, data, wire)
+            row[row_key(name, field)] = wire_value(schema, data, field.data_key or name)
     return row
 
 

@@ -27,7 +27,7 @@ from sqlalchemy.types import TypeEngine
 from bakery_io.binding.sqltypes import AsUTC, UTCDateTime
 from bakery_io.errors import UsageError
 from bakery_io.format import fields as wire
-from bakery_io.format.schemas.base import EntitySchema, declared_fields
+from bakery_io.format.schemas.base import EntitySchema, declared_fields, wire_fields
 
 
 def scoped(schema: type[EntitySchema]) -> frozenset[str]:
@@ -122,14 +122,8 @@ class Binding:
 
     def column(self, wire_name: str) -> Column[Any]:
         """The column of the field written as ``wire_name``."""
-        name = _by_wire(self.schema)[wire_name]
-        field = declared_fields(self.schema)[name]
+        name, field = wire_fields(self.schema)[wire_name]
         return self.columns[field.attribute or name]
-
-
-@cache
-def _by_wire(schema: type[EntitySchema]) -> dict[str, str]:
-    return {field.data_key or name: name for name, field in declared_fields(schema).items()}
 
 
 def mapper_of(schema: type[EntitySchema]) -> Mapper[Any]:

@@ -503,6 +503,15 @@ class Reference(fields.Field[Any]):
         return found
 
 
+def row_key(name: str, field: fields.Field[Any]) -> str:
+    """The key ``field`` (declared as ``name``) reads from a row of the export's query: a
+    reference's under its wire name (the query labels the target's key with it, see
+    :meth:`Reference.get_value`), any other field's under its attribute (its column)."""
+    if isinstance(field, Reference):
+        return field.data_key or name
+    return field.attribute or name
+
+
 class Children(fields.List):  # type: ignore[type-arg]
     """The child records nested in a parent under the name of the model's relationship."""
 

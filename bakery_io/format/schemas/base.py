@@ -144,6 +144,14 @@ def declared_fields(schema: type[EntitySchema]) -> dict[str, fields.Field[Any]]:
     return {name: field for name, field in schema._declared_fields.items() if field is not None}
 
 
+@cache
+def wire_fields(schema: type[EntitySchema]) -> dict[str, tuple[str, fields.Field[Any]]]:
+    """Wire name -> (declared name, field) of every field of ``schema``."""
+    return {
+        field.data_key or name: (name, field) for name, field in declared_fields(schema).items()
+    }
+
+
 class WireConverter(ModelConverter):
     """Turns each column into its wire field (see :func:`column_field`)."""
 
