@@ -73,8 +73,10 @@ def _records(path: Path) -> list[dict[str, object]]:
     return records
 
 
-def _fill_acme_data(engine: Engine) -> None:
-    """What only acme has: allergen notes and deliveries (one to a bakery_io recipient)."""
+def _load_with_acme_data(engine: Engine, core: Path) -> None:
+    """The stock core loaded into acme's tables, and what only acme has: allergen notes
+    and deliveries (one to a bakery_io recipient)."""
+    load_all(engine, core, registry=ACME_REGISTRY)
     with Session(engine) as session, session.begin():
         items = session.scalars(select(PantryItem).order_by(PantryItem.slug)).all()
         items[0].allergen_notes = "contains gluten"
@@ -134,8 +136,7 @@ def test_a_stock_backup_of_the_core_round_trips_through_the_host_tables(
 def test_an_extended_backup_round_trips_and_keeps_the_hosts_data(
     host_engine: Engine, stock_core: Path, tmp_path: Path, backend: str
 ) -> None:
-    load_all(host_engine, stock_core, registry=ACME_REGISTRY)
-    _fill_acme_data(host_engine)
+    _load_with_acme_data(host_engine, stock_core)
     first = tmp_path / "first"
     dump_all(host_engine, first, exported_at=MOMENT, registry=ACME_REGISTRY)
 
@@ -197,8 +198,7 @@ def test_stock_backups_still_load_in_the_same_process(
 def test_stock_tools_check_the_core_of_an_extended_backup_and_say_what_they_pass_over(
     host_engine: Engine, stock_core: Path, tmp_path: Path
 ) -> None:
-    load_all(host_engine, stock_core, registry=ACME_REGISTRY)
-    _fill_acme_data(host_engine)
+    _load_with_acme_data(host_engine, stock_core)
     extended = tmp_path / "extended.zip"
     dump_all(host_engine, extended, exported_at=MOMENT, registry=ACME_REGISTRY)
 
@@ -249,8 +249,7 @@ def test_a_typo_in_the_hosts_own_namespace_is_refused_by_its_registry(
 def test_a_single_document_states_its_extensions_too(
     host_engine: Engine, stock_core: Path, tmp_path: Path
 ) -> None:
-    load_all(host_engine, stock_core, registry=ACME_REGISTRY)
-    _fill_acme_data(host_engine)
+    _load_with_acme_data(host_engine, stock_core)
     target = tmp_path / "acme.json"
     dump_all(host_engine, target, exported_at=MOMENT, registry=ACME_REGISTRY)
     content = json.loads(target.read_text(encoding="utf-8"))
@@ -299,8 +298,7 @@ def test_a_registry_whose_tables_cannot_hold_its_records_is_refused_before_any_w
 def test_upgrade_keeps_extension_data_or_refuses_to_drop_it(
     host_engine: Engine, stock_core: Path, tmp_path: Path
 ) -> None:
-    load_all(host_engine, stock_core, registry=ACME_REGISTRY)
-    _fill_acme_data(host_engine)
+    _load_with_acme_data(host_engine, stock_core)
     source = tmp_path / "acme.json"
     dump_all(host_engine, source, exported_at=MOMENT, registry=ACME_REGISTRY)
     with pytest.raises(SourceError) as caught:
@@ -318,8 +316,7 @@ def test_upgrade_keeps_extension_data_or_refuses_to_drop_it(
 def test_the_command_takes_a_hosts_registry_by_name(
     host_engine: Engine, stock_core: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    load_all(host_engine, stock_core, registry=ACME_REGISTRY)
-    _fill_acme_data(host_engine)
+    _load_with_acme_data(host_engine, stock_core)
     url = host_engine.url.render_as_string(hide_password=False)
     target = tmp_path / "cli.zip"
     named = "tests.hosts.acme:ACME_REGISTRY"
@@ -342,8 +339,7 @@ def test_the_command_takes_a_hosts_registry_by_name(
 def test_records_of_an_extension_the_backup_does_not_declare_are_refused(
     host_engine: Engine, stock_core: Path, tmp_path: Path
 ) -> None:
-    load_all(host_engine, stock_core, registry=ACME_REGISTRY)
-    _fill_acme_data(host_engine)
+    _load_with_acme_data(host_engine, stock_core)
     target = tmp_path / "undeclared.json"
     dump_all(host_engine, target, exported_at=MOMENT, registry=ACME_REGISTRY)
     content = json.loads(target.read_text(encoding="utf-8"))
@@ -365,8 +361,7 @@ def test_the_published_json_schemas_alone_accept_an_extended_backup(
     host_engine: Engine, stock_core: Path, tmp_path: Path
 ) -> None:
     # As a third party would check it: the files under schemas_json/1.1, any validator.
-    load_all(host_engine, stock_core, registry=ACME_REGISTRY)
-    _fill_acme_data(host_engine)
+    _load_with_acme_data(host_engine, stock_core)
     backup = tmp_path / "extended"
     dump_all(host_engine, backup, exported_at=MOMENT, registry=ACME_REGISTRY)
     folder = Path(__file__).parent.parent / "schemas_json" / "1.1"
