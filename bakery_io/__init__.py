@@ -12,20 +12,23 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     __version__: str
 
-    from bakery_io.binding.database import create_schema, drop_schema, engine_from_url
-    from bakery_io.dump import dump_all, dump_history
+    from bakery_io.binding.database import Bind, create_schema, drop_schema, engine_from_url
+    from bakery_io.dump import DumpProgress, dump_all, dump_history
     from bakery_io.errors import (
         BakeryIOError,
         DatabaseStateError,
+        NotFoundError,
         SourceError,
         StorageError,
         UsageError,
     )
     from bakery_io.format.extensions import Extension, PassedOver
     from bakery_io.format.manifest import FileEntry, Manifest
-    from bakery_io.load import EntityCounts, LoadReport, load_all
+    from bakery_io.load import EntityCounts, LoadProgress, LoadReport, load_all
     from bakery_io.problems import Problem
+    from bakery_io.records import RecordData, Selection, dump_records, dumps_records, load_records
     from bakery_io.registry import REGISTRY, Registry
+    from bakery_io.resolution import ConflictMode
     from bakery_io.sample import SampleReport, generate_sample
     from bakery_io.upgrades import UpgradeReport, upgrade
     from bakery_io.validation import ValidationReport, validate
@@ -35,19 +38,29 @@ if TYPE_CHECKING:
 #: Where each public name lives. They are imported when first used, so that importing
 #: the package (as the command does before it can handle a Ctrl-C) costs almost nothing.
 _PUBLIC = {
+    "Bind": "binding.database",
     "create_schema": "binding.database",
     "drop_schema": "binding.database",
     "engine_from_url": "binding.database",
     "dump_all": "dump",
     "dump_history": "dump",
+    "DumpProgress": "dump",
     "BakeryIOError": "errors",
     "DatabaseStateError": "errors",
+    "NotFoundError": "errors",
     "SourceError": "errors",
     "StorageError": "errors",
     "UsageError": "errors",
     "EntityCounts": "load",
     "LoadReport": "load",
     "load_all": "load",
+    "LoadProgress": "load",
+    "RecordData": "records",
+    "Selection": "records",
+    "dump_records": "records",
+    "dumps_records": "records",
+    "load_records": "records",
+    "ConflictMode": "resolution",
     "FileEntry": "format.manifest",
     "Manifest": "format.manifest",
     "Problem": "problems",
@@ -98,21 +111,28 @@ __all__ = [
     "REGISTRY",
     "REPAIRS",
     "BakeryIOError",
+    "Bind",
+    "ConflictMode",
     "Conversion",
     "DatabaseStateError",
+    "DumpProgress",
     "EntityCounts",
     "Extension",
     "FileEntry",
     "Foreign",
     "LeftBehind",
+    "LoadProgress",
     "LoadReport",
     "Manifest",
+    "NotFoundError",
     "PassedOver",
     "Problem",
+    "RecordData",
     "Registry",
     "Repair",
     "Rewrite",
     "SampleReport",
+    "Selection",
     "SourceError",
     "StorageError",
     "UpgradeReport",
@@ -123,9 +143,12 @@ __all__ = [
     "drop_schema",
     "dump_all",
     "dump_history",
+    "dump_records",
+    "dumps_records",
     "engine_from_url",
     "generate_sample",
     "load_all",
+    "load_records",
     "upgrade",
     "validate",
 ]

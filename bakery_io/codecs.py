@@ -42,7 +42,6 @@ class UnsupportedSchemaError(TypeError):
 
 #: The schema methods whose marshmallow versions the codecs reproduce.
 _SCHEMA_METHODS = (
-    "dump",
     "_serialize",
     "get_attribute",
     "_do_load",
@@ -83,8 +82,13 @@ def _check_schema(instance: Schema) -> None:
         for name in _SCHEMA_METHODS
         if getattr(cls, name) is not getattr(Schema, name)
     ]
-    if cls.load not in (Schema.load, EntitySchema.load):
-        problems.append("overrides load")
+    # EntitySchema.load skips a wrapper the codecs never need; EntitySchema.dump only
+    # refuses model instances, which rows never are.
+    problems += [
+        f"overrides {name}"
+        for name in ("load", "dump")
+        if getattr(cls, name) not in (getattr(Schema, name), getattr(EntitySchema, name))
+    ]
     for tag, hooks in instance._hooks.items():
         for name, pass_collection, options in hooks:
             known = _KNOWN_HOOKS.get((tag, name))

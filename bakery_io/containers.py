@@ -21,7 +21,7 @@ import re
 import zipfile
 import zlib
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path, PurePosixPath
@@ -344,12 +344,13 @@ class ZipSource(Archive):
 
     kind = "zip"
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, file: IO[bytes] | None = None) -> None:
+        """Open the archive at ``path``, or given as ``file`` (then ``path`` only names it)."""
         super().__init__(path)
         self._zip: zipfile.ZipFile | None
         self._members: dict[str, zipfile.ZipInfo] = {}
         try:
-            self._zip = zipfile.ZipFile(path)
+            self._zip = zipfile.ZipFile(path if file is None else file)
         except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
             self._zip = None
             self.readable = False
@@ -497,8 +498,22 @@ def open_source(source: str | PathLike[str]) -> Source:
         raise UsageError(f"{path} does not exist (expected a backup directory, .zip or .json)")
     if path.suffix.lower() == ".zip" or zipfile.is_zipfile(path):
         return ZipSource(path)
+    return _file_source(path, lambda: _read_file(path))
+
+
+def open_data(data: bytes, name: str) -> Source:
+    """Open the bytes of a ZIP archive or a JSON file (``name`` names them in problems)."""
+    path = Path(name)
+    if data.startswith(b"PK\x03\x04"):
+        return ZipSource(path, io.BytesIO(data))
+    return _file_source(path, lambda: read_whole(name, io.BytesIO(data)))
+
+
+def _file_source(path: Path, read: Callable[[], bytes]) -> FileSource:
+    """A JSON file as a :class:`FileSource`; without content, and the problem in
+    :attr:`Source.problems`, when it cannot be parsed or is not an object."""
     try:
-        content = _document(path)
+        content = _document(path.name, read)
     except Unreadable as exc:
         opened = FileSource(path, None)
         opened.problems.append(exc.problem)
@@ -506,15 +521,19 @@ def open_source(source: str | PathLike[str]) -> Source:
     return FileSource(path, content)
 
 
-def _document(path: Path) -> dict[str, Any]:
-    """The top-level object of a single JSON file, or :class:`Unreadable`."""
+def _read_file(path: Path) -> bytes:
     try:
         with path.open("rb") as handle:
-            content = parse(path.name, read_whole(path.name, handle))
+            return read_whole(path.name, handle)
     except OSError as exc:
         raise Unreadable(Problem(path.name, "", f"cannot be read: {exc.strerror}")) from None
+
+
+def _document(name: str, read: Callable[[], bytes]) -> dict[str, Any]:
+    """The top-level object of a single JSON file, or :class:`Unreadable`."""
+    content = parse(name, read())
     if not isinstance(content, dict):
         what = "a single document or entity file"
         got = describe_json(content)
-        raise Unreadable(Problem(path.name, "", f"expected a JSON object ({what}), got {got}"))
+        raise Unreadable(Problem(name, "", f"expected a JSON object ({what}), got {got}"))
     return content

@@ -9,7 +9,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import ColumnElement, Connection, and_, select
 
 from bakery_io.audit import Audit
 from bakery_io.binding.database import Bind, describe, snapshot
@@ -26,10 +26,10 @@ from bakery_io.writers import Container, DocumentContainer, container_for, write
 logger = logging.getLogger(__name__)
 
 #: Called after each entity type with (types done, types in all, records so far).
-Progress = Callable[[int, int, int], None]
+DumpProgress = Callable[[int, int, int], None]
 
 
-def _export_time(exported_at: datetime | None) -> str:
+def export_time(exported_at: datetime | None) -> str:
     moment = exported_at if exported_at is not None else datetime.now(UTC).replace(microsecond=0)
     if moment.tzinfo is None:
         raise UsageError("exported_at must be timezone-aware")
@@ -39,42 +39,39 @@ def _export_time(exported_at: datetime | None) -> str:
     return format_datetime(moment)
 
 
-def _write(
-    bind: Bind,
+def write_records(
+    connection: Connection,
     container: Container,
     selected: Iterable[tuple[EntityType, ColumnElement[bool] | None]],
     moment: str,
-    progress: Progress | None,
+    progress: DumpProgress | None,
     *,
     registry: Registry,
 ) -> Manifest:
-    """Write the selected records into ``container``, each checked as the import would
-    check it; returns the finished container's manifest, with its exceptions."""
+    """Write the selected records, read through ``connection`` (one snapshot), into
+    ``container``, each checked as the import would check it; returns the finished
+    container's manifest, with its exceptions."""
     entries = []
     plan = list(selected)
     total = 0
     audit = Audit(registry)
-    with snapshot(bind) as connection:
-        url = connection.engine.url.render_as_string(hide_password=True)
-        for done, (entity, where) in enumerate(plan, start=1):
-            chunks = (
-                _dumped(entity, chunk, url)
-                for chunk in read_records(connection, entity, where=where)
-            )
-            try:
-                entry = write_entity(
-                    container, entity, entity.filename, audit.records(entity, chunks)
-                )
-            except TypeError as exc:  # JSON has no type for a value read: name its record
-                found = unwritable(connection, entity, where)
-                if found is None:
-                    raise
-                raise found from exc
-            entries.append(entry)
-            total += entry.record_count
-            logger.info("exported %d %s", entry.record_count, entity.name)
-            if progress is not None:
-                progress(done, len(plan), total)
+    url = connection.engine.url.render_as_string(hide_password=True)
+    for done, (entity, where) in enumerate(plan, start=1):
+        chunks = (
+            dumped(entity, chunk, url) for chunk in read_records(connection, entity, where=where)
+        )
+        try:
+            entry = write_entity(container, entity, entity.filename, audit.records(entity, chunks))
+        except TypeError as exc:  # JSON has no type for a value read: name its record
+            found = unwritable(connection, entity, where)
+            if found is None:
+                raise
+            raise found from exc
+        entries.append(entry)
+        total += entry.record_count
+        logger.info("exported %d %s", entry.record_count, entity.name)
+        if progress is not None:
+            progress(done, len(plan), total)
     exceptions = audit.exceptions()
     if exceptions:
         logger.warning(
@@ -90,7 +87,9 @@ def _write(
     return manifest
 
 
-def _dumped(entity: EntityType, chunk: list[dict[str, Any]], url: str) -> list[dict[str, Any]]:
+def dumped(entity: EntityType, chunk: list[dict[str, Any]], url: str) -> list[dict[str, Any]]:
+    """The wire records of rows read (:func:`~bakery_io.queries.read_records`); a value the
+    format cannot carry is named with its record (:class:`~bakery_io.DatabaseStateError`)."""
     dump = dumper(entity.schema)
     try:
         return [dump(row) for row in chunk]
@@ -111,7 +110,7 @@ def dump_all(
     entities: Iterable[str] | None = None,
     exported_at: datetime | None = None,
     overwrite: bool = False,
-    progress: Progress | None = None,
+    progress: DumpProgress | None = None,
     registry: Registry = REGISTRY,
 ) -> Manifest:
     """Export the database of ``bind`` to ``target`` in the current format (1.1).
@@ -140,13 +139,16 @@ def dump_all(
     selected = registry.select(entities)
     if not selected:
         raise UsageError("entities names no entity type: nothing to export")
-    moment = _export_time(exported_at)
+    moment = export_time(exported_at)
     logger.info("exporting %d entity types from %s to %s", len(selected), describe(bind), path)
     with building(
         container_for(path), path, CURRENT_VERSION, moment, overwrite=overwrite
     ) as container:
         selection = ((entity, None) for entity in selected)
-        return _write(bind, container, selection, moment, progress, registry=registry)
+        with snapshot(bind) as connection:
+            return write_records(
+                connection, container, selection, moment, progress, registry=registry
+            )
 
 
 def _start(value: date | datetime) -> datetime:
@@ -186,7 +188,7 @@ def dump_history(
     if path.suffix.lower() != ".json":
         raise UsageError(f"a history export is a single document: {path} must end in .json")
     runs, assemblies = registry["production_runs"], registry["assembly_runs"]
-    moment = _export_time(exported_at)
+    moment = export_time(exported_at)
     if recipe is not None:
         recipes = registry["recipes"]
         by_slug = recipes.binding.column("slug") == recipe
@@ -209,5 +211,8 @@ def dump_history(
     selected = [(runs, window(runs, "produced_at"))]
     if recipe is None:
         selected.append((assemblies, window(assemblies, "assembled_at")))
-    with building(DocumentContainer, path, CURRENT_VERSION, moment, overwrite=overwrite) as doc:
-        return _write(bind, doc, selected, moment, None, registry=registry)
+    with (
+        building(DocumentContainer, path, CURRENT_VERSION, moment, overwrite=overwrite) as doc,
+        snapshot(bind) as connection,
+    ):
+        return write_records(connection, doc, selected, moment, None, registry=registry)

@@ -87,3 +87,16 @@ class SourceError(BakeryIOError):
         if hint:
             lines.append(hint)
         super().__init__("\n".join(lines))
+
+
+class NotFoundError(UsageError):
+    """Records the caller named are not in the database (:func:`bakery_io.dump_records`).
+
+    ``entity_type`` is their type and ``keys`` their natural keys, each a tuple
+    of the key's parts (one for a slug or uuid).
+    """
+
+    def __init__(self, message: str, *, entity_type: str, keys: Sequence[tuple[str, ...]]) -> None:
+        super().__init__(message)
+        self.entity_type = entity_type
+        self.keys = tuple(keys)

@@ -34,6 +34,7 @@ from bakery_io.binding.database import (
     begin_sqlite,
     connected,
     describe,
+    flush_pending,
     transaction,
 )
 from bakery_io.containers import (
@@ -213,23 +214,26 @@ def _records(source: Source, section: Section) -> Iterator[Any]:
 
 
 @contextmanager
-def _writing(bind: Bind, *, keep: Callable[[], bool]) -> Iterator[Connection]:
-    """One transaction for the whole load, kept only if ``keep()`` says so at the end.
+def _writing(bind: Bind, *, dry_run: bool) -> Iterator[Connection]:
+    """One transaction for the whole load, rolled back at the end of a dry run.
 
     With an Engine it is a transaction of bakery_io's own. In a caller's
     Connection or Session the load runs in a SAVEPOINT, so a failed load
-    undoes its own writes and nothing of the caller's.
+    undoes its own writes and nothing of the caller's. A Session's pending
+    changes are flushed first, to be part of what the load sees; a dry run
+    changes nothing of the caller's, so it flushes nothing and refuses a
+    Session with changes it would not see (:func:`flush_pending`).
     """
     if isinstance(bind, Engine):
         with connected(bind) as connection, connection.begin() as outer:
             # Take SQLite's write lock now: what pass one reads must hold at the writes.
             begin_sqlite(connection, "IMMEDIATE")
             yield connection
-            if not keep():
+            if dry_run:
                 outer.rollback()
         return
     if isinstance(bind, Session):
-        bind.flush()  # the caller's pending changes are part of what the load sees
+        flush_pending(bind, dry_run=dry_run)
     with transaction(bind) as connection:
         savepoint = connection.begin_nested()
         try:
@@ -237,10 +241,10 @@ def _writing(bind: Bind, *, keep: Callable[[], bool]) -> Iterator[Connection]:
         except BaseException:
             savepoint.rollback()
             raise
-        if keep():
-            savepoint.commit()
-        else:
+        if dry_run:
             savepoint.rollback()
+        else:
+            savepoint.commit()
 
 
 def _require_tables(connection: Connection, registry: Registry) -> None:
@@ -490,17 +494,45 @@ def load_all(
     it does not store are refused; what an extension it lacks holds is passed
     over and named in the report's ``passed_over``.
     """
+    check_conflict_mode(on_conflict)
+    describe(bind)  # refuses what is not a database
+    return load_opened(
+        bind,
+        open_sources(source),
+        on_conflict=on_conflict,
+        dry_run=dry_run,
+        accept_exceptions=accept_exceptions,
+        repairs=repairs,
+        progress=progress,
+        registry=registry,
+    )
+
+
+def check_conflict_mode(on_conflict: str) -> None:
+    """Refuse an ``on_conflict`` that is none of :data:`CONFLICT_MODES`."""
     if on_conflict not in CONFLICT_MODES:
         raise UsageError(
             f"on_conflict must be one of {', '.join(CONFLICT_MODES)}, not {on_conflict!r}"
         )
-    describe(bind)  # refuses what is not a database
-    opened = open_sources(source)
+
+
+def load_opened(
+    bind: Bind,
+    opened: Source,
+    *,
+    on_conflict: ConflictMode,
+    dry_run: bool,
+    accept_exceptions: bool,
+    repairs: Iterable[str],
+    progress: LoadProgress | None,
+    registry: Registry,
+) -> LoadReport:
+    """:func:`load_all` of a source already opened (closed here, whatever happens)."""
     checker: Checker | None = None
     excepted: tuple[Problem, ...] = ()
     accepted = Accepted(listed_exceptions(opened)) if accept_exceptions else None
     try:
-        with _writing(bind, keep=lambda: not dry_run) as connection:
+        with _writing(bind, dry_run=dry_run) as connection:
             _require_tables(connection, registry)
             # A backup with exceptions would only make the one pass doubt.
             resolver = (
@@ -526,6 +558,12 @@ def load_all(
         name: EntityCounts(**{action.value: count for action, count in counter.items()})
         for name, counter in resolver.counts.items()
     }
+    written = any(
+        counter[Action.CREATE] or counter[Action.UPDATE] for counter in resolver.counts.values()
+    )
+    if isinstance(bind, Session) and written and not dry_run:
+        # Objects the caller holds may show what the load replaced: reload them on use.
+        bind.expire_all()
     upgraded = checker.upgraded if checker else None
     report = LoadReport(
         source=opened.label,

@@ -250,38 +250,50 @@ class _FileContainer(Container):
             self._handle.close()
 
 
+def _document_head(version: str, exported_at: str | None) -> bytes:
+    head = f'{{\n  "version": {encode_value(version)}'
+    if exported_at is not None:
+        head += f',\n  "exported_at": {encode_value(exported_at)}'
+    return head.encode()
+
+
+def _document_part(handle: IO[bytes], version: str, entity_type: str) -> RecordStream:
+    """Start the records of ``entity_type`` in a single document being written to ``handle``."""
+    handle.write(f",\n  {encode_value(entity_type)}: ".encode())
+    return RecordStream(
+        handle, entity_file_head(version, entity_type), ENTITY_FILE_TAIL, write_frame=False
+    )
+
+
+def _document_tail(manifest: Manifest) -> bytes:
+    # What a manifest would say besides its files, which a single document, having
+    # no manifest, carries itself: last, once every record has been checked.
+    trailer: dict[str, Any] = {}
+    if manifest.extensions:
+        trailer["extensions"] = list(manifest.extensions)
+    if manifest.exceptions:
+        trailer["exceptions"] = manifest.exceptions_data()
+    tail = b"\n}\n"
+    if trailer:
+        listed = encode_document(trailer)
+        tail = b",\n" + listed.strip()[1:-1].strip(b"\n") + tail
+    return tail
+
+
 class DocumentContainer(_FileContainer):
     """A single document: ``{"version", "exported_at", "<type>": [records], ...}``."""
 
     def __init__(self, target: Path, version: str, exported_at: str | None) -> None:
         super().__init__(target, version, exported_at)
         with partials.removed_on_error(self._path, self._handle):
-            self._handle.write(f'{{\n  "version": {encode_value(version)}'.encode())
-            if exported_at is not None:
-                self._handle.write(f',\n  "exported_at": {encode_value(exported_at)}'.encode())
+            self._handle.write(_document_head(version, exported_at))
 
     @contextmanager
     def entity(self, entity_type: str, filename: str) -> Iterator[RecordStream]:
-        self._handle.write(f",\n  {encode_value(entity_type)}: ".encode())
-        yield RecordStream(
-            self._handle,
-            entity_file_head(self.version, entity_type),
-            ENTITY_FILE_TAIL,
-            write_frame=False,
-        )
+        yield _document_part(self._handle, self.version, entity_type)
 
     def finish(self, manifest: Manifest) -> None:
-        # What a manifest would say besides its files, which a single document, having
-        # no manifest, carries itself: last, once every record has been checked.
-        trailer: dict[str, Any] = {}
-        if manifest.extensions:
-            trailer["extensions"] = list(manifest.extensions)
-        if manifest.exceptions:
-            trailer["exceptions"] = manifest.exceptions_data()
-        if trailer:
-            listed = encode_document(trailer)
-            self._handle.write(b",\n" + listed.strip()[1:-1].strip(b"\n"))
-        self._handle.write(b"\n}\n")
+        self._handle.write(_document_tail(manifest))
         super().finish(manifest)
 
 
@@ -334,6 +346,36 @@ class MemoryContainer(Container):
 
     def release(self) -> None:
         """Nothing to release: the files are in memory."""
+
+
+class MemoryDocument(Container):
+    """A single document built in memory (:func:`bakery_io.dump_records`): its bytes."""
+
+    def __init__(self, target: Path, version: str, exported_at: str | None) -> None:
+        super().__init__(target, version, exported_at)
+        self._target = target
+        self._sink = io.BytesIO()
+        self._sink.write(_document_head(version, exported_at))
+        #: The finished document (empty until :meth:`finish`).
+        self.data = b""
+
+    @property
+    def built(self) -> Path:
+        return self._target
+
+    @contextmanager
+    def entity(self, entity_type: str, filename: str) -> Iterator[RecordStream]:
+        yield _document_part(self._sink, self.version, entity_type)
+
+    def finish(self, manifest: Manifest) -> None:
+        self._sink.write(_document_tail(manifest))
+        self.data = self._sink.getvalue()
+
+    def discard(self) -> None:
+        self.data = b""
+
+    def release(self) -> None:
+        """Nothing to release: the document is in memory."""
 
 
 def write_entity(

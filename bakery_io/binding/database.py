@@ -141,7 +141,8 @@ def snapshot(bind: Bind) -> Iterator[Connection]:
     With an Engine: a new transaction at REPEATABLE READ on PostgreSQL and
     MySQL/MariaDB (a snapshot taken at the first read) and an explicit read
     transaction on SQLite, rolled back at the end: reading changes nothing.
-    With a Connection or Session the caller's transaction is used; on SQLite
+    With a Connection or Session the caller's transaction is used (a Session's
+    pending changes are flushed first, to be part of what is read); on SQLite
     it is made a real read transaction, and where its isolation level is
     weaker than REPEATABLE READ (PostgreSQL's default) a warning is logged,
     because rows committed meanwhile by others may then show up.
@@ -155,6 +156,8 @@ def snapshot(bind: Bind) -> Iterator[Connection]:
                 yield connection
                 outer.rollback()
         return
+    if isinstance(bind, Session):
+        flush_pending(bind)
     with transaction(bind) as connection:
         begin_sqlite(connection)
         if connection.dialect.name != "sqlite":
@@ -236,3 +239,26 @@ def count_rows(connection: Connection) -> dict[str, int]:
         table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
         for table in metadata.sorted_tables
     }
+
+
+def flush_pending(session: Session, *, dry_run: bool = False) -> None:
+    """Flush ``session``'s pending changes, for bakery_io to see them in its transaction.
+
+    A dry run must change nothing of the caller's, its Session included, so it
+    flushes nothing; a Session holding changes not yet flushed is refused then,
+    as the dry run would not see them and could answer otherwise than the load.
+    """
+    if not dry_run:
+        session.flush()
+        return
+    pending = (
+        len(session.new)
+        + len(session.deleted)
+        + sum(1 for instance in session.dirty if session.is_modified(instance))
+    )
+    if pending:
+        raise UsageError(
+            f"the Session holds {pending} change{'' if pending == 1 else 's'} not yet flushed, "
+            "which a dry run would not see (it changes nothing of the caller's, so it does not "
+            "flush): flush() the Session first, or load without dry_run"
+        )

@@ -349,11 +349,38 @@ class EntitySchema(SQLAlchemyAutoSchema[Any], metaclass=EntitySchemaMeta):
         partial: bool | Sequence[str] | None = None,
         unknown: Literal["exclude", "include", "raise"] | None = None,
     ) -> Any:
-        """Load ``data`` as a dict (never a model instance)."""
+        """Check one record and load it as a dict by attribute (never a model instance).
+
+        This is the check of a record on its own: its fields and its own rules.
+        References are returned as the natural keys given, not resolved, and the
+        rules across records (a recipe's ingredients are leaves, no cycles) are
+        not checked: they need the other records and the database.
+        :func:`bakery_io.load_records` loads records with every check.
+        """
         # marshmallow-sqlalchemy's load wrapper serves load_instance, which bakery_io
         # never uses, and reads marshmallow's installed version on every call: going
         # straight to marshmallow made loading three times faster.
         return Schema.load(self, data, many=many, partial=partial, unknown=unknown)
+
+    def dump(self, obj: Any, *, many: bool | None = None) -> Any:
+        """Dump rows as bakery_io reads them: mappings by field, references as natural keys.
+
+        A model instance is refused: its reference columns hold the ids of other
+        rows, not the natural keys the format writes, and only the database can
+        tell one from the other. :func:`bakery_io.dump_records` dumps chosen
+        records, references and children included.
+        """
+        first = obj
+        if self.many if many is None else many:
+            first = obj[0] if isinstance(obj, Sequence) and obj else None
+        if isinstance(sa.inspect(first, raiseerr=False), sa.orm.InstanceState):
+            raise UsageError(
+                f"{type(self).__name__}.dump() takes records as mappings, not a "
+                f"{type(first).__name__} instance: a model holds the ids of the rows it "
+                "references, not the natural keys the format writes; dump chosen records "
+                "with bakery_io.dump_records(bind, {entity type: [keys]})"
+            )
+        return super().dump(obj, many=many)
 
     @classmethod
     def wire_defaults(cls) -> dict[str, Any]:
