@@ -17,6 +17,7 @@ from sqlalchemy import make_url, text
 from bakery_io import (
     SourceError,
     UsageError,
+    drop_schema,
     dump_all,
     dump_history,
     engine_from_url,
@@ -57,13 +58,14 @@ def _drivers() -> list[Any]:
     ]
 
 
-@pytest.fixture(params=_drivers())
-def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
-    """A fresh empty database on each asyncio driver."""
+@pytest.fixture(scope="module", params=_drivers())
+def _database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Target]:
     driver, server = request.param
     pytest.importorskip("psycopg" if driver == "psycopg_async" else driver)
     if server is None:
-        path = tmp_path / "async.db"
+        path = tmp_path_factory.mktemp("async") / "async.db"
         yield Target(f"sqlite+aiosqlite:///{path}", f"sqlite:///{path}")
         return
     database = ServerDatabase(server)
@@ -74,6 +76,15 @@ def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
         )
     finally:
         database.drop()
+
+
+@pytest.fixture
+def target(_database: Target) -> Target:
+    """A database without bakery_io tables, on each asyncio driver in turn."""
+    engine = engine_from_url(_database.sync_url)
+    drop_schema(engine)
+    engine.dispose()
+    return _database
 
 
 @pytest.fixture(scope="module")
@@ -122,11 +133,14 @@ def run(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
 
 
 def test_an_async_engine_loads_and_commits_and_dumps_the_same_bytes(
-    target: Target, backup: Path, tmp_path: Path
+    target: Target, backup: Path, bad_backup: Path, tmp_path: Path
 ) -> None:
     async def main() -> None:
         async with async_engine(target) as engine:
             await aio.create_schema(engine)
+            with pytest.raises(SourceError, match=r"17_events\.json"):
+                await aio.load_all(engine, bad_backup)
+            assert count_events(target) == 0
             dry = await aio.load_all(engine, backup / "backup", dry_run=True)
             assert dry.dry_run
             assert dry.counts["events"].created == 7
@@ -176,31 +190,52 @@ def test_a_load_in_an_async_session_is_the_callers_to_commit(
     run(main)
 
 
-def test_a_refused_backup_through_an_async_engine_leaves_the_database_as_it_was(
-    target: Target, bad_backup: Path
-) -> None:
+def test_a_cancelled_load_leaves_the_database_as_it_was(target: Target, backup: Path) -> None:
+    # A web request's task is cancelled when its client goes away: the load's own
+    # transaction (AsyncEngine) or savepoint (AsyncSession) must be rolled back.
+    async def cancelled(bind: aio.AsyncBind) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+
+        def cancel_once_written(stage: str, entity: str, _count: int) -> None:
+            if (stage, entity) == ("writing", "ingredients"):
+                task.cancel()  # delivered at the load's next database round trip
+
+        with pytest.raises(asyncio.CancelledError):
+            await aio.load_all(bind, backup / "backup", progress=cancel_once_written)
+        task.uncancel()
+
     async def main() -> None:
         async with async_engine(target) as engine:
             await aio.create_schema(engine)
-            with pytest.raises(SourceError, match=r"17_events\.json"):
-                await aio.load_all(engine, bad_backup)
-            async with engine.connect() as connection:
-                suppliers = text("SELECT count(*) FROM suppliers")
-                assert (await connection.execute(suppliers)).scalar_one() == 0
+            await cancelled(engine)
+            async with AsyncSession(engine) as session:
+                await cancelled(session)
+                # SQLAlchemy drops a connection whose call was cancelled mid-way: the
+                # caller's transaction is over and must be rolled back, as after any
+                # cancelled call.
+                await session.rollback()
+                assert (
+                    await session.execute(text("SELECT count(*) FROM suppliers"))
+                ).scalar_one() == 0
+                await session.commit()
+            report = await aio.load_all(engine, backup / "backup")
+            assert report.counts["suppliers"].created == 8
+        assert count_events(target) == 7
 
     run(main)
 
 
 def test_an_async_connection_is_the_callers_too(target: Target, backup: Path) -> None:
     async def main() -> None:
-        async with async_engine(target) as engine:
-            async with engine.connect() as connection:
-                await aio.create_schema(connection)
-                await aio.load_all(connection, backup / "backup")
-                await connection.rollback()
-            async with engine.connect() as connection:
-                await aio.generate_sample(connection, scale=0)
-                await connection.commit()
+        async with async_engine(target) as engine, engine.connect() as connection:
+            await aio.create_schema(connection)
+            await connection.commit()
+            await aio.load_all(connection, backup / "backup")
+            await connection.rollback()
+            assert count_events(target) == 0
+            await aio.generate_sample(connection, scale=0)
+            await connection.commit()
         assert count_events(target) == 7
 
     run(main)
