@@ -20,6 +20,7 @@ the loop. See docs/async.md.
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable, Coroutine
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -74,7 +75,7 @@ def _asynchronous(
     run.__module__ = __name__
     run.__doc__ = (
         f"Await :func:`bakery_io.{function.__name__}` on an AsyncEngine, AsyncConnection "
-        f"or AsyncSession (see :mod:`bakery_io.aio`).\n\n{function.__doc__}"
+        f"or AsyncSession (see :mod:`bakery_io.aio`).\n\n{inspect.cleandoc(function.__doc__ or '')}"
     )
     return run
 
