@@ -122,11 +122,11 @@ async def async_engine(target: Target) -> AsyncIterator[AsyncEngine]:
         await engine.dispose()
 
 
-def count_events(target: Target) -> int:
-    """The events committed in the database, as another connection sees them."""
+def committed(target: Target, table: str = "events") -> int:
+    """The rows of ``table`` committed in the database, as another connection sees them."""
     engine = engine_from_url(target.sync_url)
     with engine.connect() as connection:
-        found = connection.execute(text("SELECT count(*) FROM events")).scalar_one()
+        found = connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
     engine.dispose()
     return int(found)
 
@@ -143,14 +143,14 @@ def test_an_async_engine_loads_and_commits_and_dumps_the_same_bytes(
             await aio.create_schema(engine)
             with pytest.raises(SourceError, match=r"17_events\.json"):
                 await aio.load_all(engine, bad_backup)
-            assert count_events(target) == 0
+            assert committed(target, "suppliers") == 0  # written before the refusal, undone
             dry = await aio.load_all(engine, backup / "backup", dry_run=True)
             assert dry.dry_run
             assert dry.counts["events"].created == 7
-            assert count_events(target) == 0
+            assert committed(target) == 0
             report = await aio.load_all(engine, backup / "backup")
             assert report.counts["events"].created == 7
-            assert count_events(target) == 7  # committed by bakery_io
+            assert committed(target) == 7  # committed by bakery_io
             await aio.dump_all(engine, tmp_path / "again", exported_at=EXPORTED_AT)
             await aio.dump_history(engine, tmp_path / "history.json", exported_at=EXPORTED_AT)
             await aio.drop_schema(engine)
@@ -180,13 +180,13 @@ def test_a_load_in_an_async_session_is_the_callers_to_commit(
                 # The failed load took back its own writes and none of the caller's.
                 assert (await session.execute(mine)).scalar_one() == 1
                 assert (
-                    await session.execute(text("SELECT count(*) FROM events"))
+                    await session.execute(text("SELECT count(*) FROM suppliers"))
                 ).scalar_one() == 0
                 report = await aio.load_all(session, backup / "backup")
                 assert report.counts["events"].created == 7
-                assert count_events(target) == 0  # not until the caller commits
+                assert committed(target) == 0  # not until the caller commits
                 await session.commit()
-            assert count_events(target) == 7
+            assert committed(target) == 7
             async with engine.connect() as connection:
                 assert (await connection.execute(mine)).scalar_one() == 1
 
@@ -224,7 +224,7 @@ def test_a_cancelled_load_leaves_the_database_as_it_was(target: Target, backup: 
                 await session.commit()
             report = await aio.load_all(engine, backup / "backup")
             assert report.counts["suppliers"].created == 8
-        assert count_events(target) == 7
+        assert committed(target) == 7
 
     run(main)
 
@@ -236,10 +236,10 @@ def test_an_async_connection_is_the_callers_too(target: Target, backup: Path) ->
             await connection.commit()
             await aio.load_all(connection, backup / "backup")
             await connection.rollback()
-            assert count_events(target) == 0
+            assert committed(target) == 0
             await aio.generate_sample(connection, scale=0)
             await connection.commit()
-        assert count_events(target) == 7
+        assert committed(target) == 7
 
     run(main)
 
