@@ -68,8 +68,8 @@ def engine_from_url(url: str, **options: Any) -> Engine:
         engine.dispose()
         raise UsageError(
             f"{parsed.drivername} is an asyncio driver: give a synchronous one in the URL "
-            "(sqlite://, postgresql+psycopg://, mysql+pymysql://), or call bakery_io with an "
-            "AsyncEngine's connection through AsyncConnection.run_sync"
+            "(sqlite://, postgresql+psycopg://, mysql+pymysql://), or make an AsyncEngine "
+            "(sqlalchemy.ext.asyncio.create_async_engine) and await bakery_io.aio's functions"
         )
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _enable_sqlite_foreign_keys)
@@ -77,9 +77,15 @@ def engine_from_url(url: str, **options: Any) -> Engine:
 
 
 def _unusable(bind: object) -> UsageError:
-    return UsageError(
-        f"expected a SQLAlchemy Engine, Connection or Session, got {type(bind).__name__}"
-    )
+    kind = type(bind).__name__
+    # By the module's name: importing sqlalchemy.ext.asyncio to ask would cost every
+    # caller, and an async bind exists only where that module was imported.
+    if type(bind).__module__.startswith("sqlalchemy.ext.asyncio"):
+        return UsageError(
+            f"got a SQLAlchemy {kind}: from asyncio code await the functions of "
+            "bakery_io.aio, which take an AsyncEngine, AsyncConnection or AsyncSession"
+        )
+    return UsageError(f"expected a SQLAlchemy Engine, Connection or Session, got {kind}")
 
 
 def describe(bind: Bind) -> str:
@@ -102,7 +108,7 @@ def connected(engine: Engine) -> Iterator[Connection]:
     except MissingGreenlet as exc:
         raise UsageError(
             "an AsyncEngine's sync_engine works only inside AsyncConnection.run_sync (or "
-            "AsyncSession.run_sync): call bakery_io through run_sync, which passes a Connection"
+            "AsyncSession.run_sync): await bakery_io.aio's functions with the AsyncEngine itself"
         ) from exc
     with connection:
         yield connection
