@@ -19,7 +19,7 @@ Importing this module needs Alembic (``pip install bakery-io[alembic]``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -51,6 +51,14 @@ PLACEMENT_OPTION = "bakery_io_placement"
 IncludeObject = Callable[[Any, str | None, str, bool, Any], bool]
 
 _SQLTYPES = "bakery_io.binding.sqltypes"
+
+#: The enum types of bakery_io's columns (by name and values: Alembic renders copies).
+_MODEL_ENUMS = frozenset(
+    (column.type.name, tuple(column.type.enums))
+    for table in metadata.tables.values()
+    for column in table.columns
+    if isinstance(column.type, Enum)
+)
 
 
 def versions_directory() -> Path:
@@ -173,16 +181,18 @@ def _render_type(kind: Any, autogen_context: AutogenContext) -> str | Literal[Fa
     # Enum and boolean types without their CHECK: _render_check writes it.
     if isinstance(kind, StoredBoolean):
         return f"{_SQLTYPES}.StoredBoolean()"
-    if isinstance(kind, Enum) and not kind.native_enum:
+    if isinstance(kind, Enum) and (kind.name, tuple(kind.enums)) in _MODEL_ENUMS:
         values = ", ".join(repr(value) for value in kind.enums)
         return f"{sa}Enum({values}, native_enum=False, length={kind.length})"
     return False
 
 
-def _render_check(copy: CheckConstraint, autogen_context: AutogenContext) -> str:
+def _render_check(copy: CheckConstraint, autogen_context: AutogenContext) -> str | Literal[False]:
     # Alembic renders a copy of each table, made without ddl_if conditions and without
-    # the naming convention: the model's constraint has them.
-    constraint = _original(copy, autogen_context)
+    # the naming convention: bakery_io's model has them.
+    constraint = _model_check(copy)
+    if constraint is None:  # a CHECK of the host's: Alembic's business
+        return False
     sa, alembic_op = _prefixes(autogen_context)
     sql = constraint.sqltext.compile(compile_kwargs={"literal_binds": True, "include_table": False})
     rendered = f"{sa}CheckConstraint({str(sql)!r}, name={alembic_op}f({str(constraint.name)!r}))"
@@ -197,17 +207,13 @@ def _render_check(copy: CheckConstraint, autogen_context: AutogenContext) -> str
     return rendered + _render_condition(condition.callable_, condition.dialect, autogen_context)
 
 
-def _original(copy: CheckConstraint, autogen_context: AutogenContext) -> CheckConstraint:
-    """The constraint of ``target_metadata`` that ``copy`` was made from (``copy`` itself
-    when there is none: a CHECK of a table that is no model's)."""
-    targets = autogen_context.metadata
-    table_key = copy.table.key
-    for target in targets if isinstance(targets, Sequence) else [targets]:
-        table = target.tables.get(table_key) if target is not None else None
-        for constraint in table.constraints if table is not None else ():
-            if isinstance(constraint, CheckConstraint) and _same_check(constraint, copy):
-                return constraint
-    return copy
+def _model_check(copy: CheckConstraint) -> CheckConstraint | None:
+    """The CHECK of bakery_io's models that ``copy`` was made from, if any."""
+    table = metadata.tables.get(copy.table.key)
+    for constraint in table.constraints if table is not None else ():
+        if isinstance(constraint, CheckConstraint) and _same_check(constraint, copy):
+            return constraint
+    return None
 
 
 def _same_check(one: CheckConstraint, other: CheckConstraint) -> bool:
