@@ -353,14 +353,16 @@ def _autogen_context() -> AutogenContext:
     return AutogenContext(context)
 
 
-def _supplier_check(name: str) -> CheckConstraint:
+def _supplier_check(name: str, sql: str | None = None) -> CheckConstraint:
     """A CHECK of bakery_io's ``suppliers`` table as Alembic renders it: of a copy of
-    the table (the first of that name)."""
+    the table (by name, and by text where one name has a spelling per backend)."""
     table = bakery_io.migrations.metadata.tables["suppliers"].to_metadata(MetaData())
     return next(
         constraint
         for constraint in table.constraints
-        if isinstance(constraint, CheckConstraint) and constraint.name == name
+        if isinstance(constraint, CheckConstraint)
+        and constraint.name == name
+        and sql in (None, str(constraint.sqltext))
     )
 
 
@@ -402,7 +404,7 @@ def test_render_item_refuses_a_condition_no_migration_can_import(
     model = next(
         constraint
         for constraint in bakery_io.migrations.metadata.tables["suppliers"].constraints
-        if constraint.name == "ck_suppliers_state_code"
+        if isinstance(constraint, CheckConstraint) and constraint.name == "ck_suppliers_state_code"
     )
     assert model._ddl_if is not None
 
@@ -411,7 +413,11 @@ def test_render_item_refuses_a_condition_no_migration_can_import(
 
     monkeypatch.setattr(model, "_ddl_if", model._ddl_if._replace(dialect=None, callable_=_private))
     with pytest.raises(UsageError, match="public module-level function"):
-        render_item("check", _supplier_check("ck_suppliers_state_code"), _autogen_context())
+        render_item(
+            "check",
+            _supplier_check("ck_suppliers_state_code", str(model.sqltext)),
+            _autogen_context(),
+        )
 
 
 def test_revisions_refuse_a_placement_that_is_not_one(tmp_path: Path) -> None:
