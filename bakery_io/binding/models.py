@@ -24,7 +24,6 @@ from typing import Any
 from sqlalchemy import (
     CheckConstraint,
     Date,
-    Dialect,
     Enum,
     ForeignKey,
     ForeignKeyConstraint,
@@ -37,6 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.orm.properties import MappedColumn
 
+from bakery_io.binding.dialects import not_on_mysql, not_on_mysql_itself, on_mysql
 from bakery_io.binding.sqltypes import ExactDecimal, StoredBoolean, UTCDateTime
 from bakery_io.format.enums import (
     AssemblyType,
@@ -140,7 +140,7 @@ def _pattern(column: str, name: str, glob: str, regex: str) -> list[CheckConstra
         CheckConstraint(glob, name=name, info=info).ddl_if(dialect="sqlite"),
         CheckConstraint(f"{column} ~ '{regex}'", name=name, info=info).ddl_if(dialect="postgresql"),
         CheckConstraint(f"{column} REGEXP '{regex}'", name=name, info=info).ddl_if(
-            callable_=_on_mysql
+            callable_=on_mysql
         ),
     ]
 
@@ -155,27 +155,13 @@ def _key_string(length: int) -> String:
     return String(length).with_variant(String(length, collation="C"), "postgresql")
 
 
-def _on_mysql(*_args: Any, dialect: Dialect, **_kw: Any) -> bool:
-    return dialect.name in ("mysql", "mariadb")
-
-
-def _not_mysql(*_args: Any, dialect: Dialect, **_kw: Any) -> bool:
-    return not _on_mysql(dialect=dialect)
-
-
-def _not_on_mysql_itself(*_args: Any, dialect: Dialect, **_kw: Any) -> bool:
-    # MySQL (8.0.16 on, not MariaDB) refuses a CHECK on a column that a foreign
-    # key's ON DELETE CASCADE or SET NULL changes.
-    return not _on_mysql(dialect=dialect) or bool(getattr(dialect, "is_mariadb", False))
-
-
 def _not_own(column: str, name: str) -> CheckConstraint:
     """``column`` may not point at its own row.
 
     MySQL/MariaDB refuse CHECKs on an AUTO_INCREMENT column; there the loader's
     cycle check is the only guard.
     """
-    return CheckConstraint(f"{column} <> id", name=name).ddl_if(callable_=_not_mysql)
+    return CheckConstraint(f"{column} <> id", name=name).ddl_if(callable_=not_on_mysql)
 
 
 def _slug_rule(column: str = "slug") -> list[CheckConstraint]:
@@ -396,7 +382,7 @@ class RecipeComponent(_Row):
     __table_args__ = _table_args(
         UniqueConstraint("recipe_id", "component_recipe_id"),
         CheckConstraint("component_recipe_id <> recipe_id", name="not_own_component").ddl_if(
-            callable_=_not_on_mysql_itself
+            callable_=not_on_mysql_itself
         ),
         _positive("quantity"),
         _non_negative("sort_order"),
@@ -644,7 +630,7 @@ class FinishedGoodComponent(_Row):
             name="exactly_one_part",
         ),
         CheckConstraint("component_good_id <> finished_good_id", name="not_own_component").ddl_if(
-            callable_=_not_on_mysql_itself
+            callable_=not_on_mysql_itself
         ),
         _positive("quantity"),
         _non_negative("sort_order"),
