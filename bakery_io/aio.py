@@ -27,7 +27,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.util import greenlet_spawn
 
-from bakery_io import dump, load, sample
+from bakery_io import dump, load, records, sample
 from bakery_io.binding import database
 from bakery_io.binding.database import Bind
 from bakery_io.errors import UsageError
@@ -86,6 +86,9 @@ dump_all = _asynchronous(dump.dump_all)
 dump_history = _asynchronous(dump.dump_history)
 generate_sample = _asynchronous(sample.generate_sample)
 load_all = _asynchronous(load.load_all)
+dump_records = _asynchronous(records.dump_records)
+dumps_records = _asynchronous(records.dumps_records)
+load_records = _asynchronous(records.load_records)
 
 __all__ = [
     "AsyncBind",
@@ -93,6 +96,9 @@ __all__ = [
     "drop_schema",
     "dump_all",
     "dump_history",
+    "dump_records",
+    "dumps_records",
     "generate_sample",
     "load_all",
+    "load_records",
 ]

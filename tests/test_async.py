@@ -186,6 +186,17 @@ def test_a_load_in_an_async_session_is_the_callers_to_commit(
                 assert report.counts["events"].created == 7
                 assert committed(target) == 0  # not until the caller commits
                 await session.commit()
+                # The record-level API, as an async endpoint calls it.
+                document = await aio.dump_records(
+                    session, {"material_categories": ["pending"]}, exported_at=EXPORTED_AT
+                )
+                assert [record["name"] for record in document["material_categories"]] == ["Pending"]
+                document["material_categories"][0]["name"] = "Pending, renamed"
+                again = await aio.load_records(session, document, on_conflict="update")
+                assert again.counts["material_categories"].updated == 1
+                body = await aio.dumps_records(session, {"material_categories": ["pending"]})
+                assert b"Pending, renamed" in body
+                await session.commit()
             assert committed(target) == 7
             async with engine.connect() as connection:
                 assert (await connection.execute(mine)).scalar_one() == 1

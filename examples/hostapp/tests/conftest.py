@@ -19,7 +19,10 @@ from bakery_io import engine_from_url
 SERVERS = os.environ.get("BAKERY_IO_TEST_URLS", "").split()
 
 
-@pytest.fixture(params=["sqlite", *SERVERS], ids=lambda url: make_url(url).get_backend_name() if "://" in url else url)
+@pytest.fixture(
+    params=["sqlite", *SERVERS],
+    ids=lambda url: make_url(url).get_backend_name() if "://" in url else url,
+)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """The URL of a new, empty database."""
     if request.param == "sqlite":

@@ -9,14 +9,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hostapp.bakery import PREFIX, REGISTRY
+from hostapp.models import CalendarEvent, Customer, Order
+from hostapp.service import backup, create_tables, get_customer, get_recipe, put_records, restore
 from sqlalchemy import Engine, inspect, select
 from sqlalchemy.orm import Session
 
 import bakery_io
 from bakery_io import DatabaseStateError, create_schema, dump_all, engine_from_url, generate_sample
-from hostapp.bakery import PREFIX, REGISTRY
-from hostapp.models import CalendarEvent, Customer, Order
-from hostapp.service import backup, create_tables, get_customer, get_recipe, put_records, restore
 
 #: A recipe of the sample bakery with sub-recipes.
 LAYERED = "gingerbread-cut-out-cookies"
@@ -29,7 +29,9 @@ def bakery_backup(tmp_path_factory: pytest.TempPathFactory) -> Path:
     stock = engine_from_url(f"sqlite:///{directory / 'stock.db'}")
     generate_sample(stock, scale=1, seed=7)
     target = directory / "bakery.zip"
-    dump_all(stock, target, entities=[name for name in REGISTRY.names if name in bakery_io.REGISTRY])
+    dump_all(
+        stock, target, entities=[name for name in REGISTRY.names if name in bakery_io.REGISTRY]
+    )
     stock.dispose()
     return target
 
@@ -52,7 +54,9 @@ def shop(engine: Engine, bakery_backup: Path) -> Engine:
                 total=Decimal("42.50"),
             )
         )
-        session.add(CalendarEvent(title="Market day", starts_at=datetime(2026, 12, 5, 8, tzinfo=UTC)))
+        session.add(
+            CalendarEvent(title="Market day", starts_at=datetime(2026, 12, 5, 8, tzinfo=UTC))
+        )
         session.commit()
     return engine
 
@@ -67,7 +71,11 @@ def other_shop(tmp_path: Path) -> Iterator[Engine]:
 
 
 def _entity_files(directory: Path) -> dict[str, bytes]:
-    return {path.name: path.read_bytes() for path in directory.glob("*.json") if path.name != "manifest.json"}
+    return {
+        path.name: path.read_bytes()
+        for path in directory.glob("*.json")
+        if path.name != "manifest.json"
+    }
 
 
 def test_bakery_ios_tables_sit_beside_the_shops_under_their_prefix(shop: Engine) -> None:
@@ -95,7 +103,9 @@ def test_a_backup_restores_into_another_shop_byte_for_byte(
     backup(other_shop, tmp_path / "second")
     assert _entity_files(tmp_path / "second") == _entity_files(tmp_path / "first")
     with Session(other_shop) as session:
-        customer = session.execute(select(Customer).where(Customer.loyalty_points == 120)).scalar_one()
+        customer = session.execute(
+            select(Customer).where(Customer.loyalty_points == 120)
+        ).scalar_one()
         assert customer.email is None  # the shop's own column is no part of a backup
         order = session.execute(select(Order)).scalar_one()
         assert (order.customer_id, order.total) == (customer.customer_id, Decimal("42.50"))
@@ -127,12 +137,17 @@ def test_a_recipe_travels_to_another_shop_through_the_endpoints(
 
 def test_an_unknown_recipe_is_not_found(shop: Engine) -> None:
     with Session(shop) as session:
-        assert get_recipe(session, "no-such-recipe") == (404, {"error": "no recipe 'no-such-recipe'"})
+        assert get_recipe(session, "no-such-recipe") == (
+            404,
+            {"error": "no recipe 'no-such-recipe'"},
+        )
 
 
 def test_a_bad_body_is_refused_with_every_problem_and_nothing_kept(shop: Engine) -> None:
     with Session(shop) as session:
-        status, customer = get_customer(session, session.execute(select(Customer.slug)).scalars().first() or "")
+        status, customer = get_customer(
+            session, session.execute(select(Customer.slug)).scalars().first() or ""
+        )
     assert status == 200
     record = customer["recipients"][0]
     body = {
