@@ -82,3 +82,26 @@ def unresolved(document: Mapping[str, Any], registry: Registry = REGISTRY) -> li
         for target, key in references(name, record, registry)
         if key not in held.get(target, set())
     ]
+
+
+def sections(document: Mapping[str, Any], registry: Registry = REGISTRY) -> list[str]:
+    """The entity types a single document holds records of, in its order."""
+    return [name for name in document if name in registry.names]
+
+
+def selection(keys: Keys) -> dict[str, list[Key]]:
+    """``keys`` as a selection for :func:`bakery_io.dump_records`."""
+    return {name: sorted(found) for name, found in keys.items()}
+
+
+def filtered(document: Mapping[str, Any], keys: Keys) -> dict[str, Any]:
+    """The records of ``document`` with those keys, as dump_records writes them."""
+    return {
+        "version": document["version"],
+        "exported_at": document["exported_at"],
+        **{
+            name: [r for r in document[name] if key_of(name, r) in keys[name]]
+            for name in sections(document)
+            if keys.get(name)
+        },
+    }

@@ -14,12 +14,12 @@ from __future__ import annotations
 import io
 import json
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import Engine, select
@@ -28,7 +28,6 @@ from sqlalchemy.orm import Session
 from bakery_io import (
     REGISTRY,
     NotFoundError,
-    Registry,
     SourceError,
     UsageError,
     create_schema,
@@ -39,14 +38,25 @@ from bakery_io import (
     load_records,
 )
 from bakery_io.binding.models import Product, Recipe, metadata
-from bakery_io.format.schemas import ProductSchema, RecipeSchema, SupplierSchema
+from bakery_io.format.schemas import RecipeSchema
+from bakery_io.format.schemas.base import EntitySchema
 from bakery_io.queries import read_records
 from tests.conftest import database_url, sqlite_copy
 from tests.hosts.acme import ACME_REGISTRY
-from tests.record_keys import Key, Keys, key_of, keys_of, reached, unresolved
+from tests.record_keys import (
+    Key,
+    filtered,
+    key_of,
+    keys_of,
+    reached,
+    sections,
+    selection,
+    unresolved,
+)
 from tests.test_host_acme import CORE, _load_with_acme_data
 
 EXPORTED_AT = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
+T = TypeVar("T")
 Document = dict[str, Any]
 Snapshot = dict[str, list[tuple[Any, ...]]]
 
@@ -66,30 +76,13 @@ def snapshot(engine: Engine) -> Snapshot:
         }
 
 
-def sections(document: Mapping[str, Any], registry: Registry = REGISTRY) -> list[str]:
-    """The entity types a single document holds records of, in its order."""
-    return [name for name in document if name in registry.names]
-
-
-def selection(keys: Keys) -> dict[str, list[Key]]:
-    return {name: sorted(found) for name, found in keys.items()}
-
-
-def filtered(document: Mapping[str, Any], keys: Keys) -> Document:
-    """The records of ``document`` with those keys, as dump_records writes them."""
-    return {
-        "version": document["version"],
-        "exported_at": document["exported_at"],
-        **{
-            name: [r for r in document[name] if key_of(name, r) in keys[name]]
-            for name in sections(document)
-            if keys.get(name)
-        },
-    }
-
-
 def snapshot_of_empty(engine: Engine) -> Snapshot:
     return {table: [] for table in snapshot(engine)}
+
+
+def schema(entity_type: str, *, many: bool = False) -> EntitySchema:
+    """The stock schema of ``entity_type``, as a host would make one."""
+    return REGISTRY[entity_type].schema(many=many)
 
 
 def refused(engine: Engine, data: Any, **options: Any) -> SourceError:
@@ -117,8 +110,8 @@ class Sample:
     shared_unit: Key
 
 
-def _first(records: list[Document], test: Any) -> Document:
-    return next(record for record in records if test(record))
+def _first(items: list[T], test: Callable[[T], Any]) -> T:
+    return next(item for item in items if test(item))
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +133,7 @@ def sample(sample_dump: Path, tmp_path_factory: pytest.TempPathFactory) -> Sampl
     event = _first(document["events"], lambda e: e["production_targets"] and e["assembly_targets"])
     units = [key_of("material_units", unit) for unit in document["material_units"]]
     shared = _first(units, lambda key: sum(other[1] == key[1] for other in units) > 1)
-    chosen = {
+    chosen: dict[str, list[Key]] = {
         "recipes": [(recipe["slug"],)],
         "finished_goods": [(good["slug"],)],
         "material_units": [shared],
@@ -353,7 +346,7 @@ def test_every_form_of_data_loads_the_same_records(
 ) -> None:
     text = json.dumps(apple_pie, ensure_ascii=False)
     (tmp_path / "given.json").write_text(text, encoding="utf-8")
-    given: Any = {
+    forms: dict[str, Callable[[], Any]] = {
         "dict": lambda: apple_pie,
         "bytes": text.encode,
         "str": lambda: text,
@@ -362,7 +355,8 @@ def test_every_form_of_data_loads_the_same_records(
         "BytesIO": lambda: io.BytesIO(text.encode()),
         "file": lambda: (tmp_path / "given.json").open("rb"),
         "zip": lambda: _as_zip(apple_pie, tmp_path, schema_template),
-    }[form]()
+    }
+    given = forms[form]()
     try:
         report = load_records(db, given)
     finally:
@@ -434,8 +428,9 @@ def test_a_non_leaf_ingredient_passes_the_schema_alone_but_load_records_refuses_
     recipe.update(slug="apple-pie-by-family", uuid="0b7c7a3e-5f0e-4c1a-9a44-3c1f4f3c2b11")
     recipe["name"] += " (by family)"
 
-    # The schema is a record's own check: the reference is a slug like any other.
-    loaded = RecipeSchema().load(recipe)
+    # RecipeSchema is a record's own check: the reference is a slug like any other.
+    assert isinstance(schema("recipes"), RecipeSchema)
+    loaded = schema("recipes").load(recipe)
     assert loaded["ingredients"][0]["ingredient_id"] == parent
 
     error = refused(copy, {"version": "1.1", "recipes": [recipe]}, name="api.json")
@@ -564,14 +559,14 @@ def test_a_schema_refuses_model_instances_and_points_to_dump_records(copy: Engin
     with Session(copy) as session:
         recipe = session.scalars(select(Recipe)).first()
         products = session.scalars(select(Product)).all()
-        attempts = [
-            lambda: RecipeSchema().dump(recipe),
-            lambda: RecipeSchema(many=True).dump([recipe]),
-            lambda: RecipeSchema().dump([recipe], many=True),
-            lambda: ProductSchema(many=True).dump(products),
+        attempts: list[Callable[[], Any]] = [
+            lambda: schema("recipes").dump(recipe),
+            lambda: schema("recipes", many=True).dump([recipe]),
+            lambda: schema("recipes").dump([recipe], many=True),
+            lambda: schema("products", many=True).dump(products),
             # Not only a list's first item: a query's result, a list mixing both.
-            lambda: ProductSchema(many=True).dump(session.scalars(select(Product))),
-            lambda: ProductSchema(many=True).dump([{}, products[0]]),
+            lambda: schema("products", many=True).dump(session.scalars(select(Product))),
+            lambda: schema("products", many=True).dump([{}, products[0]]),
         ]
         for attempt in attempts:
             with pytest.raises(UsageError, match=r"takes records as mappings.*dump_records"):
@@ -584,10 +579,10 @@ def test_a_schema_still_dumps_records_as_bakery_io_reads_them(copy: Engine, samp
         (rows,) = read_records(
             connection, REGISTRY["products"], where=Product.__table__.c.slug == slug
         )
-    assert ProductSchema().dump(rows[0]) == sample.document["products"][0]
-    assert ProductSchema(many=True).dump(iter(rows)) == sample.document["products"][:1]
+    assert schema("products").dump(rows[0]) == sample.document["products"][0]
+    assert schema("products", many=True).dump(iter(rows)) == sample.document["products"][:1]
     supplier = sample.document["suppliers"][0]
-    assert SupplierSchema().dump(SupplierSchema().load(supplier)) == supplier
+    assert schema("suppliers").dump(schema("suppliers").load(supplier)) == supplier
 
 
 # ---------------------------------------------------------------------------
