@@ -65,7 +65,8 @@ def _keys(entity: EntityType, given: Iterable[Key]) -> list[tuple[str, ...]]:
     parts = len(entity.natural_key)
     keys = []
     for key in given:
-        found = (key,) if isinstance(key, str) else tuple(key)
+        # Anything else (a number, a set) is no key: refused below, not a TypeError.
+        found = (key,) if isinstance(key, str) else tuple(key) if isinstance(key, Sequence) else ()
         if len(found) != parts or not all(isinstance(part, str) for part in found):
             raise UsageError(
                 f"a key of {entity.name} is {parts} text part{'' if parts == 1 else 's'} "

@@ -370,16 +370,19 @@ class EntitySchema(SQLAlchemyAutoSchema[Any], metaclass=EntitySchemaMeta):
         tell one from the other. :func:`bakery_io.dump_records` dumps chosen
         records, references and children included.
         """
-        first = obj
+        items = [obj]
         if self.many if many is None else many:
-            first = obj[0] if isinstance(obj, Sequence) and obj else None
-        if isinstance(sa.inspect(first, raiseerr=False), sa.orm.InstanceState):
-            raise UsageError(
-                f"{type(self).__name__}.dump() takes records as mappings, not a "
-                f"{type(first).__name__} instance: a model holds the ids of the rows it "
-                "references, not the natural keys the format writes; dump chosen records "
-                "with bakery_io.dump_records(bind, {entity type: [keys]})"
-            )
+            # Every item, not the first: a query's result is no Sequence, and a list
+            # may hold mappings and instances both.
+            obj = items = list(obj)
+        for item in items:
+            if isinstance(sa.inspect(item, raiseerr=False), sa.orm.InstanceState):
+                raise UsageError(
+                    f"{type(self).__name__}.dump() takes records as mappings, not a "
+                    f"{type(item).__name__} instance: a model holds the ids of the rows it "
+                    "references, not the natural keys the format writes; dump chosen records "
+                    "with bakery_io.dump_records(bind, {entity type: [keys]})"
+                )
         return super().dump(obj, many=many)
 
     @classmethod
