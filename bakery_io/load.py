@@ -30,10 +30,10 @@ from sqlalchemy.orm import Session
 from bakery_io.accepting import Accepted, listed_exceptions
 from bakery_io.binding.database import (
     Bind,
-    bakery_tables_present,
     begin_sqlite,
     connected,
     describe,
+    require_tables,
     transaction,
 )
 from bakery_io.containers import (
@@ -46,7 +46,7 @@ from bakery_io.containers import (
     open_sources,
     parse,
 )
-from bakery_io.errors import DatabaseStateError, SourceError, UsageError
+from bakery_io.errors import SourceError, UsageError
 from bakery_io.format.extensions import PassedOver
 from bakery_io.format.manifest import MANIFEST_NAME
 from bakery_io.jsonio import NotCanonical, read_entity_file
@@ -241,22 +241,6 @@ def _writing(bind: Bind, *, keep: Callable[[], bool]) -> Iterator[Connection]:
             savepoint.commit()
         else:
             savepoint.rollback()
-
-
-def _require_tables(connection: Connection, registry: Registry) -> None:
-    registry.check_storage()
-    present = bakery_tables_present(connection, registry)
-    missing = sorted({table.name for table in registry.tables} - present)
-    if missing:
-        url = connection.engine.url.render_as_string(hide_password=True)
-        raise DatabaseStateError(
-            f"{url} lacks tables the load writes to ({', '.join(missing[:5])}"
-            f"{', ...' if len(missing) > 5 else ''}); create them with create_schema() "
-            "(or bakery-io init-db) first, given the same registry",
-            url=url,
-            reason="no tables",
-            tables=missing,
-        )
 
 
 #: Keys of an entity type a streamed load keeps in memory; beyond, they are looked up again.
@@ -501,7 +485,7 @@ def load_all(
     accepted = Accepted(listed_exceptions(opened)) if accept_exceptions else None
     try:
         with _writing(bind, keep=lambda: not dry_run) as connection:
-            _require_tables(connection, registry)
+            require_tables(connection, registry)
             # A backup with exceptions would only make the one pass doubt.
             resolver = (
                 None
