@@ -23,6 +23,7 @@ from sqlalchemy import (
     make_url,
     select,
 )
+from sqlalchemy.engine import Inspector
 from sqlalchemy.exc import ArgumentError, MissingGreenlet, NoSuchModuleError
 from sqlalchemy.orm import Session
 from sqlalchemy.schema import CreateIndex, CreateTable
@@ -203,9 +204,10 @@ def create_schema(bind: Bind, *, registry: Registry | None = None) -> None:
     expected = _expected(registry)
     tables = list(expected)
     with transaction(bind) as connection:
-        _check_names(connection, tables)
-        _refuse_differences(connection, expected)
-        _create_missing_tables(connection, tables)
+        inspector = inspect(connection)
+        _check_names(connection, tables, inspector)
+        _refuse_differences(connection, expected, inspector)
+        _create_missing_tables(connection, existing(connection, tables, inspector), tables)
 
 
 def _expected(registry: Registry | None) -> dict[Table, frozenset[str] | None]:
@@ -223,12 +225,11 @@ def _url(connection: Connection) -> str:
     return connection.engine.url.render_as_string(hide_password=True)
 
 
-def _check_names(connection: Connection, tables: Sequence[Table]) -> None:
+def _check_names(connection: Connection, tables: Sequence[Table], inspector: Inspector) -> None:
     """Refuse a placement whose names the database cannot hold, before any DDL:
     PostgreSQL would cut a long table name short, MySQL/MariaDB refuse it.
     (Constraint and index names are shortened with a hash by SQLAlchemy.)"""
     limit = connection.dialect.max_identifier_length
-    inspector = inspect(connection)
     schemas = {schema_of(connection, table) for table in tables if is_own(table)}
     for schema in sorted(schema for schema in schemas if schema is not None):
         if not inspector.has_schema(schema):
@@ -247,10 +248,15 @@ def _check_names(connection: Connection, tables: Sequence[Table]) -> None:
 
 
 def _refuse_differences(
-    connection: Connection, expected: Mapping[Table, frozenset[str] | None]
+    connection: Connection,
+    expected: Mapping[Table, frozenset[str] | None],
+    inspector: Inspector,
+    *,
+    keys: bool = True,
 ) -> None:
-    """A :class:`DatabaseStateError` when an existing table is not what bakery_io expects."""
-    found = differences(connection, expected)
+    """A :class:`DatabaseStateError` when an existing table is not what bakery_io expects
+    (its primary and foreign keys too, with ``keys``)."""
+    found = differences(connection, expected, keys=keys, inspector=inspector)
     if not found:
         return
     lines = [
@@ -270,10 +276,12 @@ def _refuse_differences(
     )
 
 
-def _create_missing_tables(connection: Connection, tables: Iterable[Table]) -> None:
+def _create_missing_tables(
+    connection: Connection, present: Iterable[Table], tables: Iterable[Table]
+) -> None:
     # Like MetaData.create_all, but with indexes in name order: create_all takes
     # them from a set, and the order of DDL ends up in the bytes of a SQLite file.
-    present = set(existing(connection, tables))
+    present = set(present)
     for table in tables:
         if table in present:
             continue
@@ -294,8 +302,9 @@ def drop_schema(bind: Bind, *, registry: Registry | None = None) -> None:
     placement = Placement() if registry is None else registry.placement
     own = list(placed_tables(placement).values())
     with transaction(bind) as connection:
-        present = existing(connection, own)
-        _refuse_differences(connection, dict.fromkeys(present))
+        inspector = inspect(connection)
+        present = existing(connection, own, inspector)
+        _refuse_differences(connection, dict.fromkeys(present), inspector)
         if present:
             present[0].metadata.drop_all(connection, tables=present, checkfirst=False)
 
@@ -308,11 +317,13 @@ def bakery_tables_present(connection: Connection, registry: Registry | None = No
 
 def require_tables(connection: Connection, registry: Registry) -> None:
     """Refuse (:class:`DatabaseStateError`) a database that lacks a table ``registry``
-    reads and writes (reason ``"no tables"``), or holds one that is not what bakery_io
-    expects under its name (reason ``"table differs"``)."""
+    reads and writes (reason ``"no tables"``), or holds one whose columns are not what
+    bakery_io expects under its name (reason ``"table differs"``; keys are compared
+    by :func:`create_schema`, the columns are what a load needs)."""
     registry.check_storage()
     expected = _expected(registry)
-    present = set(existing(connection, expected))
+    inspector = inspect(connection)
+    present = set(existing(connection, expected, inspector))
     missing = sorted(table.fullname for table in expected if table not in present)
     if missing:
         raise DatabaseStateError(
@@ -323,13 +334,14 @@ def require_tables(connection: Connection, registry: Registry) -> None:
             reason="no tables",
             tables=missing,
         )
-    _refuse_differences(connection, expected)
+    _refuse_differences(connection, expected, inspector, keys=False)
 
 
 def check_tables(connection: Connection, registry: Registry) -> None:
     """Refuse (:class:`DatabaseStateError`, reason ``"table differs"``) a database in
-    which a table ``registry`` reads is not what bakery_io expects under its name."""
-    _refuse_differences(connection, _expected(registry))
+    which the columns of a table ``registry`` reads are not what bakery_io expects under
+    its name."""
+    _refuse_differences(connection, _expected(registry), inspect(connection), keys=False)
 
 
 def count_rows(connection: Connection, registry: Registry | None = None) -> dict[str, int]:

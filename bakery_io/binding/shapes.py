@@ -78,9 +78,12 @@ def _by_schema(connection: Connection, tables: Iterable[Table]) -> dict[str | No
     return grouped
 
 
-def existing(connection: Connection, tables: Iterable[Table]) -> list[Table]:
-    """Those of ``tables`` that exist in the connected database, in the given order."""
-    inspector = inspect(connection)
+def existing(
+    connection: Connection, tables: Iterable[Table], inspector: Inspector | None = None
+) -> list[Table]:
+    """Those of ``tables`` that exist in the connected database, in the given order
+    (asked through ``inspector``, which caches what it reads, or a new one)."""
+    inspector = inspector or inspect(connection)
     found: set[Table] = set()
     for schema, group in _by_schema(connection, tables).items():
         if schema is not None and not inspector.has_schema(schema):
@@ -90,8 +93,8 @@ def existing(connection: Connection, tables: Iterable[Table]) -> list[Table]:
     return [table for table in tables if table in found]
 
 
-def _own_differences(
-    table: Table, columns: Sequence[Mapping[str, Any]], key: Sequence[str], dialect: Dialect
+def _column_differences(
+    table: Table, columns: Sequence[Mapping[str, Any]], dialect: Dialect
 ) -> list[str]:
     found = {column["name"]: column for column in columns}
     absent = [column.name for column in table.columns if column.name not in found]
@@ -114,18 +117,21 @@ def _own_differences(
                 f"column {column.name} is {held['type']}, bakery_io's "
                 f"{column.type.compile(dialect)}"
             )
+    declared = {column.name for column in table.columns}
     for name, held in found.items():
-        if name not in table.c and not held["nullable"] and held.get("default") is None:
+        if name not in declared and not held["nullable"] and held.get("default") is None:
             differences.append(f"column {name} refuses NULL and has no default")
-    expected_key = [column.name for column in table.primary_key.columns]
-    if list(key) != expected_key:
-        differences.append(f"primary key ({', '.join(key)}), bakery_io's ({expected_key[0]})")
     return differences
 
 
-def _foreign_key_differences(table: Table, keys: Sequence[Mapping[str, Any]]) -> list[str]:
-    held = {(tuple(key["constrained_columns"]), key["referred_table"]) for key in keys}
+def _key_differences(
+    table: Table, key: Sequence[str], foreign: Sequence[Mapping[str, Any]]
+) -> list[str]:
     differences = []
+    expected_key = [column.name for column in table.primary_key.columns]
+    if list(key) != expected_key:
+        differences.append(f"primary key ({', '.join(key)}), bakery_io's ({expected_key[0]})")
+    held = {(tuple(found["constrained_columns"]), found["referred_table"]) for found in foreign}
     for constraint in sorted(table.foreign_key_constraints, key=lambda c: str(c.name)):
         target = constraint.referred_table.name
         columns = tuple(column.name for column in constraint.columns)
@@ -135,29 +141,42 @@ def _foreign_key_differences(table: Table, keys: Sequence[Mapping[str, Any]]) ->
 
 
 def differences(
-    connection: Connection, expected: Mapping[Table, frozenset[str] | None]
+    connection: Connection,
+    expected: Mapping[Table, frozenset[str] | None],
+    *,
+    keys: bool = True,
+    inspector: Inspector | None = None,
 ) -> dict[Table, list[str]]:
     """How each existing table of ``expected`` differs from what bakery_io expects, for
     those that differ.
 
     ``expected`` maps bakery_io's own tables to None (all of their shape is
     compared) and a host's to the names of the columns its bindings name.
+    Without ``keys`` the primary and foreign keys of bakery_io's tables are not
+    compared: reading them is most of the cost (SQLite's are parsed from the
+    table's SQL), and a load or export needs the columns.
     """
-    inspector = inspect(connection)
+    inspector = inspector or inspect(connection)
     found: dict[Table, list[str]] = {}
-    for schema, group in _by_schema(connection, existing(connection, expected)).items():
+    present = existing(connection, expected, inspector)
+    for schema, group in _by_schema(connection, present).items():
         names = [table.name for table in group]
         columns = inspector.get_multi_columns(schema=schema, filter_names=names)
-        keys = inspector.get_multi_pk_constraint(schema=schema, filter_names=names)
-        foreign = _foreign_keys(inspector, schema, group, expected)
+        own = [table.name for table in group if expected[table] is None]
+        primary: Mapping[tuple[str | None, str], Any] = {}
+        foreign: Mapping[tuple[str | None, str], Any] = {}
+        if keys and own:
+            primary = inspector.get_multi_pk_constraint(schema=schema, filter_names=own)
+            foreign = inspector.get_multi_foreign_keys(schema=schema, filter_names=own)
         for table in group:
             place = (schema, table.name)
             wanted = expected[table]
             if wanted is None:
-                key = keys.get(place)
-                held_key = key["constrained_columns"] if key else []
-                listed = _own_differences(table, columns[place], held_key, connection.dialect)
-                listed += _foreign_key_differences(table, foreign.get(place, []))
+                listed = _column_differences(table, columns[place], connection.dialect)
+                if keys:
+                    key = primary.get(place)
+                    held_key = key["constrained_columns"] if key else []
+                    listed += _key_differences(table, held_key, foreign.get(place, []))
             else:
                 names_held = {column["name"] for column in columns[place]}
                 listed = [
@@ -168,16 +187,3 @@ def differences(
             if listed:
                 found[table] = listed
     return found
-
-
-def _foreign_keys(
-    inspector: Inspector,
-    schema: str | None,
-    group: Sequence[Table],
-    expected: Mapping[Table, frozenset[str] | None],
-) -> Mapping[tuple[str | None, str], list[Any]]:
-    """The foreign keys of bakery_io's own tables of ``group`` (a host's are its own)."""
-    names = [table.name for table in group if expected[table] is None]
-    if not names:
-        return {}
-    return inspector.get_multi_foreign_keys(schema=schema, filter_names=names)
