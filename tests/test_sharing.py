@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -250,6 +250,36 @@ def test_a_placed_registry_writes_and_reads_only_placed_tables() -> None:
     assert {table.fullname for table in placed.tables} == {
         f"s.bk_{table.name}" for table in REGISTRY.tables
     }
+
+
+def test_a_placed_registry_with_a_hosts_bound_models(sample_dump: Path, tmp_path: Path) -> None:
+    """acme's models stay where acme declared them, bakery_io's recipients are placed;
+    the stock core goes in and comes out the same (with acme's own field beside it)."""
+    core = ["suppliers", "ingredients", "products", "recipients"]
+    placed = ACME_REGISTRY.derive(prefix="bk_", only=core)
+    source = engine_from_url(f"sqlite:///{sample_dump.parent / 'sample.db'}")
+    moment = datetime(2026, 12, 1, tzinfo=UTC)
+    dump_all(source, tmp_path / "core", entities=core, exported_at=moment)
+    source.dispose()
+    engine = engine_from_url(f"sqlite:///{tmp_path / 'acme.db'}")
+    create_schema(engine, registry=placed)
+    assert _tables(engine) == {
+        "acme_vendors",
+        "acme_pantry_items",
+        "acme_products",
+        "bk_recipients",
+    }
+    load_all(engine, tmp_path / "core", registry=placed)
+    dump_all(engine, tmp_path / "again", registry=placed, exported_at=moment)
+    engine.dispose()
+    for entity in REGISTRY.select(core):
+        given = json.loads((tmp_path / "core" / entity.filename).read_bytes())
+        again = json.loads((tmp_path / "again" / entity.filename).read_bytes())
+        assert given["records"]
+        assert [
+            {key: value for key, value in record.items() if not key.startswith("acme:")}
+            for record in again["records"]
+        ] == given["records"]
 
 
 def test_a_host_key_into_a_placed_table_is_refused() -> None:
