@@ -281,9 +281,9 @@ def _create_missing_tables(
 ) -> None:
     # Like MetaData.create_all, but with indexes in name order: create_all takes
     # them from a set, and the order of DDL ends up in the bytes of a SQLite file.
-    present = set(present)
+    skipped = set(present)
     for table in tables:
-        if table in present:
+        if table in skipped:
             continue
         connection.execute(CreateTable(table))
         for index in sorted(table.indexes, key=lambda index: str(index.name)):
