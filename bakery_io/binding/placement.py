@@ -74,12 +74,12 @@ class Placement:
 
 def _renamed(name: str, table: str, placed: str) -> str:
     """A constraint or index name of ``table`` made one of ``placed``."""
+    if any(name.startswith(f"{kind}_{placed}") for kind in _KINDS):
+        return name  # named after the copy already (by the naming convention)
     for kind in _KINDS:
         start = f"{kind}_{table}"
         if name == start or name.startswith(f"{start}_"):
             return f"{kind}_{placed}{name[len(start) :]}"
-        if name.startswith(f"{kind}_{placed}"):  # named after the copy already
-            return name
     return f"{placed}_{name}"
 
 
