@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     __version__: str
 
     from bakery_io.binding.database import Bind, create_schema, drop_schema, engine_from_url
+    from bakery_io.binding.placement import Placement
     from bakery_io.dump import DumpProgress, dump_all, dump_history
     from bakery_io.errors import (
         BakeryIOError,
@@ -42,6 +43,7 @@ _PUBLIC = {
     "create_schema": "binding.database",
     "drop_schema": "binding.database",
     "engine_from_url": "binding.database",
+    "Placement": "binding.placement",
     "dump_all": "dump",
     "dump_history": "dump",
     "DumpProgress": "dump",
@@ -126,6 +128,7 @@ __all__ = [
     "Manifest",
     "NotFoundError",
     "PassedOver",
+    "Placement",
     "Problem",
     "RecordData",
     "Registry",

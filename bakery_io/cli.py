@@ -375,20 +375,20 @@ def _load(
                 registry=args.registry,
             )
         except BaseException:
-            _undo(engine, outer, created=created)
+            _undo(engine, outer, created=created, registry=args.registry)
             raise
         if args.dry_run:
-            _undo(engine, outer, created=created)
+            _undo(engine, outer, created=created, registry=args.registry)
         else:
             outer.commit()
     return report, created
 
 
-def _undo(engine: Engine, outer: Transaction, *, created: bool) -> None:
+def _undo(engine: Engine, outer: Transaction, *, created: bool, registry: Registry) -> None:
     """Roll the import back, with the tables it created where DDL committed at once."""
     outer.rollback()
     if created and engine.dialect.name in ("mysql", "mariadb"):
-        drop_schema(engine)
+        drop_schema(engine, registry=registry)
 
 
 def _import(args: argparse.Namespace, out: TextIO) -> int:

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, and_, select
 
 from bakery_io.audit import Audit
-from bakery_io.binding.database import Bind, describe, snapshot
+from bakery_io.binding.database import Bind, check_tables, describe, snapshot
 from bakery_io.codecs import dumper
 from bakery_io.errors import UsageError
 from bakery_io.format.fields import format_datetime
@@ -55,6 +55,7 @@ def write_records(
     plan = list(selected)
     total = 0
     audit = Audit(registry)
+    check_tables(connection, registry)
     url = connection.engine.url.render_as_string(hide_password=True)
     for done, (entity, where) in enumerate(plan, start=1):
         chunks = (

@@ -30,11 +30,11 @@ from sqlalchemy.orm import Session
 from bakery_io.accepting import Accepted, listed_exceptions
 from bakery_io.binding.database import (
     Bind,
-    bakery_tables_present,
     begin_sqlite,
     connected,
     describe,
     flush_pending,
+    require_tables,
     transaction,
 )
 from bakery_io.containers import (
@@ -47,7 +47,7 @@ from bakery_io.containers import (
     open_sources,
     parse,
 )
-from bakery_io.errors import DatabaseStateError, SourceError, UsageError
+from bakery_io.errors import SourceError, UsageError
 from bakery_io.format.extensions import PassedOver
 from bakery_io.format.manifest import MANIFEST_NAME
 from bakery_io.jsonio import NotCanonical, read_entity_file
@@ -245,22 +245,6 @@ def _writing(bind: Bind, *, dry_run: bool) -> Iterator[Connection]:
             savepoint.rollback()
         else:
             savepoint.commit()
-
-
-def _require_tables(connection: Connection, registry: Registry) -> None:
-    registry.check_storage()
-    present = bakery_tables_present(connection, registry)
-    missing = sorted({table.name for table in registry.tables} - present)
-    if missing:
-        url = connection.engine.url.render_as_string(hide_password=True)
-        raise DatabaseStateError(
-            f"{url} lacks tables the load writes to ({', '.join(missing[:5])}"
-            f"{', ...' if len(missing) > 5 else ''}); create them with create_schema() "
-            "(or bakery-io init-db) first, given the same registry",
-            url=url,
-            reason="no tables",
-            tables=missing,
-        )
 
 
 #: Keys of an entity type a streamed load keeps in memory; beyond, they are looked up again.
@@ -533,7 +517,7 @@ def load_opened(
     accepted = Accepted(listed_exceptions(opened)) if accept_exceptions else None
     try:
         with _writing(bind, dry_run=dry_run) as connection:
-            _require_tables(connection, registry)
+            require_tables(connection, registry)
             # A backup with exceptions would only make the one pass doubt.
             resolver = (
                 None

@@ -45,7 +45,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError
 
-from bakery_io.binding.mapping import binding_of, storage_type
+from bakery_io.binding.mapping import storage_type
 from bakery_io.errors import DatabaseStateError
 from bakery_io.format.fields import Children, Reference, row_key
 from bakery_io.format.schemas.base import EntitySchema, declared_fields
@@ -155,7 +155,7 @@ def _as_read(column: ColumnElement[Any]) -> ColumnElement[Any]:
 
 def plan_columns(registry: Registry, schema: type[EntitySchema]) -> RecordPlan:
     """The columns (by wire name) and joins of records of ``schema``, unordered, no children."""
-    binding = binding_of(schema)
+    binding = registry.binding(schema)
     table, stored = binding.table, binding.columns
     joined: FromClause = table
     columns: dict[str, ColumnElement[Any]] = {}
@@ -186,8 +186,7 @@ def plan_for(entity: EntityType) -> RecordPlan:
     for kind in entity.children:
         child = plan_columns(entity.registry, kind.schema)
         statement = child.statement().add_columns(kind.parent.label(_PARENT))
-        # A host's relationship may name no order: its rows then come as they were written.
-        order = [kind.parent, *(kind.relationship.order_by or (kind.binding.primary_key,))]
+        order = [kind.parent, *kind.order]
         plan.children.append(
             _ChildPlan(
                 kind.name,

@@ -11,7 +11,10 @@ its own from it with :meth:`Registry.derive`, which returns a new registry:
   :mod:`bakery_io.binding.mapping`);
 - ``extensions=`` adds :class:`~bakery_io.format.extensions.Extension` s: entity types
   and fields of the host's own, under its namespace;
-- ``only=`` keeps the types the host stores.
+- ``only=`` keeps the types the host stores;
+- ``schema=`` and ``prefix=`` place bakery_io's own tables in a database schema
+  and under a table-name prefix of the host's choosing (:attr:`Registry.placement`,
+  docs/sharing.md).
 
 The position of a core type in the format gives its file number; the order of
 a registry is the format's, with each extension type placed after what it
@@ -28,10 +31,17 @@ from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Column, Table
+from sqlalchemy.exc import NoReferenceError
 from sqlalchemy.schema import sort_tables
 
 from bakery_io.binding.mapping import Binding, binding_of, child_relationship
-from bakery_io.binding.models import metadata
+from bakery_io.binding.placement import (
+    Placement,
+    is_own,
+    placed_binding,
+    placed_column,
+    placed_tables,
+)
 from bakery_io.errors import UsageError
 from bakery_io.format.extensions import Extension, namespace_of, split_name
 from bakery_io.format.fields import Children, Reference
@@ -81,6 +91,7 @@ class ChildType:
 
     ``name`` is their key in the parent record on the wire; ``attribute`` the
     key the parent's schema loads them under (the host's relationship).
+    ``table`` and ``parent`` are where the registry places them.
     """
 
     name: str
@@ -89,11 +100,23 @@ class ChildType:
     parent: Column[Any]
     relationship: Any
     attribute: str
+    #: The registry the children belong to: it says where they are stored.
+    registry: Registry = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
 
     @property
     def binding(self) -> Binding:
         """Where the children are stored."""
-        return binding_of(self.schema)
+        return self.registry.binding(self.schema)
+
+    @property
+    def order(self) -> tuple[Any, ...]:
+        """The order of one parent's children: the relationship's, else as they were
+        written (a host's relationship may name none)."""
+        given = self.relationship.order_by or (self.binding.primary_key,)
+        return tuple(
+            self.registry.place(column) if isinstance(column, Column) else column
+            for column in given
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -117,7 +140,7 @@ class EntityType:
     @property
     def binding(self) -> Binding:
         """Where the records are stored: model, table, primary key, columns."""
-        return binding_of(self.schema)
+        return self.registry.binding(self.schema)
 
     @property
     def model(self) -> Any:
@@ -165,14 +188,16 @@ class EntityType:
                         f"{name} = Children(<a binding of {candidate.schema_class.__name__} "
                         "to your child model>)"
                     )
+                placed = self.registry.place(parent)
                 found.append(
                     ChildType(
                         name,
                         candidate.schema_class,
-                        parent.table,
-                        parent,
+                        placed.table,
+                        placed,
                         relationship,
                         candidate.attribute or name,
+                        self.registry,
                     )
                 )
         return tuple(found)
@@ -212,6 +237,7 @@ def _check_foreign_keys(types: dict[str, EntityType]) -> None:
                     continue
                 column = binding.columns[found.attribute or name]
                 target = types[found.target]
+                stored = binding_of(target.schema).table
                 # Composite keys (a run's finished unit of its recipe) tie other tables too.
                 single = [
                     key
@@ -219,13 +245,13 @@ def _check_foreign_keys(types: dict[str, EntityType]) -> None:
                     if key.constraint is not None and len(key.constraint.columns) == 1
                 ]
                 for key in single:
-                    if key.column.table is not target.table:
-                        stored = f"{target.model.__module__}.{target.model.__name__}"
+                    if key.column.table is not stored:
+                        model = f"{target.model.__module__}.{target.model.__name__}"
                         raise UsageError(
                             f"{schema.__name__}: column {column.table.name}.{column.name} of "
                             f"{found.data_key or name} has a foreign key to another table "
                             f"{key.column.table.name} than the one this registry stores "
-                            f"{found.target} in (that of {stored}): keep {entity.name} and "
+                            f"{found.target} in (that of {model}): keep {entity.name} and "
                             f"{found.target} in the same application's tables (bind both "
                             f"to your models, or neither), or leave {entity.name} out with only="
                         )
@@ -256,7 +282,11 @@ class Registry:
         *,
         extensions: Sequence[Extension] = (),
         numbers: dict[str, int] | None = None,
+        placement: Placement = Placement(),  # noqa: B008 (a frozen value)
     ) -> None:
+        #: Where bakery_io's own tables are: a database schema, a table-name prefix.
+        self.placement = placement
+        self._bindings: dict[type[EntitySchema], Binding] = {}
         self.extensions: tuple[Extension, ...] = tuple(extensions)
         self._schemas = tuple(schemas)
         names = [schema.opts.entity_type or "" for schema in schemas]
@@ -298,6 +328,19 @@ class Registry:
             entity.binding  # noqa: B018 (refuse a model that cannot hold the type now, not mid-job)
             for child in entity.children:
                 child.binding  # noqa: B018
+
+    def binding(self, schema: type[EntitySchema]) -> Binding:
+        """Where this registry stores records of ``schema`` (an entity type's or a child
+        kind's): its binding, with bakery_io's own tables where :attr:`placement` puts them."""
+        found = self._bindings.get(schema)
+        if found is None:
+            found = self._bindings[schema] = placed_binding(binding_of(schema), self.placement)
+        return found
+
+    def place(self, column: Column[Any]) -> Column[Any]:
+        """``column`` where this registry keeps it: a column of bakery_io's own tables
+        in its placed table, any other as it is."""
+        return placed_column(column, self.placement)
 
     def _check_names(self, schema: type[EntitySchema], name: str) -> None:
         """Namespaced names (types, fields) belong to an extension of this registry."""
@@ -349,7 +392,11 @@ class Registry:
 
     def __repr__(self) -> str:
         extensions = ", ".join(f"{e.namespace} {e.version}" for e in self.extensions)
-        return f"<Registry of {len(self)} entity types{'; ' + extensions if extensions else ''}>"
+        placed = "" if self.placement.is_default else f" in {self.placement}"
+        return (
+            f"<Registry of {len(self)} entity types{'; ' + extensions if extensions else ''}"
+            f"{placed}>"
+        )
 
     @cached_property
     def names(self) -> tuple[str, ...]:
@@ -368,6 +415,23 @@ class Registry:
         tables are created or written, not when the registry is built: checking files
         and writing JSON Schemas need no database."""
         _check_foreign_keys(self._by_name)
+        if self.placement.is_default:
+            return
+        for table in self.tables:
+            if is_own(table):
+                continue
+            for key in table.foreign_keys:
+                try:
+                    target = key.column.table
+                except NoReferenceError:  # the host's own business
+                    continue
+                if is_own(target) and target not in self.tables:
+                    raise UsageError(
+                        f"table {table.name} has a foreign key to bakery_io's table "
+                        f"{target.name}, which this registry places in {self.placement}: "
+                        "the key would name a table that is not there; keep bakery_io's "
+                        "tables unplaced, or drop the key"
+                    )
 
     @cached_property
     def tables(self) -> tuple[Table, ...]:
@@ -378,9 +442,27 @@ class Registry:
         """
         used = {entity.table for entity in self._types}
         used.update(child.table for entity in self._types for child in entity.children)
-        own = [table for table in metadata.sorted_tables if table in used]
+        own = [table for table in placed_tables(self.placement).values() if table in used]
         others = sort_tables(sorted(used - set(own), key=lambda table: table.fullname))
         return (*own, *others)
+
+    def stored_columns(self, table: Table) -> frozenset[str]:
+        """Names of the columns of ``table`` this registry reads and writes: the bound
+        columns, primary keys and children's parent columns."""
+        return self._stored_columns.get(table, frozenset())
+
+    @cached_property
+    def _stored_columns(self) -> dict[Table, frozenset[str]]:
+        found: dict[Table, set[str]] = {}
+        for entity in self._types:
+            kinds = [(entity.binding, None), *((c.binding, c.parent) for c in entity.children)]
+            for binding, parent in kinds:
+                names = found.setdefault(binding.table, set())
+                names.update(column.name for column in binding.columns.values())
+                names.add(binding.primary_key.name)
+                if parent is not None:
+                    names.add(parent.name)
+        return {table: frozenset(names) for table, names in found.items()}
 
     def select(self, names: Iterable[str] | None) -> tuple[EntityType, ...]:
         """The named entity types (all when ``names`` is None), in import order."""
@@ -395,6 +477,8 @@ class Registry:
         bind: Sequence[type[EntitySchema]] = (),
         extensions: Sequence[Extension] = (),
         only: Iterable[str] | None = None,
+        schema: str | None = None,
+        prefix: str | None = None,
     ) -> Registry:
         """A new registry from this one: what a host stores, and where.
 
@@ -404,9 +488,17 @@ class Registry:
         (``class PantrySchema(IngredientSchema)`` with ``Meta.model``); ``only``
         keeps the named types (every type a kept one references must be kept
         too; a backup's records of a type left out are refused on import, and
-        exports never hold them). The result is checked as a whole, once.
+        exports never hold them). ``schema`` and ``prefix`` place bakery_io's own
+        tables (not a host's bound models) in that database schema and under that
+        table-name prefix (:class:`~bakery_io.binding.placement.Placement`); left
+        out (None), this registry's placement is kept. The result is checked as a
+        whole, once.
         """
         _check_arguments(bind, extensions, only)
+        placement = Placement(
+            self.placement.schema if schema is None else schema,
+            self.placement.prefix if prefix is None else prefix,
+        )
         known = {extension.namespace for extension in self.extensions}
         for extension in extensions:
             if extension.namespace in known:
@@ -417,17 +509,17 @@ class Registry:
         every = (*self.extensions, *extensions)
         held = {schema.opts.entity_type for schema in schemas}
         replaced: dict[str, type[EntitySchema]] = {}
-        for schema in bind:
-            name = schema.opts.entity_type or ""
+        for bound in bind:
+            name = bound.opts.entity_type or ""
             if name not in held:
                 raise UsageError(
-                    f"{schema.__name__} binds {name!r}, which this registry does not hold"
+                    f"{bound.__name__} binds {name!r}, which this registry does not hold"
                 )
             if name in replaced:
                 raise UsageError(
-                    f"{name} is bound twice: {replaced[name].__name__} and {schema.__name__}"
+                    f"{name} is bound twice: {replaced[name].__name__} and {bound.__name__}"
                 )
-            replaced[name] = schema
+            replaced[name] = bound
         wanted = held if only is None else {self._name(name, held) for name in only}
         dropped = sorted(set(replaced) - wanted)
         if dropped:
@@ -444,6 +536,7 @@ class Registry:
             kept(schemas),
             extensions=[extension.with_types(kept(extension.types)) for extension in every],
             numbers=self._numbers,
+            placement=placement,
         )
 
     def _name(self, name: str, held: set[str | None]) -> str:

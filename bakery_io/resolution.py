@@ -972,7 +972,7 @@ class Resolver:
         assert connection is not None  # updates are of rows, so there is a database
         plan = plan_columns(self.registry, schema)
         attribute = _attributes(schema)[link.reference][0]
-        column = binding_of(schema).columns[attribute]
+        column = self.registry.binding(schema).columns[attribute]
         joined: FromClause = plan.joined
         owner = _owners(self.registry).get(schema)
         if owner is None:

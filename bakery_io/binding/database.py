@@ -8,7 +8,7 @@ inside the caller's transaction where there is one.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -23,12 +23,15 @@ from sqlalchemy import (
     make_url,
     select,
 )
+from sqlalchemy.engine import Inspector
 from sqlalchemy.exc import ArgumentError, MissingGreenlet, NoSuchModuleError
 from sqlalchemy.orm import Session
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from bakery_io.binding.models import metadata
-from bakery_io.errors import UsageError
+from bakery_io.binding.placement import Placement, is_own, placed_tables
+from bakery_io.binding.shapes import differences, existing, schema_of
+from bakery_io.errors import DatabaseStateError, UsageError
 
 if TYPE_CHECKING:
     from bakery_io.registry import Registry
@@ -196,54 +199,166 @@ def create_schema(bind: Bind, *, registry: Registry | None = None) -> None:
     """Create the tables that do not exist yet in the database of ``bind``.
 
     The tables are bakery_io's own, or with ``registry`` those its bindings
-    store records in (a host's included). Existing tables are left as they
-    are. With a Connection or Session the DDL runs in the caller's
-    transaction and is committed by the caller.
+    store records in (a host's included), bakery_io's where the registry's
+    :attr:`~bakery_io.registry.Registry.placement` puts them. Existing tables
+    are left as they are, once checked: a table of the same name that is not
+    what bakery_io expects (a host's own ``events``) is refused with a
+    :class:`DatabaseStateError` (reason ``"table differs"``) before anything is
+    created. Database schemas are not created: a placement's schema must exist
+    (reason ``"no schema"``). With a Connection or Session the DDL runs in the
+    caller's transaction and is committed by the caller.
     """
     if registry is not None:
         registry.check_storage()
-    tables = metadata.sorted_tables if registry is None else registry.tables
+    expected = _expected(registry)
+    tables = list(expected)
     with transaction(bind) as connection:
-        _create_missing_tables(connection, tables)
+        inspector = inspect(connection)
+        _check_names(connection, tables, inspector)
+        _refuse_differences(connection, expected, inspector)
+        _create_missing_tables(connection, existing(connection, tables, inspector), tables)
 
 
-def _existing_tables(connection: Connection) -> set[str]:
-    """Names of the tables where the connection puts bakery_io's: the schema its
-    ``schema_translate_map`` gives the tables (which have none), else the default."""
-    translate = connection.get_execution_options().get("schema_translate_map") or {}
-    return set(inspect(connection).get_table_names(schema=translate.get(None)))
+def _expected(registry: Registry | None) -> dict[Table, frozenset[str] | None]:
+    """The tables of ``registry`` (bakery_io's own without one), each with what is
+    compared when it exists: None for all of bakery_io's own, a host's bound columns."""
+    if registry is None:
+        return dict.fromkeys(metadata.sorted_tables)
+    return {
+        table: None if is_own(table) else registry.stored_columns(table)
+        for table in registry.tables
+    }
 
 
-def _create_missing_tables(connection: Connection, tables: Iterable[Table]) -> None:
+def _url(connection: Connection) -> str:
+    return connection.engine.url.render_as_string(hide_password=True)
+
+
+def _check_names(connection: Connection, tables: Sequence[Table], inspector: Inspector) -> None:
+    """Refuse a placement whose names the database cannot hold, before any DDL:
+    PostgreSQL would cut a long table name short, MySQL/MariaDB refuse it.
+    (Constraint and index names are shortened with a hash by SQLAlchemy.)"""
+    limit = connection.dialect.max_identifier_length
+    schemas = {schema_of(connection, table) for table in tables if is_own(table)}
+    for schema in sorted(schema for schema in schemas if schema is not None):
+        if not inspector.has_schema(schema):
+            raise DatabaseStateError(
+                f"{_url(connection)} has no schema {schema} for bakery_io's tables: create it "
+                "first (create_schema makes tables, not database schemas)",
+                url=_url(connection),
+                reason="no schema",
+            )
+    long = sorted(t.name for t in tables if is_own(t) and len(t.name) > limit)
+    if long:
+        raise UsageError(
+            f"{connection.dialect.name} names hold at most {limit} characters; the prefix "
+            f"makes {long[0]} ({len(long[0])}): choose a shorter prefix"
+        )
+
+
+def _refuse_differences(
+    connection: Connection,
+    expected: Mapping[Table, frozenset[str] | None],
+    inspector: Inspector,
+    *,
+    keys: bool = True,
+) -> None:
+    """A :class:`DatabaseStateError` when an existing table is not what bakery_io expects
+    (its primary and foreign keys too, with ``keys``)."""
+    found = differences(connection, expected, keys=keys, inspector=inspector)
+    if not found:
+        return
+    lines = [
+        f"  {table.fullname}: {'; '.join(listed)}"
+        for table, listed in sorted(found.items(), key=lambda item: item[0].fullname)
+    ]
+    raise DatabaseStateError(
+        f"{_url(connection)} has tables under the names bakery_io uses that are not what it "
+        "expects (another application's, or altered):\n"
+        + "\n".join(lines)
+        + "\nDrop them if nothing in them is needed, or place bakery_io's tables beside "
+        'them: REGISTRY.derive(prefix="bk_") or derive(schema=...), given to every call '
+        "(see docs/sharing.md)",
+        url=_url(connection),
+        reason="table differs",
+        tables=sorted(table.fullname for table in found),
+    )
+
+
+def _create_missing_tables(
+    connection: Connection, present: Iterable[Table], tables: Iterable[Table]
+) -> None:
     # Like MetaData.create_all, but with indexes in name order: create_all takes
     # them from a set, and the order of DDL ends up in the bytes of a SQLite file.
-    existing = _existing_tables(connection)
+    skipped = set(present)
     for table in tables:
-        if table.name in existing:
+        if table in skipped:
             continue
         connection.execute(CreateTable(table))
         for index in sorted(table.indexes, key=lambda index: str(index.name)):
             connection.execute(CreateIndex(index))
 
 
-def drop_schema(bind: Bind) -> None:
-    """Drop the bakery_io tables (and only those) from the database of ``bind``."""
+def drop_schema(bind: Bind, *, registry: Registry | None = None) -> None:
+    """Drop bakery_io's own tables (and only those) from the database of ``bind``.
+
+    With ``registry``, where its placement puts them; a host's tables, even those
+    the registry binds, are never dropped. A table of one of those names that is
+    not bakery_io's (it differs from what bakery_io makes) is refused with a
+    :class:`DatabaseStateError` (reason ``"table differs"``) before anything is
+    dropped.
+    """
+    placement = Placement() if registry is None else registry.placement
+    own = list(placed_tables(placement).values())
     with transaction(bind) as connection:
-        metadata.drop_all(connection)
+        inspector = inspect(connection)
+        present = existing(connection, own, inspector)
+        _refuse_differences(connection, dict.fromkeys(present), inspector)
+        if present:
+            present[0].metadata.drop_all(connection, tables=present, checkfirst=False)
 
 
 def bakery_tables_present(connection: Connection, registry: Registry | None = None) -> set[str]:
     """Names of the bakery_io tables (or of ``registry``'s) that exist in the connected
     database."""
-    names = set(metadata.tables) if registry is None else {t.name for t in registry.tables}
-    return _existing_tables(connection) & names
+    return {table.name for table in existing(connection, _expected(registry))}
 
 
-def count_rows(connection: Connection) -> dict[str, int]:
-    """Rows per bakery_io table, in dependency order."""
+def require_tables(connection: Connection, registry: Registry) -> None:
+    """Refuse (:class:`DatabaseStateError`) a database that lacks a table ``registry``
+    reads and writes (reason ``"no tables"``), or holds one whose columns are not what
+    bakery_io expects under its name (reason ``"table differs"``; keys are compared
+    by :func:`create_schema`, the columns are what a load needs)."""
+    registry.check_storage()
+    expected = _expected(registry)
+    inspector = inspect(connection)
+    present = set(existing(connection, expected, inspector))
+    missing = sorted(table.fullname for table in expected if table not in present)
+    if missing:
+        raise DatabaseStateError(
+            f"{_url(connection)} lacks tables bakery_io reads and writes ({', '.join(missing[:5])}"
+            f"{', ...' if len(missing) > 5 else ''}); create them with create_schema() "
+            "(or bakery-io init-db) first, given the same registry",
+            url=_url(connection),
+            reason="no tables",
+            tables=missing,
+        )
+    _refuse_differences(connection, expected, inspector, keys=False)
+
+
+def check_tables(connection: Connection, registry: Registry) -> None:
+    """Refuse (:class:`DatabaseStateError`, reason ``"table differs"``) a database in
+    which the columns of a table ``registry`` reads are not what bakery_io expects under
+    its name."""
+    _refuse_differences(connection, _expected(registry), inspect(connection), keys=False)
+
+
+def count_rows(connection: Connection, registry: Registry | None = None) -> dict[str, int]:
+    """Rows per bakery_io table (or per table of ``registry``), in dependency order."""
+    tables = metadata.sorted_tables if registry is None else registry.tables
     return {
         table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
-        for table in metadata.sorted_tables
+        for table in tables
     }
 
 
