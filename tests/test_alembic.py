@@ -15,7 +15,6 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -40,10 +39,10 @@ from sqlalchemy import (
 )
 
 import bakery_io.migrations
-from bakery_io import UsageError, create_schema, engine_from_url, load_all
+from bakery_io import REGISTRY, Registry, UsageError, create_schema, engine_from_url, load_all
 from bakery_io.binding.database import count_rows
 from bakery_io.binding.sqltypes import ExactDecimal
-from bakery_io.migrations import Placement, render_item
+from bakery_io.migrations import render_item
 from tests.conftest import _server_urls, database_url
 
 #: Makes a host's Alembic environment on a database URL (the ``host`` fixture).
@@ -54,13 +53,13 @@ DOC = Path(__file__).parents[1] / "docs" / "alembic.md"
 #: The host's own module: its metadata (one table) and the bakery_io registry it uses,
 #: whose placement the test chooses.
 MYAPP_DB = """
-from types import SimpleNamespace
-
 from sqlalchemy import Column, Integer, MetaData, String, Table
+
+from bakery_io import REGISTRY
 
 metadata = MetaData()
 Table("customers", metadata, Column("id", Integer, primary_key=True), Column("name", String(50)))
-bakery_registry = SimpleNamespace(placement=SimpleNamespace(schema={schema!r}, prefix={prefix!r}))
+bakery_registry = REGISTRY.derive(schema={schema!r}, prefix={prefix!r})
 """
 
 
@@ -173,13 +172,17 @@ def _ddl_statements(engine: Engine) -> Iterator[list[str]]:
     event.remove(engine, "before_cursor_execute", record)
 
 
-def _loads_sample(engine: Engine, sample_dump: Path) -> None:
+def _loads_sample(engine: Engine, sample_dump: Path, registry: Registry = REGISTRY) -> None:
     """The sample backup loads, and the database then holds what the sample's does."""
-    report = load_all(engine, sample_dump)
+    report = load_all(engine, sample_dump, registry=registry)
     assert report.committed
     source = engine_from_url(f"sqlite:///{sample_dump.parent / 'sample.db'}")
     with source.connect() as expected, engine.connect() as loaded:
-        assert count_rows(loaded) == count_rows(expected)
+        placed = count_rows(loaded, registry)
+        prefix = registry.placement.prefix
+        assert {name.removeprefix(prefix): rows for name, rows in placed.items()} == count_rows(
+            expected
+        )
     source.dispose()
 
 
@@ -275,29 +278,31 @@ def test_offline_sql_has_only_the_backends_own_checks(host: HostEnv, dialect: st
     assert ("length(" in sql) == (dialect == "sqlite")
 
 
-def test_prefix_goes_into_every_name(tmp_path: Path, host: HostEnv) -> None:
-    """A placement's prefix: every table, constraint and index name carries it, and the
-    host's autogenerate leaves the prefixed tables alone."""
+def test_prefix_goes_into_every_name(tmp_path: Path, host: HostEnv, sample_dump: Path) -> None:
+    """A placement's prefix: every table, constraint and index name carries it, as
+    create_schema makes them for the registry; the host's autogenerate leaves the
+    prefixed tables alone, and the registry loads into them."""
+    placed = REGISTRY.derive(prefix="bk_")
     plain = engine_from_url(f"sqlite:///{tmp_path / 'plain.db'}")
-    create_schema(plain)
+    create_schema(plain, registry=placed)
     url = f"sqlite:///{tmp_path / 'prefixed.db'}"
     config = host(url, prefix="bk_")
     command.upgrade(config, "heads")
     engine = engine_from_url(url)
     prefixed = _shape(engine)
     assert set(prefixed) == {f"bk_{name}" for name in bakery_io.migrations.metadata.tables}
-    unprefixed = repr(prefixed).replace("'bk_", "'").replace("_bk_", "_")
-    assert unprefixed == repr(_shape(plain))
+    # The same tables, constraints and indexes as create_schema makes for the registry.
+    assert prefixed == _shape(plain)
     with engine.connect() as connection:
-        options = bakery_io.migrations.configure_options(
-            SimpleNamespace(placement=Placement(prefix="bk_"))
-        )
+        options = bakery_io.migrations.configure_options(placed)
         # Without the hook, a host metadata lacking them would drop every table.
         changes = produce_migrations(
             MigrationContext.configure(connection, opts=options), MetaData()
         ).upgrade_ops
         assert changes is not None
         assert changes.is_empty()
+    create_schema(engine, registry=placed)  # they are the registry's tables: nothing to do
+    _loads_sample(engine, sample_dump, placed)
     plain.dispose()
     engine.dispose()
 

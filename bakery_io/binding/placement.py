@@ -67,6 +67,24 @@ class Placement:
         """Whether the tables are where bakery_io puts them unplaced."""
         return self.schema is None and not self.prefix
 
+    def table(self, name: str) -> str:
+        """The name bakery_io's table ``name`` has here."""
+        return f"{self.prefix}{name}"
+
+    def column(self, table: str, column: str = "id") -> str:
+        """A foreign key's target: ``column`` of bakery_io's table ``table``, placed."""
+        qualified = (
+            self.table(table) if self.schema is None else f"{self.schema}.{self.table(table)}"
+        )
+        return f"{qualified}.{column}"
+
+    def name(self, kind: str, table: str, suffix: str = "") -> conv:
+        """The name of a constraint or index of bakery_io's table ``table``, placed, as
+        the naming convention makes it (``pk_bk_suppliers``): final (a ``conv``), so a
+        host's own naming convention leaves it alone (the Alembic revisions use it)."""
+        tail = f"_{suffix}" if suffix else ""
+        return conv(f"{kind}_{self.table(table)}{tail}")
+
     def __str__(self) -> str:
         where = f"schema {self.schema}" if self.schema is not None else "the default schema"
         return f"{where}, prefix {self.prefix!r}" if self.prefix else where

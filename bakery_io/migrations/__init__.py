@@ -20,19 +20,19 @@ Importing this module needs Alembic (``pip install bakery-io[alembic]``).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from alembic import op
 from sqlalchemy import Boolean, CheckConstraint, Enum
-from sqlalchemy.sql.elements import conv
 
 from bakery_io.binding.dialects import without_native_boolean
 from bakery_io.binding.models import metadata  # re-exported, for target_metadata
+from bakery_io.binding.placement import Placement  # re-exported, for the revisions
 from bakery_io.binding.sqltypes import ExactDecimal, StoredBoolean, UTCDateTime
 from bakery_io.errors import UsageError
+from bakery_io.registry import REGISTRY, Registry
 
 if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext
@@ -66,55 +66,20 @@ def versions_directory() -> Path:
     return Path(str(resources.files(__name__) / "versions"))
 
 
-@dataclass(frozen=True)
-class Placement:
-    """Where bakery_io's tables are: a database schema (``None``: the default one) and
-    a prefix of every table name. Constraint and index names carry the prefix too,
-    as bakery_io's naming convention makes them from the table name."""
-
-    schema: str | None = None
-    prefix: str = ""
-
-    @classmethod
-    def of(cls, registry: object | None) -> Placement:
-        """The placement of ``registry``'s tables (its ``placement``), or the default."""
-        found = getattr(registry, "placement", None)
-        if found is None:
-            return cls()
-        return cls(schema=found.schema, prefix=found.prefix)
-
-    def table(self, name: str) -> str:
-        """The name table ``name`` has in the database."""
-        return f"{self.prefix}{name}"
-
-    def column(self, table: str, column: str = "id") -> str:
-        """A foreign key's target: ``column`` of table ``table``, schema included."""
-        qualified = (
-            self.table(table) if self.schema is None else f"{self.schema}.{self.table(table)}"
-        )
-        return f"{qualified}.{column}"
-
-    def name(self, kind: str, table: str, suffix: str = "") -> conv:
-        """The name of a constraint or index of ``table`` as bakery_io's naming
-        convention makes it: ``pk_suppliers``, ``ck_suppliers_slug_rule``. Final
-        (a ``conv``), so the host's own naming convention leaves it alone."""
-        tail = f"_{suffix}" if suffix else ""
-        return conv(f"{kind}_{self.table(table)}{tail}")
-
-
 def configure_options(
-    registry: object | None = None, *, include_object: IncludeObject | None = None
+    registry: Registry | None = None, *, include_object: IncludeObject | None = None
 ) -> dict[str, Any]:
     """Keyword arguments for ``context.configure`` in the host's ``env.py`` when
     bakery_io's branch manages bakery_io's tables.
 
-    ``registry`` says where the tables are (its ``placement``, see :class:`Placement`);
-    the revisions read it. The ``include_object`` hook returned keeps bakery_io's
+    ``registry`` says where the tables are (its ``placement``: ``REGISTRY.derive(
+    schema=..., prefix=...)``, see :class:`~bakery_io.Placement`); the revisions
+    read it. The ``include_object`` hook returned keeps bakery_io's
     tables out of the host's autogenerate, which would otherwise drop them (they
     are not in the host's ``target_metadata``); the host's own ``include_object``,
     if any, decides about every other object.
     """
-    placement = Placement.of(registry)
+    placement = (REGISTRY if registry is None else registry).placement
     ours = {(placement.schema, placement.table(name)) for name in metadata.tables}
 
     def include(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
