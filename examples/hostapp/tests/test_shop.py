@@ -9,14 +9,21 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
 from hostapp.bakery import PREFIX, REGISTRY
-from hostapp.models import CalendarEvent, Customer, Order
+from hostapp.models import Base, CalendarEvent, Customer, Order
 from hostapp.service import backup, create_tables, get_customer, get_recipe, put_records, restore
-from sqlalchemy import Engine, inspect, select
+from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.orm import Session
 
 import bakery_io
+import bakery_io.migrations
 from bakery_io import DatabaseStateError, create_schema, dump_all, engine_from_url, generate_sample
+
+HOSTAPP = Path(__file__).parents[1]
 
 #: A recipe of the sample bakery with sub-recipes.
 LAYERED = "gingerbread-cut-out-cookies"
@@ -166,3 +173,32 @@ def test_a_bad_body_is_refused_with_every_problem_and_nothing_kept(shop: Engine)
         ("request body", "/recipients/1/name"),
     }
     assert "Renamed" not in names
+
+
+def test_alembic_builds_the_shops_database_and_finds_nothing_to_change(
+    engine: Engine, database_url: str, bakery_backup: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = Config(str(HOSTAPP / "alembic.ini"))
+    monkeypatch.setenv("SHOP_DATABASE_URL", database_url)
+    command.upgrade(config, "heads")
+    tables = set(inspect(engine).get_table_names())
+    assert {"customers", "orders", "events", f"{PREFIX}recipes"} <= tables
+    with engine.connect() as connection:
+        heads = set(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
+        assert heads == {"shop_0001", "bakery_io_0001"}
+        # The shop's next autogenerate: its models and the database agree, and bakery_io's
+        # tables are its branch's, not the shop's to drop.
+        context = MigrationContext.configure(
+            connection,
+            opts={
+                **bakery_io.migrations.configure_options(REGISTRY),
+                **bakery_io.migrations.autogenerate_options(),
+            },
+        )
+        assert compare_metadata(context, Base.metadata) == []
+    create_schema(engine, registry=REGISTRY)  # every table is there, in its shape
+    assert restore(engine, bakery_backup).total.created > 0
+    with Session(engine) as session:
+        assert get_recipe(session, LAYERED)[0] == 200
+    command.downgrade(config, "base")
+    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
