@@ -605,7 +605,13 @@ def test_a_hosts_records_round_trip_with_their_dependencies(
             create_schema(destination, registry=ACME_REGISTRY)
             _load_with_acme_data(source, core)
             chosen = {"acme:deliveries": ["monday-round"]}
-            document = dump_records(source, chosen, with_dependencies=True, registry=ACME_REGISTRY)
+            document = dump_records(
+                source,
+                chosen,
+                with_dependencies=True,
+                exported_at=EXPORTED_AT,
+                registry=ACME_REGISTRY,
+            )
             assert sections(document, ACME_REGISTRY) == [
                 "suppliers",
                 "recipients",
@@ -620,7 +626,11 @@ def test_a_hosts_records_round_trip_with_their_dependencies(
             report = load_records(destination, document, registry=ACME_REGISTRY)
             assert report.total.created == 3
             again = dump_records(
-                destination, chosen, with_dependencies=True, registry=ACME_REGISTRY
+                destination,
+                chosen,
+                with_dependencies=True,
+                exported_at=EXPORTED_AT,
+                registry=ACME_REGISTRY,
             )
             assert again == document
             with pytest.raises(UsageError, match="unknown entity type 'acme:deliveries'"):
