@@ -312,3 +312,14 @@ def test_placed_tables_make_the_same_ddl_under_their_names(url: str) -> None:
             if not re.search(r"_[0-9a-f]{4} ", line)
         ]
         assert found == expected, table.name
+
+
+@pytest.mark.parametrize("prefix", ["Bk_", 'b"k_', "b k_"])
+def test_a_prefix_that_needs_quoting_places_every_table(engine: Engine, prefix: str) -> None:
+    """A prefix the database quotes (upper case, a quote, a space) names each table's
+    constraints too: its copies are matched with bakery_io's whatever the quoting."""
+    placed = REGISTRY.derive(prefix=prefix)
+    create_schema(engine, registry=placed)
+    assert _tables(engine) == {f"{prefix}{table.name}" for table in metadata.sorted_tables}
+    drop_schema(engine, registry=placed)
+    assert _tables(engine) == set()
