@@ -323,3 +323,14 @@ def test_a_prefix_that_needs_quoting_places_every_table(engine: Engine, prefix: 
     assert _tables(engine) == {f"{prefix}{table.name}" for table in metadata.sorted_tables}
     drop_schema(engine, registry=placed)
     assert _tables(engine) == set()
+
+
+def test_a_table_name_one_past_the_servers_limit_is_refused(engine: Engine) -> None:
+    """64 characters on MySQL/MariaDB, 63 on PostgreSQL: refused before any table is
+    made (MySQL's DDL commits each table, so a late error would leave some behind)."""
+    if engine.dialect.name == "sqlite":
+        pytest.skip("sqlite names have no practical limit")
+    prefix = "p" * (65 - len("events"))
+    with pytest.raises(UsageError, match="choose a shorter prefix"):
+        create_schema(engine, registry=REGISTRY.derive(prefix=prefix))
+    assert _tables(engine) == set()

@@ -234,11 +234,18 @@ def _url(connection: Connection) -> str:
     return connection.engine.url.render_as_string(hide_password=True)
 
 
+#: The longest table name MySQL and MariaDB take.
+_MYSQL_TABLE_NAME_LENGTH = 64
+
+
 def _check_names(connection: Connection, tables: Sequence[Table], inspector: Inspector) -> None:
     """Refuse a placement whose names the database cannot hold, before any DDL:
     PostgreSQL would cut a long table name short, MySQL/MariaDB refuse it.
     (Constraint and index names are shortened with a hash by SQLAlchemy.)"""
-    limit = connection.dialect.max_identifier_length
+    # SQLAlchemy's MySQL dialect says 255 (the length of an alias); a table name
+    # holds at most 64 characters on MySQL and MariaDB.
+    mysql = connection.dialect.name in ("mysql", "mariadb")
+    limit = _MYSQL_TABLE_NAME_LENGTH if mysql else connection.dialect.max_identifier_length
     schemas = {schema_of(connection, table) for table in tables if is_own(table)}
     for schema in sorted(schema for schema in schemas if schema is not None):
         if not inspector.has_schema(schema):
