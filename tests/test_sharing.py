@@ -17,7 +17,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, event, inspect, make_url, text
+from sqlalchemy import (
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    create_engine,
+    event,
+    inspect,
+    make_url,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from bakery_io import (
@@ -33,9 +46,12 @@ from bakery_io import (
 )
 from bakery_io.binding.models import metadata
 from bakery_io.binding.placement import placed_tables
+from bakery_io.format.schemas import RecipientSchema
 from bakery_io.registry import Registry
 from tests.conftest import database_url
 from tests.hosts.acme import ACME_REGISTRY
+from tests.hosts.bake_tracker import models as bake_tracker_app
+from tests.hosts.bake_tracker.binding import BAKE_TRACKER
 
 #: A host's own table under the name of bakery_io's events.
 HOST_EVENTS = "CREATE TABLE events (id INTEGER PRIMARY KEY, title VARCHAR(100) NOT NULL)"
@@ -334,3 +350,49 @@ def test_a_table_name_one_past_the_servers_limit_is_refused(engine: Engine) -> N
     with pytest.raises(UsageError, match="choose a shorter prefix"):
         create_schema(engine, registry=REGISTRY.derive(prefix=prefix))
     assert _tables(engine) == set()
+
+
+class _HostBase(DeclarativeBase):
+    metadata = MetaData()
+
+
+class _HostRecipient(_HostBase):
+    """A host's recipients, under bakery_io's table name and with its columns."""
+
+    __tablename__ = "recipients"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    household_name: Mapped[str | None] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class _HostRecipientSchema(RecipientSchema):
+    class Meta:
+        model = _HostRecipient
+
+
+@pytest.mark.parametrize("registry", ["alike", "bake_tracker"])
+def test_drop_schema_leaves_the_tables_a_registry_binds(engine: Engine, registry: str) -> None:
+    """A host table the registry binds under one of bakery_io's names is the host's:
+    drop_schema leaves it, whether its columns are bakery_io's or not."""
+    if registry == "alike":
+        bound = REGISTRY.derive(
+            bind=[_HostRecipientSchema],
+            only=[name for name in REGISTRY.names if name != "event_recipient_packages"],
+        )
+        hosts: set[str] = {"recipients"}
+        _HostBase.metadata.create_all(engine)
+    else:
+        bound = BAKE_TRACKER
+        hosts = set(bake_tracker_app.Base.metadata.tables)
+        bake_tracker_app.Base.metadata.create_all(engine)
+    create_schema(engine, registry=bound)
+    assert hosts <= _tables(engine)
+    drop_schema(engine, registry=bound)
+    assert _tables(engine) == hosts

@@ -316,7 +316,10 @@ def drop_schema(bind: Bind, *, registry: Registry | None = None) -> None:
     dropped.
     """
     placement = Placement() if registry is None else registry.placement
-    own = list(placed_tables(placement).values())
+    # A host table the registry binds may have the name of one of bakery_io's
+    # (bake_tracker's suppliers): it is the host's, whatever its columns.
+    hosts = set() if registry is None else {t.key for t in registry.tables if not is_own(t)}
+    own = [table for table in placed_tables(placement).values() if table.key not in hosts]
     with transaction(bind) as connection:
         inspector = inspect(connection)
         present = existing(connection, own, inspector)
