@@ -42,6 +42,7 @@ from bakery_io import (
     drop_schema,
     dump_all,
     engine_from_url,
+    generate_sample,
     load_all,
 )
 from bakery_io.binding.models import metadata
@@ -396,3 +397,13 @@ def test_drop_schema_leaves_the_tables_a_registry_binds(engine: Engine, registry
     assert hosts <= _tables(engine)
     drop_schema(engine, registry=bound)
     assert _tables(engine) == hosts
+
+
+def test_a_sample_that_replaces_the_tables_leaves_a_hosts_table(engine: Engine) -> None:
+    """``replace`` drops bakery_io's tables: a host's of the same name is refused."""
+    _host_events(engine)
+    with pytest.raises(DatabaseStateError) as refused:
+        generate_sample(engine, scale=0, replace=True)
+    assert refused.value.tables == ("events",)
+    assert _tables(engine) == {"events"}
+    assert _host_rows(engine) == [(1, "open day")]
