@@ -121,8 +121,7 @@ def _copy(table: Table, target: MetaData, placement: Placement) -> Table:
     table name, and each constraint's condition for its DDL (``ddl_if``)."""
     name = placement.prefix + table.name
     originals = {
-        _key(item, _renamed(str(item.name), table.name, name)): item
-        for item in _items(table)
+        _key(item, _renamed(str(item.name), table.name, name)): item for item in _items(table)
     }
     # schema=None: the target MetaData's, which is none, as bakery_io's own tables have.
     copy = table.to_metadata(target, schema=placement.schema, name=name)  # type: ignore[arg-type]
