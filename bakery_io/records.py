@@ -62,6 +62,8 @@ _SHOWN = 5
 def _keys(entity: EntityType, given: Iterable[Key]) -> list[tuple[str, ...]]:
     if isinstance(given, str):
         raise UsageError(f"the keys of {entity.name} are a list of keys, not the string {given!r}")
+    if not isinstance(given, Iterable):
+        raise UsageError(f"the keys of {entity.name} are a list of keys, not {given!r}")
     parts = len(entity.natural_key)
     keys = []
     for key in given:
