@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from os import PathLike
 from pathlib import Path
@@ -39,6 +40,16 @@ def export_time(exported_at: datetime | None) -> str:
     return format_datetime(moment)
 
 
+@contextmanager
+def reading(bind: Bind, registry: Registry) -> Iterator[Connection]:
+    """A :func:`~bakery_io.binding.database.snapshot` of ``bind`` whose tables are
+    checked before the first read: a host's table under a name ``registry`` reads is a
+    :class:`~bakery_io.DatabaseStateError`, not the database's error at the query."""
+    with snapshot(bind) as connection:
+        check_tables(connection, registry)
+        yield connection
+
+
 def write_records(
     connection: Connection,
     container: Container,
@@ -55,7 +66,6 @@ def write_records(
     plan = list(selected)
     total = 0
     audit = Audit(registry)
-    check_tables(connection, registry)
     url = connection.engine.url.render_as_string(hide_password=True)
     for done, (entity, where) in enumerate(plan, start=1):
         chunks = (
@@ -146,7 +156,7 @@ def dump_all(
         container_for(path), path, CURRENT_VERSION, moment, overwrite=overwrite
     ) as container:
         selection = ((entity, None) for entity in selected)
-        with snapshot(bind) as connection:
+        with reading(bind, registry) as connection:
             return write_records(
                 connection, container, selection, moment, progress, registry=registry
             )
@@ -193,7 +203,7 @@ def dump_history(
     if recipe is not None:
         recipes = registry["recipes"]
         by_slug = recipes.binding.column("slug") == recipe
-        with snapshot(bind) as connection:
+        with reading(bind, registry) as connection:
             found = connection.execute(select(recipes.primary_key).where(by_slug)).first()
         if found is None:
             raise UsageError(f"no recipe has the slug {recipe!r}")
@@ -214,6 +224,6 @@ def dump_history(
         selected.append((assemblies, window(assemblies, "assembled_at")))
     with (
         building(DocumentContainer, path, CURRENT_VERSION, moment, overwrite=overwrite) as doc,
-        snapshot(bind) as connection,
+        reading(bind, registry) as connection,
     ):
         return write_records(connection, doc, selected, moment, None, registry=registry)

@@ -26,9 +26,9 @@ from typing import IO, Any
 import orjson
 from sqlalchemy import ColumnElement, Connection, tuple_
 
-from bakery_io.binding.database import Bind, describe, snapshot
+from bakery_io.binding.database import Bind, describe
 from bakery_io.containers import open_data
-from bakery_io.dump import dumped, export_time, write_records
+from bakery_io.dump import dumped, export_time, reading, write_records
 from bakery_io.errors import NotFoundError, UsageError
 from bakery_io.format.fields import Children, Reference
 from bakery_io.format.schemas.base import EntitySchema, declared_fields
@@ -183,7 +183,7 @@ def dumps_records(
         raise UsageError("selection names no record: nothing to dump")
     moment = export_time(exported_at)
     document = MemoryDocument(Path("records.json"), CURRENT_VERSION, moment)
-    with snapshot(bind) as connection:
+    with reading(bind, registry) as connection:
         url = connection.engine.url.render_as_string(hide_password=True)
         for name, keys in wanted.items():
             _check_found(connection, registry[name], keys, url)

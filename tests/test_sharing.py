@@ -41,6 +41,7 @@ from bakery_io import (
     create_schema,
     drop_schema,
     dump_all,
+    dump_records,
     engine_from_url,
     generate_sample,
     load_all,
@@ -407,3 +408,11 @@ def test_a_sample_that_replaces_the_tables_leaves_a_hosts_table(engine: Engine) 
     assert refused.value.tables == ("events",)
     assert _tables(engine) == {"events"}
     assert _host_rows(engine) == [(1, "open day")]
+
+
+def test_dump_records_refuses_a_clashing_table_before_reading(engine: Engine) -> None:
+    """As dump_all: the host's events are a typed refusal, not the database's error."""
+    _host_events(engine)
+    with pytest.raises(DatabaseStateError) as refused:
+        dump_records(engine, {"events": ["open-day"]})
+    assert (refused.value.reason, refused.value.tables) == ("table differs", ("events",))
