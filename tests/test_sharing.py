@@ -416,3 +416,17 @@ def test_dump_records_refuses_a_clashing_table_before_reading(engine: Engine) ->
     with pytest.raises(DatabaseStateError) as refused:
         dump_records(engine, {"events": ["open-day"]})
     assert (refused.value.reason, refused.value.tables) == ("table differs", ("events",))
+
+
+def test_drop_schema_refuses_tables_a_hosts_table_references(engine: Engine) -> None:
+    """acme's deliveries reference bakery_io's recipients: dropping those would fail on a
+    server with its own error, and on SQLite leave acme's key pointing at nothing."""
+    create_schema(engine, registry=ACME_REGISTRY)
+    before = _tables(engine)
+    with pytest.raises(DatabaseStateError) as refused:
+        drop_schema(engine, registry=ACME_REGISTRY)
+    assert (refused.value.reason, refused.value.tables) == (
+        "table referenced",
+        ("acme_deliveries",),
+    )
+    assert _tables(engine) == before

@@ -324,8 +324,41 @@ def drop_schema(bind: Bind, *, registry: Registry | None = None) -> None:
         inspector = inspect(connection)
         present = existing(connection, own, inspector)
         _refuse_differences(connection, dict.fromkeys(present), inspector)
+        _refuse_references(connection, present, inspector)
         if present:
             present[0].metadata.drop_all(connection, tables=present, checkfirst=False)
+
+
+def _refuse_references(
+    connection: Connection, dropped: Sequence[Table], inspector: Inspector
+) -> None:
+    """A :class:`DatabaseStateError` (reason ``"table referenced"``) when a table that is
+    not dropped has a foreign key into one that is (a host's deliveries into bakery_io's
+    recipients): PostgreSQL and MySQL/MariaDB would refuse the drop with their own
+    error, SQLite would drop it and leave the host's key pointing at nothing."""
+    places = {(schema_of(connection, table), table.name) for table in dropped}
+    referencing: set[str] = set()
+    # The default schema too: a host's tables there may reference placed ones.
+    for schema in {schema for schema, _name in places} | {None}:
+        keys = inspector.get_multi_foreign_keys(schema=schema)
+        for (owner_schema, owner), found in keys.items():
+            if (owner_schema, owner) in places:
+                continue
+            for key in found:
+                target = (key["referred_schema"] or owner_schema, key["referred_table"])
+                if target in places:
+                    referencing.add(owner if owner_schema is None else f"{owner_schema}.{owner}")
+    if referencing:
+        listed = sorted(referencing)
+        raise DatabaseStateError(
+            f"{_url(connection)}: {', '.join(listed)} "
+            f"{'has foreign keys' if len(listed) == 1 else 'have foreign keys'} into "
+            "bakery_io's tables; drop those keys (or the tables) first: drop_schema drops "
+            "bakery_io's tables only",
+            url=_url(connection),
+            reason="table referenced",
+            tables=listed,
+        )
 
 
 def bakery_tables_present(connection: Connection, registry: Registry | None = None) -> set[str]:
