@@ -278,6 +278,8 @@ def load_records(
     """
     check_conflict_mode(on_conflict)
     describe(bind)  # refuses what is not a database
+    if not isinstance(name, str):
+        raise UsageError(f"name is the text errors name the data by, not {name!r}")
     opened = open_data(_as_bytes(data), name)
     return load_opened(
         bind,

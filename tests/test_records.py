@@ -395,6 +395,12 @@ def test_data_of_another_type_is_a_usage_error(db: Engine, given: Any) -> None:
         load_records(db, given)
 
 
+@pytest.mark.parametrize("name", [None, 3, Path("upload.json")])
+def test_a_name_that_is_no_text_is_a_usage_error(db: Engine, name: Any) -> None:
+    with pytest.raises(UsageError, match="name is the text errors name the data by"):
+        load_records(db, b"{}", name=name)
+
+
 @pytest.mark.parametrize(
     ("data", "said"),
     [
