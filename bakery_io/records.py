@@ -229,10 +229,17 @@ def dump_records(
     return parsed
 
 
+def _as_dict(value: object) -> dict[Any, Any]:
+    """What json.dumps writes for a mapping that is no dict (a MappingProxyType)."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
 def _as_bytes(data: RecordData) -> bytes:
     if isinstance(data, Mapping):
         try:
-            return json.dumps(data, ensure_ascii=False, allow_nan=False).encode()
+            return json.dumps(data, ensure_ascii=False, allow_nan=False, default=_as_dict).encode()
         except (TypeError, ValueError) as exc:
             raise UsageError(
                 f"data holds what JSON cannot ({exc}); the format writes decimals, dates and "

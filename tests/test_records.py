@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 import pytest
@@ -337,7 +338,7 @@ def _as_zip(document: Document, folder: Path, template: Path) -> bytes:
     return (folder / "b.zip").read_bytes()
 
 
-FORMS = ["dict", "bytes", "str", "bytearray", "memoryview", "BytesIO", "file", "zip"]
+FORMS = ["dict", "mapping", "bytes", "str", "bytearray", "memoryview", "BytesIO", "file", "zip"]
 
 
 @pytest.mark.parametrize("form", FORMS)
@@ -348,6 +349,9 @@ def test_every_form_of_data_loads_the_same_records(
     (tmp_path / "given.json").write_text(text, encoding="utf-8")
     forms: dict[str, Callable[[], Any]] = {
         "dict": lambda: apple_pie,
+        "mapping": lambda: MappingProxyType(
+            {**apple_pie, "recipes": [MappingProxyType(r) for r in apple_pie["recipes"]]}
+        ),
         "bytes": text.encode,
         "str": lambda: text,
         "bytearray": lambda: bytearray(text.encode()),
