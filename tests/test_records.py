@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -421,6 +422,16 @@ def test_data_that_is_no_document_is_a_source_error_naming_it(
     assert error.source == "upload.json"
     assert [problem.file for problem in error.problems] == ["upload.json"]
     assert said in error.problems[0].message
+
+
+def test_an_empty_zip_is_read_as_a_zip(db: Engine) -> None:
+    """An empty archive begins PK\\x05\\x06, not PK\\x03\\x04: still no JSON."""
+    empty = io.BytesIO()
+    zipfile.ZipFile(empty, "w").close()
+    error = refused(db, empty.getvalue(), name="upload.zip")
+    assert [problem.message for problem in error.problems] == [
+        "missing: a zip backup needs manifest.json"
+    ]
 
 
 # ---------------------------------------------------------------------------
