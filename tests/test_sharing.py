@@ -430,3 +430,13 @@ def test_drop_schema_refuses_tables_a_hosts_table_references(engine: Engine) -> 
         ("acme_deliveries",),
     )
     assert _tables(engine) == before
+
+
+def test_a_prefix_too_long_in_bytes_is_refused_on_postgresql(engine: Engine) -> None:
+    """26 two-byte letters: every table name fits 63 characters, but some constraint
+    names do not fit PostgreSQL's 63 bytes, which it would cut short, clashing."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL counts the bytes of a name")
+    with pytest.raises(UsageError, match="63 bytes"):
+        create_schema(engine, registry=REGISTRY.derive(prefix="é" * 26))
+    assert _tables(engine) == set()

@@ -261,6 +261,25 @@ def _check_names(connection: Connection, tables: Sequence[Table], inspector: Ins
             f"{connection.dialect.name} names hold at most {limit} characters; the prefix "
             f"makes {long[0]} ({len(long[0])}): choose a shorter prefix"
         )
+    if connection.dialect.name == "postgresql":
+        _check_bytes([table for table in tables if is_own(table)], limit)
+
+
+def _check_bytes(tables: Sequence[Table], limit: int) -> None:
+    """PostgreSQL counts the bytes of a name, SQLAlchemy its characters: a name within
+    the limit in characters but not in bytes (a prefix beyond ASCII) would be cut short
+    silently, and two names cut alike clash (the database's error, half-way)."""
+    for table in tables:
+        named = [item.name for item in (*table.constraints, *table.indexes) if item.name]
+        for name in (table.name, *map(str, named)):
+            # What SQLAlchemy sends: a name too long is cut to limit - 8 and a hash.
+            sent = name if len(name) <= limit else f"{name[: limit - 8]}_0000"
+            if len(sent.encode()) > limit:
+                raise UsageError(
+                    f"postgresql names hold at most {limit} bytes; the prefix makes "
+                    f"{sent} ({len(sent.encode())} bytes): choose a shorter prefix, or "
+                    "one in ASCII"
+                )
 
 
 def _refuse_differences(
