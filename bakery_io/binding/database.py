@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Connection,
+    Constraint,
     Engine,
+    Index,
     Table,
     create_engine,
     event,
@@ -270,8 +272,8 @@ def _check_bytes(tables: Sequence[Table], limit: int) -> None:
     the limit in characters but not in bytes (a prefix beyond ASCII) would be cut short
     silently, and two names cut alike clash (the database's error, half-way)."""
     for table in tables:
-        named = [item.name for item in (*table.constraints, *table.indexes) if item.name]
-        for name in (table.name, *map(str, named)):
+        items: list[Constraint | Index] = [*table.constraints, *table.indexes]
+        for name in (table.name, *(str(item.name) for item in items if item.name)):
             # What SQLAlchemy sends: a name too long is cut to limit - 8 and a hash.
             sent = name if len(name) <= limit else f"{name[: limit - 8]}_0000"
             if len(sent.encode()) > limit:
