@@ -31,7 +31,10 @@ DumpProgress = Callable[[int, int, int], None]
 
 
 def export_time(exported_at: datetime | None) -> str:
+    """The export's moment as the format writes it: ``exported_at``, else now."""
     moment = exported_at if exported_at is not None else datetime.now(UTC).replace(microsecond=0)
+    if not isinstance(moment, datetime):
+        raise UsageError(f"exported_at is a timezone-aware datetime, not {moment!r}")
     if moment.tzinfo is None:
         raise UsageError("exported_at must be timezone-aware")
     if not 1980 <= moment.astimezone(UTC).year <= 2107:

@@ -17,7 +17,7 @@ import math
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
@@ -572,6 +572,13 @@ def test_a_selection_of_the_wrong_shape_is_a_usage_error(
             dump(copy, chosen)
         assert not isinstance(caught.value, NotFoundError)
         assert said in str(caught.value)
+
+
+@pytest.mark.parametrize("moment", ["2026-12-01T00:00:00Z", date(2026, 12, 1)])
+def test_an_export_time_that_is_no_datetime_is_a_usage_error(copy: Engine, moment: Any) -> None:
+    for dump in (dump_records, dumps_records):
+        with pytest.raises(UsageError, match="exported_at is a timezone-aware datetime"):
+            dump(copy, {"recipes": ["apple-pie"]}, exported_at=moment)
 
 
 # ---------------------------------------------------------------------------
