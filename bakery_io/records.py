@@ -59,6 +59,18 @@ _KEYS_PER_QUERY = 500
 _SHOWN = 5
 
 
+def _is_text(part: object) -> bool:
+    """Whether ``part`` is text a database can be asked about: a string without lone
+    surrogates (what a web framework's surrogateescape leaves of bytes not UTF-8)."""
+    if not isinstance(part, str):
+        return False
+    try:
+        part.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _keys(entity: EntityType, given: Iterable[Key]) -> list[tuple[str, ...]]:
     if isinstance(given, str):
         raise UsageError(f"the keys of {entity.name} are a list of keys, not the string {given!r}")
@@ -69,7 +81,7 @@ def _keys(entity: EntityType, given: Iterable[Key]) -> list[tuple[str, ...]]:
     for key in given:
         # Anything else (a number, a set) is no key: refused below, not a TypeError.
         found = (key,) if isinstance(key, str) else tuple(key) if isinstance(key, Sequence) else ()
-        if len(found) != parts or not all(isinstance(part, str) for part in found):
+        if len(found) != parts or not all(_is_text(part) for part in found):
             raise UsageError(
                 f"a key of {entity.name} is {parts} text part{'' if parts == 1 else 's'} "
                 f"({', '.join(entity.natural_key)}), not {key!r}"

@@ -555,6 +555,7 @@ def test_not_found_leaves_a_callers_session_as_it_was(sample: Sample, copy: Engi
         ({"recipes": [("apple-pie", "extra")]}, "a key of recipes is 1 text part (slug)"),
         ({"recipes": [1]}, "a key of recipes is 1 text part (slug), not 1"),
         ({"recipes": None}, "the keys of recipes are a list of keys, not None"),
+        ({"recipes": ["apple\udcff"]}, "a key of recipes is 1 text part (slug)"),
         ({"recipes": 7}, "the keys of recipes are a list of keys, not 7"),
         ({"material_units": ["box-with-board"]}, "is 2 text parts (material_product_slug, slug)"),
         ({"material_units": [("a", 2)]}, "is 2 text parts"),
