@@ -504,7 +504,8 @@ def open_source(source: str | PathLike[str]) -> Source:
 def open_data(data: bytes, name: str) -> Source:
     """Open the bytes of a ZIP archive or a JSON file (``name`` names them in problems)."""
     path = Path(name)
-    if data.startswith(b"PK\x03\x04"):
+    # "PK" begins every ZIP archive (an empty one with PK\x05\x06) and no JSON text.
+    if data.startswith(b"PK"):
         return ZipSource(path, io.BytesIO(data))
     return _file_source(path, lambda: read_whole(name, io.BytesIO(data)))
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from os import PathLike
 from pathlib import Path
@@ -30,13 +31,26 @@ DumpProgress = Callable[[int, int, int], None]
 
 
 def export_time(exported_at: datetime | None) -> str:
+    """The export's moment as the format writes it: ``exported_at``, else now."""
     moment = exported_at if exported_at is not None else datetime.now(UTC).replace(microsecond=0)
+    if not isinstance(moment, datetime):
+        raise UsageError(f"exported_at is a timezone-aware datetime, not {moment!r}")
     if moment.tzinfo is None:
         raise UsageError("exported_at must be timezone-aware")
     if not 1980 <= moment.astimezone(UTC).year <= 2107:
         # The years a ZIP archive can date its members with.
         raise UsageError(f"exported_at {moment.isoformat()} is not between 1980 and 2107")
     return format_datetime(moment)
+
+
+@contextmanager
+def reading(bind: Bind, registry: Registry) -> Iterator[Connection]:
+    """A :func:`~bakery_io.binding.database.snapshot` of ``bind`` whose tables are
+    checked before the first read: a host's table under a name ``registry`` reads is a
+    :class:`~bakery_io.DatabaseStateError`, not the database's error at the query."""
+    with snapshot(bind) as connection:
+        check_tables(connection, registry)
+        yield connection
 
 
 def write_records(
@@ -55,7 +69,6 @@ def write_records(
     plan = list(selected)
     total = 0
     audit = Audit(registry)
-    check_tables(connection, registry)
     url = connection.engine.url.render_as_string(hide_password=True)
     for done, (entity, where) in enumerate(plan, start=1):
         chunks = (
@@ -146,7 +159,7 @@ def dump_all(
         container_for(path), path, CURRENT_VERSION, moment, overwrite=overwrite
     ) as container:
         selection = ((entity, None) for entity in selected)
-        with snapshot(bind) as connection:
+        with reading(bind, registry) as connection:
             return write_records(
                 connection, container, selection, moment, progress, registry=registry
             )
@@ -193,7 +206,7 @@ def dump_history(
     if recipe is not None:
         recipes = registry["recipes"]
         by_slug = recipes.binding.column("slug") == recipe
-        with snapshot(bind) as connection:
+        with reading(bind, registry) as connection:
             found = connection.execute(select(recipes.primary_key).where(by_slug)).first()
         if found is None:
             raise UsageError(f"no recipe has the slug {recipe!r}")
@@ -214,6 +227,6 @@ def dump_history(
         selected.append((assemblies, window(assemblies, "assembled_at")))
     with (
         building(DocumentContainer, path, CURRENT_VERSION, moment, overwrite=overwrite) as doc,
-        snapshot(bind) as connection,
+        reading(bind, registry) as connection,
     ):
         return write_records(connection, doc, selected, moment, None, registry=registry)

@@ -26,9 +26,9 @@ from typing import IO, Any
 import orjson
 from sqlalchemy import ColumnElement, Connection, tuple_
 
-from bakery_io.binding.database import Bind, describe, snapshot
+from bakery_io.binding.database import Bind, describe
 from bakery_io.containers import open_data
-from bakery_io.dump import dumped, export_time, write_records
+from bakery_io.dump import dumped, export_time, reading, write_records
 from bakery_io.errors import NotFoundError, UsageError
 from bakery_io.format.fields import Children, Reference
 from bakery_io.format.schemas.base import EntitySchema, declared_fields
@@ -59,15 +59,29 @@ _KEYS_PER_QUERY = 500
 _SHOWN = 5
 
 
+def _is_text(part: object) -> bool:
+    """Whether ``part`` is text a database can be asked about: a string without lone
+    surrogates (what a web framework's surrogateescape leaves of bytes not UTF-8)."""
+    if not isinstance(part, str):
+        return False
+    try:
+        part.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _keys(entity: EntityType, given: Iterable[Key]) -> list[tuple[str, ...]]:
     if isinstance(given, str):
         raise UsageError(f"the keys of {entity.name} are a list of keys, not the string {given!r}")
+    if not isinstance(given, Iterable):
+        raise UsageError(f"the keys of {entity.name} are a list of keys, not {given!r}")
     parts = len(entity.natural_key)
     keys = []
     for key in given:
         # Anything else (a number, a set) is no key: refused below, not a TypeError.
         found = (key,) if isinstance(key, str) else tuple(key) if isinstance(key, Sequence) else ()
-        if len(found) != parts or not all(isinstance(part, str) for part in found):
+        if len(found) != parts or not all(_is_text(part) for part in found):
             raise UsageError(
                 f"a key of {entity.name} is {parts} text part{'' if parts == 1 else 's'} "
                 f"({', '.join(entity.natural_key)}), not {key!r}"
@@ -181,7 +195,7 @@ def dumps_records(
         raise UsageError("selection names no record: nothing to dump")
     moment = export_time(exported_at)
     document = MemoryDocument(Path("records.json"), CURRENT_VERSION, moment)
-    with snapshot(bind) as connection:
+    with reading(bind, registry) as connection:
         url = connection.engine.url.render_as_string(hide_password=True)
         for name, keys in wanted.items():
             _check_found(connection, registry[name], keys, url)
@@ -227,10 +241,17 @@ def dump_records(
     return parsed
 
 
+def _as_dict(value: object) -> dict[Any, Any]:
+    """What json.dumps writes for a mapping that is no dict (a MappingProxyType)."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
 def _as_bytes(data: RecordData) -> bytes:
     if isinstance(data, Mapping):
         try:
-            return json.dumps(data, ensure_ascii=False, allow_nan=False).encode()
+            return json.dumps(data, ensure_ascii=False, allow_nan=False, default=_as_dict).encode()
         except (TypeError, ValueError) as exc:
             raise UsageError(
                 f"data holds what JSON cannot ({exc}); the format writes decimals, dates and "
@@ -276,6 +297,8 @@ def load_records(
     """
     check_conflict_mode(on_conflict)
     describe(bind)  # refuses what is not a database
+    if not isinstance(name, str):
+        raise UsageError(f"name is the text errors name the data by, not {name!r}")
     opened = open_data(_as_bytes(data), name)
     return load_opened(
         bind,

@@ -44,6 +44,7 @@ from bakery_io.binding.database import count_rows
 from bakery_io.binding.sqltypes import ExactDecimal
 from bakery_io.migrations import render_item
 from tests.conftest import _server_urls, database_url
+from tests.hosts.bake_tracker.binding import BAKE_TRACKER
 
 #: Makes a host's Alembic environment on a database URL (the ``host`` fixture).
 HostEnv = Callable[..., Config]
@@ -434,3 +435,13 @@ def test_revisions_refuse_a_placement_that_is_not_one(tmp_path: Path) -> None:
         with Operations.context(context), pytest.raises(UsageError, match="configure_options"):
             bakery_io.migrations.current_placement()
     engine.dispose()
+
+
+def test_include_object_leaves_a_hosts_bound_table_to_the_host() -> None:
+    """bake_tracker binds its own suppliers table, under bakery_io's name: the host's
+    autogenerate must see it; bakery_io's events (not bound) it must not."""
+    include = bakery_io.migrations.configure_options(BAKE_TRACKER)["include_object"]
+    suppliers = Table("suppliers", MetaData())
+    events = Table("events", MetaData())
+    assert include(suppliers, "suppliers", "table", False, None)
+    assert not include(events, "events", "table", False, None)

@@ -14,11 +14,13 @@ from __future__ import annotations
 import io
 import json
 import math
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 import pytest
@@ -337,7 +339,7 @@ def _as_zip(document: Document, folder: Path, template: Path) -> bytes:
     return (folder / "b.zip").read_bytes()
 
 
-FORMS = ["dict", "bytes", "str", "bytearray", "memoryview", "BytesIO", "file", "zip"]
+FORMS = ["dict", "mapping", "bytes", "str", "bytearray", "memoryview", "BytesIO", "file", "zip"]
 
 
 @pytest.mark.parametrize("form", FORMS)
@@ -348,6 +350,9 @@ def test_every_form_of_data_loads_the_same_records(
     (tmp_path / "given.json").write_text(text, encoding="utf-8")
     forms: dict[str, Callable[[], Any]] = {
         "dict": lambda: apple_pie,
+        "mapping": lambda: MappingProxyType(
+            {**apple_pie, "recipes": [MappingProxyType(r) for r in apple_pie["recipes"]]}
+        ),
         "bytes": text.encode,
         "str": lambda: text,
         "bytearray": lambda: bytearray(text.encode()),
@@ -395,6 +400,12 @@ def test_data_of_another_type_is_a_usage_error(db: Engine, given: Any) -> None:
         load_records(db, given)
 
 
+@pytest.mark.parametrize("name", [None, 3, Path("upload.json")])
+def test_a_name_that_is_no_text_is_a_usage_error(db: Engine, name: Any) -> None:
+    with pytest.raises(UsageError, match="name is the text errors name the data by"):
+        load_records(db, b"{}", name=name)
+
+
 @pytest.mark.parametrize(
     ("data", "said"),
     [
@@ -411,6 +422,16 @@ def test_data_that_is_no_document_is_a_source_error_naming_it(
     assert error.source == "upload.json"
     assert [problem.file for problem in error.problems] == ["upload.json"]
     assert said in error.problems[0].message
+
+
+def test_an_empty_zip_is_read_as_a_zip(db: Engine) -> None:
+    """An empty archive begins PK\\x05\\x06, not PK\\x03\\x04: still no JSON."""
+    empty = io.BytesIO()
+    zipfile.ZipFile(empty, "w").close()
+    error = refused(db, empty.getvalue(), name="upload.zip")
+    assert [problem.message for problem in error.problems] == [
+        "missing: a zip backup needs manifest.json"
+    ]
 
 
 # ---------------------------------------------------------------------------
@@ -533,6 +554,9 @@ def test_not_found_leaves_a_callers_session_as_it_was(sample: Sample, copy: Engi
         ({"recipes": "apple-pie"}, "a list of keys, not the string 'apple-pie'"),
         ({"recipes": [("apple-pie", "extra")]}, "a key of recipes is 1 text part (slug)"),
         ({"recipes": [1]}, "a key of recipes is 1 text part (slug), not 1"),
+        ({"recipes": None}, "the keys of recipes are a list of keys, not None"),
+        ({"recipes": ["apple\udcff"]}, "a key of recipes is 1 text part (slug)"),
+        ({"recipes": 7}, "the keys of recipes are a list of keys, not 7"),
         ({"material_units": ["box-with-board"]}, "is 2 text parts (material_product_slug, slug)"),
         ({"material_units": [("a", 2)]}, "is 2 text parts"),
         ({}, "selection names no record"),
@@ -549,6 +573,13 @@ def test_a_selection_of_the_wrong_shape_is_a_usage_error(
             dump(copy, chosen)
         assert not isinstance(caught.value, NotFoundError)
         assert said in str(caught.value)
+
+
+@pytest.mark.parametrize("moment", ["2026-12-01T00:00:00Z", date(2026, 12, 1)])
+def test_an_export_time_that_is_no_datetime_is_a_usage_error(copy: Engine, moment: Any) -> None:
+    for dump in (dump_records, dumps_records):
+        with pytest.raises(UsageError, match="exported_at is a timezone-aware datetime"):
+            dump(copy, {"recipes": ["apple-pie"]}, exported_at=moment)
 
 
 # ---------------------------------------------------------------------------

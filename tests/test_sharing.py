@@ -17,7 +17,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, event, inspect, make_url, text
+from sqlalchemy import (
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    create_engine,
+    event,
+    inspect,
+    make_url,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from bakery_io import (
@@ -28,14 +41,19 @@ from bakery_io import (
     create_schema,
     drop_schema,
     dump_all,
+    dump_records,
     engine_from_url,
+    generate_sample,
     load_all,
 )
 from bakery_io.binding.models import metadata
 from bakery_io.binding.placement import placed_tables
+from bakery_io.format.schemas import RecipientSchema
 from bakery_io.registry import Registry
 from tests.conftest import database_url
 from tests.hosts.acme import ACME_REGISTRY
+from tests.hosts.bake_tracker import models as bake_tracker_app
+from tests.hosts.bake_tracker.binding import BAKE_TRACKER
 
 #: A host's own table under the name of bakery_io's events.
 HOST_EVENTS = "CREATE TABLE events (id INTEGER PRIMARY KEY, title VARCHAR(100) NOT NULL)"
@@ -312,3 +330,113 @@ def test_placed_tables_make_the_same_ddl_under_their_names(url: str) -> None:
             if not re.search(r"_[0-9a-f]{4} ", line)
         ]
         assert found == expected, table.name
+
+
+@pytest.mark.parametrize("prefix", ["Bk_", "b k_", "bäk_"])
+def test_a_prefix_that_needs_quoting_places_every_table(engine: Engine, prefix: str) -> None:
+    """A prefix the database quotes (upper case, a space, not ASCII) names each table's
+    constraints too: its copies are matched with bakery_io's whatever the quoting."""
+    placed = REGISTRY.derive(prefix=prefix)
+    create_schema(engine, registry=placed)
+    assert _tables(engine) == {f"{prefix}{table.name}" for table in metadata.sorted_tables}
+    drop_schema(engine, registry=placed)
+    assert _tables(engine) == set()
+
+
+def test_a_table_name_one_past_the_servers_limit_is_refused(engine: Engine) -> None:
+    """64 characters on MySQL/MariaDB, 63 on PostgreSQL: refused before any table is
+    made (MySQL's DDL commits each table, so a late error would leave some behind)."""
+    if engine.dialect.name == "sqlite":
+        pytest.skip("sqlite names have no practical limit")
+    prefix = "p" * (65 - len("events"))
+    with pytest.raises(UsageError, match="choose a shorter prefix"):
+        create_schema(engine, registry=REGISTRY.derive(prefix=prefix))
+    assert _tables(engine) == set()
+
+
+class _HostBase(DeclarativeBase):
+    metadata = MetaData()
+
+
+class _HostRecipient(_HostBase):
+    """A host's recipients, under bakery_io's table name and with its columns."""
+
+    __tablename__ = "recipients"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    household_name: Mapped[str | None] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class _HostRecipientSchema(RecipientSchema):
+    class Meta:
+        model = _HostRecipient
+
+
+@pytest.mark.parametrize("registry", ["alike", "bake_tracker"])
+def test_drop_schema_leaves_the_tables_a_registry_binds(engine: Engine, registry: str) -> None:
+    """A host table the registry binds under one of bakery_io's names is the host's:
+    drop_schema leaves it, whether its columns are bakery_io's or not."""
+    if registry == "alike":
+        bound = REGISTRY.derive(
+            bind=[_HostRecipientSchema],
+            only=[name for name in REGISTRY.names if name != "event_recipient_packages"],
+        )
+        hosts: set[str] = {"recipients"}
+        _HostBase.metadata.create_all(engine)
+    else:
+        bound = BAKE_TRACKER
+        hosts = set(bake_tracker_app.Base.metadata.tables)
+        bake_tracker_app.Base.metadata.create_all(engine)
+    create_schema(engine, registry=bound)
+    assert hosts <= _tables(engine)
+    drop_schema(engine, registry=bound)
+    assert _tables(engine) == hosts
+
+
+def test_a_sample_that_replaces_the_tables_leaves_a_hosts_table(engine: Engine) -> None:
+    """``replace`` drops bakery_io's tables: a host's of the same name is refused."""
+    _host_events(engine)
+    with pytest.raises(DatabaseStateError) as refused:
+        generate_sample(engine, scale=0, replace=True)
+    assert refused.value.tables == ("events",)
+    assert _tables(engine) == {"events"}
+    assert _host_rows(engine) == [(1, "open day")]
+
+
+def test_dump_records_refuses_a_clashing_table_before_reading(engine: Engine) -> None:
+    """As dump_all: the host's events are a typed refusal, not the database's error."""
+    _host_events(engine)
+    with pytest.raises(DatabaseStateError) as refused:
+        dump_records(engine, {"events": ["open-day"]})
+    assert (refused.value.reason, refused.value.tables) == ("table differs", ("events",))
+
+
+def test_drop_schema_refuses_tables_a_hosts_table_references(engine: Engine) -> None:
+    """acme's deliveries reference bakery_io's recipients: dropping those would fail on a
+    server with its own error, and on SQLite leave acme's key pointing at nothing."""
+    create_schema(engine, registry=ACME_REGISTRY)
+    before = _tables(engine)
+    with pytest.raises(DatabaseStateError) as refused:
+        drop_schema(engine, registry=ACME_REGISTRY)
+    assert (refused.value.reason, refused.value.tables) == (
+        "table referenced",
+        ("acme_deliveries",),
+    )
+    assert _tables(engine) == before
+
+
+def test_a_prefix_too_long_in_bytes_is_refused_on_postgresql(engine: Engine) -> None:
+    """26 two-byte letters: every table name fits 63 characters, but some constraint
+    names do not fit PostgreSQL's 63 bytes, which it would cut short, clashing."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL counts the bytes of a name")
+    with pytest.raises(UsageError, match="63 bytes"):
+        create_schema(engine, registry=REGISTRY.derive(prefix="é" * 26))
+    assert _tables(engine) == set()

@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Connection,
+    Constraint,
     Engine,
+    Index,
     Table,
     create_engine,
     event,
@@ -234,11 +236,18 @@ def _url(connection: Connection) -> str:
     return connection.engine.url.render_as_string(hide_password=True)
 
 
+#: The longest table name MySQL and MariaDB take.
+_MYSQL_TABLE_NAME_LENGTH = 64
+
+
 def _check_names(connection: Connection, tables: Sequence[Table], inspector: Inspector) -> None:
     """Refuse a placement whose names the database cannot hold, before any DDL:
     PostgreSQL would cut a long table name short, MySQL/MariaDB refuse it.
     (Constraint and index names are shortened with a hash by SQLAlchemy.)"""
-    limit = connection.dialect.max_identifier_length
+    # SQLAlchemy's MySQL dialect says 255 (the length of an alias); a table name
+    # holds at most 64 characters on MySQL and MariaDB.
+    mysql = connection.dialect.name in ("mysql", "mariadb")
+    limit = _MYSQL_TABLE_NAME_LENGTH if mysql else connection.dialect.max_identifier_length
     schemas = {schema_of(connection, table) for table in tables if is_own(table)}
     for schema in sorted(schema for schema in schemas if schema is not None):
         if not inspector.has_schema(schema):
@@ -254,6 +263,25 @@ def _check_names(connection: Connection, tables: Sequence[Table], inspector: Ins
             f"{connection.dialect.name} names hold at most {limit} characters; the prefix "
             f"makes {long[0]} ({len(long[0])}): choose a shorter prefix"
         )
+    if connection.dialect.name == "postgresql":
+        _check_bytes([table for table in tables if is_own(table)], limit)
+
+
+def _check_bytes(tables: Sequence[Table], limit: int) -> None:
+    """PostgreSQL counts the bytes of a name, SQLAlchemy its characters: a name within
+    the limit in characters but not in bytes (a prefix beyond ASCII) would be cut short
+    silently, and two names cut alike clash (the database's error, half-way)."""
+    for table in tables:
+        items: list[Constraint | Index] = [*table.constraints, *table.indexes]
+        for name in (table.name, *(str(item.name) for item in items if item.name)):
+            # What SQLAlchemy sends: a name too long is cut to limit - 8 and a hash.
+            sent = name if len(name) <= limit else f"{name[: limit - 8]}_0000"
+            if len(sent.encode()) > limit:
+                raise UsageError(
+                    f"postgresql names hold at most {limit} bytes; the prefix makes "
+                    f"{sent} ({len(sent.encode())} bytes): choose a shorter prefix, or "
+                    "one in ASCII"
+                )
 
 
 def _refuse_differences(
@@ -309,13 +337,49 @@ def drop_schema(bind: Bind, *, registry: Registry | None = None) -> None:
     dropped.
     """
     placement = Placement() if registry is None else registry.placement
-    own = list(placed_tables(placement).values())
+    # A host table the registry binds may have the name of one of bakery_io's
+    # (bake_tracker's suppliers): it is the host's, whatever its columns.
+    hosts = set() if registry is None else {t.key for t in registry.tables if not is_own(t)}
+    own = [table for table in placed_tables(placement).values() if table.key not in hosts]
     with transaction(bind) as connection:
         inspector = inspect(connection)
         present = existing(connection, own, inspector)
         _refuse_differences(connection, dict.fromkeys(present), inspector)
+        _refuse_references(connection, present, inspector)
         if present:
             present[0].metadata.drop_all(connection, tables=present, checkfirst=False)
+
+
+def _refuse_references(
+    connection: Connection, dropped: Sequence[Table], inspector: Inspector
+) -> None:
+    """A :class:`DatabaseStateError` (reason ``"table referenced"``) when a table that is
+    not dropped has a foreign key into one that is (a host's deliveries into bakery_io's
+    recipients): PostgreSQL and MySQL/MariaDB would refuse the drop with their own
+    error, SQLite would drop it and leave the host's key pointing at nothing."""
+    places = {(schema_of(connection, table), table.name) for table in dropped}
+    referencing: set[str] = set()
+    # The default schema too: a host's tables there may reference placed ones.
+    for schema in {schema for schema, _name in places} | {None}:
+        keys = inspector.get_multi_foreign_keys(schema=schema)
+        for (owner_schema, owner), found in keys.items():
+            if (owner_schema, owner) in places:
+                continue
+            for key in found:
+                target = (key["referred_schema"] or owner_schema, key["referred_table"])
+                if target in places:
+                    referencing.add(owner if owner_schema is None else f"{owner_schema}.{owner}")
+    if referencing:
+        listed = sorted(referencing)
+        raise DatabaseStateError(
+            f"{_url(connection)}: {', '.join(listed)} "
+            f"{'has foreign keys' if len(listed) == 1 else 'have foreign keys'} into "
+            "bakery_io's tables; drop those keys (or the tables) first: drop_schema drops "
+            "bakery_io's tables only",
+            url=_url(connection),
+            reason="table referenced",
+            tables=listed,
+        )
 
 
 def bakery_tables_present(connection: Connection, registry: Registry | None = None) -> set[str]:

@@ -105,10 +105,14 @@ def _items(table: Table) -> list[Constraint | Index]:
     return [*table.constraints, *table.indexes]
 
 
-def _key(item: Constraint | Index, name: str, table: str) -> tuple[str, str]:
+def _key(item: Constraint | Index, name: str) -> tuple[str, str]:
     """What tells ``item`` from the rest of its table's: a pattern's CHECKs share one
-    name, one for each dialect (an enum's CHECK names its ``table`` in its text)."""
-    return name, str(getattr(item, "sqltext", "")).replace(f"{table}.", ".")
+    name, one for each dialect. The text leaves the table out: an enum's CHECK names
+    it, quoted where the placed name needs quotes (``"Bk_events".plan_state``)."""
+    sqltext = getattr(item, "sqltext", None)
+    if sqltext is None:
+        return name, ""
+    return name, str(sqltext.compile(compile_kwargs={"include_table": False}))
 
 
 def _copy(table: Table, target: MetaData, placement: Placement) -> Table:
@@ -117,8 +121,7 @@ def _copy(table: Table, target: MetaData, placement: Placement) -> Table:
     table name, and each constraint's condition for its DDL (``ddl_if``)."""
     name = placement.prefix + table.name
     originals = {
-        _key(item, _renamed(str(item.name), table.name, name), table.fullname): item
-        for item in _items(table)
+        _key(item, _renamed(str(item.name), table.name, name)): item for item in _items(table)
     }
     # schema=None: the target MetaData's, which is none, as bakery_io's own tables have.
     copy = table.to_metadata(target, schema=placement.schema, name=name)  # type: ignore[arg-type]
@@ -127,7 +130,7 @@ def _copy(table: Table, target: MetaData, placement: Placement) -> Table:
             continue
         new = _renamed(str(item.name), table.name, name)
         item.name = conv(new)
-        original = originals[_key(item, new, copy.fullname)]
+        original = originals[_key(item, new)]
         # DDL lists constraints in their order of creation; to_metadata copies them
         # from a set, so a copy's DDL would change from one process to the next.
         if isinstance(item, Constraint):

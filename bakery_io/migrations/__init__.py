@@ -29,7 +29,7 @@ from sqlalchemy import Boolean, CheckConstraint, Enum
 
 from bakery_io.binding.dialects import without_native_boolean
 from bakery_io.binding.models import metadata  # re-exported, for target_metadata
-from bakery_io.binding.placement import Placement  # re-exported, for the revisions
+from bakery_io.binding.placement import Placement, is_own  # Placement for the revisions
 from bakery_io.binding.sqltypes import ExactDecimal, StoredBoolean, UTCDateTime
 from bakery_io.errors import UsageError
 from bakery_io.registry import REGISTRY, Registry
@@ -79,8 +79,12 @@ def configure_options(
     are not in the host's ``target_metadata``); the host's own ``include_object``,
     if any, decides about every other object.
     """
-    placement = (REGISTRY if registry is None else registry).placement
-    ours = {(placement.schema, placement.table(name)) for name in metadata.tables}
+    chosen = REGISTRY if registry is None else registry
+    placement = chosen.placement
+    # A host table the registry binds may bear one of bakery_io's names (bake_tracker's
+    # suppliers): it is the host's, and its autogenerate's.
+    hosts = {(table.schema, table.name) for table in chosen.tables if not is_own(table)}
+    ours = {(placement.schema, placement.table(name)) for name in metadata.tables} - hosts
 
     def include(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
         if type_ == "table" and (obj.schema, name) in ours:

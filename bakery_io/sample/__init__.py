@@ -24,9 +24,9 @@ from sqlalchemy import Connection, Table, exists, select, text
 
 from bakery_io.binding.database import (
     Bind,
-    bakery_tables_present,
     create_schema,
     describe,
+    drop_schema,
     transaction,
 )
 from bakery_io.binding.models import metadata
@@ -86,8 +86,10 @@ def generate_sample(
         raise UsageError(f"scale must be a whole number >= 0, got {scale!r}")
     # The sample's arithmetic, whatever the caller's decimal context: the same rows.
     with localcontext(CONTEXT), transaction(bind) as connection:
-        if replace and bakery_tables_present(connection):
-            metadata.drop_all(connection)
+        if replace:
+            # drop_schema, not metadata.drop_all: a host's table of the same name
+            # (its events) is refused, not dropped.
+            drop_schema(connection)
         create_schema(connection)
         _require_empty(connection, describe(bind))
         # The catalog is the same bakery whatever the seed; the seed varies its history.
