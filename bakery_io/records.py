@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import orjson
-from sqlalchemy import ColumnElement, Connection, tuple_
+from sqlalchemy import ColumnElement, Connection, bindparam, tuple_
 
 from bakery_io.binding.database import Bind, describe
 from bakery_io.containers import open_data
@@ -92,9 +92,15 @@ def _keys(entity: EntityType, given: Iterable[Key]) -> list[tuple[str, ...]]:
 
 def _where(entity: EntityType, keys: Sequence[tuple[str, ...]]) -> ColumnElement[bool]:
     columns = [column_of(entity, name) for name in entity.natural_key]
+    # Beyond a batch, the keys are written into the statement (quoted by the dialect):
+    # as parameters, tens of thousands would pass PostgreSQL's limit of 65,535.
+    literal = len(keys) > _KEYS_PER_QUERY
     if len(columns) == 1:
-        return columns[0].in_([key[0] for key in keys])
-    return tuple_(*columns).in_(keys)
+        values = [key[0] for key in keys]
+        return columns[0].in_(bindparam("keys", values, expanding=True, literal_execute=literal))
+    return tuple_(*columns).in_(
+        bindparam("keys", list(keys), expanding=True, literal_execute=literal)
+    )
 
 
 def _read(

@@ -27,6 +27,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+import bakery_io.records
 from bakery_io import (
     REGISTRY,
     NotFoundError,
@@ -687,3 +688,18 @@ def test_the_stock_registry_loads_no_records_of_a_host(sample: Sample, db: Engin
     report = load_records(db, document)
     assert report.total.total == 0
     assert dict(report.passed_over.types) == {"acme:deliveries": 1}
+
+
+def test_keys_beyond_a_batch_are_written_into_the_statement(
+    sample: Sample, sample_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past a batch the keys are literals, not parameters (PostgreSQL takes at most 65,535):
+    the same document, composite keys included, on every backend."""
+    expected = dump_records(
+        sample_engine, sample.chosen, with_dependencies=True, exported_at=EXPORTED_AT
+    )
+    monkeypatch.setattr(bakery_io.records, "_KEYS_PER_QUERY", 1)
+    assert (
+        dump_records(sample_engine, sample.chosen, with_dependencies=True, exported_at=EXPORTED_AT)
+        == expected
+    )

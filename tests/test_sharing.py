@@ -237,7 +237,19 @@ def test_tables_create_schema_made_pass_its_check(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("schema", "prefix"), [("", None), (" ", None), ("a.b", None), (None, " bk"), (None, "a.")]
+    ("schema", "prefix"),
+    [
+        ("", None),
+        (" ", None),
+        ("a.b", None),
+        (None, " bk"),
+        (None, "a."),
+        (None, "bk`"),
+        ('my"schema', None),
+        (None, "o'bk_"),
+        (None, "bk\\"),
+        (None, "bk\n"),
+    ],
 )
 def test_a_placement_is_checked(schema: str | None, prefix: str | None) -> None:
     with pytest.raises(UsageError):

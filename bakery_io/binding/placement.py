@@ -31,6 +31,9 @@ from bakery_io.errors import UsageError
 #: The kinds of names the naming convention gives: ``<kind>_<table>...``.
 _KINDS = ("pk", "fk", "uq", "ix", "ck")
 
+#: Characters of quoting, which some backends' reflection does not read back.
+_UNQUOTABLE = frozenset("\"`'\\")
+
 #: The key in a placed MetaData's ``info`` that marks its tables as bakery_io's.
 _PLACED = "bakery_io.placement"
 
@@ -61,6 +64,15 @@ class Placement:
             )
         if "." in self.prefix:
             raise UsageError(f"prefix {self.prefix!r}: a table name holds no dots")
+        for what, name in (("schema", self.schema or ""), ("prefix", self.prefix)):
+            # Quotes a backend's reflection cannot read back would make the tables, then
+            # refuse them as not bakery_io's.
+            odd = sorted({char for char in name if char in _UNQUOTABLE or not char.isprintable()})
+            if odd:
+                raise UsageError(
+                    f"{what} {name!r} holds {', '.join(map(repr, odd))}, which no table name "
+                    "of bakery_io's may hold"
+                )
 
     @property
     def is_default(self) -> bool:
