@@ -92,11 +92,13 @@ def test_bakery_ios_tables_sit_beside_the_shops_under_their_prefix(shop: Engine)
     assert f"{PREFIX}recipients" not in tables  # recipients are the shop's customers
     with Session(shop) as session:
         assert session.execute(select(CalendarEvent.title)).scalars().all() == ["Market day"]
-
-
-def test_the_stock_tables_would_clash_with_the_shops_calendar(shop: Engine) -> None:
+        assert get_recipe(session, "no-such-recipe") == (
+            404,
+            {"error": "no recipe 'no-such-recipe'"},
+        )
+    # bakery_io's own tables, unprefixed, would clash with the shop's calendar.
     with pytest.raises(DatabaseStateError) as caught:
-        create_schema(shop)  # bakery_io's own tables, unprefixed: "events" is the shop's
+        create_schema(shop)
     assert "events" in caught.value.tables
 
 
@@ -140,14 +142,6 @@ def test_a_recipe_travels_to_another_shop_through_the_endpoints(
     }
     assert status_twice == 200
     assert all(counts["created"] == 0 for counts in answer_twice["counts"].values())
-
-
-def test_an_unknown_recipe_is_not_found(shop: Engine) -> None:
-    with Session(shop) as session:
-        assert get_recipe(session, "no-such-recipe") == (
-            404,
-            {"error": "no recipe 'no-such-recipe'"},
-        )
 
 
 def test_a_bad_body_is_refused_with_every_problem_and_nothing_kept(shop: Engine) -> None:
