@@ -127,38 +127,42 @@ def _referenced(
                 yield from _referenced(found.schema_class, child)
 
 
-def _closure(
+def _walk(
     connection: Connection,
     registry: Registry,
     wanted: dict[str, set[tuple[str, ...]]],
     url: str,
-) -> None:
-    """Add to ``wanted`` every record its records depend on, transitively.
+    *,
+    follow: bool,
+) -> dict[str, set[tuple[str, ...]]]:
+    """The keys of ``wanted`` the database holds, by type; with ``follow``, ``wanted``
+    gains every record its records depend on, transitively.
 
     References point to a type earlier in import order, or to the same type (a
     tree), so one walk from the last type back, repeating a type while its own
     records add keys of it, reaches every one; each round is one query per
     type (per :data:`_KEYS_PER_QUERY` keys), never one per record.
     """
+    found: dict[str, set[tuple[str, ...]]] = {}
     for entity in reversed(tuple(registry)):
         pending = set(wanted.get(entity.name, ()))
         seen: set[tuple[str, ...]] = set()
+        held = found.setdefault(entity.name, set())
         while pending:
             seen |= pending
             for record in _read(connection, entity, pending, url):
-                for target, key in _referenced(entity.schema, record):
-                    wanted.setdefault(target, set()).add(key)
+                held.add(tuple(record[name] for name in entity.natural_key))
+                if follow:
+                    for target, key in _referenced(entity.schema, record):
+                        wanted.setdefault(target, set()).add(key)
             pending = wanted.get(entity.name, set()) - seen
+    return found
 
 
-def _check_found(
-    connection: Connection, entity: EntityType, keys: Sequence[tuple[str, ...]], url: str
+def _refuse_missing(
+    entity: EntityType, keys: Sequence[tuple[str, ...]], held: set[tuple[str, ...]], url: str
 ) -> None:
-    found = {
-        tuple(record[name] for name in entity.natural_key)
-        for record in _read(connection, entity, keys, url)
-    }
-    missing = sorted(set(keys) - found)
+    missing = sorted(set(keys) - held)
     if missing:
         shown = ", ".join(repr(" / ".join(key)) for key in missing[:_SHOWN])
         more = f" and {len(missing) - _SHOWN} more" if len(missing) > _SHOWN else ""
@@ -203,11 +207,11 @@ def dumps_records(
     document = MemoryDocument(Path("records.json"), CURRENT_VERSION, moment)
     with reading(bind, registry) as connection:
         url = connection.engine.url.render_as_string(hide_password=True)
-        for name, keys in wanted.items():
-            _check_found(connection, registry[name], keys, url)
         chosen = {name: set(keys) for name, keys in wanted.items()}
-        if with_dependencies:
-            _closure(connection, registry, chosen, url)
+        # One read of every record, chosen or reached, before the write reads them again.
+        held = _walk(connection, registry, chosen, url, follow=with_dependencies)
+        for name, keys in wanted.items():
+            _refuse_missing(registry[name], keys, held[name], url)
         selected = [
             (entity, _where(entity, sorted(chosen[entity.name])))
             for entity in registry

@@ -131,7 +131,7 @@ def _copy(table: Table, target: MetaData, placement: Placement) -> Table:
     """``table`` copied into ``target`` under its placed name, with what
     :meth:`Table.to_metadata` leaves behind put back: names that follow the new
     table name, and each constraint's condition for its DDL (``ddl_if``)."""
-    name = placement.prefix + table.name
+    name = placement.table(table.name)
     originals = {
         _key(item, _renamed(str(item.name), table.name, name)): item for item in _items(table)
     }

@@ -128,7 +128,7 @@ class String(fields.String):
         if isinstance(value, (bytes, bytearray, memoryview)):
             # A BLOB (SQLite keeps one in any column): JSON has no bytes, and
             # decoding them would pass them off as the text they are not. A
-            # ValueError, as for every value a field cannot write (dump._dumped).
+            # ValueError, as for every value a field cannot write (dump.dumped).
             blob = bytes(value)[:20]
             raise ValueError(f"{blob!r} is bytes (a BLOB), not text")  # noqa: TRY004
         return super()._serialize(value, attr, obj, **kwargs)
