@@ -17,7 +17,8 @@ from sqlalchemy import inspect
 from bakery_io import engine_from_url
 from bakery_io.binding.database import count_rows
 from bakery_io.binding.models import metadata
-from bakery_io.cli import Progress, main
+from bakery_io.cli import main
+from bakery_io.cli.progress import Progress
 from bakery_io.registry import REGISTRY
 
 

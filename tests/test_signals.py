@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-import bakery_io.cli
+import bakery_io.cli.commands
 from bakery_io.cli import main
 from bakery_io.errors import UsageError
 
@@ -181,7 +181,7 @@ def test_ctrl_c_in_any_command_is_one_line_and_exit_130(  # noqa: PLR0917 (fixtu
     monkeypatch.chdir(tmp_path)
     (tmp_path / "bakery.db").write_bytes((sample_dump.parent / "sample.db").read_bytes())
     monkeypatch.setenv("BAKERY_IO_DB", f"sqlite:///{tmp_path / 'bakery.db'}")
-    monkeypatch.setattr(bakery_io.cli, patched, _raising(KeyboardInterrupt()))
+    monkeypatch.setattr(bakery_io.cli.commands, patched, _raising(KeyboardInterrupt()))
     before = sorted(os.listdir(tmp_path))
     assert main(args) == 130
     out, err = capsys.readouterr()
@@ -197,7 +197,7 @@ def test_an_import_into_a_new_file_interrupted_leaves_no_file(
     tmp_path: Path,
     sample_dump: Path,
 ) -> None:
-    monkeypatch.setattr(bakery_io.cli, "load_all", _raising(KeyboardInterrupt()))
+    monkeypatch.setattr(bakery_io.cli.commands, "load_all", _raising(KeyboardInterrupt()))
     code = main(["import", "--db", f"sqlite:///{tmp_path / 'new.db'}", str(sample_dump)])
     assert code == 130
     assert capsys.readouterr().err == "bakery-io import: interrupted; nothing was written\n"
@@ -208,7 +208,7 @@ def test_sighup_stops_a_command_like_ctrl_c_and_the_handlers_are_restored(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     before = signal.getsignal(signal.SIGHUP), signal.getsignal(signal.SIGTERM)
-    monkeypatch.setattr(bakery_io.cli, "validate", _hang_up)
+    monkeypatch.setattr(bakery_io.cli.commands, "validate", _hang_up)
     assert main(["validate", str(tmp_path)]) == 128 + signal.SIGHUP
     assert capsys.readouterr().err == "bakery-io validate: stopped by SIGHUP; nothing was changed\n"
     assert (signal.getsignal(signal.SIGHUP), signal.getsignal(signal.SIGTERM)) == before
@@ -220,7 +220,7 @@ def test_an_interruption_after_the_write_says_what_was_written(
     tmp_path: Path,
     sample_dump: Path,
 ) -> None:
-    monkeypatch.setattr(bakery_io.cli, "_print_manifest", _raising(KeyboardInterrupt()))
+    monkeypatch.setattr(bakery_io.cli.commands, "print_manifest", _raising(KeyboardInterrupt()))
     target = tmp_path / "backup.zip"
     database = sample_dump.parent / "sample.db"
     assert main(["export", "--db", f"sqlite:///{database}", str(target)]) == 130
@@ -248,7 +248,9 @@ def test_a_closed_pipe_in_process_is_exit_141_and_silent(
 def test_a_bug_is_one_line_and_exit_1_with_the_traceback_under_v(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, verbose: list[str]
 ) -> None:
-    monkeypatch.setattr(bakery_io.cli, "validate", _raising(ZeroDivisionError("division by zero")))
+    monkeypatch.setattr(
+        bakery_io.cli.commands, "validate", _raising(ZeroDivisionError("division by zero"))
+    )
     assert main([*verbose, "validate", "backup"]) == 1
     out, err = capsys.readouterr()
     assert out == ""
@@ -265,7 +267,7 @@ def test_a_bug_is_one_line_and_exit_1_with_the_traceback_under_v(
 def test_usage_errors_still_exit_2(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(bakery_io.cli, "validate", _raising(UsageError("no such thing")))
+    monkeypatch.setattr(bakery_io.cli.commands, "validate", _raising(UsageError("no such thing")))
     assert main(["validate", "x"]) == 2
     assert capsys.readouterr().err == "bakery-io validate: no such thing\n"
 

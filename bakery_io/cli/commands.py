@@ -1,0 +1,277 @@
+"""The ``bakery-io`` commands: each takes the parsed arguments and standard output, and
+returns the exit code."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from sqlalchemy import Engine, Transaction
+
+from bakery_io.binding.database import (
+    bakery_tables_present,
+    begin_sqlite,
+    create_schema,
+    describe,
+    drop_schema,
+    engine_from_url,
+)
+from bakery_io.cli.exits import EXIT_DATA, EXIT_OK
+from bakery_io.cli.progress import LoadProgressLine, Progress
+from bakery_io.cli.reports import (
+    plural,
+    print_foreign,
+    print_load,
+    print_manifest,
+    print_rewrites,
+    print_validation,
+)
+from bakery_io.dump import dump_all, dump_history
+from bakery_io.errors import DatabaseStateError
+from bakery_io.format.json_schemas import GENERATED
+from bakery_io.format.json_schemas import write as write_schemas
+from bakery_io.load import LoadReport, load_all
+from bakery_io.partials import file_aside
+from bakery_io.registry import REGISTRY, Registry
+from bakery_io.sample import generate_sample
+from bakery_io.upgrades import upgrade
+from bakery_io.validation import validate
+from bakery_io.versions import CURRENT_VERSION
+
+
+def run_init_db(args: argparse.Namespace, out: TextIO) -> int:
+    engine = engine_from_url(args.db)
+    registry: Registry = args.registry
+    try:
+        with engine.connect() as connection:
+            before = bakery_tables_present(connection, registry)
+        create_schema(engine, registry=registry)
+        created = len(registry.tables) - len(before)
+        print(f"{describe(engine)}: created {created} tables, {len(before)} were there", file=out)
+    finally:
+        engine.dispose()
+    return EXIT_OK
+
+
+def run_sample_db(args: argparse.Namespace, out: TextIO) -> int:
+    engine = engine_from_url(args.db)
+    progress = Progress("sample-db", sys.stderr)
+    try:
+        report = generate_sample(
+            engine, scale=args.scale, seed=args.seed, replace=args.replace, progress=progress
+        )
+    except DatabaseStateError as exc:
+        if exc.reason == "not empty":
+            exc.add_note("--replace drops and recreates the bakery_io tables (and only those)")
+        raise
+    finally:
+        progress.finish()
+        engine.dispose()
+    args.written = "the sample was written"
+    width = max(len(name) for name in report.rows)
+    for name, count in report.rows.items():
+        print(f"  {name:<{width}}  {count:>9,}", file=out)
+    print(
+        f"{describe(engine)}: wrote {report.total:,} sample rows "
+        f"(scale {report.scale}, seed {report.seed})",
+        file=out,
+    )
+    return EXIT_OK
+
+
+def _new_sqlite_file(engine: Engine) -> Path | None:
+    """The file of a SQLite engine when it does not exist yet (connecting would create it)."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return None
+    path = Path(database)
+    return None if path.exists() else path
+
+
+def _require_tables(engine_url: str, registry: Registry) -> None:
+    """Refuse to export a database without bakery_io tables (or a SQLite file that is not there)."""
+    engine = engine_from_url(engine_url)
+    url = engine.url.render_as_string(hide_password=True)
+    try:
+        if _new_sqlite_file(engine) is not None:
+            # Connecting would create an empty file; say what is wrong instead.
+            raise DatabaseStateError(f"{url}: no such database file", url=url, reason="missing")
+        with engine.connect() as connection:
+            present = bakery_tables_present(connection, registry)
+    finally:
+        engine.dispose()
+    if not present:
+        raise DatabaseStateError(
+            f"{url} has no bakery_io tables (run bakery-io init-db or sample-db first, "
+            "or check --db)",
+            url=url,
+            reason="no tables",
+        )
+
+
+def run_export(args: argparse.Namespace, out: TextIO) -> int:
+    _require_tables(args.db, args.registry)
+    engine = engine_from_url(args.db)
+    progress = Progress("export", sys.stderr)
+    try:
+        manifest = dump_all(
+            engine,
+            args.target,
+            entities=args.entities,
+            overwrite=args.overwrite,
+            progress=progress,
+            registry=args.registry,
+        )
+    finally:
+        progress.finish()
+        engine.dispose()
+    args.written = f"{args.target} was written"
+    print_manifest(manifest, args.target, out)
+    return EXIT_OK
+
+
+def run_export_history(args: argparse.Namespace, out: TextIO) -> int:
+    _require_tables(args.db, args.registry)
+    engine = engine_from_url(args.db)
+    try:
+        manifest = dump_history(
+            engine,
+            args.target,
+            since=args.since,
+            until=args.until,
+            recipe=args.recipe,
+            overwrite=args.overwrite,
+            registry=args.registry,
+        )
+    finally:
+        engine.dispose()
+    args.written = f"{args.target} was written"
+    print_manifest(manifest, args.target, out)
+    return EXIT_OK
+
+
+def run_validate(args: argparse.Namespace, out: TextIO) -> int:
+    report = validate(args.source, repairs=args.repair, registry=args.registry)
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2), file=out)
+    else:
+        print_validation(report, args.limit, out, args.repair)
+    return EXIT_OK if report.ok else EXIT_DATA
+
+
+def _load(
+    engine: Engine, args: argparse.Namespace, progress: LoadProgressLine
+) -> tuple[LoadReport, bool]:
+    """Create the bakery_io tables if the database has none, and load, in one transaction;
+    returns the report and whether the tables were created.
+
+    Where DDL is transactional (SQLite, begun explicitly; PostgreSQL) a failed or
+    interrupted import leaves no table behind. MySQL/MariaDB commit DDL at once:
+    there the tables are dropped again when the load fails, which a kill -9
+    cannot do.
+    """
+    with engine.connect() as connection:
+        outer = connection.begin()
+        created = False
+        try:
+            begin_sqlite(connection, "IMMEDIATE")  # the DDL too is inside the transaction
+            if not bakery_tables_present(connection, args.registry):
+                create_schema(connection, registry=args.registry)
+                created = True
+            report = load_all(
+                connection,
+                args.source,
+                on_conflict=args.on_conflict,
+                dry_run=args.dry_run,
+                accept_exceptions=args.accept_exceptions,
+                repairs=args.repair,
+                progress=progress.phase,
+                registry=args.registry,
+            )
+        except BaseException:
+            _undo(engine, outer, created=created, registry=args.registry)
+            raise
+        if args.dry_run:
+            _undo(engine, outer, created=created, registry=args.registry)
+        else:
+            outer.commit()
+    return report, created
+
+
+def _undo(engine: Engine, outer: Transaction, *, created: bool, registry: Registry) -> None:
+    """Roll the import back, with the tables it created where DDL committed at once."""
+    outer.rollback()
+    if created and engine.dialect.name in ("mysql", "mariadb"):
+        drop_schema(engine, registry=registry)
+
+
+def run_import(args: argparse.Namespace, out: TextIO) -> int:
+    engine = engine_from_url(args.db)
+    new_file = _new_sqlite_file(engine)
+    progress = LoadProgressLine("import", sys.stderr)
+    try:
+        if new_file is None:
+            report, created = _load(engine, args, progress)
+        else:
+            # A new SQLite file is built aside and renamed into place when loaded:
+            # a killed import leaves no half database under the name asked for.
+            with file_aside(new_file) as aside:
+                url = engine.url.set(database=str(aside.path))
+                work = engine_from_url(url.render_as_string(hide_password=False))
+                try:
+                    report, created = _load(work, args, progress)
+                finally:
+                    work.dispose()
+                aside.keep = not args.dry_run
+    finally:
+        progress.finish()
+        engine.dispose()
+    if not args.dry_run:
+        args.written = f"{report.source} was loaded"
+    if created and not args.dry_run:
+        # With --json, standard output is the report alone: the note goes to standard error.
+        note = sys.stderr if args.json else out
+        print(f"{describe(engine)}: created the bakery_io tables", file=note)
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2), file=out)
+    else:
+        print_load(report, args.limit, out)
+    return EXIT_OK
+
+
+def run_upgrade(args: argparse.Namespace, out: TextIO) -> int:
+    report = upgrade(
+        args.source,
+        args.target,
+        overwrite=args.overwrite,
+        repairs=args.repair,
+        registry=args.registry,
+    )
+    args.written = f"{report.target} was written"
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2), file=out)
+        return EXIT_OK
+    print_rewrites(report.rewrites, args.limit, out)
+    print_foreign(report.foreign, args.limit, out)
+    print(
+        f"{report.target}: wrote {report.records:,} records of "
+        f"{plural(report.files, 'entity type')} ({report.kind}"
+        f"{f', {report.foreign.source_format}' if report.foreign.source_format else ''}"
+        f"{'' if report.foreign.source_format else f' of format {report.version}'}, "
+        f"written as {report.upgraded_to})",
+        file=out,
+    )
+    return EXIT_OK
+
+
+def run_schemas(args: argparse.Namespace, out: TextIO) -> int:
+    registry: Registry = args.registry
+    # Older versions hold the core alone: a host's registry has schemas of the current one.
+    versions = GENERATED if registry is REGISTRY else (CURRENT_VERSION,)
+    for version in versions:
+        for path in write_schemas(Path(args.directory), version, registry):
+            print(path, file=out)
+    return EXIT_OK

@@ -1,0 +1,320 @@
+"""The ``bakery-io`` command line's arguments: commands, options and their checks."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from datetime import date
+from typing import Any
+
+from bakery_io import __version__
+from bakery_io.cli.commands import (
+    run_export,
+    run_export_history,
+    run_import,
+    run_init_db,
+    run_sample_db,
+    run_schemas,
+    run_upgrade,
+    run_validate,
+)
+from bakery_io.format.extensions import is_namespaced
+from bakery_io.format.json_schemas import GENERATED
+from bakery_io.registry import REGISTRY, Registry
+from bakery_io.resolution import CONFLICT_MODES
+from bakery_io.versions import CURRENT_VERSION, VERSIONS
+from bakery_io.versions.bake_tracker.repairs import REPAIRS
+
+DEFAULT_DB = "sqlite:///bakery.db"
+
+
+def _entity_names(text: str) -> list[str]:
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    # A host's registry (--registry) names its own types; the stock names are checked here.
+    unknown = [name for name in names if name not in REGISTRY and not is_namespaced(name)]
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown entity type {', '.join(unknown)} (known: {', '.join(REGISTRY.names)})"
+        )
+    return names
+
+
+def _registry(text: str) -> Registry:
+    """The registry ``module:name`` names (a host's), imported."""
+    module_name, colon, name = text.partition(":")
+    if not colon or not module_name or not name:
+        raise argparse.ArgumentTypeError(f"expected MODULE:NAME, got {text!r}")
+    # As uvicorn and gunicorn do with MODULE:NAME: the application's own directory counts.
+    if "" not in sys.path and os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as exc:  # noqa: BLE001 (a host's module may raise anything; say what)
+        raise argparse.ArgumentTypeError(
+            f"cannot import {module_name}: {type(exc).__name__}: {exc}"
+        ) from None
+    found = getattr(module, name, None)
+    if not isinstance(found, Registry):
+        got = "nothing" if found is None else type(found).__name__
+        raise argparse.ArgumentTypeError(f"{text} is not a bakery_io Registry (found {got})")
+    return found
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value}")
+    return value
+
+
+def _add_sources(command: argparse.ArgumentParser) -> None:
+    """The sources a reading command takes, and the repairs it may make to the app's files."""
+    command.add_argument(
+        "source",
+        metavar="SOURCE",
+        nargs="+",
+        help="the backup directory, .zip or .json file; or several files of one bake-tracker "
+        "export (its backup and its history documents), read together",
+    )
+    command.add_argument(
+        "--repair",
+        action="append",
+        default=[],
+        choices=[*REPAIRS, "all"],
+        metavar="NAME",
+        help="for bake-tracker's files: make this opt-in repair, reported value by value "
+        "(repeatable; all makes every one): "
+        + "; ".join(f"{name}: {what}" for name, what in REPAIRS.items()),
+    )
+
+
+def _shared_options() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
+    """The options several commands share: the registry, and the database (with it)."""
+    registry = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    registry.add_argument(
+        "--registry",
+        type=_registry,
+        default=REGISTRY,
+        metavar="MODULE:NAME",
+        help="the registry of a host application (its bindings and extensions), imported "
+        "from MODULE; default: format 1.1 in bakery_io's own tables",
+    )
+    database = argparse.ArgumentParser(add_help=False, allow_abbrev=False, parents=[registry])
+    database.add_argument(
+        "--db",
+        default=os.environ.get("BAKERY_IO_DB", DEFAULT_DB),
+        metavar="URL",
+        help="SQLAlchemy database URL (default: $BAKERY_IO_DB or %(default)s)",
+    )
+    return registry, database
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``bakery-io`` (exposed for documentation and tests)."""
+    # No abbreviated options anywhere: --overwrit must not pass for --overwrite.
+    parser = argparse.ArgumentParser(
+        prog="bakery-io",
+        description="Back up, exchange and restore bakery planning data as JSON.",
+        allow_abbrev=False,
+    )
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"bakery-io {__version__} (writes format {CURRENT_VERSION})",
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="log what happens (-v: steps, -vv: details) on standard error",
+    )
+    registry, database = _shared_options()
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    init_db = commands.add_parser(
+        "init-db",
+        allow_abbrev=False,
+        parents=[database],
+        help="create the bakery_io tables that are missing",
+        description="Create the bakery_io tables that do not exist yet; existing ones are kept.",
+    )
+    init_db.set_defaults(run=run_init_db)
+
+    sample = commands.add_parser(
+        "sample-db",
+        allow_abbrev=False,
+        parents=[database],
+        help="fill a database with realistic sample data",
+        description=(
+            "Create the bakery_io tables and fill them with a realistic, deterministic sample "
+            "bakery: a fixed catalog plus history proportional to --scale (scale 1 is about "
+            "5,000 rows, scale 200 about a million). The tables must be empty unless --replace."
+        ),
+    )
+    sample.add_argument(
+        "--scale",
+        type=_non_negative_int,
+        default=1,
+        metavar="N",
+        help="history size; 0 writes the catalog alone (default: 1)",
+    )
+    sample.add_argument(
+        "--seed",
+        type=int,
+        default=1,
+        metavar="S",
+        help="random seed; the same seed gives the same data (default: 1)",
+    )
+    sample.add_argument(
+        "--replace",
+        action="store_true",
+        help="drop and recreate the bakery_io tables (only those) first",
+    )
+    sample.set_defaults(run=run_sample_db)
+
+    overwrite = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    overwrite.add_argument("--overwrite", action="store_true", help="replace TARGET if it exists")
+    export = commands.add_parser(
+        "export",
+        allow_abbrev=False,
+        parents=[database, overwrite],
+        help="write a backup: a directory, a .zip or a single .json document",
+        description=(
+            f"Export the database in format {CURRENT_VERSION}: TARGET is a directory (numbered "
+            "entity files and manifest.json), a path ending in .zip, or one ending in .json "
+            "(a single document). The backup is one consistent snapshot, built aside and "
+            "moved into place when complete."
+        ),
+    )
+    export.add_argument("target", metavar="TARGET", help="where to write the backup")
+    export.add_argument(
+        "--entities",
+        type=_entity_names,
+        action="extend",
+        metavar="TYPE[,TYPE...]",
+        help="export only these entity types (a partial backup); default: all",
+    )
+    export.set_defaults(run=run_export)
+
+    history = commands.add_parser(
+        "export-history",
+        allow_abbrev=False,
+        parents=[database, overwrite],
+        help="write production and assembly runs to a single .json document",
+        description=(
+            "Export production runs and assembly runs, optionally for a date range (UTC days, "
+            "both included) and/or one recipe (then production runs of that recipe only)."
+        ),
+    )
+    history.add_argument("target", metavar="TARGET.json", help="the document to write")
+    history.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help="first day")
+    history.add_argument("--until", type=_date, metavar="YYYY-MM-DD", help="last day")
+    history.add_argument("--recipe", metavar="SLUG", help="only this recipe's production runs")
+    history.set_defaults(run=run_export_history)
+
+    limit_args = ("--limit",)
+    limit_options: dict[str, Any] = {
+        "type": _non_negative_int,
+        "default": 50,
+        "metavar": "N",
+        "help": "show at most N problems; 0 shows all (default: %(default)s)",
+    }
+    check = commands.add_parser(
+        "validate",
+        allow_abbrev=False,
+        parents=[registry],
+        help="check a backup or file against the published JSON Schemas",
+        description=(
+            "Check a backup directory, .zip, single document or single entity file against "
+            "the published JSON Schemas of its format version, and a backup's manifest "
+            "(checksums, record counts, listed files). Exit 1 when there are problems."
+        ),
+    )
+    _add_sources(check)
+    check.add_argument(
+        "--json", action="store_true", help="print the report as JSON (all problems)"
+    )
+    check.add_argument(*limit_args, **limit_options)
+    check.set_defaults(run=run_validate)
+
+    load = commands.add_parser(
+        "import",
+        allow_abbrev=False,
+        parents=[database],
+        help="load a backup or file into the database, all or nothing",
+        description=(
+            "Load a backup directory, .zip, single document or entity file. Everything is "
+            "checked first (manifest, JSON Schemas, references, rules across records); on any "
+            "problem nothing is written and the problems are listed (exit 1). Records whose "
+            "key exists are compared: identical ones are left alone, different ones follow "
+            "--on-conflict. Creates the bakery_io tables when the database has none."
+        ),
+    )
+    _add_sources(load)
+    load.add_argument(
+        "--on-conflict",
+        choices=CONFLICT_MODES,
+        default="skip",
+        help="a record that exists with different values: keep the database's (skip, the "
+        "default), overwrite it (update) or fail (error)",
+    )
+    load.add_argument(
+        "--dry-run", action="store_true", help="check and count everything, write nothing"
+    )
+    load.add_argument(
+        "--accept-exceptions",
+        action="store_true",
+        help="restore, as found, the records the backup's export listed as exceptions "
+        "(the database held them although the format or its rules refuse them)",
+    )
+    load.add_argument("--json", action="store_true", help="print the report as JSON")
+    load.add_argument(*limit_args, **limit_options)
+    load.set_defaults(run=run_import)
+
+    lift = commands.add_parser(
+        "upgrade",
+        allow_abbrev=False,
+        parents=[registry, overwrite],
+        help=f"rewrite a backup of an older format as format {CURRENT_VERSION}, no database",
+        description=(
+            f"Read SOURCE (a backup directory, .zip, single document or entity file of format "
+            f"{' or '.join(VERSIONS)}), check it as its version, upgrade it and check the result "
+            f"as format {CURRENT_VERSION}, then write it to TARGET (a directory, a path ending in "
+            ".zip, or one ending in .json). On any problem nothing is written (exit 1). Slugs "
+            "the upgrade rewrites are listed."
+        ),
+    )
+    _add_sources(lift)
+    lift.add_argument("target", metavar="TARGET", help="where to write the upgraded backup")
+    lift.add_argument("--json", action="store_true", help="print the report as JSON")
+    lift.add_argument(*limit_args, **limit_options)
+    lift.set_defaults(run=run_upgrade)
+
+    schemas = commands.add_parser(
+        "schemas",
+        allow_abbrev=False,
+        parents=[registry],
+        help="write the published JSON Schemas of every format version to a directory",
+        description=(
+            f"Write the JSON Schemas of every format ({', '.join(GENERATED)}) into "
+            "DIRECTORY/<version>/"
+            " (the files published in the project's schemas_json/), for other tools; with "
+            f"--registry, the {CURRENT_VERSION} schemas of that registry and its extensions."
+        ),
+    )
+    schemas.add_argument("directory", metavar="DIRECTORY", help="where to write them")
+    schemas.set_defaults(run=run_schemas)
+    return parser
