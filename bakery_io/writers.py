@@ -163,6 +163,19 @@ class DirectoryContainer(Container):
         os.close(self._fd)
 
 
+class _Archive(zipfile.ZipFile):
+    """A ZIP being written that is closed only on purpose, never when collected.
+
+    ``ZipFile`` closes itself when collected, writing its central directory into its
+    file. An archive abandoned by an error or a signal (even one that lands in the
+    constructor, before the container holds it) belongs to a partial whose file is closed
+    and removed by then: that late close would print a traceback on stderr.
+    """
+
+    def __del__(self) -> None:
+        self.fp = None
+
+
 class ZipContainer(Container):
     """A ZIP archive of the backup directory's files, flat at the root, deterministic."""
 
@@ -183,7 +196,7 @@ class ZipContainer(Container):
         )
         self._path, self._file = partials.create(target)
         with partials.removed_on_error(self._path, self._file):
-            self._zip = zipfile.ZipFile(self._file, "w", compression=zipfile.ZIP_DEFLATED)
+            self._zip = _Archive(self._file, "w", compression=zipfile.ZIP_DEFLATED)
 
     @property
     def built(self) -> Path:
@@ -217,9 +230,6 @@ class ZipContainer(Container):
         # directory goes into a file about to be removed, so its failure does not matter.
         with suppress(OSError, ValueError):
             self._zip.close()
-        # A close that failed (a member was still open) would be tried again when the
-        # object is collected, into a file closed by then: a traceback on stderr.
-        self._zip.fp = None
         partials.remove(self._path)
 
     def release(self) -> None:
