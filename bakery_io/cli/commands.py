@@ -4,7 +4,6 @@ returns the exit code."""
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -20,6 +19,7 @@ from bakery_io.binding.database import (
     engine_from_url,
 )
 from bakery_io.cli.exits import EXIT_DATA, EXIT_OK
+from bakery_io.cli.jsonout import failure, print_json, success
 from bakery_io.cli.progress import LoadProgressLine, Progress
 from bakery_io.cli.reports import (
     plural,
@@ -28,11 +28,13 @@ from bakery_io.cli.reports import (
     print_manifest,
     print_rewrites,
     print_validation,
+    warn_exceptions,
 )
 from bakery_io.dump import dump_all, dump_history
 from bakery_io.errors import DatabaseStateError
 from bakery_io.format.json_schemas import GENERATED
 from bakery_io.format.json_schemas import write as write_schemas
+from bakery_io.format.manifest import Manifest
 from bakery_io.load import LoadReport, load_all
 from bakery_io.partials import file_aside
 from bakery_io.registry import REGISTRY, Registry
@@ -50,7 +52,13 @@ def run_init_db(args: argparse.Namespace, out: TextIO) -> int:
             before = bakery_tables_present(connection, registry)
         create_schema(engine, registry=registry)
         created = len(registry.tables) - len(before)
-        print(f"{describe(engine)}: created {created} tables, {len(before)} were there", file=out)
+        if args.json:
+            report = {"database": describe(engine), "created": created, "existing": len(before)}
+            print_json(success("init-db", report), out)
+        else:
+            print(
+                f"{describe(engine)}: created {created} tables, {len(before)} were there", file=out
+            )
     finally:
         engine.dispose()
     return EXIT_OK
@@ -71,6 +79,16 @@ def run_sample_db(args: argparse.Namespace, out: TextIO) -> int:
         progress.finish()
         engine.dispose()
     args.written = "the sample was written"
+    if args.json:
+        document = {
+            "database": describe(engine),
+            "scale": report.scale,
+            "seed": report.seed,
+            "total": report.total,
+            "rows": dict(report.rows),
+        }
+        print_json(success("sample-db", document), out)
+        return EXIT_OK
     width = max(len(name) for name in report.rows)
     for name, count in report.rows.items():
         print(f"  {name:<{width}}  {count:>9,}", file=out)
@@ -129,7 +147,7 @@ def run_export(args: argparse.Namespace, out: TextIO) -> int:
         progress.finish()
         engine.dispose()
     args.written = f"{args.target} was written"
-    print_manifest(manifest, args.target, out)
+    _print_written(args, manifest, out)
     return EXIT_OK
 
 
@@ -149,16 +167,36 @@ def run_export_history(args: argparse.Namespace, out: TextIO) -> int:
     finally:
         engine.dispose()
     args.written = f"{args.target} was written"
-    print_manifest(manifest, args.target, out)
+    _print_written(args, manifest, out)
     return EXIT_OK
+
+
+def _print_written(args: argparse.Namespace, manifest: Manifest, out: TextIO) -> None:
+    """What an export wrote: its files and counts, or the manifest as JSON."""
+    if args.json:
+        report = {"target": args.target, "manifest": manifest.to_dict()}
+        print_json(success(args.command, report), out)
+        warn_exceptions(manifest, 0)
+    else:
+        print_manifest(manifest, args.target, out)
 
 
 def run_validate(args: argparse.Namespace, out: TextIO) -> int:
     report = validate(args.source, repairs=args.repair, registry=args.registry)
-    if args.json:
-        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2), file=out)
-    else:
+    if not args.json:
         print_validation(report, args.limit, out, args.repair)
+    elif report.ok:
+        print_json(success("validate", report.to_dict()), out)
+    else:
+        count = len(report.problems)
+        document = failure(
+            "validate",
+            kind="source",
+            message=f"{report.source}: {count:,} problem{'' if count == 1 else 's'}",
+            exit_code=EXIT_DATA,
+            problems=[problem.to_dict() for problem in report.problems],
+        )
+        print_json({**document, **report.to_dict(), "ok": False}, out)
     return EXIT_OK if report.ok else EXIT_DATA
 
 
@@ -236,7 +274,7 @@ def run_import(args: argparse.Namespace, out: TextIO) -> int:
         note = sys.stderr if args.json else out
         print(f"{describe(engine)}: created the bakery_io tables", file=note)
     if args.json:
-        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2), file=out)
+        print_json(success("import", report.to_dict()), out)
     else:
         print_load(report, args.limit, out)
     return EXIT_OK
@@ -252,7 +290,7 @@ def run_upgrade(args: argparse.Namespace, out: TextIO) -> int:
     )
     args.written = f"{report.target} was written"
     if args.json:
-        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2), file=out)
+        print_json(success("upgrade", report.to_dict()), out)
         return EXIT_OK
     print_rewrites(report.rewrites, args.limit, out)
     print_foreign(report.foreign, args.limit, out)
@@ -271,7 +309,14 @@ def run_schemas(args: argparse.Namespace, out: TextIO) -> int:
     registry: Registry = args.registry
     # Older versions hold the core alone: a host's registry has schemas of the current one.
     versions = GENERATED if registry is REGISTRY else (CURRENT_VERSION,)
-    for version in versions:
-        for path in write_schemas(Path(args.directory), version, registry):
+    written = [
+        str(path)
+        for version in versions
+        for path in write_schemas(Path(args.directory), version, registry)
+    ]
+    if args.json:
+        print_json(success("schemas", {"directory": args.directory, "files": written}), out)
+    else:
+        for path in written:
             print(path, file=out)
     return EXIT_OK

@@ -7,7 +7,7 @@ import importlib
 import os
 import sys
 from datetime import date
-from typing import Any
+from typing import Any, NoReturn
 
 from bakery_io import __version__
 from bakery_io.cli.commands import (
@@ -20,6 +20,8 @@ from bakery_io.cli.commands import (
     run_upgrade,
     run_validate,
 )
+from bakery_io.cli.suggestions import did_you_mean, suggest
+from bakery_io.errors import UsageError
 from bakery_io.format.extensions import is_namespaced
 from bakery_io.format.json_schemas import GENERATED
 from bakery_io.registry import REGISTRY, Registry
@@ -30,13 +32,36 @@ from bakery_io.versions.bake_tracker.repairs import REPAIRS
 DEFAULT_DB = "sqlite:///bakery.db"
 
 
+class CommandLineError(UsageError):
+    """The command line is wrong: argparse's message, with a suggestion where one is close.
+
+    Raised instead of argparse's exit, so that :func:`bakery_io.cli.main` can say it as
+    JSON too when ``--json`` was asked for.
+    """
+
+    def __init__(self, parser: argparse.ArgumentParser, message: str) -> None:
+        super().__init__(message)
+        self.parser = parser
+        self.message = message
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, whose errors suggest the closest names and reach ``main``."""
+
+    def error(self, message: str) -> NoReturn:
+        hint = suggest(self, message)
+        raise CommandLineError(self, f"{message}; {hint}" if hint else message)
+
+
 def _entity_names(text: str) -> list[str]:
     names = [name.strip() for name in text.split(",") if name.strip()]
     # A host's registry (--registry) names its own types; the stock names are checked here.
     unknown = [name for name in names if name not in REGISTRY and not is_namespaced(name)]
     if unknown:
+        hints = [hint for name in unknown if (hint := did_you_mean(name, REGISTRY.names))]
         raise argparse.ArgumentTypeError(
-            f"unknown entity type {', '.join(unknown)} (known: {', '.join(REGISTRY.names)})"
+            f"unknown entity type {', '.join(unknown)}"
+            + (f"; {'; '.join(hints)}" if hints else f" (known: {', '.join(REGISTRY.names)})")
         )
     return names
 
@@ -100,9 +125,26 @@ def _add_sources(command: argparse.ArgumentParser) -> None:
     )
 
 
-def _shared_options() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
-    """The options several commands share: the registry, and the database (with it)."""
-    registry = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+def _shared_options() -> tuple[_Parser, _Parser]:
+    """The options every command shares (the registry, --json, -v), and the database (with
+    them)."""
+    registry = _Parser(add_help=False, allow_abbrev=False)
+    # -v after the command counts apart: a subcommand's default would reset the count given
+    # before it (argparse copies the subcommand's namespace over the main one).
+    registry.add_argument(
+        "-v",
+        "--verbose",
+        dest="verbose_after",
+        action="count",
+        default=argparse.SUPPRESS,
+        help="log what happens (-v: steps, -vv: details) on standard error",
+    )
+    registry.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON document on standard output, on success and failure alike "
+        "(every problem in it); notes stay on standard error",
+    )
     registry.add_argument(
         "--registry",
         type=_registry,
@@ -111,7 +153,7 @@ def _shared_options() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]
         help="the registry of a host application (its bindings and extensions), imported "
         "from MODULE; default: format 1.1 in bakery_io's own tables",
     )
-    database = argparse.ArgumentParser(add_help=False, allow_abbrev=False, parents=[registry])
+    database = _Parser(add_help=False, allow_abbrev=False, parents=[registry])
     database.add_argument(
         "--db",
         default=os.environ.get("BAKERY_IO_DB", DEFAULT_DB),
@@ -124,7 +166,7 @@ def _shared_options() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``bakery-io`` (exposed for documentation and tests)."""
     # No abbreviated options anywhere: --overwrit must not pass for --overwrite.
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="bakery-io",
         description="Back up, exchange and restore bakery planning data as JSON.",
         allow_abbrev=False,
@@ -185,7 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sample.set_defaults(run=run_sample_db)
 
-    overwrite = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    overwrite = _Parser(add_help=False, allow_abbrev=False)
     overwrite.add_argument("--overwrite", action="store_true", help="replace TARGET if it exists")
     export = commands.add_parser(
         "export",
@@ -244,9 +286,6 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     _add_sources(check)
-    check.add_argument(
-        "--json", action="store_true", help="print the report as JSON (all problems)"
-    )
     check.add_argument(*limit_args, **limit_options)
     check.set_defaults(run=run_validate)
 
@@ -280,7 +319,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="restore, as found, the records the backup's export listed as exceptions "
         "(the database held them although the format or its rules refuse them)",
     )
-    load.add_argument("--json", action="store_true", help="print the report as JSON")
     load.add_argument(*limit_args, **limit_options)
     load.set_defaults(run=run_import)
 
@@ -299,7 +337,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_sources(lift)
     lift.add_argument("target", metavar="TARGET", help="where to write the upgraded backup")
-    lift.add_argument("--json", action="store_true", help="print the report as JSON")
     lift.add_argument(*limit_args, **limit_options)
     lift.set_defaults(run=run_upgrade)
 

@@ -124,6 +124,11 @@ def print_manifest(manifest: Manifest, target: str, out: TextIO, limit: int = 50
         f"types (format {manifest.version})",
         file=out,
     )
+    warn_exceptions(manifest, limit)
+
+
+def warn_exceptions(manifest: Manifest, limit: int) -> None:
+    """Warn, on standard error, of the records an export wrote that the import refuses."""
     if manifest.exceptions:
         count = len(manifest.exceptions)
         print(

@@ -12,15 +12,24 @@ import threading
 import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from types import FrameType
 from typing import Any, TextIO
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from bakery_io.cli.exits import EXIT_BROKEN_PIPE, EXIT_DATA, EXIT_INTERRUPTED, EXIT_USAGE, Command
-from bakery_io.cli.parser import build_parser
+from bakery_io.cli.jsonout import failure, print_json
+from bakery_io.cli.parser import CommandLineError, build_parser
 from bakery_io.cli.reports import plural, print_problems
-from bakery_io.errors import BakeryIOError, SourceError, UsageError
+from bakery_io.errors import (
+    BakeryIOError,
+    DatabaseStateError,
+    SourceError,
+    StorageError,
+    UsageError,
+)
+from bakery_io.problems import Problem
 
 #: What an interrupted command has written, when it is stopped before it is done. The
 #: writing commands are all or nothing; init-db and sample-db create tables outside the
@@ -79,16 +88,23 @@ def _quiet_stdout() -> None:
     os.close(devnull)
 
 
-def _interrupted(args: argparse.Namespace, how: str) -> None:
+def _interrupted(args: argparse.Namespace, how: str) -> str:
+    """Say on standard error how the command was stopped and what it had written; return
+    that message."""
     written: str | None = getattr(args, "written", None)
-    what = written or _INTERRUPTED.get(args.command, "nothing was written")
-    print(f"bakery-io {args.command}: {how}; {what}", file=sys.stderr)
+    message = f"{how}; {written or _INTERRUPTED.get(args.command, 'nothing was written')}"
+    print(f"bakery-io {args.command}: {message}", file=sys.stderr)
+    return message
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``bakery-io`` with ``argv`` (default: the process arguments); return the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    try:
+        args = build_parser().parse_args(words)
+    except CommandLineError as problem:
+        return _usage_problem(problem, words)
+    args.verbose += getattr(args, "verbose_after", 0)
     handler = None
     logger = logging.getLogger("bakery_io")
     if args.verbose:
@@ -103,77 +119,122 @@ def main(argv: Sequence[str] | None = None) -> int:
             logger.removeHandler(handler)
 
 
+def _usage_problem(problem: CommandLineError, words: Sequence[str]) -> int:
+    """Say what is wrong with the command line, as argparse would (and as JSON with
+    ``--json``); exit 2."""
+    problem.parser.print_usage(sys.stderr)
+    print(f"{problem.parser.prog}: error: {problem.message}", file=sys.stderr)
+    if "--json" in words:
+        # The subcommand, when the error is its own (its parser's prog names it).
+        command = problem.parser.prog.partition(" ")[2] or None
+        document = failure(command, kind="usage", message=problem.message, exit_code=EXIT_USAGE)
+        print_json(document, _safe(sys.stdout))
+    return EXIT_USAGE
+
+
 def _run(args: argparse.Namespace) -> int:
     """Run the command ``args`` names; whatever ends it ends in an exit code and a message,
-    never a traceback."""
+    never a traceback (and, with ``--json``, in one JSON document on standard output)."""
     run: Command = args.run
+    out = _safe(sys.stdout)
     try:
         with _stopping_on_signals():
-            out = _safe(sys.stdout)
             code = run(args, out)
             out.flush()  # a closed pipe shows here, not in the interpreter's last flush
-    except KeyboardInterrupt:
-        _interrupted(args, "interrupted")
-        code = EXIT_INTERRUPTED
-    except _Stopped as exc:
-        _interrupted(args, f"stopped by {signal.Signals(exc.signum).name}")
-        code = 128 + exc.signum
     except BrokenPipeError:
         # The reader went away (| head): say nothing, as a command SIGPIPE ends.
         _quiet_stdout()
-        code = EXIT_BROKEN_PIPE
-    except (BakeryIOError, SQLAlchemyError, OSError) as exc:
-        code = _report(args, exc)
+        return EXIT_BROKEN_PIPE
+    except (KeyboardInterrupt, _Stopped, BakeryIOError, SQLAlchemyError, OSError) as exc:
+        ending = _ending(args, exc)
     except Exception as exc:  # noqa: BLE001 (the last resort: a bug ends in one line, exit 1)
+        message = f"internal error: {type(exc).__name__}: {exc}"
         print(
-            f"bakery-io {args.command}: internal error: {type(exc).__name__}: {exc} "
-            "(a bug: please report it; -v shows the traceback)",
+            f"bakery-io {args.command}: {message} (a bug: please report it; -v shows the "
+            "traceback)",
             file=sys.stderr,
         )
         if args.verbose:
             traceback.print_exc(file=sys.stderr)
-        code = EXIT_DATA
-    return code
+        ending = _Ending(EXIT_DATA, "internal", message)
+    else:
+        return code
+    if getattr(args, "json", False):
+        document = failure(
+            args.command,
+            kind=ending.kind,
+            message=ending.message,
+            exit_code=ending.code,
+            problems=[problem.to_dict() for problem in ending.problems],
+            hint=ending.hint,
+        )
+        try:
+            print_json(document, out)
+            out.flush()
+        except BrokenPipeError:
+            _quiet_stdout()
+    return ending.code
 
 
-def _report(args: argparse.Namespace, exc: BakeryIOError | SQLAlchemyError | OSError) -> int:
-    """Print what ``exc`` says went wrong; return the exit code it calls for."""
+@dataclass(frozen=True)
+class _Ending:
+    """How a failed command ended: its exit code and, for ``--json``, what went wrong."""
+
+    code: int
+    kind: str
+    message: str
+    problems: Sequence[Problem] = ()
+    hint: str | None = None
+
+
+def _ending(args: argparse.Namespace, exc: BaseException) -> _Ending:
+    """Print (on standard error) what ``exc`` says went wrong; return how the command ends."""
+    if isinstance(exc, _Stopped):
+        how = f"stopped by {signal.Signals(exc.signum).name}"
+        return _Ending(128 + exc.signum, "stopped", _interrupted(args, how))
+    if not isinstance(exc, Exception):  # KeyboardInterrupt: Ctrl-C
+        return _Ending(EXIT_INTERRUPTED, "interrupted", _interrupted(args, "interrupted"))
     if isinstance(exc, UsageError):
         print(f"bakery-io {args.command}: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return _Ending(EXIT_USAGE, "usage", str(exc))
     if isinstance(exc, SourceError):
-        count = len(exc.problems)
-        print(
-            f"bakery-io {args.command}: {exc.source}: {plural(count, 'problem')}; "
-            "nothing was written",
-            file=sys.stderr,
+        return _source_error(args, exc)
+    kind, message, notes = "os", str(exc), list(getattr(exc, "__notes__", ()))
+    if isinstance(exc, DatabaseStateError):
+        kind = "database_state"
+    elif isinstance(exc, StorageError):
+        kind = "storage"
+    elif isinstance(exc, BakeryIOError):
+        kind = "error"
+    elif isinstance(exc, SQLAlchemyError):
+        kind, message = "database", f"database error: {getattr(exc, 'orig', None) or exc}"
+    print(f"bakery-io {args.command}: {message}", file=sys.stderr)
+    for note in notes:
+        print(f"  {note}", file=sys.stderr)
+    return _Ending(EXIT_DATA, kind, message, hint="; ".join(notes) or None)
+
+
+def _source_error(args: argparse.Namespace, exc: SourceError) -> _Ending:
+    """A source with problems: every one listed (up to ``--limit``) and the way out, if any."""
+    count = len(exc.problems)
+    summary = f"{exc.source}: {plural(count, 'problem')}; nothing was written"
+    print(f"bakery-io {args.command}: {summary}", file=sys.stderr)
+    print_problems(exc.problems, getattr(args, "limit", 50), sys.stderr)
+    hint = None
+    if exc.repairs:
+        hint = (
+            "bake-tracker's real data often breaks a rule that an opt-in repair mends, "
+            f"reported value by value: --repair {' / '.join(exc.repairs)} (or --repair all)"
         )
-        print_problems(exc.problems, getattr(args, "limit", 50), sys.stderr)
-        if exc.repairs:
-            print(
-                "  bake-tracker's real data often breaks a rule that an opt-in repair mends, "
-                f"reported value by value: --repair {' / '.join(exc.repairs)} (or --repair all)",
-                file=sys.stderr,
-            )
-        elif exc.hint:  # the backup's export listed them: the command's own words for the cure
-            print(
-                "  the backup's export listed exceptions (records the database held although "
-                "the format refuses them): bakery-io import --accept-exceptions restores those "
-                "as found",
-                file=sys.stderr,
-            )
-        return EXIT_DATA
-    if isinstance(exc, BakeryIOError):
-        print(f"bakery-io {args.command}: {exc}", file=sys.stderr)
-        for note in getattr(exc, "__notes__", ()):
-            print(f"  {note}", file=sys.stderr)
-        return EXIT_DATA
-    if isinstance(exc, SQLAlchemyError):
-        cause = getattr(exc, "orig", None) or exc
-        print(f"bakery-io {args.command}: database error: {cause}", file=sys.stderr)
-        return EXIT_DATA
-    print(f"bakery-io {args.command}: {exc}", file=sys.stderr)
-    return EXIT_DATA
+    elif exc.hint:  # the backup's export listed them: the command's own words for the cure
+        hint = (
+            "the backup's export listed exceptions (records the database held although "
+            "the format refuses them): bakery-io import --accept-exceptions restores those "
+            "as found"
+        )
+    if hint:
+        print(f"  {hint}", file=sys.stderr)
+    return _Ending(EXIT_DATA, "source", summary, exc.problems, hint)
 
 
 def _safe(stream: TextIO) -> TextIO:
