@@ -257,6 +257,8 @@ def _load_streamed(
     on_conflict: ConflictMode,
     progress: LoadProgress | None,
     registry: Registry,
+    *,
+    dry_run: bool,
 ) -> Resolver | None:
     """Check and write a backup of the current version chunk by chunk as it is read.
 
@@ -269,7 +271,7 @@ def _load_streamed(
     if not isinstance(source, Archive):
         return None
     savepoint = connection.begin_nested()
-    resolver = Resolver(connection, on_conflict, registry=registry)
+    resolver = Resolver(connection, on_conflict, registry=registry, dry_run=dry_run)
     streamer = _Streamer(Writer(connection), resolver, source, progress)
     try:
         streamer.run()
@@ -363,12 +365,13 @@ def _load_checked(
     *,
     repairs: Iterable[str] = (),
     registry: Registry,
+    dry_run: bool,
 ) -> tuple[Resolver, Checker, tuple[Problem, ...]]:
     """Check everything, reporting every problem, then write: pass one, then pass two.
 
     Returns the resolver, the checker and the problems accepted as the backup's
     exceptions (``accepted``: those the load was told to accept)."""
-    resolver = Resolver(connection, on_conflict, accepted, registry=registry)
+    resolver = Resolver(connection, on_conflict, accepted, registry=registry, dry_run=dry_run)
     sections: list[Section] = []
 
     def visit(section: Section, records: Iterable[Any]) -> None:
@@ -522,7 +525,9 @@ def load_opened(
             resolver = (
                 None
                 if accepted
-                else _load_streamed(connection, opened, on_conflict, progress, registry)
+                else _load_streamed(
+                    connection, opened, on_conflict, progress, registry, dry_run=dry_run
+                )
             )
             if resolver is None:
                 resolver, checker, excepted = _load_checked(
@@ -533,6 +538,7 @@ def load_opened(
                     accepted,
                     repairs=repairs,
                     registry=registry,
+                    dry_run=dry_run,
                 )
     finally:
         close = getattr(opened, "close", None)

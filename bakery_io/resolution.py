@@ -396,10 +396,13 @@ class Resolver:
         accepted: Accepted | None = None,
         *,
         registry: Registry = REGISTRY,
+        dry_run: bool = False,
     ) -> None:
         self.connection = connection
         self.registry = registry
         self.on_conflict = on_conflict
+        #: Whether the load is a dry run, kept by nobody: its conflicts say "would".
+        self.dry_run = dry_run
         #: The backup's exceptions the load accepts (:mod:`bakery_io.accepting`).
         self.accepted = accepted
         #: (file, position) of the records loaded as found.
@@ -651,19 +654,25 @@ class Resolver:
                     section.file,
                     where,
                     f"{entity} {key_text(key)!r} exists in the database with different values "
-                    f"({fields}); load with on_conflict 'skip' to keep it or 'update' to "
-                    "overwrite it",
+                    f"({fields}): the conflict mode skip keeps the database's, update "
+                    "overwrites them",
                     position,
                     key_text(key),
                 )
             )
             return Action.SKIP, current
         if self.on_conflict == "update":
-            said, action = "overwrote the database's values", Action.UPDATE
+            said, action = ("would overwrite" if self.dry_run else "overwrote"), Action.UPDATE
         else:
-            said, action = "kept the database's values", Action.SKIP
+            said, action = ("would keep" if self.dry_run else "kept"), Action.SKIP
         self.conflicts.append(
-            Problem(section.file, where, f"differs in {fields}: {said}", position, key_text(key))
+            Problem(
+                section.file,
+                where,
+                f"differs in {fields}: {said} the database's values",
+                position,
+                key_text(key),
+            )
         )
         return action, current
 

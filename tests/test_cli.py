@@ -148,13 +148,14 @@ def test_unusable_database_urls_exit_2(
     assert message in err
 
 
-def test_unreachable_database_exits_1_without_a_traceback(
+def test_unusable_database_exits_1_without_a_traceback(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'missing-dir' / 'bakery.db'}"
-    code, _, err = run(capsys, "init-db", "--db", url)
+    path = tmp_path / "bakery.db"
+    path.write_bytes(b"not a database, but a file of that name" * 100)
+    code, _, err = run(capsys, "init-db", "--db", f"sqlite:///{path}")
     assert code == 1
-    assert "database error" in err
+    assert "database error: file is not a database" in err
     assert "Traceback" not in err
 
 

@@ -30,6 +30,7 @@ from sqlalchemy.exc import ArgumentError, MissingGreenlet, NoSuchModuleError
 from sqlalchemy.orm import Session
 from sqlalchemy.schema import CreateIndex, CreateTable
 
+from bakery_io.binding import urls
 from bakery_io.binding.models import metadata
 from bakery_io.binding.placement import Placement, is_own, placed_tables
 from bakery_io.binding.shapes import differences, existing, schema_of
@@ -61,14 +62,16 @@ def engine_from_url(url: str, **options: Any) -> Engine:
         parsed = make_url(url)
         engine = create_engine(parsed, **options)
     except NoSuchModuleError as exc:  # an ArgumentError too: catch it first
-        raise UsageError(f"unknown database kind in {url!r}: {exc}") from exc
+        raise UsageError(urls.unknown_kind(url)) from exc
     except ArgumentError as exc:
-        raise UsageError(f"not a database URL: {url!r} ({exc})") from exc
-    except ImportError as exc:
         raise UsageError(
-            f"the driver for {parsed.drivername} is not installed ({exc.name}); install "
-            "bakery-io[postgresql] or bakery-io[mysql], or the driver the URL names"
+            f"not a database URL: {urls.shown(url)!r}; use one of {', '.join(urls.FORMS)}"
         ) from exc
+    except ImportError as exc:
+        raise UsageError(urls.missing_driver(parsed, exc.name)) from exc
+    if engine.dialect.name == "sqlite" and (problem := urls.sqlite_problem(parsed)):
+        engine.dispose()
+        raise UsageError(problem)
     if engine.dialect.is_async:
         engine.dispose()
         raise UsageError(
