@@ -157,11 +157,14 @@ def _uniques(schema: type[EntitySchema], registry: Registry) -> dict[str, list[s
     for column in binding.table.columns:
         if column.unique and column in by_column:
             groups.append((by_column[column],))
+    composite = []
     for constraint in binding.table.constraints:
         if isinstance(constraint, UniqueConstraint):
             names = tuple(by_column[c] for c in constraint.columns if c in by_column)
             if len(names) == len(constraint.columns):
-                groups.append(names)
+                composite.append(names)
+    # A table's constraints are a set: sorted, so that the page is the same on every run.
+    groups.extend(sorted(composite))
     found: dict[str, list[str]] = {}
     for group in groups:
         for wire_name in group:
