@@ -248,6 +248,15 @@ def _rules(schema: type[EntitySchema], entity: EntityType | None) -> list[str]:
     return said
 
 
+def _summary(model: Any) -> Iterator[str]:
+    """The first paragraph of the model's own docstring, as a paragraph of the page."""
+    # Only the model's own: a docstring inherited from a base class says nothing of it.
+    own = model.__dict__.get("__doc__")
+    if own:
+        yield " ".join(own.strip().split("\n\n", 1)[0].split())
+        yield ""
+
+
 def _children_of(schema: type[EntitySchema]) -> list[tuple[str, Any]]:
     return [
         (field.data_key or name, field)
@@ -263,9 +272,7 @@ def _entity_section(entity: EntityType) -> Iterator[str]:
     children = _children_of(schema)
     yield f"## {entity.name}"
     yield ""
-    if schema.__doc__ and schema.__doc__ is not EntitySchema.__doc__:
-        yield " ".join(schema.__doc__.split())
-        yield ""
+    yield from _summary(entity.model)
     yield "| | |"
     yield "|---|---|"
     yield f"| file | `{entity.filename}` |"
@@ -286,6 +293,7 @@ def _entity_section(entity: EntityType) -> Iterator[str]:
         yield ""
         yield f"### {child.opts.entity_type}"
         yield ""
+        yield from _summary(child.opts.model)
         yield (
             f"Nested in each {entity.name} record under `{name}`, an array (empty when "
             "there are none), in a stable order"
