@@ -14,6 +14,7 @@ file inside it. Whatever is wrong with a container or a file becomes a
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import io
 import json
@@ -78,6 +79,16 @@ def _record_of(where: str) -> int | None:
 
 def parse(name: str, data: bytes) -> Any:
     """Parse the bytes of file ``name`` as UTF-8 JSON, or raise :class:`Unreadable`."""
+    if data.startswith(codecs.BOM_UTF8):
+        # Editors on Windows add one; JSON text must not begin with it (RFC 8259).
+        raise Unreadable(
+            Problem(
+                name,
+                "",
+                "not valid JSON: it begins with a byte order mark (BOM); save it as UTF-8 "
+                "without BOM",
+            )
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -817,3 +817,12 @@ def test_json_nested_too_deeply_is_a_problem_not_a_crash(tmp_path: Path) -> None
     path.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
     problem = only_problem(validate(path))
     assert "nested too deeply" in problem.message
+
+
+def test_a_byte_order_mark_is_named(tmp_path: Path) -> None:
+    """Windows editors add a BOM; the report says so, not "Expecting value"."""
+    path = tmp_path / "document.json"
+    path.write_bytes(b'\xef\xbb\xbf{"version": "1.1"}')
+    (problem,) = validate(path).problems
+    assert (problem.file, problem.pointer) == ("document.json", "")
+    assert "begins with a byte order mark (BOM)" in problem.message
