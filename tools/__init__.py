@@ -1,0 +1,1 @@
+"""Helpers for building the project (not shipped in the wheel)."""
