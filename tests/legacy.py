@@ -1,4 +1,4 @@
-"""Format 1.0 made from format 1.1: FORMAT.md's upgrade table applied backwards.
+"""Format 1.0 made from format 1.1: the upgrade table of docs/format/versions.md applied backwards.
 
 The 1.0 -> 1.1 upgrade step is tested by running it on backups this module
 writes in format 1.0 and comparing what it gives back with the 1.1 records

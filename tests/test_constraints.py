@@ -1,4 +1,4 @@
-"""The database itself refuses what DOMAIN.md forbids, on every backend.
+"""The database itself refuses what the format forbids (docs/format/entities.md), on every backend.
 
 Each case runs raw SQL against the sample database, bypassing SQLAlchemy's
 own checks, inside a transaction that is rolled back afterwards, and requires

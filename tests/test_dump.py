@@ -110,7 +110,7 @@ CHILDREN = {
     "assembly_packaging_consumptions": ("assembly_runs", "packaging_consumptions"),
 }
 
-#: Table -> wire reference field -> the entity type it points at (DOMAIN.md).
+#: Table -> wire reference field -> the entity type it points at (docs/format/entities.md).
 REFERENCES: dict[str, dict[str, str]] = {
     "ingredients": {"parent_slug": "ingredients"},
     "products": {"ingredient_slug": "ingredients", "preferred_supplier_slug": "suppliers"},
@@ -375,7 +375,7 @@ def test_manifest_dependencies_are_the_registrys_and_come_earlier(
             assert dependency != entity_type
             assert dependency in position, f"{entity_type} depends on later {dependency}"
         position[entity_type] = entry["import_order"]
-    # A few that DOMAIN.md spells out.
+    # A few that docs/format/entities.md spells out.
     dependencies = {
         entry.entity_type: entry.dependencies
         for entry in sample_export.manifests["directory"].files

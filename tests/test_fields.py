@@ -166,7 +166,7 @@ def test_decimal_dumps_null_as_null() -> None:
     assert dec_10_4().serialize("v", {"v": None}) is None
 
 
-#: (precision, places) of every decimal column kind in DOMAIN.md.
+#: (precision, places) of every decimal column kind in docs/format/entities.md.
 DECIMAL_KINDS = [(10, 4), (12, 4), (14, 4), (10, 3), (5, 2)]
 
 

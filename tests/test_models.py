@@ -1,4 +1,4 @@
-"""The models are the contract of DOMAIN.md, and live in their own MetaData."""
+"""The models are the contract of docs/format/entities.md, and live in their own MetaData."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from bakery_io.binding.database import Bind
 from bakery_io.binding.models import Entity, FinishedGood, Recipe, metadata
 from bakery_io.binding.sqltypes import MAX_EXACT_PRECISION, ExactDecimal, UTCDateTime
 
-#: The 21 entity types of DOMAIN.md, in its dependency order.
+#: The 21 entity types of docs/format/entities.md, in its dependency order.
 ENTITY_TYPES = [
     "suppliers",
     "ingredients",

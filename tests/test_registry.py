@@ -1,4 +1,5 @@
-"""The registry: the 21 entity types of DOMAIN.md, their keys, dependencies and order."""
+"""The registry: the 21 entity types of docs/format/entities.md, their keys, dependencies
+and order."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from bakery_io.format.schemas.catalog import IngredientSchema, ProductSchema, Su
 from bakery_io.registry import EntityType, Registry, references
 from tests.test_models import ENTITY_TYPES
 
-#: What each entity type references (other than itself), from DOMAIN.md's reference column.
+#: What each entity type references (other than itself), from docs/format/entities.md.
 DEPENDENCIES: dict[str, set[str]] = {
     "suppliers": set(),
     "ingredients": set(),

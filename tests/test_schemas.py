@@ -667,7 +667,7 @@ def test_a_rule_is_not_run_on_an_invalid_field() -> None:
 
 
 # ---------------------------------------------------------------------------
-# The rules of DOMAIN.md about one record
+# The rules of docs/format/entities.md about one record
 
 
 def test_physical_supplier_needs_a_city() -> None:

@@ -45,7 +45,7 @@ pytestmark = pytest.mark.filterwarnings(
 
 
 #: The most recipes a chain of sub-recipes may hold: "sub-recipes at most three recipes
-#: deep" (README; DOMAIN.md's "nesting depth <= 3"). A recipe with sub-recipes that have
+#: deep" (README; docs/format/entities.md: "at most 3 levels"). A recipe with sub-recipes that have
 #: sub-recipes of their own is three deep: two component references in a row.
 RECIPES_PER_CHAIN = 3
 

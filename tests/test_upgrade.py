@@ -1,7 +1,7 @@
 """Format 1.0 backups through the public API: validate, load_all, upgrade, ``bakery-io upgrade``.
 
 The 1.0 backups are made from a 1.1 dump of the sample bakery by applying
-FORMAT.md's table backwards (:mod:`tests.legacy`): ids added, event / recipient /
+the table of docs/format/versions.md backwards (:mod:`tests.legacy`): ids added, event / recipient /
 package slugs replaced by names, id-only references, decimals as bare JSON
 numbers, naive datetimes, and one recipe slug with an upper-case letter and an
 accent. Upgraded and loaded, they must give back the very same data.

@@ -11,7 +11,7 @@ Each case is a directory under ``tests/golden/1.0/``:
 - or, for a source the upgrade must refuse, ``problems.json``: the problems it must
   raise (file, JSON pointer, record position, and a substring of the message).
 
-What each case covers (the rows of FORMAT.md's table "Version 1.0 (legacy) and what
+What each case covers (the rows of the table of docs/format/versions.md "Format 1.0 (and what
 the 1.0 -> 1.1 upgrade does"):
 
 - ``full-backup``: all 21 entity types of a small bakery as a 1.0 directory: every row.

@@ -1,8 +1,8 @@
 """The 1.0 -> 1.1 upgrade, proved on generated backups written back in format 1.0.
 
 Each example is a random 1.1 document (:func:`tests.strategies.documents`)
-that :func:`tests.legacy.downgrade` writes in format 1.0 by applying FORMAT.md's
-upgrade table backwards: ids everywhere, events, recipients and packages by
+that :func:`tests.legacy.downgrade` writes in format 1.0 by applying the upgrade table
+of docs/format/versions.md backwards: ids everywhere, events, recipients and packages by
 name, no loss fields on production runs, consumptions by id, broken slugs,
 decimals as JSON numbers, naive datetimes. Upgrading it must give back exactly
 the records it was made from (:func:`tests.legacy.expected_upgrade` says
@@ -338,7 +338,8 @@ def test_a_name_that_matches_nothing_or_two_records_without_an_id_is_a_problem()
 
 
 def test_a_uuid_reference_outside_the_backup_is_kept_as_written() -> None:
-    """UUIDs are kept as-is (DOMAIN.md); the slug rule is for slugs only (FORMAT.md row 7)."""
+    """UUIDs are kept as-is (docs/format/entities.md); the slug rule is for slugs only
+    (docs/format/versions.md row 7)."""
     stamp = "2025-12-01T10:00:00Z"
     item = {
         "id": 1,
@@ -757,7 +758,7 @@ def test_a_1_0_container_validates_and_upgrades_to_the_records_it_was_made_from(
 def test_an_event_named_with_empty_text_can_be_referenced_by_that_name(tmp_path: Path) -> None:
     """Format 1.0 names an event ``""`` as it may in 1.1 (events' ``name`` has no minimum
     length in either), so a reference by that name is valid 1.0 too; the upgrade derives
-    the slug ``events`` (FORMAT.md row 3, with the slug rule's fallback)."""
+    the slug ``events`` (docs/format/versions.md row 3, with the slug rule's fallback)."""
     legacy = _legacy_named_backup()
     legacy.parts["events"].records[0]["name"] = ""
     legacy.parts["event_recipient_packages"].records[0]["event_name"] = ""

@@ -1,8 +1,8 @@
-"""SQLAlchemy models of the 21 bakery entity types and their child tables (DOMAIN.md).
+"""SQLAlchemy models of the 21 bakery entity types and their child tables (docs/format/entities.md).
 
 The models live in their own :data:`metadata`, so a host application can put
 them in its database beside its own tables (:func:`bakery_io.create_schema`).
-Every rule of DOMAIN.md that one row can break is enforced by the database
+Every rule of docs/format/entities.md that one row can break is enforced by the database
 itself: NOT NULL, unique and composite unique keys, CHECK constraints for
 enums, ranges, the slug rule and "all or none", and foreign keys. Rules that
 span rows (a leaf ingredient in a recipe, no cycles) are the loader's job.

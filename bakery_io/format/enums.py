@@ -1,4 +1,4 @@
-"""The closed value sets of the domain (DOMAIN.md), shared by models and schemas.
+"""The closed value sets of the domain (docs/format/entities.md), shared by models and schemas.
 
 The member values are the wire values and the values stored in the database.
 """

@@ -1,4 +1,4 @@
-"""Format 1.0 to 1.1: the nine differences of FORMAT.md's table, one by one.
+"""Format 1.0 to 1.1: the nine differences of the table in docs/format/versions.md, one by one.
 
 1. 1.0 named entity files ``<entity_type>.json``; 1.1 numbers them
    (``03_products.json``). The step sets version 1.1; file names, record
