@@ -115,3 +115,12 @@ def test_a_dry_run_says_what_it_would_do(
     assert code == 1
     assert "the conflict mode skip keeps the database's, update overwrites them" in err
     assert "on_conflict" not in err
+
+
+def test_suggestions_come_from_the_command_given(capsys: pytest.CaptureFixture[str]) -> None:
+    """export has --overwrite; validate does not, so it never suggests it."""
+    code, err = _err(capsys, "validate", "--overwrite", "x")
+    assert code == 2
+    assert "unrecognized arguments: --overwrite" in err
+    assert "did you mean" not in err
+    assert err.startswith("usage: bakery-io validate")

@@ -49,7 +49,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse's parser, whose errors suggest the closest names and reach ``main``."""
 
     def error(self, message: str) -> NoReturn:
-        hint = suggest(self, message)
+        hint = suggest(message)
         raise CommandLineError(self, f"{message}; {hint}" if hint else message)
 
 

@@ -120,8 +120,8 @@ def print_manifest(manifest: Manifest, target: str, out: TextIO, limit: int = 50
     for entry in manifest.files:
         print(f"  {entry.filename:<{width + 8}}  {entry.record_count:>9,}", file=out)
     print(
-        f"{target}: wrote {manifest.record_count:,} records of {len(manifest.files)} entity "
-        f"types (format {manifest.version})",
+        f"{target}: wrote {plural(manifest.record_count, 'record')} of "
+        f"{plural(len(manifest.files), 'entity type')} (format {manifest.version})",
         file=out,
     )
     warn_exceptions(manifest, limit)

@@ -22,6 +22,7 @@ from bakery_io.cli.exits import EXIT_BROKEN_PIPE, EXIT_DATA, EXIT_INTERRUPTED, E
 from bakery_io.cli.jsonout import failure, print_json
 from bakery_io.cli.parser import CommandLineError, build_parser
 from bakery_io.cli.reports import plural, print_problems
+from bakery_io.cli.suggestions import command_parser, unrecognized
 from bakery_io.errors import (
     BakeryIOError,
     DatabaseStateError,
@@ -101,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ``bakery-io`` with ``argv`` (default: the process arguments); return the exit code."""
     words = sys.argv[1:] if argv is None else list(argv)
     try:
-        args = build_parser().parse_args(words)
+        args = _parsed(words)
     except CommandLineError as problem:
         return _usage_problem(problem, words)
     args.verbose += getattr(args, "verbose_after", 0)
@@ -117,6 +118,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if handler is not None:
             logger.removeHandler(handler)
+
+
+def _parsed(words: Sequence[str]) -> argparse.Namespace:
+    """The command line ``words`` parsed; arguments no option takes are refused here, where
+    the command they were given to is known, so that suggestions come from its options."""
+    parser = build_parser()
+    args, extra = parser.parse_known_args(words)
+    if extra:
+        command = command_parser(parser, getattr(args, "command", None))
+        raise CommandLineError(command, unrecognized(command, extra))
+    return args
 
 
 def _usage_problem(problem: CommandLineError, words: Sequence[str]) -> int:
