@@ -484,14 +484,14 @@ def _foreign_entity_file(registry: Registry) -> dict[str, Any]:
     """An entity file of an extension ``registry`` does not know: its envelope alone."""
     return {
         "if": {
-            "properties": {"entity_type": {"pattern": foreign_pattern(registry)}},
+            "properties": {"entity_type": {"type": "string", "pattern": foreign_pattern(registry)}},
             "required": ["entity_type"],
         },
         "then": {
             "properties": {
                 "version": True,
                 "entity_type": True,
-                "records": {"items": {"type": "object"}},
+                "records": {"type": "array", "items": {"type": "object"}},
             },
             "additionalProperties": False,
             "description": "records of an extension this schema does not know: not checked",
@@ -503,7 +503,7 @@ def _left_out_entity_file(name: str) -> dict[str, Any]:
     """An entity file of a core type the registry does not hold: its envelope alone."""
     return {
         "if": {"properties": {"entity_type": {"const": name}}, "required": ["entity_type"]},
-        "then": {"properties": {"records": {"items": {"type": "object"}}}},
+        "then": {"properties": {"records": {"type": "array", "items": {"type": "object"}}}},
     }
 
 
@@ -574,11 +574,6 @@ _LEGACY_EXPORT_DATETIME = wire.datetime_pattern(naive=True, utc=r"Z|\+00:00Z")
 _LEGACY_FILENAME_PATTERN = r"^[a-z_]+\.json$"
 
 
-def _types(described: dict[str, Any], *names: str) -> list[str]:
-    found = described["type"]
-    return [*names, *(found if isinstance(found, list) else [found])]
-
-
 def _id(*, nullable: bool) -> dict[str, Any]:
     return {
         "type": ["integer", "null"] if nullable else "integer",
@@ -587,20 +582,28 @@ def _id(*, nullable: bool) -> dict[str, Any]:
 
 
 def _legacy_decimal(field: wire.DecimalString, described: dict[str, Any]) -> dict[str, Any]:
-    """A decimal as a string (as in 1.1) or a JSON number within the column's range."""
-    widened = dict(described)
-    widened["type"] = _types(described, "number")
-    widened["description"] += "; format 1.0 may write it as a JSON number"
+    """A decimal as a string (as in 1.1) or a JSON number within the column's range.
+
+    One ``anyOf`` branch per JSON type rather than a union ``type``: ajv's strict
+    mode takes a union with ``null`` alone, and each branch's keywords then
+    apply to the type they are meant for.
+    """
     limit = 10 ** (field.precision - field.places)
+    number: dict[str, Any] = {"type": "number"}
     if field.minimum is not None:
-        widened["exclusiveMinimum" if field.exclusive_minimum else "minimum"] = field.minimum
+        number["exclusiveMinimum" if field.exclusive_minimum else "minimum"] = field.minimum
     else:
-        widened["exclusiveMinimum"] = -limit
+        number["exclusiveMinimum"] = -limit
     if field.maximum is not None:
-        widened["maximum"] = field.maximum
+        number["maximum"] = field.maximum
     else:
-        widened["exclusiveMaximum"] = limit
-    return widened
+        number["exclusiveMaximum"] = limit
+    branches = [number, {"type": "string", "pattern": described["pattern"]}]
+    if field.allow_none:
+        branches.append({"type": "null"})
+    widened = {key: value for key, value in described.items() if key not in ("type", "pattern")}
+    widened["description"] += "; format 1.0 may write it as a JSON number"
+    return {"anyOf": branches, **widened}
 
 
 def _legacy_record(
@@ -642,6 +645,9 @@ def _legacy_record(
             described = _legacy_decimal(field, described)
         elif isinstance(field, wire.DateTime):
             described["pattern"] = portable_pattern(_LEGACY_DATETIME)
+            # RFC 3339's date-time requires the offset this pattern lets go: the
+            # pattern carries the rule, a format would contradict it.
+            del described["format"]
             described["description"] = "format 1.0: a datetime without offset is in UTC"
         properties[wire_name] = described
         if isinstance(field, wire.Reference):
@@ -667,7 +673,8 @@ def _version_1_0(version: str, registry: Registry) -> dict[str, dict[str, Any]]:
     history = ["version", "exported_at", *v1_0.HISTORY_TYPES]
     document["required"] = []
     document["anyOf"] = [
-        {"required": ["version"]},
+        # Named in the branch too, as ajv's strictRequired wants what is required declared.
+        {"properties": {"version": True}, "required": ["version"]},
         {"propertyNames": {"enum": history}, "description": "a production-history document"},
     ]
     generated = {
