@@ -35,6 +35,7 @@ from marshmallow import fields, validate
 
 from bakery_io.errors import UsageError
 from bakery_io.format import fields as wire
+from bakery_io.format.bundles import BUNDLED_FOLDER, bundles
 from bakery_io.format.extensions import NAMESPACE_PATTERN, NAMESPACED_PATTERN
 from bakery_io.format.manifest import MANIFEST_NAME
 from bakery_io.format.schemas.base import EntitySchema, declared_fields
@@ -718,6 +719,17 @@ def generate(
 
 #: The versions whose schemas :func:`generate` makes, oldest first.
 GENERATED = tuple(sorted(_GENERATORS))
+#: The entry schemas bundled into one self-contained file each: one per container kind.
+BUNDLED = (MANIFEST_SCHEMA, ENTITY_FILE_SCHEMA, DOCUMENT_SCHEMA)
+
+
+def generate_bundled(
+    version: str = CURRENT_VERSION, registry: Registry = REGISTRY
+) -> dict[str, dict[str, Any]]:
+    """The bundled schemas of ``version`` (:mod:`bakery_io.format.bundles`), by file name:
+    the manifest, a single entity file and a single document, each with everything it
+    refers to inside, for validators given one file."""
+    return bundles(generate(version, registry), BUNDLED)
 
 
 def render(schema: dict[str, Any]) -> str:
@@ -731,13 +743,19 @@ def write(
     """Write the schemas of ``version`` into their folder under ``directory``; returns the files.
 
     The folder mirrors the ``$id``s: ``directory/<version>/`` for the published
-    set, ``directory/<version>/ext/acme-1/`` for a registry with extensions.
+    set, ``directory/<version>/ext/acme-1/`` for a registry with extensions; the
+    bundles (:data:`BUNDLED`) go to its ``bundled/`` folder.
     """
     folder = directory / schema_base(version, registry).removeprefix(BASE_ID)
-    folder.mkdir(parents=True, exist_ok=True)
+    generated = generate(version, registry)
     written = []
-    for name, schema in generate(version, registry).items():
-        path = folder / name
-        path.write_text(render(schema), encoding="utf-8")
-        written.append(path)
+    for where, schemas in (
+        (folder, generated),
+        (folder / BUNDLED_FOLDER, bundles(generated, BUNDLED)),
+    ):
+        where.mkdir(parents=True, exist_ok=True)
+        for name, schema in schemas.items():
+            path = where / name
+            path.write_text(render(schema), encoding="utf-8")
+            written.append(path)
     return written
