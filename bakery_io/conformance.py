@@ -242,6 +242,17 @@ def _bound(relation: str) -> Callable[[SchemaError], Iterator[Located]]:
     return hook
 
 
+def _unique(error: SchemaError) -> Iterator[Located]:
+    """Each repeated item, at its own pointer, naming the first it repeats."""
+    first: dict[str, int] = {}
+    for position, item in enumerate(_got(error)):
+        text = json.dumps(item, sort_keys=True)
+        if text in first:
+            yield (position,), f"the same as item {first[text]}: each may be listed once"
+        else:
+            first[text] = position
+
+
 def _not(error: SchemaError) -> Iterator[Located]:
     if _expected(error) == {"type": "null"}:
         yield (), f"may not be null{_why(error)}"
@@ -290,6 +301,7 @@ _HOOKS: dict[str, Callable[[SchemaError], Iterator[Located]]] = {
     "maximum": _bound("<="),
     "exclusiveMaximum": _bound("<"),
     "not": _not,
+    "uniqueItems": _unique,
     "oneOf": _combination,
     "anyOf": _any_of,
 }

@@ -342,8 +342,8 @@ def test_a_manifest_with_extensions_validates_against_stock_and_extended_manifes
 ) -> None:
     listed = manifest(
         entry("01_suppliers.json", "suppliers"),
-        entry("acme.01_ovens.json", "acme:ovens", "suppliers", order=2),
-        entry("02_ingredients.json", "ingredients", "ingredients", order=3),
+        entry("acme.01_ovens.json", "acme:ovens", "suppliers"),
+        entry("02_ingredients.json", "ingredients", order=2),
         extensions=EXTENSIONS,
     )
     for schemas in (stock, acme):

@@ -249,3 +249,62 @@ def test_1_0_datetimes_carry_no_format() -> None:
     for schema in generate("1.0").values():
         for node in formats(schema):
             assert not re.search(node["pattern"], naive), node
+
+
+# ---------------------------------------------------------------------------
+# What the registry fixes in a manifest entry.
+
+
+def manifest_entry(**changed: Any) -> dict[str, Any]:
+    entry = {
+        "filename": "04_recipes.json",
+        "entity_type": "recipes",
+        "record_count": 1,
+        "sha256": "0" * 64,
+        "dependencies": ["ingredients"],
+        "import_order": 4,
+    }
+    return {**entry, **changed}
+
+
+def manifest_of(*entries: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "version": "1.1",
+        "export_date": "2026-12-03T10:00:00Z",
+        "source": "test",
+        "files": list(entries),
+    }
+
+
+@pytest.mark.parametrize(
+    ("changed", "where"),
+    [
+        ({"filename": "05_recipes.json"}, "files/0/filename"),
+        ({"import_order": 5}, "files/0/import_order"),
+        ({"dependencies": []}, "files/0/dependencies"),
+        ({"dependencies": ["ingredients", "suppliers"]}, "files/0/dependencies/1"),
+    ],
+)
+def test_the_manifest_schema_fixes_name_order_and_dependencies_per_type(
+    changed: dict[str, Any], where: str
+) -> None:
+    validator = offline(bundled("1.1", MANIFEST_SCHEMA))
+    assert verdict(validator, manifest_of(manifest_entry())) == []
+    found = verdict(validator, manifest_of(manifest_entry(**changed)))
+    assert where in {pointer for pointer, _ in found}, found
+
+
+def test_the_manifest_schema_refuses_a_file_listed_twice_and_lets_extensions_add_dependencies() -> (
+    None
+):
+    validator = offline(bundled("1.1", MANIFEST_SCHEMA))
+    assert verdict(validator, manifest_of(manifest_entry(), manifest_entry())) == [
+        ("files", "uniqueItems")
+    ]
+    extended = manifest_entry(dependencies=["acme:ovens", "ingredients"])
+    assert verdict(validator, manifest_of(extended)) == []
+    old = manifest_entry(filename="recipes.json")
+    assert (
+        verdict(offline(bundled("1.0", MANIFEST_SCHEMA)), {**manifest_of(old), "version": "1.0"})
+        == []
+    )

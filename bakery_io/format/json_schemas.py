@@ -389,6 +389,33 @@ def document_schema(
     }
 
 
+def _fixed_entry(entity: EntityType, version: str) -> dict[str, Any]:
+    """What the registry fixes in the manifest entry of ``entity``'s file: its name, its
+    import order, and its dependencies in any order (each listed once by ``uniqueItems``).
+
+    In the current format an extension may add dependencies of its own, named in its
+    namespace; :func:`_current` lets those of extensions the schema does not know through.
+    """
+    dependencies = list(entity.dependencies)
+    listed: dict[str, Any] = {
+        "type": "array",
+        "items": {"enum": dependencies} if dependencies else False,
+        "description": f"{entity.name} depends on {', '.join(dependencies) or 'nothing'}",
+    }
+    if dependencies:
+        listed["allOf"] = [{"contains": {"const": name}} for name in dependencies]
+    return {
+        "if": {"properties": {"entity_type": {"const": entity.name}}, "required": ["entity_type"]},
+        "then": {
+            "properties": {
+                "filename": {"const": filename(entity, version)},
+                "import_order": {"const": entity.number},
+                "dependencies": listed,
+            },
+        },
+    }
+
+
 def manifest_schema(
     version: str = CURRENT_VERSION, registry: Registry = REGISTRY
 ) -> dict[str, Any]:
@@ -416,6 +443,7 @@ def manifest_schema(
             "import_order",
         ],
         "additionalProperties": False,
+        "allOf": [_fixed_entry(entity, version) for entity in registry],
     }
     return {
         **_header(
@@ -433,7 +461,7 @@ def manifest_schema(
                 "pattern": wire.DATETIME_PATTERN,
             },
             "source": {"type": "string", "description": "producer name and version"},
-            "files": {"type": "array", "items": {"$ref": "#/$defs/file"}},
+            "files": {"type": "array", "items": {"$ref": "#/$defs/file"}, "uniqueItems": True},
         },
         "required": ["version", "export_date", "source", "files"],
         "additionalProperties": False,
@@ -553,6 +581,11 @@ def _current(version: str, registry: Registry) -> dict[str, dict[str, Any]]:
     entry = manifest["$defs"]["file"]["properties"]
     entry["entity_type"] = _entity_type_name(registry)
     entry["dependencies"]["items"] = _entity_type_name(registry)
+    unknown = {"type": "string", "pattern": foreign_pattern(registry)}
+    for fixed in manifest["$defs"]["file"]["allOf"]:
+        listed = fixed["then"]["properties"]["dependencies"]
+        known = listed["items"]
+        listed["items"] = {"anyOf": [known, unknown]} if known else unknown
     any_file["properties"]["entity_type"] = _entity_type_name(registry)
     any_file["allOf"].append(_foreign_entity_file(registry))
     for name in _left_out(registry):
