@@ -7,9 +7,9 @@ Run with the project's Python (bakery_io installed)::
 It writes ``OUT_DIR/cases.json``, a list of cases, each a JSON file under
 ``OUT_DIR`` with the format version, the bundled schema it is checked against
 (``manifest``, ``entity-file`` or ``document``) and bakery_io's verdict on it:
-the problems bakery_io's own JSON Schema check finds (the check ``bakery-io
-validate`` starts with), so ``valid`` is what ajv and @hyperjump/json-schema
-must say too. The cases are:
+whether bakery_io's own JSON Schema check (the check ``bakery-io validate``
+starts with) finds a problem, and the first it finds; ``valid`` is what ajv and
+@hyperjump/json-schema must say too. The cases are:
 
 - a fresh dump of the sample database, as a backup directory (manifest and
   entity files) and as a single document;
@@ -23,14 +23,14 @@ from __future__ import annotations
 import copy
 import json
 import re
-import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from bakery_io.conformance import schema_problems
+from bakery_io import create_schema, dump_all, engine_from_url, generate_sample
+from bakery_io.conformance import conforms, schema_problems
 
 REPO = Path(__file__).resolve().parents[2]
 #: Files of the golden corpus that are not in the format (expected problems, reports).
@@ -190,26 +190,26 @@ def mutations(content: Any) -> list[Mutation]:
     return [mutation for mutation in found if mutation is not None]
 
 
-def bakery_io_verdict(filename: str, content: Any, schema: str, version: str) -> list[str]:
-    """The problems bakery_io's JSON Schema check of format ``version`` finds in ``content``,
-    as ``pointer: message``."""
-    return [
-        f"{problem.pointer or '/'}: {problem.message}"
-        for problem in schema_problems(filename, content, schema, version)
-    ]
+def bakery_io_verdict(filename: str, content: Any, schema: str, version: str) -> str | None:
+    """The first problem bakery_io's JSON Schema check of format ``version`` finds in
+    ``content`` (``pointer: message``), or None when it finds none: its verdict."""
+    if conforms(content, schema, version):  # the fast check bakery_io starts with
+        return None
+    problem = next(iter(schema_problems(filename, content, schema, version)), None)
+    return None if problem is None else f"{problem.pointer or '/'}: {problem.message}"
 
 
 def fresh_dumps(work: Path) -> list[Path]:
-    """A backup directory and a single document of a new sample database."""
-    database = f"sqlite:///{work / 'sample.db'}"
-    cli = [sys.executable, "-m", "bakery_io"]
-    commands = [
-        [*cli, "sample-db", "--db", database, "--scale", "0"],
-        [*cli, "export", "--db", database, str(work / "backup")],
-        [*cli, "export", "--db", database, str(work / "document.json")],
-    ]
-    for command in commands:
-        subprocess.run(command, check=True, capture_output=True)
+    """A backup directory and a single document of a new sample database (the catalog),
+    made through bakery_io's API as ``bakery-io sample-db`` and ``export`` would."""
+    engine = engine_from_url(f"sqlite:///{work / 'sample.db'}")
+    try:
+        create_schema(engine)
+        generate_sample(engine, scale=0)
+        dump_all(engine, work / "backup")
+        dump_all(engine, work / "document.json")
+    finally:
+        engine.dispose()
     return [*sorted((work / "backup").glob("*.json")), work / "document.json"]
 
 
@@ -229,7 +229,7 @@ def build(out: Path) -> list[dict[str, Any]]:
             for label, variant in variants:
                 where = out / f"{len(cases):04d}-{path.name}"
                 where.write_text(json.dumps(variant, ensure_ascii=False), encoding="utf-8")
-                problems = bakery_io_verdict(path.name, variant, schema, version)
+                problem = bakery_io_verdict(path.name, variant, schema, version)
                 cases.append(
                     {
                         "file": where.name,
@@ -237,8 +237,8 @@ def build(out: Path) -> list[dict[str, Any]]:
                         "mutation": label,
                         "version": version,
                         "schema": schema,
-                        "valid": not problems,
-                        "problems": problems,
+                        "valid": problem is None,
+                        "problem": problem,
                     }
                 )
     (out / "cases.json").write_text(json.dumps(cases, indent=1), encoding="utf-8")
