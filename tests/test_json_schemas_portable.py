@@ -20,6 +20,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 
+from bakery_io import validate
 from bakery_io.format.bundles import BundleError, bundle
 from bakery_io.format.json_schemas import (
     BUNDLED,
@@ -308,3 +309,51 @@ def test_the_manifest_schema_refuses_a_file_listed_twice_and_lets_extensions_add
         verdict(offline(bundled("1.0", MANIFEST_SCHEMA)), {**manifest_of(old), "version": "1.0"})
         == []
     )
+
+
+# ---------------------------------------------------------------------------
+# What ajv's strict mode asks, without allowUnionTypes.
+
+
+def types(node: Any) -> Iterator[Any]:
+    if isinstance(node, dict):
+        if "type" in node and not isinstance(node["type"], dict):
+            yield node["type"]
+        for value in node.values():
+            yield from types(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from types(item)
+
+
+@pytest.mark.parametrize("version", GENERATED)
+def test_a_union_type_only_pairs_a_type_with_null(version: str) -> None:
+    unions = [
+        found
+        for schema in generate(version).values()
+        for found in types(schema)
+        if isinstance(found, list)
+    ]
+    assert unions
+    assert all(len(found) == 2 and "null" in found for found in unions), unions
+
+
+@pytest.mark.parametrize(
+    ("price", "message"),
+    [
+        (True, "expected a number or a string, got true"),
+        (None, "expected a number or a string, got null"),
+        (-1, "must be >= 0, got -1"),
+        ("6.9.5", "'6.9.5' is not a decimal as a string"),
+    ],
+)
+def test_a_1_0_decimal_reads_as_the_union_type_it_was(
+    price: Any, message: str, tmp_path: Path
+) -> None:
+    content = json.loads((GOLDEN / "full-backup" / "input" / "purchases.json").read_text())
+    content["records"][0]["unit_price"] = price
+    path = tmp_path / "purchases.json"
+    path.write_text(json.dumps(content), encoding="utf-8")
+    found = validate(path).problems
+    assert [problem.pointer for problem in found] == ["/records/0/unit_price"]
+    assert found[0].message.startswith(message)
