@@ -200,12 +200,13 @@ def bakery_io_verdict(filename: str, content: Any, schema: str, version: str) ->
 
 
 def fresh_dumps(work: Path) -> list[Path]:
-    """A backup directory and a single document of a new sample database (the catalog),
+    """A backup directory and a single document of a new sample database (scale 1: the
+    catalog and about 5,000 rows of history, so every entity type has records),
     made through bakery_io's API as ``bakery-io sample-db`` and ``export`` would."""
     engine = engine_from_url(f"sqlite:///{work / 'sample.db'}")
     try:
         create_schema(engine)
-        generate_sample(engine, scale=0)
+        generate_sample(engine, scale=1)
         dump_all(engine, work / "backup")
         dump_all(engine, work / "document.json")
     finally:
