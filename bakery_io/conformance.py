@@ -242,6 +242,17 @@ def _bound(relation: str) -> Callable[[SchemaError], Iterator[Located]]:
     return hook
 
 
+def _unique(error: SchemaError) -> Iterator[Located]:
+    """Each repeated item, at its own pointer, naming the first it repeats."""
+    first: dict[str, int] = {}
+    for position, item in enumerate(_got(error)):
+        text = json.dumps(item, sort_keys=True)
+        if text in first:
+            yield (position,), f"the same as item {first[text]}: each may be listed once"
+        else:
+            first[text] = position
+
+
 def _not(error: SchemaError) -> Iterator[Located]:
     if _expected(error) == {"type": "null"}:
         yield (), f"may not be null{_why(error)}"
@@ -257,6 +268,26 @@ def _combination(error: SchemaError) -> Iterator[Located]:
     yield (), f"breaks the rule: {_schema(error).get('description') or error.message}"
 
 
+def _any_of(error: SchemaError) -> Iterator[Located]:
+    """An ``anyOf`` of one branch per JSON type, several besides null (a 1.0 decimal:
+    number, string or null), reads as the problem of the branch of the value's type,
+    as a union ``type`` would; any other ``anyOf`` is a rule broken."""
+    types = [branch.get("type") for branch in _expected(error)]
+    unions = all(isinstance(name, str) for name in types) and len(set(types) - {"null"}) > 1
+    if not unions:
+        yield from _combination(error)
+        return
+    checker = Draft202012Validator.TYPE_CHECKER
+    matching = [i for i, name in enumerate(types) if checker.is_type(_got(error), name)]
+    if not matching:
+        names = " or ".join(_TYPE_NAMES.get(name, name) for name in types)
+        yield (), f"expected {names}, got {describe_json(_got(error))}"
+        return
+    for sub in error.context or ():
+        if sub.relative_schema_path and sub.relative_schema_path[0] in matching:
+            yield from _messages(sub)
+
+
 _HOOKS: dict[str, Callable[[SchemaError], Iterator[Located]]] = {
     "type": _type,
     "required": _required,
@@ -270,8 +301,9 @@ _HOOKS: dict[str, Callable[[SchemaError], Iterator[Located]]] = {
     "maximum": _bound("<="),
     "exclusiveMaximum": _bound("<"),
     "not": _not,
+    "uniqueItems": _unique,
     "oneOf": _combination,
-    "anyOf": _combination,
+    "anyOf": _any_of,
 }
 
 

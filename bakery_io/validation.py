@@ -282,7 +282,7 @@ class Checker:
         if entries is not None:
             for where, entry in entries:
                 if entry["filename"] in listed:
-                    self.problems.append(Problem(MANIFEST_NAME, where, "file listed twice"))
+                    self._restate(Problem(MANIFEST_NAME, where, "file listed twice"))
                 listed[entry["filename"]] = (where, entry)
             self._order(entries)
         for name in sorted(archive.entity_names(), key=self._order_of):
@@ -320,6 +320,21 @@ class Checker:
             if isinstance(entry, Mapping) and isinstance(entry.get("filename"), str)
         ]
 
+    def _restate(self, problem: Problem, *, below: bool = False) -> None:
+        """Report ``problem`` of a manifest entry in place of what the manifest's schema said
+        at its pointer (and, ``below``, inside it): the schema states what the registry fixes
+        for each entry, and this says the same once, in the registry's words."""
+        inside = problem.pointer + "/"
+        self.problems = [
+            found
+            for found in self.problems
+            if found.file != problem.file
+            or not (
+                found.pointer == problem.pointer or (below and found.pointer.startswith(inside))
+            )
+        ]
+        self.problems.append(problem)
+
     def _order(self, entries: list[tuple[str, Mapping[str, Any]]]) -> None:
         """Each entry's number, name and dependencies are its entity type's; the list is sorted."""
         previous, said = 0, False
@@ -330,7 +345,7 @@ class Checker:
                 continue
             entity = self.registry[entity_type]
             if entry.get("import_order") != entity.number:
-                self.problems.append(
+                self._restate(
                     Problem(
                         MANIFEST_NAME,
                         where + "/import_order",
@@ -345,7 +360,7 @@ class Checker:
             previous = max(previous, position[entity_type])
             expected = filename(entity, self.version or CURRENT_VERSION)
             if entry["filename"] != expected:
-                self.problems.append(
+                self._restate(
                     Problem(
                         MANIFEST_NAME,
                         where + "/filename",
@@ -353,14 +368,18 @@ class Checker:
                     )
                 )
             dependencies = entry.get("dependencies")
-            if isinstance(dependencies, list) and set(dependencies) != set(entity.dependencies):
+            if isinstance(dependencies, list) and (
+                set(dependencies) != set(entity.dependencies)
+                or len(dependencies) != len(entity.dependencies)
+            ):
                 expected = ", ".join(entity.dependencies) or "none"
-                self.problems.append(
+                self._restate(
                     Problem(
                         MANIFEST_NAME,
                         where + "/dependencies",
                         f"{entity_type} depends on {expected}",
-                    )
+                    ),
+                    below=True,
                 )
 
     def _entity_file(

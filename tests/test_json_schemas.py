@@ -25,6 +25,7 @@ from bakery_io.cli import main
 from bakery_io.conformance import published_versions
 from bakery_io.format import fields as wire
 from bakery_io.format.json_schemas import (
+    BUNDLED,
     DOCUMENT_SCHEMA,
     ENTITY_FILE_SCHEMA,
     GENERATED,
@@ -102,10 +103,15 @@ def test_the_regeneration_command_writes_the_committed_bytes_of_every_version(
 ) -> None:
     assert main(["schemas", str(tmp_path)]) == 0
     printed = capsys.readouterr().out.splitlines()
-    assert len(printed) == 24 * len(GENERATED)
+    assert len(printed) == (24 + len(BUNDLED)) * len(GENERATED)
     for version in GENERATED:
         written = tmp_path / version
-        assert sorted(path.name for path in written.iterdir()) == committed_names(version)
+        assert sorted(path.name for path in written.glob("*.schema.json")) == committed_names(
+            version
+        )
+        for name in BUNDLED:
+            committed_bytes = (REPO / "schemas_json" / version / "bundled" / name).read_bytes()
+            assert (written / "bundled" / name).read_bytes() == committed_bytes, (version, name)
         for name in committed_names(version):
             committed_bytes = (REPO / "schemas_json" / version / name).read_bytes()
             assert (written / name).read_bytes() == committed_bytes, (version, name)

@@ -34,6 +34,7 @@ from bakery_io.format.json_schemas import (
     MANIFEST_SCHEMA,
     entity_schema_name,
     generate,
+    generate_bundled,
     portable_pattern,
     render,
     schema_base,
@@ -341,8 +342,8 @@ def test_a_manifest_with_extensions_validates_against_stock_and_extended_manifes
 ) -> None:
     listed = manifest(
         entry("01_suppliers.json", "suppliers"),
-        entry("acme.01_ovens.json", "acme:ovens", "suppliers", order=2),
-        entry("02_ingredients.json", "ingredients", "ingredients", order=3),
+        entry("acme.01_ovens.json", "acme:ovens", "suppliers"),
+        entry("02_ingredients.json", "ingredients", order=2),
         extensions=EXTENSIONS,
     )
     for schemas in (stock, acme):
@@ -475,11 +476,24 @@ def test_write_puts_an_extended_set_in_the_folder_of_its_ids(tmp_path: Path) -> 
     written = write(tmp_path, registry=ACME)
     folder = tmp_path / ACME_BASE.removeprefix("https://bakery-io.dev/schemas/")
     assert folder.parent == tmp_path / CURRENT_VERSION / "ext" / "acme-1"
-    assert sorted(written) == sorted(folder / name for name in generate(registry=ACME))
+    bundled = folder / "bundled"
+    assert sorted(written) == sorted(
+        [
+            *(folder / name for name in generate(registry=ACME)),
+            *(bundled / name for name in generate_bundled(registry=ACME)),
+        ]
+    )
     ovens = folder / "acme.ovens.schema.json"
     assert ovens.read_text(encoding="utf-8") == render(generate(registry=ACME)[ovens.name])
+    manifest = bundled / MANIFEST_SCHEMA
+    assert manifest.read_text(encoding="utf-8") == render(
+        generate_bundled(registry=ACME)[MANIFEST_SCHEMA]
+    )
     stock = write(tmp_path)
-    assert {path.parent for path in stock} == {tmp_path / CURRENT_VERSION}
+    assert {path.parent for path in stock} == {
+        tmp_path / CURRENT_VERSION,
+        tmp_path / CURRENT_VERSION / "bundled",
+    }
 
 
 def test_a_registry_value_is_kept_apart_from_the_stock_one(acme: SchemaSet) -> None:

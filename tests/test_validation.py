@@ -772,6 +772,27 @@ def test_manifest_order_numbers_names_and_dependencies_are_checked(full: Path) -
     assert messages.count("files are not listed in import order") == 1
 
 
+def test_a_wrong_manifest_entry_is_said_once_in_the_registrys_words(full: Path) -> None:
+    backup = full
+    manifest = read_json(backup / "manifest.json")
+    manifest["files"][2]["dependencies"] = ["suppliers", "suppliers", "recipes"]
+    manifest["files"][3]["import_order"] = 99
+    manifest["files"].append(dict(manifest["files"][0]))
+    write_json(backup / "manifest.json", manifest)
+    said = [
+        (problem.pointer, problem.message)
+        for problem in validate(backup).problems
+        if problem.file == "manifest.json"
+    ]
+    last = len(manifest["files"]) - 1
+    assert said == [
+        (f"/files/{last}", "file listed twice"),
+        ("/files/2/dependencies", "products depends on suppliers, ingredients"),
+        ("/files/3/import_order", "the import order of recipes is 4"),
+        (f"/files/{last}", "files are not listed in import order"),
+    ]
+
+
 def test_rules_json_schema_cannot_say_are_checked_too(full: Path) -> None:
     backup = full
 

@@ -347,7 +347,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="write the published JSON Schemas of every format version to a directory",
         description=(
             f"Write the JSON Schemas of every format ({', '.join(GENERATED)}) into "
-            "DIRECTORY/<version>/"
+            "DIRECTORY/<version>/, with a self-contained bundle per container kind in "
+            "DIRECTORY/<version>/bundled/"
             " (the files published in the project's schemas_json/), for other tools; with "
             f"--registry, the {CURRENT_VERSION} schemas of that registry and its extensions."
         ),

@@ -35,6 +35,7 @@ from marshmallow import fields, validate
 
 from bakery_io.errors import UsageError
 from bakery_io.format import fields as wire
+from bakery_io.format.bundles import BUNDLED_FOLDER, bundles
 from bakery_io.format.extensions import NAMESPACE_PATTERN, NAMESPACED_PATTERN
 from bakery_io.format.manifest import MANIFEST_NAME
 from bakery_io.format.schemas.base import EntitySchema, declared_fields
@@ -388,6 +389,33 @@ def document_schema(
     }
 
 
+def _fixed_entry(entity: EntityType, version: str) -> dict[str, Any]:
+    """What the registry fixes in the manifest entry of ``entity``'s file: its name, its
+    import order, and its dependencies in any order (each listed once by ``uniqueItems``).
+
+    In the current format an extension may add dependencies of its own, named in its
+    namespace; :func:`_current` lets those of extensions the schema does not know through.
+    """
+    dependencies = list(entity.dependencies)
+    listed: dict[str, Any] = {
+        "type": "array",
+        "items": {"enum": dependencies} if dependencies else False,
+        "description": f"{entity.name} depends on {', '.join(dependencies) or 'nothing'}",
+    }
+    if dependencies:
+        listed["allOf"] = [{"contains": {"const": name}} for name in dependencies]
+    return {
+        "if": {"properties": {"entity_type": {"const": entity.name}}, "required": ["entity_type"]},
+        "then": {
+            "properties": {
+                "filename": {"const": filename(entity, version)},
+                "import_order": {"const": entity.number},
+                "dependencies": listed,
+            },
+        },
+    }
+
+
 def manifest_schema(
     version: str = CURRENT_VERSION, registry: Registry = REGISTRY
 ) -> dict[str, Any]:
@@ -415,6 +443,7 @@ def manifest_schema(
             "import_order",
         ],
         "additionalProperties": False,
+        "allOf": [_fixed_entry(entity, version) for entity in registry],
     }
     return {
         **_header(
@@ -432,7 +461,7 @@ def manifest_schema(
                 "pattern": wire.DATETIME_PATTERN,
             },
             "source": {"type": "string", "description": "producer name and version"},
-            "files": {"type": "array", "items": {"$ref": "#/$defs/file"}},
+            "files": {"type": "array", "items": {"$ref": "#/$defs/file"}, "uniqueItems": True},
         },
         "required": ["version", "export_date", "source", "files"],
         "additionalProperties": False,
@@ -484,14 +513,14 @@ def _foreign_entity_file(registry: Registry) -> dict[str, Any]:
     """An entity file of an extension ``registry`` does not know: its envelope alone."""
     return {
         "if": {
-            "properties": {"entity_type": {"pattern": foreign_pattern(registry)}},
+            "properties": {"entity_type": {"type": "string", "pattern": foreign_pattern(registry)}},
             "required": ["entity_type"],
         },
         "then": {
             "properties": {
                 "version": True,
                 "entity_type": True,
-                "records": {"items": {"type": "object"}},
+                "records": {"type": "array", "items": {"type": "object"}},
             },
             "additionalProperties": False,
             "description": "records of an extension this schema does not know: not checked",
@@ -503,7 +532,7 @@ def _left_out_entity_file(name: str) -> dict[str, Any]:
     """An entity file of a core type the registry does not hold: its envelope alone."""
     return {
         "if": {"properties": {"entity_type": {"const": name}}, "required": ["entity_type"]},
-        "then": {"properties": {"records": {"items": {"type": "object"}}}},
+        "then": {"properties": {"records": {"type": "array", "items": {"type": "object"}}}},
     }
 
 
@@ -552,6 +581,11 @@ def _current(version: str, registry: Registry) -> dict[str, dict[str, Any]]:
     entry = manifest["$defs"]["file"]["properties"]
     entry["entity_type"] = _entity_type_name(registry)
     entry["dependencies"]["items"] = _entity_type_name(registry)
+    unknown = {"type": "string", "pattern": foreign_pattern(registry)}
+    for fixed in manifest["$defs"]["file"]["allOf"]:
+        listed = fixed["then"]["properties"]["dependencies"]
+        known = listed["items"]
+        listed["items"] = {"anyOf": [known, unknown]} if known else unknown
     any_file["properties"]["entity_type"] = _entity_type_name(registry)
     any_file["allOf"].append(_foreign_entity_file(registry))
     for name in _left_out(registry):
@@ -574,11 +608,6 @@ _LEGACY_EXPORT_DATETIME = wire.datetime_pattern(naive=True, utc=r"Z|\+00:00Z")
 _LEGACY_FILENAME_PATTERN = r"^[a-z_]+\.json$"
 
 
-def _types(described: dict[str, Any], *names: str) -> list[str]:
-    found = described["type"]
-    return [*names, *(found if isinstance(found, list) else [found])]
-
-
 def _id(*, nullable: bool) -> dict[str, Any]:
     return {
         "type": ["integer", "null"] if nullable else "integer",
@@ -587,20 +616,28 @@ def _id(*, nullable: bool) -> dict[str, Any]:
 
 
 def _legacy_decimal(field: wire.DecimalString, described: dict[str, Any]) -> dict[str, Any]:
-    """A decimal as a string (as in 1.1) or a JSON number within the column's range."""
-    widened = dict(described)
-    widened["type"] = _types(described, "number")
-    widened["description"] += "; format 1.0 may write it as a JSON number"
+    """A decimal as a string (as in 1.1) or a JSON number within the column's range.
+
+    One ``anyOf`` branch per JSON type rather than a union ``type``: ajv's strict
+    mode takes a union with ``null`` alone, and each branch's keywords then
+    apply to the type they are meant for.
+    """
     limit = 10 ** (field.precision - field.places)
+    number: dict[str, Any] = {"type": "number"}
     if field.minimum is not None:
-        widened["exclusiveMinimum" if field.exclusive_minimum else "minimum"] = field.minimum
+        number["exclusiveMinimum" if field.exclusive_minimum else "minimum"] = field.minimum
     else:
-        widened["exclusiveMinimum"] = -limit
+        number["exclusiveMinimum"] = -limit
     if field.maximum is not None:
-        widened["maximum"] = field.maximum
+        number["maximum"] = field.maximum
     else:
-        widened["exclusiveMaximum"] = limit
-    return widened
+        number["exclusiveMaximum"] = limit
+    branches = [number, {"type": "string", "pattern": described["pattern"]}]
+    if field.allow_none:
+        branches.append({"type": "null"})
+    widened = {key: value for key, value in described.items() if key not in ("type", "pattern")}
+    widened["description"] += "; format 1.0 may write it as a JSON number"
+    return {"anyOf": branches, **widened}
 
 
 def _legacy_record(
@@ -642,6 +679,9 @@ def _legacy_record(
             described = _legacy_decimal(field, described)
         elif isinstance(field, wire.DateTime):
             described["pattern"] = portable_pattern(_LEGACY_DATETIME)
+            # RFC 3339's date-time requires the offset this pattern lets go: the
+            # pattern carries the rule, a format would contradict it.
+            del described["format"]
             described["description"] = "format 1.0: a datetime without offset is in UTC"
         properties[wire_name] = described
         if isinstance(field, wire.Reference):
@@ -667,7 +707,8 @@ def _version_1_0(version: str, registry: Registry) -> dict[str, dict[str, Any]]:
     history = ["version", "exported_at", *v1_0.HISTORY_TYPES]
     document["required"] = []
     document["anyOf"] = [
-        {"required": ["version"]},
+        # Named in the branch too, as ajv's strictRequired wants what is required declared.
+        {"properties": {"version": True}, "required": ["version"]},
         {"propertyNames": {"enum": history}, "description": "a production-history document"},
     ]
     generated = {
@@ -711,6 +752,17 @@ def generate(
 
 #: The versions whose schemas :func:`generate` makes, oldest first.
 GENERATED = tuple(sorted(_GENERATORS))
+#: The entry schemas bundled into one self-contained file each: one per container kind.
+BUNDLED = (MANIFEST_SCHEMA, ENTITY_FILE_SCHEMA, DOCUMENT_SCHEMA)
+
+
+def generate_bundled(
+    version: str = CURRENT_VERSION, registry: Registry = REGISTRY
+) -> dict[str, dict[str, Any]]:
+    """The bundled schemas of ``version`` (:mod:`bakery_io.format.bundles`), by file name:
+    the manifest, a single entity file and a single document, each with everything it
+    refers to inside, for validators given one file."""
+    return bundles(generate(version, registry), BUNDLED)
 
 
 def render(schema: dict[str, Any]) -> str:
@@ -724,13 +776,19 @@ def write(
     """Write the schemas of ``version`` into their folder under ``directory``; returns the files.
 
     The folder mirrors the ``$id``s: ``directory/<version>/`` for the published
-    set, ``directory/<version>/ext/acme-1/`` for a registry with extensions.
+    set, ``directory/<version>/ext/acme-1/`` for a registry with extensions; the
+    bundles (:data:`BUNDLED`) go to its ``bundled/`` folder.
     """
     folder = directory / schema_base(version, registry).removeprefix(BASE_ID)
-    folder.mkdir(parents=True, exist_ok=True)
+    generated = generate(version, registry)
     written = []
-    for name, schema in generate(version, registry).items():
-        path = folder / name
-        path.write_text(render(schema), encoding="utf-8")
-        written.append(path)
+    for where, schemas in (
+        (folder, generated),
+        (folder / BUNDLED_FOLDER, bundles(generated, BUNDLED)),
+    ):
+        where.mkdir(parents=True, exist_ok=True)
+        for name, schema in schemas.items():
+            path = where / name
+            path.write_text(render(schema), encoding="utf-8")
+            written.append(path)
     return written
