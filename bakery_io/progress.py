@@ -9,10 +9,15 @@ a user of ``bakery-io`` sees.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable, Iterator, Sized
 from dataclasses import dataclass
+from typing import TypeVar
 
-__all__ = ["Progress", "ProgressCallback"]
+__all__ = ["Progress", "ProgressCallback", "Tracker"]
+
+_T = TypeVar("_T")
+_Chunk = TypeVar("_Chunk", bound=Sized)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +40,8 @@ class Progress:
     done: int
     #: How much the step will do in all, when known in advance.
     total: int | None
-    #: What ``done`` and ``total`` count: ``"records"`` or ``"bytes"``.
+    #: What ``done`` and ``total`` count: ``"records"`` of the format, ``"rows"`` of
+    #: tables (the sample database) or ``"bytes"``.
     unit: str = "records"
     #: ``True`` on the step's last event.
     finished: bool = False
@@ -50,3 +56,107 @@ class Progress:
 
 #: What a ``progress=`` argument takes: a function called with each :class:`Progress`.
 ProgressCallback = Callable[[Progress], None]
+
+
+class Tracker:
+    """Emits the :class:`Progress` events of one job to a callback, or does nothing.
+
+    A job calls :meth:`start` at each step, :meth:`advance` after each chunk of work and
+    :meth:`finish` at the step's end. Start, entity type changes and finish are always
+    emitted; the events in between at most every ``interval`` seconds, so a callback
+    that draws costs nothing measurable however small the chunks. Without a callback
+    every method returns at once: a job pays for progress only when it is asked for.
+    """
+
+    def __init__(
+        self, callback: ProgressCallback | None, job: str, *, interval: float = 0.1
+    ) -> None:
+        self.callback = callback
+        self.job = job
+        self.interval = interval
+        self._step: str | None = None
+        self._entity_type: str | None = None
+        self._done = 0
+        self._total: int | None = None
+        self._unit = "records"
+        self._last = 0.0
+
+    @property
+    def active(self) -> bool:
+        """Whether anyone listens: a job computes totals only then."""
+        return self.callback is not None
+
+    def start(
+        self,
+        step: str,
+        total: int | None,
+        *,
+        entity_type: str | None = None,
+        unit: str = "records",
+    ) -> None:
+        """Begin ``step`` (ending the step in progress, if any)."""
+        if self.callback is None:
+            return
+        self.finish()
+        self._step, self._entity_type, self._done = step, entity_type, 0
+        self._total, self._unit = total, unit
+        self._emit()
+
+    def advance(self, amount: int, entity_type: str | None = None) -> None:
+        """``amount`` more of the step is done, now on ``entity_type`` (if given)."""
+        if self.callback is None or self._step is None:
+            return
+        self._done += amount
+        if entity_type is not None and entity_type != self._entity_type:
+            self._entity_type = entity_type
+            self._emit()
+        elif time.monotonic() - self._last >= self.interval:
+            self._emit()
+
+    def counted(self, items: Iterable[_T], entity_type: str, every: int) -> Iterator[_T]:
+        """``items`` unchanged, with an :meth:`advance` after each ``every`` of them."""
+        if self.callback is None:
+            yield from items
+            return
+        self.advance(0, entity_type)
+        pending = 0
+        for item in items:
+            yield item
+            pending += 1
+            if pending == every:
+                self.advance(pending)
+                pending = 0
+        self.advance(pending)
+
+    def chunked(self, chunks: Iterable[_Chunk], entity_type: str) -> Iterator[_Chunk]:
+        """``chunks`` unchanged, each counted done when the next one is asked for."""
+        if self.callback is None:
+            yield from chunks
+            return
+        self.advance(0, entity_type)
+        for chunk in chunks:
+            yield chunk
+            self.advance(len(chunk))
+
+    def finish(self) -> None:
+        """End the step in progress with its ``finished`` event (nothing if none is)."""
+        if self.callback is None or self._step is None:
+            return
+        self._emit(finished=True)
+        self._step = None
+
+    def _emit(self, *, finished: bool = False) -> None:
+        assert self.callback is not None
+        assert self._step is not None
+        self._last = time.monotonic()
+        self.callback(
+            Progress(
+                self.job,
+                self._step,
+                self._entity_type,
+                self._done,
+                self._total,
+                self._unit,
+                finished,
+            )
+        )
