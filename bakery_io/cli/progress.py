@@ -8,6 +8,7 @@ job is not even asked for events, so it does no counting for them.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from os import PathLike
@@ -69,12 +70,16 @@ class ProgressDisplay:
         if bar is None:
             from tqdm import tqdm  # noqa: PLC0415 (only a terminal draws: start-up stays fast)
 
+            columns, lines = _size_of(self.stream)
+
             bar = self._bar = tqdm(
+                desc=_describe(event),
                 total=event.total,
                 unit=f" {event.unit}",
                 file=self.stream,
                 leave=False,
-                dynamic_ncols=True,
+                ncols=columns,
+                nrows=lines,
                 unit_scale=event.unit == "bytes",
             )
         bar.set_description_str(_describe(event), refresh=False)
@@ -88,6 +93,16 @@ class ProgressDisplay:
         if self._bar is not None:
             self._bar.close()
             self._bar = None
+
+
+def _size_of(stream: TextIO) -> tuple[int, int]:
+    """The terminal's columns and lines; 80 by 24 where it states none (a pseudo-terminal
+    may state 0 by 0, for which tqdm would draw nothing at all)."""
+    try:
+        size = os.get_terminal_size(stream.fileno())
+    except (OSError, ValueError):  # a stream with no descriptor (a test's fake terminal)
+        return 80, 24
+    return size.columns or 80, size.lines or 24
 
 
 def _describe(event: Progress) -> str:
