@@ -82,9 +82,12 @@ class ProgressDisplay:
                 nrows=lines,
                 unit_scale=event.unit == "bytes",
             )
-        bar.set_description_str(_describe(event), refresh=False)
         if event.done > bar.n:
             bar.update(event.done - bar.n)
+        described = _describe(event)
+        if described != bar.desc:
+            # Drawn at once, whatever tqdm's pace: the bar must name what is done now.
+            bar.set_description_str(described)
         self._last = event
         if event.finished:
             self._close_bar()
