@@ -344,7 +344,7 @@ class _Streamer:
         self.resolver.end_section(section)
         self._sound()
 
-    def section(self, section: Section, chunks: Iterator[list[Any]]) -> int:
+    def section(self, section: Section, chunks: Iterable[list[Any]]) -> int:
         """Check and write one section; returns how many records were written."""
         resolver, entity = self.resolver, section.entity
         count = written = 0

@@ -113,11 +113,14 @@ class Tracker:
         elif time.monotonic() - self._last >= self.interval:
             self._emit()
 
-    def counted(self, items: Iterable[_T], entity_type: str, every: int) -> Iterator[_T]:
-        """``items`` unchanged, with an :meth:`advance` after each ``every`` of them."""
+    def counted(self, items: Iterable[_T], entity_type: str, every: int) -> Iterable[_T]:
+        """``items`` unchanged, with an :meth:`advance` after each ``every`` of them
+        (``items`` itself when no one listens: nothing is added per item)."""
         if self.callback is None:
-            yield from items
-            return
+            return items
+        return self._counted(items, entity_type, every)
+
+    def _counted(self, items: Iterable[_T], entity_type: str, every: int) -> Iterator[_T]:
         self.advance(0, entity_type)
         pending = 0
         for item in items:
@@ -128,11 +131,13 @@ class Tracker:
                 pending = 0
         self.advance(pending)
 
-    def chunked(self, chunks: Iterable[_Chunk], entity_type: str) -> Iterator[_Chunk]:
+    def chunked(self, chunks: Iterable[_Chunk], entity_type: str) -> Iterable[_Chunk]:
         """``chunks`` unchanged, each counted done when the next one is asked for."""
         if self.callback is None:
-            yield from chunks
-            return
+            return chunks
+        return self._chunked(chunks, entity_type)
+
+    def _chunked(self, chunks: Iterable[_Chunk], entity_type: str) -> Iterator[_Chunk]:
         self.advance(0, entity_type)
         for chunk in chunks:
             yield chunk
