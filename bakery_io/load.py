@@ -272,7 +272,6 @@ def _load_streamed(
     resolver = Resolver(connection, on_conflict, registry=registry)
     streamer = _Streamer(Writer(connection), resolver, source, tracker)
     try:
-        tracker.start("loading", _stated_total(source) if tracker.active else None)
         streamer.run()
     except Doubt as exc:
         savepoint.rollback()
@@ -323,8 +322,15 @@ class _Streamer:
     tracker: Tracker
 
     def run(self) -> None:
-        for section, chunks in streamed_sections(self.source, self.resolver.registry):
-            self.section(section, self.tracker.chunked(chunks, section.entity.name))
+        tracker = self.tracker
+        for number, (section, chunks) in enumerate(
+            streamed_sections(self.source, self.resolver.registry)
+        ):
+            if number == 0:
+                # Begun once the manifest is found sound: a source of another version
+                # or layout goes to the full check without a step that did nothing.
+                tracker.start("loading", _stated_total(self.source) if tracker.active else None)
+            self.section(section, tracker.chunked(chunks, section.entity.name))
 
     def _sound(self) -> None:
         """Raise :class:`Doubt` at a problem, or before an update is written.

@@ -160,6 +160,14 @@ def test_an_import_the_single_pass_doubts_ends_that_step_and_checks_in_full(
     assert found[1:] == [("checking", total, total), ("writing", total, total)]
 
 
+def test_an_import_of_an_older_version_checks_then_writes(empty: Engine) -> None:
+    # No "loading" step that did nothing: the single pass is not begun for format 1.0.
+    events: list[Progress] = []
+    report = load_all(empty, GOLDEN_1_0, progress=events.append)
+    total = report.total.total
+    assert steps(events, "import") == [("checking", total, total), ("writing", total, total)]
+
+
 def test_an_upgrade_checks_then_writes(tmp_path: Path) -> None:
     events: list[Progress] = []
     report = upgrade(GOLDEN_1_0, tmp_path / "upgraded", progress=events.append)
