@@ -37,7 +37,6 @@ from bakery_io.format.json_schemas import write as write_schemas
 from bakery_io.format.manifest import Manifest
 from bakery_io.load import LoadReport, load_all
 from bakery_io.partials import file_aside
-from bakery_io.progress import ProgressCallback
 from bakery_io.registry import REGISTRY, Registry
 from bakery_io.sample import generate_sample
 from bakery_io.upgrades import upgrade
@@ -209,9 +208,7 @@ def _backup(source: str | list[str]) -> str | None:
     return source[0] if len(source) == 1 else None
 
 
-def _load(
-    engine: Engine, args: argparse.Namespace, progress: ProgressCallback | None
-) -> tuple[LoadReport, bool]:
+def _load(engine: Engine, args: argparse.Namespace) -> tuple[LoadReport, bool]:
     """Create the bakery_io tables if the database has none, and load, in one transaction;
     returns the report and whether the tables were created.
 
@@ -220,7 +217,10 @@ def _load(
     there the tables are dropped again when the load fails, which a kill -9
     cannot do.
     """
-    with engine.connect() as connection:
+    with (
+        ProgressDisplay("import", quiet=args.json, backup=_backup(args.source)) as progress,
+        engine.connect() as connection,
+    ):
         outer = connection.begin()
         created = False
         try:
@@ -258,22 +258,20 @@ def _undo(engine: Engine, outer: Transaction, *, created: bool, registry: Regist
 def run_import(args: argparse.Namespace, out: TextIO) -> int:
     engine = engine_from_url(args.db)
     new_file = _new_sqlite_file(engine)
-    display = ProgressDisplay("import", quiet=args.json, backup=_backup(args.source))
     try:
-        with display as progress:
-            if new_file is None:
-                report, created = _load(engine, args, progress)
-            else:
-                # A new SQLite file is built aside and renamed into place when loaded:
-                # a killed import leaves no half database under the name asked for.
-                with file_aside(new_file) as aside:
-                    url = engine.url.set(database=str(aside.path))
-                    work = engine_from_url(url.render_as_string(hide_password=False))
-                    try:
-                        report, created = _load(work, args, progress)
-                    finally:
-                        work.dispose()
-                    aside.keep = not args.dry_run
+        if new_file is None:
+            report, created = _load(engine, args)
+        else:
+            # A new SQLite file is built aside and renamed into place when loaded:
+            # a killed import leaves no half database under the name asked for.
+            with file_aside(new_file) as aside:
+                url = engine.url.set(database=str(aside.path))
+                work = engine_from_url(url.render_as_string(hide_password=False))
+                try:
+                    report, created = _load(work, args)
+                finally:
+                    work.dispose()
+                aside.keep = not args.dry_run
     finally:
         engine.dispose()
     if not args.dry_run:
