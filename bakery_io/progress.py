@@ -5,6 +5,22 @@ sample database) calls it with :class:`Progress` events: one at the start of eac
 one per chunk of work, and one when the step ends (``finished``). The command line draws
 its progress bars from these events and nothing else, so an embedder sees exactly what
 a user of ``bakery-io`` sees.
+
+The steps of each job, in order:
+
+- export (:func:`~bakery_io.dump_all`, :func:`~bakery_io.dump_history`): ``writing``,
+  its total counted first (one COUNT per entity type, only when progress is asked for);
+- validate: ``checking``, the total as the manifest or the file states it;
+- import (:func:`~bakery_io.load_all`, :func:`~bakery_io.load_records`): ``loading``
+  (checked and written in one pass) for a sound backup of the current version as
+  bakery_io writes it; otherwise ``checking`` then ``writing``. Should the one pass
+  doubt midway, ``loading`` ends where it stands and ``checking`` and ``writing`` follow;
+- upgrade: ``checking`` then ``writing``;
+- sample (:func:`~bakery_io.generate_sample`): ``generating``, in ``rows`` of every
+  table, with no total.
+
+A callback that raises ends the job with its exception, as any error would: an import
+keeps nothing, an export leaves no target.
 """
 
 from __future__ import annotations
@@ -31,8 +47,8 @@ class Progress:
 
     #: The job: ``"export"``, ``"validate"``, ``"import"``, ``"upgrade"`` or ``"sample"``.
     job: str
-    #: The step in progress, a present participle: ``"reading"``, ``"checking"``,
-    #: ``"writing"``, ``"upgrading"``, ``"generating"``.
+    #: The step in progress, a present participle: ``"loading"``, ``"checking"``,
+    #: ``"writing"`` or ``"generating"``.
     step: str
     #: The entity type being worked on, when there is one.
     entity_type: str | None
@@ -91,14 +107,13 @@ class Tracker:
         step: str,
         total: int | None,
         *,
-        entity_type: str | None = None,
         unit: str = "records",
     ) -> None:
         """Begin ``step`` (ending the step in progress, if any)."""
         if self.callback is None:
             return
         self.finish()
-        self._step, self._entity_type, self._done = step, entity_type, 0
+        self._step, self._entity_type, self._done = step, None, 0
         self._total, self._unit = total, unit
         self._emit()
 
