@@ -153,15 +153,17 @@ def run_export_history(args: argparse.Namespace, out: TextIO) -> int:
     _require_tables(args.db, args.registry)
     engine = engine_from_url(args.db)
     try:
-        manifest = dump_history(
-            engine,
-            args.target,
-            since=args.since,
-            until=args.until,
-            recipe=args.recipe,
-            overwrite=args.overwrite,
-            registry=args.registry,
-        )
+        with ProgressDisplay("export-history", quiet=args.json, backup=args.target) as progress:
+            manifest = dump_history(
+                engine,
+                args.target,
+                since=args.since,
+                until=args.until,
+                recipe=args.recipe,
+                overwrite=args.overwrite,
+                progress=progress,
+                registry=args.registry,
+            )
     finally:
         engine.dispose()
     args.written = f"{args.target} was written"
