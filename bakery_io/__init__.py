@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
     from bakery_io.binding.database import Bind, create_schema, drop_schema, engine_from_url
     from bakery_io.binding.placement import Placement
-    from bakery_io.dump import DumpProgress, dump_all, dump_history
+    from bakery_io.dump import dump_all, dump_history
     from bakery_io.errors import (
         BakeryIOError,
         DatabaseStateError,
@@ -25,8 +25,9 @@ if TYPE_CHECKING:
     )
     from bakery_io.format.extensions import Extension, PassedOver
     from bakery_io.format.manifest import FileEntry, Manifest
-    from bakery_io.load import EntityCounts, LoadProgress, LoadReport, load_all
+    from bakery_io.load import EntityCounts, LoadReport, load_all
     from bakery_io.problems import Problem
+    from bakery_io.progress import Progress, ProgressCallback
     from bakery_io.records import RecordData, Selection, dump_records, dumps_records, load_records
     from bakery_io.registry import REGISTRY, Registry
     from bakery_io.resolution import ConflictMode
@@ -46,7 +47,6 @@ _PUBLIC = {
     "Placement": "binding.placement",
     "dump_all": "dump",
     "dump_history": "dump",
-    "DumpProgress": "dump",
     "BakeryIOError": "errors",
     "DatabaseStateError": "errors",
     "NotFoundError": "errors",
@@ -56,7 +56,6 @@ _PUBLIC = {
     "EntityCounts": "load",
     "LoadReport": "load",
     "load_all": "load",
-    "LoadProgress": "load",
     "RecordData": "records",
     "Selection": "records",
     "dump_records": "records",
@@ -66,6 +65,8 @@ _PUBLIC = {
     "FileEntry": "format.manifest",
     "Manifest": "format.manifest",
     "Problem": "problems",
+    "Progress": "progress",
+    "ProgressCallback": "progress",
     "REGISTRY": "registry",
     "Registry": "registry",
     "Extension": "format.extensions",
@@ -117,19 +118,19 @@ __all__ = [
     "ConflictMode",
     "Conversion",
     "DatabaseStateError",
-    "DumpProgress",
     "EntityCounts",
     "Extension",
     "FileEntry",
     "Foreign",
     "LeftBehind",
-    "LoadProgress",
     "LoadReport",
     "Manifest",
     "NotFoundError",
     "PassedOver",
     "Placement",
     "Problem",
+    "Progress",
+    "ProgressCallback",
     "RecordData",
     "Registry",
     "Repair",

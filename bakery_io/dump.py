@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from os import PathLike
@@ -18,16 +18,20 @@ from bakery_io.codecs import dumper
 from bakery_io.errors import UsageError
 from bakery_io.format.fields import format_datetime
 from bakery_io.format.manifest import Manifest, producer
-from bakery_io.queries import column_of, read_records, unexportable, unwritable
+from bakery_io.progress import ProgressCallback, Tracker
+from bakery_io.queries import (
+    column_of,
+    count_records,
+    read_records,
+    unexportable,
+    unwritable,
+)
 from bakery_io.registry import REGISTRY, EntityType, Registry
 from bakery_io.targets import building
 from bakery_io.versions import CURRENT_VERSION
 from bakery_io.writers import Container, DocumentContainer, container_for, write_entity
 
 logger = logging.getLogger(__name__)
-
-#: Called after each entity type with (types done, types in all, records so far).
-DumpProgress = Callable[[int, int, int], None]
 
 
 def export_time(exported_at: datetime | None) -> str:
@@ -58,21 +62,30 @@ def write_records(
     container: Container,
     selected: Iterable[tuple[EntityType, ColumnElement[bool] | None]],
     moment: str,
-    progress: DumpProgress | None,
+    tracker: Tracker,
     *,
     registry: Registry,
 ) -> Manifest:
     """Write the selected records, read through ``connection`` (one snapshot), into
     ``container``, each checked as the import would check it; returns the finished
-    container's manifest, with its exceptions."""
+    container's manifest, with its exceptions.
+
+    ``tracker`` hears of each chunk written (step ``writing``); when it listens, the
+    records to write are counted first, one COUNT per entity type in the same snapshot."""
     entries = []
     plan = list(selected)
-    total = 0
     audit = Audit(registry)
     url = connection.engine.url.render_as_string(hide_password=True)
-    for done, (entity, where) in enumerate(plan, start=1):
-        chunks = (
-            dumped(entity, chunk, url) for chunk in read_records(connection, entity, where=where)
+    total = (
+        sum(count_records(connection, entity, where=where) for entity, where in plan)
+        if tracker.active
+        else None
+    )
+    tracker.start("writing", total)
+    for entity, where in plan:
+        chunks = tracker.chunked(
+            (dumped(entity, chunk, url) for chunk in read_records(connection, entity, where=where)),
+            entity.name,
         )
         try:
             entry = write_entity(container, entity, entity.filename, audit.records(entity, chunks))
@@ -82,10 +95,7 @@ def write_records(
                 raise
             raise found from exc
         entries.append(entry)
-        total += entry.record_count
         logger.info("exported %d %s", entry.record_count, entity.name)
-        if progress is not None:
-            progress(done, len(plan), total)
     exceptions = audit.exceptions()
     if exceptions:
         logger.warning(
@@ -98,6 +108,7 @@ def write_records(
     extensions = tuple(extension.to_dict() for extension in registry.extensions)
     manifest = Manifest(CURRENT_VERSION, moment, producer(), tuple(entries), exceptions, extensions)
     container.finish(manifest)
+    tracker.finish()
     return manifest
 
 
@@ -124,7 +135,7 @@ def dump_all(
     entities: Iterable[str] | None = None,
     exported_at: datetime | None = None,
     overwrite: bool = False,
-    progress: DumpProgress | None = None,
+    progress: ProgressCallback | None = None,
     registry: Registry = REGISTRY,
 ) -> Manifest:
     """Export the database of ``bind`` to ``target`` in the current format (1.1).
@@ -146,6 +157,10 @@ def dump_all(
     ``registry`` says which entity types there are and where they are stored
     (default: format 1.1 in bakery_io's own tables); an extended registry's
     backup lists its extensions in the manifest.
+
+    ``progress`` is called with :class:`~bakery_io.Progress` events of job
+    ``"export"``, step ``"writing"``: its total is counted first (one COUNT per
+    entity type, only when ``progress`` is given).
     """
     path = Path(target)
     if isinstance(entities, str):
@@ -160,8 +175,9 @@ def dump_all(
     ) as container:
         selection = ((entity, None) for entity in selected)
         with reading(bind, registry) as connection:
+            tracker = Tracker(progress, "export")
             return write_records(
-                connection, container, selection, moment, progress, registry=registry
+                connection, container, selection, moment, tracker, registry=registry
             )
 
 
@@ -188,6 +204,7 @@ def dump_history(
     recipe: str | None = None,
     exported_at: datetime | None = None,
     overwrite: bool = False,
+    progress: ProgressCallback | None = None,
     registry: Registry = REGISTRY,
 ) -> Manifest:
     """Export production and assembly runs to a single document (``target`` ends ``.json``).
@@ -196,7 +213,8 @@ def dump_history(
     ends included; a datetime ``until`` is exclusive). With ``recipe`` (a
     slug) the document holds that recipe's production runs only: assembly runs
     belong to finished goods, not recipes. Returns the manifest of what was
-    written, as :func:`dump_all` does.
+    written, as :func:`dump_all` does. ``progress`` hears of it as of
+    :func:`dump_all`.
     """
     path = Path(target)
     if path.suffix.lower() != ".json":
@@ -229,4 +247,5 @@ def dump_history(
         building(DocumentContainer, path, CURRENT_VERSION, moment, overwrite=overwrite) as doc,
         reading(bind, registry) as connection,
     ):
-        return write_records(connection, doc, selected, moment, None, registry=registry)
+        tracker = Tracker(progress, "export")
+        return write_records(connection, doc, selected, moment, tracker, registry=registry)

@@ -53,6 +53,7 @@ from bakery_io.format.manifest import MANIFEST_NAME
 from bakery_io.jsonio import NotCanonical, read_entity_file
 from bakery_io.persistence import Refused, Writer, write_loaded, write_section
 from bakery_io.problems import Problem
+from bakery_io.progress import ProgressCallback, Tracker
 from bakery_io.queries import CHUNK_SIZE
 from bakery_io.registry import REGISTRY, Registry
 from bakery_io.resolution import CONFLICT_MODES, Action, ConflictMode, Resolver
@@ -63,10 +64,6 @@ from bakery_io.versions.backup import Foreign, Rewrite
 from bakery_io.versions.bake_tracker import repairs_hint, repairs_left
 
 logger = logging.getLogger(__name__)
-
-#: Called as the load goes: (phase: "checking" or "writing", entity type, records so far).
-#: A load that turns from one pass to the full check reports each type again.
-LoadProgress = Callable[[str, str, int], None]
 
 
 @dataclass(frozen=True)
@@ -255,7 +252,7 @@ def _load_streamed(
     connection: Connection,
     source: Source,
     on_conflict: ConflictMode,
-    progress: LoadProgress | None,
+    tracker: Tracker,
     registry: Registry,
     *,
     dry_run: bool,
@@ -267,23 +264,54 @@ def _load_streamed(
     the one bakery_io writes, an update) it is rolled back and ``None``
     returned, and the full check (:func:`_load_checked`) finds and explains
     every problem.
+
+    ``tracker`` hears of each chunk checked and written (step ``loading``; a load
+    that turns to the full check ends that step where it stands).
     """
     if not isinstance(source, Archive):
         return None
     savepoint = connection.begin_nested()
     resolver = Resolver(connection, on_conflict, registry=registry, dry_run=dry_run)
-    streamer = _Streamer(Writer(connection), resolver, source, progress)
+    streamer = _Streamer(Writer(connection), resolver, source, tracker)
     try:
         streamer.run()
     except Doubt as exc:
         savepoint.rollback()
+        tracker.finish()
         logger.debug("%s: checking in full (%s)", source.name, exc or "a problem")
         return None
     except BaseException:
         savepoint.rollback()
         raise
     savepoint.commit()
+    tracker.finish()
     return streamer.resolver
+
+
+def _stated_total(source: Source) -> int | None:
+    """The records a source says it holds (a manifest's counts, a document's arrays),
+    for progress only: None where it does not say, or says it wrongly."""
+    content: Any = None
+    if isinstance(source, Archive):
+        try:
+            manifest = parse(MANIFEST_NAME, source.read(MANIFEST_NAME))
+        except Unreadable:
+            return None
+        files = manifest.get("files") if isinstance(manifest, Mapping) else None
+        counts = [
+            entry.get("record_count") if isinstance(entry, Mapping) else None
+            for entry in (files if isinstance(files, list) else [None])
+        ]
+        if not all(type(count) is int for count in counts):
+            return None
+        return sum(count for count in counts if isinstance(count, int))
+    if isinstance(source, FileSource):
+        content = source.content
+    if not isinstance(content, Mapping):
+        return None
+    if "entity_type" in content:
+        content = {"records": content.get("records")}
+    return sum(len(value) for value in content.values() if isinstance(value, list))
 
 
 @dataclass
@@ -293,13 +321,18 @@ class _Streamer:
     writer: Writer
     resolver: Resolver
     source: Archive
-    progress: LoadProgress | None
+    tracker: Tracker
 
     def run(self) -> None:
-        for section, chunks in streamed_sections(self.source, self.resolver.registry):
-            written = self.section(section, chunks)
-            if self.progress is not None:
-                self.progress("writing", section.entity.name, written)
+        tracker = self.tracker
+        for number, (section, chunks) in enumerate(
+            streamed_sections(self.source, self.resolver.registry)
+        ):
+            if number == 0:
+                # Begun once the manifest is found sound: a source of another version
+                # or layout goes to the full check without a step that did nothing.
+                tracker.start("loading", _stated_total(self.source) if tracker.active else None)
+            self.section(section, tracker.chunked(chunks, section.entity.name))
 
     def _sound(self) -> None:
         """Raise :class:`Doubt` at a problem, or before an update is written.
@@ -318,10 +351,8 @@ class _Streamer:
     def _checked(self, section: Section, count: int) -> None:
         self.resolver.end_section(section)
         self._sound()
-        if self.progress is not None:
-            self.progress("checking", section.entity.name, count)
 
-    def section(self, section: Section, chunks: Iterator[list[Any]]) -> int:
+    def section(self, section: Section, chunks: Iterable[list[Any]]) -> int:
         """Check and write one section; returns how many records were written."""
         resolver, entity = self.resolver, section.entity
         count = written = 0
@@ -360,7 +391,7 @@ def _load_checked(
     connection: Connection,
     source: Source,
     on_conflict: ConflictMode,
-    progress: LoadProgress | None,
+    tracker: Tracker,
     accepted: Accepted | None,
     *,
     repairs: Iterable[str] = (),
@@ -370,17 +401,19 @@ def _load_checked(
     """Check everything, reporting every problem, then write: pass one, then pass two.
 
     Returns the resolver, the checker and the problems accepted as the backup's
-    exceptions (``accepted``: those the load was told to accept)."""
+    exceptions (``accepted``: those the load was told to accept). ``tracker``
+    hears of the records of each section as they are checked (step ``checking``,
+    after each file's JSON Schema check) and written (step ``writing``)."""
     resolver = Resolver(connection, on_conflict, accepted, registry=registry, dry_run=dry_run)
     sections: list[Section] = []
 
     def visit(section: Section, records: Iterable[Any]) -> None:
         sections.append(section)
-        resolver.check(section, records)
-        if progress is not None:
-            progress("checking", section.entity.name, section.count)
+        resolver.check(section, tracker.counted(records, section.entity.name, CHUNK_SIZE))
 
+    tracker.start("checking", _stated_total(source) if tracker.active else None)
     checker = check(source, visit, repairs=repairs, registry=registry)
+    tracker.finish()
     resolver.finish()
     problems = list(checker.problems)
     problems.extend(map(checker.origin, resolver.problems))
@@ -406,13 +439,16 @@ def _load_checked(
             )
         raise SourceError(source.label, problems, hint=_hint(source, accepted))
     writer = Writer(connection)
+    tracker.start("writing", sum(section.count for section in sections))
     for section in sections:
+        records = tracker.counted(
+            _records(checker.loaded, section), section.entity.name, CHUNK_SIZE
+        )
         try:
-            written = write_section(writer, resolver, section, _records(checker.loaded, section))
+            write_section(writer, resolver, section, records)
         except Refused as exc:
             raise SourceError(source.label, [checker.origin(exc.problem)]) from exc.__cause__
-        if progress is not None:
-            progress("writing", section.entity.name, written)
+    tracker.finish()
     return resolver, checker, excepted
 
 
@@ -435,7 +471,7 @@ def load_all(
     dry_run: bool = False,
     accept_exceptions: bool = False,
     repairs: Iterable[str] = (),
-    progress: LoadProgress | None = None,
+    progress: ProgressCallback | None = None,
     registry: Registry = REGISTRY,
 ) -> LoadReport:
     """Load a backup directory, ZIP archive, single document or entity file into ``bind``.
@@ -480,6 +516,14 @@ def load_all(
     (default: format 1.1 in bakery_io's own tables). Records of a core type
     it does not store are refused; what an extension it lacks holds is passed
     over and named in the report's ``passed_over``.
+
+    ``progress`` is called with :class:`~bakery_io.Progress` events of job
+    ``"import"``, a chunk of records at a time. A sound backup of the current
+    version laid out as bakery_io writes it is checked and written in one step,
+    ``"loading"``; any other source (and one the single pass doubts, which ends
+    ``"loading"`` where it stands) in two: ``"checking"`` then ``"writing"``.
+    Totals are the records the manifest or the file states. An exception the
+    callback raises ends the load, as any error does: nothing is kept.
     """
     check_conflict_mode(on_conflict)
     describe(bind)  # refuses what is not a database
@@ -511,10 +555,11 @@ def load_opened(
     dry_run: bool,
     accept_exceptions: bool,
     repairs: Iterable[str],
-    progress: LoadProgress | None,
+    progress: ProgressCallback | None,
     registry: Registry,
 ) -> LoadReport:
     """:func:`load_all` of a source already opened (closed here, whatever happens)."""
+    tracker = Tracker(progress, "import")
     checker: Checker | None = None
     excepted: tuple[Problem, ...] = ()
     accepted = Accepted(listed_exceptions(opened)) if accept_exceptions else None
@@ -526,7 +571,7 @@ def load_opened(
                 None
                 if accepted
                 else _load_streamed(
-                    connection, opened, on_conflict, progress, registry, dry_run=dry_run
+                    connection, opened, on_conflict, tracker, registry, dry_run=dry_run
                 )
             )
             if resolver is None:
@@ -534,7 +579,7 @@ def load_opened(
                     connection,
                     opened,
                     on_conflict,
-                    progress,
+                    tracker,
                     accepted,
                     repairs=repairs,
                     registry=registry,

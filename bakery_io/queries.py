@@ -39,6 +39,7 @@ from sqlalchemy import (
     String,
     Table,
     and_,
+    func,
     or_,
     select,
     type_coerce,
@@ -245,6 +246,17 @@ def read_records(
         if len(records) < chunk_size:
             return
         last = tuple(records[-1][name] for name in keys)
+
+
+def count_records(
+    connection: Connection, entity: EntityType, *, where: ColumnElement[bool] | None = None
+) -> int:
+    """How many records of ``entity`` :func:`read_records` would read: one COUNT."""
+    plan = plan_for(entity)
+    statement = select(func.count()).select_from(plan.joined)
+    if where is not None:
+        statement = statement.where(where)
+    return int(connection.execute(statement).scalar_one())
 
 
 def _dicts(result: Result[Any]) -> list[dict[str, Any]]:

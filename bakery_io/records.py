@@ -32,7 +32,8 @@ from bakery_io.dump import dumped, export_time, reading, write_records
 from bakery_io.errors import NotFoundError, UsageError
 from bakery_io.format.fields import Children, Reference
 from bakery_io.format.schemas.base import EntitySchema, declared_fields
-from bakery_io.load import LoadProgress, LoadReport, check_conflict_mode, load_opened
+from bakery_io.load import LoadReport, check_conflict_mode, load_opened
+from bakery_io.progress import ProgressCallback, Tracker
 from bakery_io.queries import batches, column_of, read_records
 from bakery_io.registry import REGISTRY, EntityType, Registry
 from bakery_io.resolution import ConflictMode
@@ -217,7 +218,9 @@ def dumps_records(
             for entity in registry
             if chosen.get(entity.name)
         ]
-        write_records(connection, document, selected, moment, None, registry=registry)
+        # A handful of records: no progress to show.
+        tracker = Tracker(None, "export")
+        write_records(connection, document, selected, moment, tracker, registry=registry)
     logger.info(
         "dumped %d records of %s", sum(map(len, chosen.values())), ", ".join(sorted(chosen))
     )
@@ -289,7 +292,7 @@ def load_records(
     on_conflict: ConflictMode = "skip",
     dry_run: bool = False,
     accept_exceptions: bool = False,
-    progress: LoadProgress | None = None,
+    progress: ProgressCallback | None = None,
     registry: Registry = REGISTRY,
 ) -> LoadReport:
     """Load records given as data, bytes or a file object into ``bind``, as
@@ -303,7 +306,7 @@ def load_records(
     an older format version is upgraded, references resolve against the data
     and the database, every rule is checked (across records too), and on any
     problem :class:`~bakery_io.SourceError` names each one and nothing is
-    kept.
+    kept. ``progress`` hears of it as of :func:`~bakery_io.load_all`.
     """
     check_conflict_mode(on_conflict)
     describe(bind)  # refuses what is not a database

@@ -21,6 +21,7 @@ from bakery_io.errors import SourceError, UsageError
 from bakery_io.format.fields import format_datetime
 from bakery_io.format.manifest import producer
 from bakery_io.problems import Problem
+from bakery_io.progress import ProgressCallback, Tracker
 from bakery_io.registry import REGISTRY, Registry
 from bakery_io.targets import building
 from bakery_io.upgrading import backup_of
@@ -75,6 +76,7 @@ def upgrade(
     *,
     overwrite: bool = False,
     repairs: Iterable[str] = (),
+    progress: ProgressCallback | None = None,
     registry: Registry = REGISTRY,
 ) -> UpgradeReport:
     """Write ``source`` (a backup directory, ZIP, single document or entity file of any
@@ -96,6 +98,11 @@ def upgrade(
     ``registry`` says which entity types and extensions the source may hold;
     a source with extension data it lacks is refused rather than rewritten
     without it.
+
+    ``progress`` is called with :class:`~bakery_io.Progress` events of job
+    ``"upgrade"``: step ``"checking"`` (the source's records, as
+    :func:`~bakery_io.validate` counts them), then ``"writing"`` (the upgraded
+    records), a chunk at a time.
     """
     path = Path(target)
     for given in [source] if isinstance(source, (str, PathLike)) else source:
@@ -103,8 +110,9 @@ def upgrade(
             raise UsageError(f"write the upgrade of {given} beside it, not over it")
     opened = open_sources(source)
     parts: dict[str, Part] = {}
+    tracker = Tracker(progress, "upgrade")
     try:
-        checker = check(opened, keeping(parts), repairs=repairs, registry=registry)
+        checker = check(opened, keeping(parts), repairs=repairs, registry=registry, tracker=tracker)
         skipped = passed_over(checker)
         if skipped and not checker.problems:
             raise SourceError(
@@ -130,7 +138,7 @@ def upgrade(
     moment = _export_time(backup, needs_one=kind in (DirectoryContainer, ZipContainer))
     with building(kind, path, backup.version, moment, overwrite=overwrite) as container:
         producer_name = str(backup.header.get("source") or producer())
-        manifest = write_backup(backup, container, producer_name, registry)
+        manifest = write_backup(backup, container, producer_name, registry, tracker)
     logger.info(
         "upgraded %s from format %s to %s: %d records written to %s",
         opened.path,

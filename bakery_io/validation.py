@@ -51,6 +51,7 @@ from bakery_io.format.json_schemas import (
 from bakery_io.format.manifest import MANIFEST_NAME
 from bakery_io.jsonio import NotCanonical, read_entity_file
 from bakery_io.problems import Problem, pointer
+from bakery_io.progress import ProgressCallback, Tracker
 from bakery_io.queries import batches
 from bakery_io.registry import REGISTRY
 from bakery_io.registry import Registry as BindingRegistry
@@ -173,9 +174,14 @@ class Checker:
         visit: Visitor | None = None,
         *,
         registry: BindingRegistry = REGISTRY,
+        tracker: Tracker | None = None,
     ) -> None:
         self.source = source
         self.visit = visit
+        #: Hears of each chunk of records checked (step ``checking``).
+        self.tracker = tracker or Tracker(None, "")
+        # Records of the file in hand already counted by the tracker.
+        self._counted = 0
         #: The entity types the check knows, and their JSON Schemas.
         self.registry = registry
         #: Extension entity types the registry does not hold: their files, by type, with
@@ -231,6 +237,7 @@ class Checker:
         elif isinstance(self.source, FileSource):
             self.single(self.source)
         self._undeclared()
+        self.tracker.finish()
         return self
 
     def _undeclared(self) -> None:
@@ -285,6 +292,11 @@ class Checker:
                     self._restate(Problem(MANIFEST_NAME, where, "file listed twice"))
                 listed[entry["filename"]] = (where, entry)
             self._order(entries)
+        # The manifest's counts, if it states them all: the files are checked against them.
+        counts = [entry.get("record_count") for _where, entry in entries or ()]
+        whole = entries is not None and all(type(count) is int for count in counts)
+        total = sum(count for count in counts if isinstance(count, int))
+        self.tracker.start("checking", total if whole else None)
         for name in sorted(archive.entity_names(), key=self._order_of):
             if entries is not None and name not in listed:
                 self.problems.append(Problem(name, "", "entity file not listed in the manifest"))
@@ -386,6 +398,7 @@ class Checker:
         self, archive: Archive, name: str, listed: tuple[str, Mapping[str, Any]] | None
     ) -> None:
         self.files += 1
+        self._counted = 0
         if self._streamed(archive, name, listed):
             return
         try:
@@ -399,6 +412,8 @@ class Checker:
         found = len(self.problems)
         self.file(name, content, ENTITY_FILE_SCHEMA, self.version)
         self.records += _count(content)
+        # A file the streamed check gave up on was partly counted already.
+        self.tracker.advance(max(0, _count(content) - self._counted), entity_type_of(name) or name)
         if listed is not None:
             entity_type = content.get("entity_type") if isinstance(content, Mapping) else None
             self._listed(name, entity_type, _count(content), digest, listed)
@@ -424,6 +439,8 @@ class Checker:
                     if len(self.problems) > found:
                         break  # the whole-file check explains it; no need to hash the rest
                     count += len(chunk)
+                    self._counted = count
+                    self.tracker.advance(len(chunk), entity_type_of(name) or name)
                 else:
                     digest = hashing.hexdigest()
         except (NotCanonical, Unreadable):
@@ -527,9 +544,11 @@ class Checker:
             return
         found = len(self.problems)
         if source.kind == "entity file":
+            self.tracker.start("checking", _count(content))
             self.file(source.name, content, ENTITY_FILE_SCHEMA)
             self._visit(source.name, content, "records", self.problems[found:], None)
             self.records += _count(content)
+            self.tracker.advance(_count(content), entity_type_of(source.name) or source.name)
             return
         self.file(source.name, content, DOCUMENT_SCHEMA)
         if isinstance(content, Mapping):
@@ -538,11 +557,14 @@ class Checker:
                 (name for name in content if name in REGISTRY or is_namespaced(name)),
                 key=lambda name: (position.get(name, len(position)), name),
             )
+            sizes = {
+                name: len(content[name]) for name in sections if isinstance(content[name], list)
+            }
+            self.tracker.start("checking", sum(sizes.values()))
             for name in sections:
                 self._visit(source.name, content, name, self.problems[found:], None)
-            self.records += sum(
-                len(content[name]) for name in sections if isinstance(content[name], list)
-            )
+                self.tracker.advance(sizes.get(name, 0), name)
+            self.records += sum(sizes.values())
 
     def _held(self, filename: str, entity_type: str, count: int, where: str) -> bool:
         """Whether the registry holds ``entity_type``; if not, its records are passed
@@ -731,6 +753,7 @@ def check(
     *,
     repairs: Iterable[str] = (),
     registry: BindingRegistry = REGISTRY,
+    tracker: Tracker | None = None,
 ) -> Checker:
     """Check an opened source as :func:`validate` does; hand sound sections to ``visit``.
 
@@ -748,35 +771,44 @@ def check(
     ``registry`` names the entity types the check knows; older versions and
     bake-tracker's files hold the core alone, and are checked as the core
     before their upgrade is checked against ``registry``.
+
+    ``tracker`` hears of the records checked (step ``checking``): those of the
+    source, or for bake-tracker's files those of the 1.0 backup read from them.
     """
     members = source.members if isinstance(source, Several) else [source]
     reading = bake_tracker.read(members, repairs)
     if reading is not None:
-        return _check_app(source, reading, visit, registry)
-    return _check_own(source, visit, registry)
+        return _check_app(source, reading, visit, registry, tracker)
+    return _check_own(source, visit, registry, tracker)
 
 
-def _check_own(source: Source, visit: Visitor | None, registry: BindingRegistry) -> Checker:
+def _check_own(
+    source: Source, visit: Visitor | None, registry: BindingRegistry, tracker: Tracker | None
+) -> Checker:
     """The check of a source of one of bakery_io's own format versions."""
     version = _stated_version(source)
     if version is None or version == CURRENT_VERSION or version not in VERSIONS:
-        return Checker(source, visit, registry=registry).run()
+        return Checker(source, visit, registry=registry, tracker=tracker).run()
     parts: dict[str, Part] = {}
-    checker = Checker(source, keeping(parts)).run()
+    checker = Checker(source, keeping(parts), tracker=tracker).run()
     if not checker.problems:
         _check_upgraded(checker, backup_of(source, version, parts), visit, registry)
     return checker
 
 
 def _check_upgraded(
-    checker: Checker, backup: Backup, visit: Visitor | None, registry: BindingRegistry
+    checker: Checker,
+    backup: Backup,
+    visit: Visitor | None,
+    registry: BindingRegistry,
+    tracker: Tracker | None = None,
 ) -> None:
     """Upgrade ``backup`` (of an older version, found sound) and check the result as the
     current version, its problems located in the source by ``checker``."""
     unresolved: list[Problem] = []
     upgraded = upgrade_backup(backup, unresolved)
     loaded = as_source(upgraded)
-    after = Checker(loaded, visit, registry=registry).run()
+    after = Checker(loaded, visit, registry=registry, tracker=tracker).run()
     checker.registry = registry
     checker.upgraded, checker.loaded = upgraded, loaded
     checker.names = {
@@ -799,6 +831,7 @@ def _check_app(
     reading: bake_tracker.Reading,
     visit: Visitor | None,
     registry: BindingRegistry,
+    tracker: Tracker | None,
 ) -> Checker:
     """The check of bake-tracker's files: read into a 1.0 backup by the app's steps, then
     upgraded and checked as the current version, every problem traced to the app's files.
@@ -816,7 +849,7 @@ def _check_app(
     if reading.backup is None:
         return checker
     checker.version = reading.backup.version
-    _check_upgraded(checker, reading.backup, visit, registry)
+    _check_upgraded(checker, reading.backup, visit, registry, tracker)
     # A value the steps could not map is named once, by them, not again as a null.
     said = {(problem.file, problem.pointer) for problem in reading.problems}
     checker.problems[len(reading.problems) :] = [
@@ -838,7 +871,11 @@ def _check_app(
 
 
 def validate(
-    source: Sources, *, repairs: Iterable[str] = (), registry: BindingRegistry = REGISTRY
+    source: Sources,
+    *,
+    repairs: Iterable[str] = (),
+    progress: ProgressCallback | None = None,
+    registry: BindingRegistry = REGISTRY,
 ) -> ValidationReport:
     """Check a backup directory, ZIP archive, single document or entity file.
 
@@ -860,10 +897,15 @@ def validate(
     and extensions the source may hold; what is namespaced by an extension it
     lacks is checked as far as the published core allows and listed in the
     report's ``passed_over``, never loaded.
+
+    ``progress`` is called with :class:`~bakery_io.Progress` events of job
+    ``"validate"``, step ``"checking"``, a chunk of records at a time; the total
+    is what the manifest or the file states.
     """
     opened = open_sources(source)
     try:
-        checker = check(opened, repairs=repairs, registry=registry)
+        tracker = Tracker(progress, "validate")
+        checker = check(opened, repairs=repairs, registry=registry, tracker=tracker)
         listed = listed_exceptions(opened)
     finally:
         close = getattr(opened, "close", None)

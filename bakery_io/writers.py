@@ -28,6 +28,7 @@ from bakery_io import partials
 from bakery_io.errors import UsageError
 from bakery_io.format.manifest import MANIFEST_NAME, FileEntry, Manifest
 from bakery_io.jsonio import encode_document, encode_records, encode_value
+from bakery_io.progress import Tracker
 from bakery_io.queries import batches
 from bakery_io.registry import REGISTRY, EntityType, Registry
 from bakery_io.versions import filename
@@ -411,19 +412,26 @@ def write_entity(
 
 
 def write_backup(
-    backup: Backup, container: Container, source: str, registry: Registry = REGISTRY
+    backup: Backup,
+    container: Container,
+    source: str,
+    registry: Registry = REGISTRY,
+    tracker: Tracker | None = None,
 ) -> Manifest:
     """Write a whole in-memory backup into ``container``, in its version's file names.
 
     The manifest states the container's export time, ``source`` as the producer
-    and the extensions the backup's own header declares.
+    and the extensions the backup's own header declares. ``tracker`` hears of each
+    chunk written (step ``writing``).
     """
+    tracker = tracker or Tracker(None, "")
+    tracker.start("writing", sum(len(part.records) for part in backup.parts.values()))
     entries = tuple(
         write_entity(
             container,
             registry[name],
             filename(registry[name], backup.version),
-            batches(part.records),
+            tracker.chunked(batches(part.records), name),
         )
         for name, part in backup.parts.items()
     )
@@ -432,6 +440,7 @@ def write_backup(
         backup.version, container.exported_at or "", source, entries, extensions=extensions
     )
     container.finish(manifest)
+    tracker.finish()
     return manifest
 
 

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import make_url, text
 
 from bakery_io import (
+    Progress,
     SourceError,
     UsageError,
     drop_schema,
@@ -211,8 +212,8 @@ def test_a_cancelled_load_leaves_the_database_as_it_was(target: Target, backup: 
         task = asyncio.current_task()
         assert task is not None
 
-        def cancel_once_written(stage: str, entity: str, _count: int) -> None:
-            if (stage, entity) == ("writing", "ingredients"):
+        def cancel_once_written(event: Progress) -> None:
+            if (event.step, event.entity_type) == ("loading", "ingredients"):
                 task.cancel()  # delivered at the load's next database round trip
 
         with pytest.raises(asyncio.CancelledError):

@@ -32,7 +32,15 @@ from sqlalchemy import Dialect, Engine, insert, inspect, make_url, select, text,
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.schema import CreateTable
 
-from bakery_io import REGISTRY, EntityCounts, create_schema, dump_all, engine_from_url, load_all
+from bakery_io import (
+    REGISTRY,
+    EntityCounts,
+    Progress,
+    create_schema,
+    dump_all,
+    engine_from_url,
+    load_all,
+)
 from bakery_io.binding.models import metadata
 from tests.conftest import BACKENDS, database_url
 
@@ -436,12 +444,13 @@ def test_a_dump_sees_nothing_committed_while_it_runs(ground: Ground, tmp_path: P
     dump_all(ground.engine, tmp_path / "before", entities=entities, exported_at=EXPORTED_AT)
     committed: list[int] = []
 
-    def commit_elsewhere(done: int, _total: int, _records: int) -> None:
-        if done == 1:  # suppliers are written; categories and products not yet read
+    def commit_elsewhere(event: Progress) -> None:
+        # Suppliers are written; categories and products not yet read.
+        if event.entity_type == "material_categories" and not committed:
             with ground.engine.begin() as other:
                 other.execute(insert(categories).values(slug="late", name="Late"))
                 other.execute(update(products).where(largest).values(notes="late"))
-            committed.append(done)
+            committed.append(1)
 
     try:
         dump_all(

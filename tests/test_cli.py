@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import subprocess
@@ -18,7 +17,6 @@ from bakery_io import engine_from_url
 from bakery_io.binding.database import count_rows
 from bakery_io.binding.models import metadata
 from bakery_io.cli import main
-from bakery_io.cli.progress import Progress
 from bakery_io.registry import REGISTRY
 
 
@@ -157,24 +155,6 @@ def test_unusable_database_exits_1_without_a_traceback(
     assert code == 1
     assert "database error: file is not a database" in err
     assert "Traceback" not in err
-
-
-class FakeTerminal(io.StringIO):
-    def isatty(self) -> bool:
-        return True
-
-
-def test_progress_shows_on_a_terminal_only() -> None:
-    terminal, pipe = FakeTerminal(), io.StringIO()
-    for stream in (terminal, pipe):
-        progress = Progress("sample-db", stream)
-        progress(1, 3, 750)
-        progress(3, 3, 9_000)
-        progress.finish()
-    assert terminal.getvalue() == (
-        "\rsample-db: step 1/3, 750 rows\rsample-db: step 3/3, 9,000 rows\n"
-    )
-    assert pipe.getvalue() == ""
 
 
 @pytest.fixture(scope="module")

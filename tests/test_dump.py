@@ -14,7 +14,7 @@ import os
 import re
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
@@ -42,6 +42,8 @@ from bakery_io import (
     REGISTRY,
     DatabaseStateError,
     Manifest,
+    Progress,
+    ProgressCallback,
     UsageError,
     __version__,
     create_schema,
@@ -157,8 +159,6 @@ DATETIME_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?(Z|[+-]\d\d
 DATE_RE = re.compile(r"\d{4}-\d\d-\d\d")
 FORMS = ["backup", "backup.zip", "backup.json"]
 
-Progress = Callable[[int, int, int], None]
-
 
 # ---------------------------------------------------------------------------
 # Helpers.
@@ -213,11 +213,14 @@ def keys_of(records: list[dict[str, Any]], entity_type: str) -> set[Any]:
     return {natural_key(entity_type, record)[-1] for record in records}
 
 
-def interrupt_after(count: int, calls: list[int]) -> Progress:
-    def progress(done: int, total: int, records: int) -> None:
-        calls.append(done)
-        if done == count:
-            raise StopExportError(f"stopped after {done} of {total}")
+def interrupt_after(count: int, calls: list[str]) -> ProgressCallback:
+    """A progress callback that stops the export as it begins its ``count``-th entity type."""
+
+    def progress(event: Progress) -> None:
+        if event.entity_type is not None and event.entity_type not in calls:
+            calls.append(event.entity_type)
+            if len(calls) == count:
+                raise StopExportError(f"stopped at {event.entity_type}")
 
     return progress
 
@@ -389,19 +392,29 @@ def test_manifest_dependencies_are_the_registrys_and_come_earlier(
 def test_progress_reports_each_entity_type_with_a_running_total(
     sample_engine: Engine, tmp_path: Path
 ) -> None:
-    calls: list[tuple[int, int, int]] = []
+    events: list[Progress] = []
     manifest = dump_all(
         sample_engine,
         tmp_path / "partial",
         entities=["suppliers", "ingredients", "material_categories"],
-        progress=lambda done, total, records: calls.append((done, total, records)),
+        progress=events.append,
     )
     counts = [entry.record_count for entry in manifest.files]
-    assert calls == [
-        (1, 3, counts[0]),
-        (2, 3, counts[0] + counts[1]),
-        (3, 3, sum(counts)),
-    ]
+    assert {(event.job, event.step, event.total) for event in events} == {
+        ("export", "writing", sum(counts))
+    }
+    # Each type is begun once the types before it are written in full.
+    begun: dict[str | None, int] = {}
+    for event in events:
+        begun.setdefault(event.entity_type, event.done)
+    expected: dict[str | None, int] = {None: 0}
+    written = 0
+    for entry in manifest.files:
+        expected[entry.entity_type] = written
+        written += entry.record_count
+    assert begun == expected
+    assert events[-1].finished
+    assert events[-1].done == sum(counts)
 
 
 # ---------------------------------------------------------------------------
@@ -821,10 +834,10 @@ def test_existing_empty_directory_is_accepted(
 def test_interrupted_export_leaves_nothing_behind(
     sample_engine: Engine, tmp_path: Path, form: str
 ) -> None:
-    calls: list[int] = []
+    calls: list[str] = []
     with pytest.raises(StopExportError):
         dump_all(sample_engine, tmp_path / form, progress=interrupt_after(3, calls))
-    assert calls == [1, 2, 3]
+    assert len(calls) == 3
     assert list(tmp_path.iterdir()) == []  # no target, no hidden .partial sibling
 
 

@@ -36,6 +36,7 @@ from bakery_io import (
     LoadReport,
     Manifest,
     Problem,
+    Progress,
     SourceError,
     UsageError,
     create_schema,
@@ -488,8 +489,8 @@ def test_a_file_changed_between_check_and_write_is_refused(
     path.write_text(json.dumps(read_json(path)), encoding="utf-8")
     reseal(backup, FILENAMES["suppliers"])
 
-    def change_once_checked(phase: str, entity_type: str, _count: int) -> None:
-        if phase == "checking" and entity_type == "recipes":
+    def change_once_checked(event: Progress) -> None:
+        if (event.step, event.entity_type) == ("checking", "recipes"):
             path.write_bytes(path.read_bytes().replace(b"Flour Co", b"Flour Co."))
 
     before = snapshot(db)
@@ -506,9 +507,13 @@ def test_a_streamed_file_is_read_once(tiny: Tiny, db: Engine, backup: Path) -> N
     file changed once it has been read changes nothing of what is loaded."""
     path = backup / FILENAMES["suppliers"]
 
-    def change_once_read(phase: str, entity_type: str, _count: int) -> None:
-        if phase == "writing" and entity_type == "suppliers":
+    seen: list[str | None] = []
+
+    def change_once_read(event: Progress) -> None:
+        # Once the type after suppliers is begun, their file has been read to its end.
+        if seen[-1:] == ["suppliers"] and event.entity_type != "suppliers":
             path.write_bytes(path.read_bytes().replace(b"Flour Co", b"Flour Co."))
+        seen.append(event.entity_type)
 
     report = load_all(db, backup, progress=change_once_read)
     assert report.counts == counts(**{name: TINY_COUNTS.get(name, 0) for name in ENTITY_TYPES})
@@ -1386,18 +1391,20 @@ def test_a_manifest_problem_comes_before_an_unreadable_file(db: Engine, backup: 
 def test_progress_reports_checking_then_writing_each_entity_type(
     db: Engine, tmp_path: Path
 ) -> None:
-    calls: list[tuple[str, str, int]] = []
+    events: list[Progress] = []
     source = write_document(tmp_path / "tiny.json", tiny_sections())
-    load_all(db, source, progress=lambda phase, name, n: calls.append((phase, name, n)))
-    names = list(TINY_COUNTS)
-    assert [(phase, name) for phase, name, _n in calls] == [
-        *(("checking", name) for name in names),
-        *(("writing", name) for name in names),
+    load_all(db, source, progress=events.append)
+    names = [name for name, count in TINY_COUNTS.items() if count]
+    for step in ("checking", "writing"):
+        seen = [event.entity_type for event in events if event.step == step]
+        assert list(dict.fromkeys(name for name in seen if name)) == names
+    total = sum(TINY_COUNTS.values())
+    # A single document is checked, then written: two steps, each ending at every record.
+    ends = [event for event in events if event.finished]
+    assert [(event.step, event.done, event.total) for event in ends] == [
+        ("checking", total, total),
+        ("writing", total, total),
     ]
-    checked = [n for phase, _name, n in calls if phase == "checking"]
-    written = [n for phase, _name, n in calls if phase == "writing"]
-    assert checked == list(TINY_COUNTS.values())
-    assert written == checked  # an empty database: every record is written
 
 
 #: (entity type, field, a number the one pass parses inexactly, what the full check says).

@@ -109,20 +109,13 @@ def test_a_dry_run_leaves_the_callers_objects_loaded(
 def test_the_types_of_the_public_signatures_are_exported(db: Engine, tmp_path: Path) -> None:
     assert typing.get_args(bakery_io.ConflictMode) == ("skip", "update", "error")
     assert set(typing.get_args(bakery_io.Bind)) == {Engine, Connection, Session}
-    loaded: list[tuple[str, str, int]] = []
-    dumped: list[tuple[int, int, int]] = []
-
-    def on_load(phase: str, entity_type: str, records: int) -> None:
-        loaded.append((phase, entity_type, records))
-
-    def on_dump(done: int, total: int, records: int) -> None:
-        dumped.append((done, total, records))
-
-    load_progress: bakery_io.LoadProgress = on_load
-    dump_progress: bakery_io.DumpProgress = on_dump
+    loaded: list[bakery_io.Progress] = []
+    dumped: list[bakery_io.Progress] = []
+    load_progress: bakery_io.ProgressCallback = loaded.append
+    dump_progress: bakery_io.ProgressCallback = dumped.append
     mode: bakery_io.ConflictMode = "update"
     source = write_document(tmp_path / "tiny.json", tiny_sections())
     load_all(db, source, on_conflict=mode, progress=load_progress)
     dump_all(db, tmp_path / "out", entities=["suppliers"], progress=dump_progress)
-    assert ("writing", "suppliers", 2) in loaded
-    assert dumped == [(1, 1, 2)]
+    assert ("writing", "suppliers") in [(event.step, event.entity_type) for event in loaded]
+    assert dumped[-1] == bakery_io.Progress("export", "writing", "suppliers", 2, 2, finished=True)

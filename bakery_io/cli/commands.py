@@ -20,7 +20,7 @@ from bakery_io.binding.database import (
 )
 from bakery_io.cli.exits import EXIT_DATA, EXIT_OK
 from bakery_io.cli.jsonout import failure, print_json, success
-from bakery_io.cli.progress import LoadProgressLine, Progress
+from bakery_io.cli.progress import ProgressDisplay
 from bakery_io.cli.reports import (
     plural,
     print_foreign,
@@ -66,17 +66,16 @@ def run_init_db(args: argparse.Namespace, out: TextIO) -> int:
 
 def run_sample_db(args: argparse.Namespace, out: TextIO) -> int:
     engine = engine_from_url(args.db)
-    progress = Progress("sample-db", sys.stderr)
     try:
-        report = generate_sample(
-            engine, scale=args.scale, seed=args.seed, replace=args.replace, progress=progress
-        )
+        with ProgressDisplay("sample-db", quiet=args.json) as progress:
+            report = generate_sample(
+                engine, scale=args.scale, seed=args.seed, replace=args.replace, progress=progress
+            )
     except DatabaseStateError as exc:
         if exc.reason == "not empty":
             exc.add_note("--replace drops and recreates the bakery_io tables (and only those)")
         raise
     finally:
-        progress.finish()
         engine.dispose()
     args.written = "the sample was written"
     if args.json:
@@ -133,18 +132,17 @@ def _require_tables(engine_url: str, registry: Registry) -> None:
 def run_export(args: argparse.Namespace, out: TextIO) -> int:
     _require_tables(args.db, args.registry)
     engine = engine_from_url(args.db)
-    progress = Progress("export", sys.stderr)
     try:
-        manifest = dump_all(
-            engine,
-            args.target,
-            entities=args.entities,
-            overwrite=args.overwrite,
-            progress=progress,
-            registry=args.registry,
-        )
+        with ProgressDisplay("export", quiet=args.json, backup=args.target) as progress:
+            manifest = dump_all(
+                engine,
+                args.target,
+                entities=args.entities,
+                overwrite=args.overwrite,
+                progress=progress,
+                registry=args.registry,
+            )
     finally:
-        progress.finish()
         engine.dispose()
     args.written = f"{args.target} was written"
     _print_written(args, manifest, out)
@@ -155,15 +153,17 @@ def run_export_history(args: argparse.Namespace, out: TextIO) -> int:
     _require_tables(args.db, args.registry)
     engine = engine_from_url(args.db)
     try:
-        manifest = dump_history(
-            engine,
-            args.target,
-            since=args.since,
-            until=args.until,
-            recipe=args.recipe,
-            overwrite=args.overwrite,
-            registry=args.registry,
-        )
+        with ProgressDisplay("export-history", quiet=args.json, backup=args.target) as progress:
+            manifest = dump_history(
+                engine,
+                args.target,
+                since=args.since,
+                until=args.until,
+                recipe=args.recipe,
+                overwrite=args.overwrite,
+                progress=progress,
+                registry=args.registry,
+            )
     finally:
         engine.dispose()
     args.written = f"{args.target} was written"
@@ -182,7 +182,10 @@ def _print_written(args: argparse.Namespace, manifest: Manifest, out: TextIO) ->
 
 
 def run_validate(args: argparse.Namespace, out: TextIO) -> int:
-    report = validate(args.source, repairs=args.repair, registry=args.registry)
+    with ProgressDisplay("validate", quiet=args.json, backup=_backup(args.source)) as progress:
+        report = validate(
+            args.source, repairs=args.repair, progress=progress, registry=args.registry
+        )
     if not args.json:
         print_validation(report, args.limit, out, args.repair)
     elif report.ok:
@@ -200,9 +203,14 @@ def run_validate(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK if report.ok else EXIT_DATA
 
 
-def _load(
-    engine: Engine, args: argparse.Namespace, progress: LoadProgressLine
-) -> tuple[LoadReport, bool]:
+def _backup(source: str | list[str]) -> str | None:
+    """The backup whose size a closing line states: the one source given, if one is."""
+    if isinstance(source, str):
+        return source
+    return source[0] if len(source) == 1 else None
+
+
+def _load(engine: Engine, args: argparse.Namespace) -> tuple[LoadReport, bool]:
     """Create the bakery_io tables if the database has none, and load, in one transaction;
     returns the report and whether the tables were created.
 
@@ -211,7 +219,10 @@ def _load(
     there the tables are dropped again when the load fails, which a kill -9
     cannot do.
     """
-    with engine.connect() as connection:
+    with (
+        ProgressDisplay("import", quiet=args.json, backup=_backup(args.source)) as progress,
+        engine.connect() as connection,
+    ):
         outer = connection.begin()
         created = False
         try:
@@ -226,7 +237,7 @@ def _load(
                 dry_run=args.dry_run,
                 accept_exceptions=args.accept_exceptions,
                 repairs=args.repair,
-                progress=progress.phase,
+                progress=progress,
                 registry=args.registry,
             )
         except BaseException:
@@ -249,10 +260,9 @@ def _undo(engine: Engine, outer: Transaction, *, created: bool, registry: Regist
 def run_import(args: argparse.Namespace, out: TextIO) -> int:
     engine = engine_from_url(args.db)
     new_file = _new_sqlite_file(engine)
-    progress = LoadProgressLine("import", sys.stderr)
     try:
         if new_file is None:
-            report, created = _load(engine, args, progress)
+            report, created = _load(engine, args)
         else:
             # A new SQLite file is built aside and renamed into place when loaded:
             # a killed import leaves no half database under the name asked for.
@@ -260,12 +270,11 @@ def run_import(args: argparse.Namespace, out: TextIO) -> int:
                 url = engine.url.set(database=str(aside.path))
                 work = engine_from_url(url.render_as_string(hide_password=False))
                 try:
-                    report, created = _load(work, args, progress)
+                    report, created = _load(work, args)
                 finally:
                     work.dispose()
                 aside.keep = not args.dry_run
     finally:
-        progress.finish()
         engine.dispose()
     if not args.dry_run:
         args.written = f"{report.source} was loaded"
@@ -281,13 +290,15 @@ def run_import(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def run_upgrade(args: argparse.Namespace, out: TextIO) -> int:
-    report = upgrade(
-        args.source,
-        args.target,
-        overwrite=args.overwrite,
-        repairs=args.repair,
-        registry=args.registry,
-    )
+    with ProgressDisplay("upgrade", quiet=args.json, backup=args.target) as progress:
+        report = upgrade(
+            args.source,
+            args.target,
+            overwrite=args.overwrite,
+            repairs=args.repair,
+            progress=progress,
+            registry=args.registry,
+        )
     args.written = f"{report.target} was written"
     if args.json:
         print_json(success("upgrade", report.to_dict()), out)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 
@@ -33,14 +33,12 @@ from bakery_io.binding.models import metadata
 from bakery_io.binding.sqltypes import ExactDecimal
 from bakery_io.errors import DatabaseStateError, UsageError
 from bakery_io.format.decimals import CONTEXT
+from bakery_io.progress import ProgressCallback, Tracker
 from bakery_io.sample.catalog import build_catalog
 from bakery_io.sample.history import history_blocks
 from bakery_io.sample.rows import Batch, Row, RowFactory
 
-__all__ = ["ProgressCallback", "SampleReport", "generate_sample"]
-
-#: Called after each write step with (steps done, steps in all, rows written so far).
-ProgressCallback = Callable[[int, int, int], None]
+__all__ = ["SampleReport", "generate_sample"]
 
 # Upper bounds that a column's CHECK sets below its precision's limit.
 _DECIMAL_CEILINGS = {"batch_percentage": Decimal("100.00")}
@@ -81,6 +79,11 @@ def generate_sample(
 
     Raises :class:`~bakery_io.errors.UsageError` for a negative scale and
     :class:`~bakery_io.errors.DatabaseStateError` when the tables hold rows.
+
+    ``progress`` is called with :class:`~bakery_io.Progress` events of job
+    ``"sample"``, step ``"generating"``, for each chunk of rows inserted (unit
+    ``"rows"``, of every table); the
+    total is not known in advance (``None``).
     """
     if isinstance(scale, bool) or not isinstance(scale, int) or scale < 0:
         raise UsageError(f"scale must be a whole number >= 0, got {scale!r}")
@@ -95,13 +98,16 @@ def generate_sample(
         # The catalog is the same bakery whatever the seed; the seed varies its history.
         catalog_rows = RowFactory(random.Random(_CATALOG_SEED))
         history_rows = RowFactory(random.Random(f"bakery_io sample history {seed}"))
-        writer = _Writer(connection, steps=1 + scale, progress=progress)
+        tracker = Tracker(progress, "sample")
+        tracker.start("generating", None, unit="rows")
+        writer = _Writer(connection, tracker)
         catalog = build_catalog(catalog_rows)
         writer.write(_with_edge_values(catalog.rows))
         for number, block in enumerate(history_blocks(catalog, history_rows, scale)):
             writer.write(_with_edge_values(block) if number == 0 else block)
         _advance_sequences(connection, catalog_rows.last_ids() | history_rows.last_ids())
         report = SampleReport(scale=scale, seed=seed, rows=writer.counts())
+        tracker.finish()
     _log.info("sample: wrote %d rows (scale %d, seed %d)", report.total, scale, seed)
     return report
 
@@ -152,13 +158,9 @@ def _advance_sequences(connection: Connection, last_ids: dict[str, int]) -> None
 class _Writer:
     """Bulk-inserts batches in dependency order, in chunks, and counts what it wrote."""
 
-    def __init__(
-        self, connection: Connection, *, steps: int, progress: ProgressCallback | None
-    ) -> None:
+    def __init__(self, connection: Connection, tracker: Tracker) -> None:
         self.connection = connection
-        self.steps = steps
-        self.done = 0
-        self.progress = progress
+        self.tracker = tracker
         self._counts = dict.fromkeys(metadata.tables, 0)
 
     def write(self, batch: Batch) -> None:
@@ -169,9 +171,6 @@ class _Writer:
             rows = batch.get(table.name)
             if rows:
                 self._insert(table, rows)
-        self.done += 1
-        if self.progress is not None:
-            self.progress(self.done, self.steps, sum(self._counts.values()))
 
     def _insert(self, table: Table, rows: list[Row]) -> None:
         columns = [column.name for column in table.columns]
@@ -182,6 +181,7 @@ class _Writer:
                 if row.keys() != expected:
                     raise ValueError(_describe_mismatch(table.name, row, expected))
             self.connection.execute(table.insert(), chunk)
+            self.tracker.advance(len(chunk), table.name)
         self._counts[table.name] += len(rows)
 
     def counts(self) -> dict[str, int]:
