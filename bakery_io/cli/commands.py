@@ -27,6 +27,7 @@ from bakery_io.cli.reports import (
     print_load,
     print_manifest,
     print_rewrites,
+    print_summary,
     print_validation,
     warn_exceptions,
 )
@@ -35,6 +36,7 @@ from bakery_io.errors import DatabaseStateError
 from bakery_io.format.json_schemas import GENERATED
 from bakery_io.format.json_schemas import write as write_schemas
 from bakery_io.format.manifest import Manifest
+from bakery_io.inspection import inspect_backup
 from bakery_io.load import LoadReport, load_all
 from bakery_io.partials import file_aside
 from bakery_io.registry import REGISTRY, Registry
@@ -303,6 +305,24 @@ def run_upgrade(args: argparse.Namespace, out: TextIO) -> int:
         file=out,
     )
     return EXIT_OK
+
+
+def run_inspect(args: argparse.Namespace, out: TextIO) -> int:
+    summary = inspect_backup(args.source, registry=args.registry)
+    if not args.json:
+        print_summary(summary, args.limit, out)
+    elif summary.ok:
+        print_json(success("inspect", summary.to_dict()), out)
+    else:
+        document = failure(
+            "inspect",
+            kind="source",
+            message=f"{summary.source}: {plural(len(summary.problems), 'problem')}",
+            exit_code=EXIT_DATA,
+            problems=[problem.to_dict() for problem in summary.problems],
+        )
+        print_json({**document, **summary.to_dict(), "ok": False}, out)
+    return EXIT_OK if summary.ok else EXIT_DATA
 
 
 def run_schemas(args: argparse.Namespace, out: TextIO) -> int:

@@ -15,6 +15,7 @@ from bakery_io.cli.commands import (
     run_export_history,
     run_import,
     run_init_db,
+    run_inspect,
     run_sample_db,
     run_schemas,
     run_upgrade,
@@ -339,6 +340,24 @@ def build_parser() -> argparse.ArgumentParser:
     lift.add_argument("target", metavar="TARGET", help="where to write the upgraded backup")
     lift.add_argument(*limit_args, **limit_options)
     lift.set_defaults(run=run_upgrade)
+
+    look = commands.add_parser(
+        "inspect",
+        allow_abbrev=False,
+        parents=[registry],
+        help="show what a backup holds, no database: version, dates, counts, checksums",
+        description=(
+            "Show what a backup directory, .zip, single document or entity file holds, as "
+            "pg_restore --list does: the container, its format version, the program that "
+            "wrote it and when, each entity type's file and record count, and whether each "
+            "file matches the checksum its manifest lists. Exit 1 when one does not (or "
+            "cannot be read). Nothing is checked against the JSON Schemas (validate does "
+            "that) and no database is needed."
+        ),
+    )
+    look.add_argument("source", metavar="SOURCE", help="the backup to look into")
+    look.add_argument(*limit_args, **limit_options)
+    look.set_defaults(run=run_inspect)
 
     schemas = commands.add_parser(
         "schemas",

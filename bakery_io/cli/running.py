@@ -40,6 +40,7 @@ _INTERRUPTED = {
     "sample-db": "no sample rows were kept, but the bakery_io tables may have been created "
     "(or, with --replace, dropped and created anew)",
     "validate": "nothing was changed",
+    "inspect": "nothing was changed",
     "schemas": "some of the schema files may have been written",
 }
 
