@@ -32,7 +32,7 @@ from bakery_io.cli.reports import (
     warn_exceptions,
 )
 from bakery_io.dump import dump_all, dump_history
-from bakery_io.errors import DatabaseStateError
+from bakery_io.errors import DatabaseStateError, UsageError
 from bakery_io.format.json_schemas import GENERATED
 from bakery_io.format.json_schemas import write as write_schemas
 from bakery_io.format.manifest import Manifest
@@ -230,6 +230,8 @@ def _load(
                 repairs=args.repair,
                 progress=progress.phase,
                 registry=args.registry,
+                entities=args.entities,
+                with_dependencies=args.with_dependencies,
             )
         except BaseException:
             _undo(engine, outer, created=created, registry=args.registry)
@@ -249,6 +251,8 @@ def _undo(engine: Engine, outer: Transaction, *, created: bool, registry: Regist
 
 
 def run_import(args: argparse.Namespace, out: TextIO) -> int:
+    if args.with_dependencies and args.entities is None:
+        raise UsageError("--with-dependencies goes with --entities (a partial restore)")
     engine = engine_from_url(args.db)
     new_file = _new_sqlite_file(engine)
     progress = LoadProgressLine("import", sys.stderr)

@@ -233,6 +233,11 @@ def _source_error(args: argparse.Namespace, exc: SourceError) -> _Ending:
             "the format refuses them): bakery-io import --accept-exceptions restores those "
             "as found"
         )
+    elif getattr(args, "entities", None) and not getattr(args, "with_dependencies", True):
+        hint = (
+            "a partial restore finds the records its types reference in the database: "
+            "--with-dependencies restores the types they depend on too"
+        )
     if hint:
         print(f"  {hint}", file=sys.stderr)
     return _Ending(EXIT_DATA, "source", summary, exc.problems, hint)
