@@ -43,7 +43,7 @@ def chosen_types(
     """
     asked = list(dict.fromkeys(names))
     if not asked:
-        raise UsageError("entities names no entity type: give at least one")
+        raise UsageError("a partial restore names no entity type: give at least one")
     unknown = [name for name in asked if name not in registry]
     if unknown:
         hints = [
@@ -80,7 +80,7 @@ def choose(source: Source, chosen: frozenset[str], *, asked: Iterable[str] = ())
         narrowed, held = _chosen_file(source, chosen)
     else:
         raise UsageError(
-            "a partial restore (entities=) takes one backup of format "
+            "a partial restore takes one backup of format "
             f"{' or '.join(VERSIONS)}: a directory, .zip, single document or entity file"
         )
     absent = [name for name in asked if name not in held]
@@ -163,7 +163,7 @@ def _chosen_file(source: FileSource, chosen: frozenset[str]) -> tuple[FileSource
     content: Mapping[str, Any] = source.content
     if document_version(content) not in VERSIONS:
         raise UsageError(
-            f"a partial restore (entities=) takes a backup of format {' or '.join(VERSIONS)}; "
+            f"a partial restore takes a backup of format {' or '.join(VERSIONS)}; "
             f"{source.label} is not one"
         )
     if source.kind == "entity file":

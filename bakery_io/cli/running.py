@@ -227,6 +227,8 @@ def _source_error(args: argparse.Namespace, exc: SourceError) -> _Ending:
             "bake-tracker's real data often breaks a rule that an opt-in repair mends, "
             f"reported value by value: --repair {' / '.join(exc.repairs)} (or --repair all)"
         )
+    elif exc.hint and args.command == "upgrade":  # extensions the registry lacks
+        hint = "upgrade with the registry that holds those extensions: --registry MODULE:NAME"
     elif exc.hint:  # the backup's export listed them: the command's own words for the cure
         hint = (
             "the backup's export listed exceptions (records the database held although "
