@@ -10,7 +10,6 @@ find its record in the database.
 
 from __future__ import annotations
 
-import difflib
 import io
 import re
 from collections.abc import Collection, Iterable, Mapping
@@ -46,15 +45,7 @@ def chosen_types(
         raise UsageError("a partial restore names no entity type: give at least one")
     unknown = [name for name in asked if name not in registry]
     if unknown:
-        hints = [
-            f"{name}: did you mean {close[0]}?"
-            for name in unknown
-            if (close := difflib.get_close_matches(name, registry.names, n=1))
-        ]
-        raise UsageError(
-            f"unknown entity type {', '.join(unknown)}"
-            + (f" ({'; '.join(hints)})" if hints else f" (known: {', '.join(registry.names)})")
-        )
+        raise registry.unknown(unknown)
     chosen = set(asked)
     waiting = list(asked) if with_dependencies else []
     while waiting:

@@ -56,6 +56,10 @@ def test_the_dependencies_of_a_type_come_from_the_reference_graph() -> None:
 def test_unknown_types_get_the_closest_name() -> None:
     with pytest.raises(UsageError, match=r"ingredents: did you mean ingredients\?"):
         chosen_types(["ingredents"], REGISTRY)
+    with pytest.raises(UsageError, match=r"recipe: did you mean recipes\?.*known: suppliers"):
+        chosen_types(["recipe", "zzz"], REGISTRY)
+    with pytest.raises(UsageError, match=r"did you mean suppliers\?"):
+        REGISTRY["supplier"]
 
 
 @pytest.mark.parametrize("name", ["backup.zip", "backup.json"])
