@@ -95,13 +95,13 @@ class _ChosenArchive(Archive):
         #: The manifest as the inner archive has it (None: none that can be narrowed).
         self._manifest: dict[str, Any] | None = None
         self._narrowed: bytes | None = None
-        #: The entity type of each of the inner archive's entity files (None: unknown).
+        #: The entity type of each entity file the archive holds or its manifest lists (a
+        #: listed file that is missing stays listed: the load says it is missing).
         self.held: dict[str, str | None] = {}
         if inner.readable:
-            listed = self._listed()
+            self.held.update(self._listed())
             for name in inner.entity_names():
-                found = _FILENAME.match(name)
-                self.held[name] = listed.get(name, found["name"] if found else None)
+                self.held.setdefault(name, _type_of_file(name))
         self.kept = {name for name, entity_type in self.held.items() if entity_type in chosen}
 
     def _listed(self) -> dict[str, str | None]:
@@ -161,7 +161,9 @@ def _chosen_file(source: FileSource, chosen: frozenset[str]) -> tuple[FileSource
         entity_type = _text(content.get("entity_type"))
         return source, ({entity_type} if entity_type else set())
     held = {
-        key for key, value in content.items() if isinstance(value, list) and key in _types(content)
+        key
+        for key, value in content.items()
+        if isinstance(value, list) and key not in _DOCUMENT_KEYS and key != "exceptions"
     }
     narrowed = {
         key: value for key, value in content.items() if key in _DOCUMENT_KEYS or key in chosen
@@ -176,10 +178,6 @@ def _chosen_file(source: FileSource, chosen: frozenset[str]) -> tuple[FileSource
     chosen_source = FileSource(source.path, narrowed)
     chosen_source.problems = source.problems
     return chosen_source, held
-
-
-def _types(content: Mapping[str, Any]) -> set[str]:
-    return {key for key in content if key not in _DOCUMENT_KEYS and key != "exceptions"}
 
 
 def _exceptions_of(exceptions: list[Any], kept: Collection[str]) -> list[Any]:

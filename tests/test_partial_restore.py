@@ -122,3 +122,27 @@ def test_the_command_refuses_with_dependencies_alone_and_unknown_types(
     assert "--with-dependencies goes with --entities" in capsys.readouterr().err
     assert main([*args, "--entities", "recipes,ingredents"]) == 2
     assert "did you mean ingredients?" in capsys.readouterr().err
+
+
+def test_a_chosen_file_the_manifest_lists_but_the_backup_lacks_is_a_problem(
+    backups: Path, empty: Engine, tmp_path: Path
+) -> None:
+    copy = tmp_path / "backup"
+    assert main(["export", "--db", f"sqlite:///{backups / 'bakery.db'}", str(copy)]) == 0
+    (copy / "02_ingredients.json").unlink()
+    with pytest.raises(SourceError) as raised:
+        load_all(empty, copy, entities=["recipes"], with_dependencies=True)
+    assert any("02_ingredients.json" in problem.message for problem in raised.value.problems)
+    assert not any(_rows(empty).values())
+    # The types not chosen are not looked at: recipes' file is sound, and restored.
+    load_all(empty, backups / "backup.zip", entities=["ingredients"])
+    (copy / "01_suppliers.json").write_text("not json", encoding="utf-8")
+    assert set(load_all(empty, copy, entities=["recipes"]).counts) == {"recipes"}
+
+
+def test_a_legacy_backup_is_restored_in_part_and_upgraded(empty: Engine) -> None:
+    legacy = Path(__file__).parent / "golden" / "1.0" / "full-backup" / "input"
+    report = load_all(empty, legacy, entities=["recipes"], with_dependencies=True)
+    assert report.upgraded_to == "1.1"
+    assert set(report.counts) == {"ingredients", "recipes"}
+    assert _rows(empty)["suppliers"] == 0
