@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     )
     from bakery_io.format.extensions import Extension, PassedOver
     from bakery_io.format.manifest import FileEntry, Manifest
+    from bakery_io.inspection import BackupSummary, FileSummary, inspect_backup
     from bakery_io.load import EntityCounts, LoadReport, load_all
     from bakery_io.problems import Problem
     from bakery_io.progress import Progress, ProgressCallback
@@ -64,6 +65,9 @@ _PUBLIC = {
     "ConflictMode": "resolution",
     "FileEntry": "format.manifest",
     "Manifest": "format.manifest",
+    "BackupSummary": "inspection",
+    "FileSummary": "inspection",
+    "inspect_backup": "inspection",
     "Problem": "problems",
     "Progress": "progress",
     "ProgressCallback": "progress",
@@ -113,6 +117,7 @@ logging.getLogger("bakery_io").addHandler(logging.NullHandler())
 __all__ = [
     "REGISTRY",
     "REPAIRS",
+    "BackupSummary",
     "BakeryIOError",
     "Bind",
     "ConflictMode",
@@ -121,6 +126,7 @@ __all__ = [
     "EntityCounts",
     "Extension",
     "FileEntry",
+    "FileSummary",
     "Foreign",
     "LeftBehind",
     "LoadReport",
@@ -151,6 +157,7 @@ __all__ = [
     "dumps_records",
     "engine_from_url",
     "generate_sample",
+    "inspect_backup",
     "load_all",
     "load_records",
     "upgrade",

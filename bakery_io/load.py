@@ -37,6 +37,7 @@ from bakery_io.binding.database import (
     require_tables,
     transaction,
 )
+from bakery_io.choice import choose_opened
 from bakery_io.containers import (
     Archive,
     FileSource,
@@ -473,6 +474,8 @@ def load_all(
     repairs: Iterable[str] = (),
     progress: ProgressCallback | None = None,
     registry: Registry = REGISTRY,
+    entities: Iterable[str] | None = None,
+    with_dependencies: bool = False,
 ) -> LoadReport:
     """Load a backup directory, ZIP archive, single document or entity file into ``bind``.
 
@@ -524,12 +527,19 @@ def load_all(
     ``"loading"`` where it stands) in two: ``"checking"`` then ``"writing"``.
     Totals are the records the manifest or the file states. An exception the
     callback raises ends the load, as any error does: nothing is kept.
+
+    ``entities`` restores only those entity types of the backup (a partial restore,
+    :mod:`bakery_io.choice`): the records they reference must then be in the database
+    already, unless ``with_dependencies`` loads the types they depend on too.
     """
     check_conflict_mode(on_conflict)
     describe(bind)  # refuses what is not a database
+    opened = open_sources(source)
+    if entities is not None:
+        opened = choose_opened(opened, entities, registry, with_dependencies=with_dependencies)
     return load_opened(
         bind,
-        open_sources(source),
+        opened,
         on_conflict=on_conflict,
         dry_run=dry_run,
         accept_exceptions=accept_exceptions,

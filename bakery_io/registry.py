@@ -25,6 +25,7 @@ references.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -383,9 +384,21 @@ class Registry:
         try:
             return self._by_name[name]
         except KeyError:
-            raise UsageError(
-                f"unknown entity type {name!r}; known: {', '.join(self.names)}"
-            ) from None
+            raise self.unknown([name]) from None
+
+    def unknown(self, names: Sequence[str]) -> UsageError:
+        """The error for entity type ``names`` this registry does not hold: each with the
+        closest name it holds ("did you mean"), or the list of them when none is close."""
+        close = {
+            name: found[0]
+            for name in names
+            if (found := difflib.get_close_matches(name, self.names, n=1))
+        }
+        said = [f"{name}: did you mean {close[name]}?" for name in names if name in close]
+        if len(close) < len(names):
+            said.append(f"known: {', '.join(self.names)}")
+        listed = ", ".join(repr(name) for name in names)
+        return UsageError(f"unknown entity type {listed} ({'; '.join(said)})")
 
     def __contains__(self, name: object) -> bool:
         return name in self._by_name

@@ -328,6 +328,13 @@ def test_the_command_takes_a_hosts_registry_by_name(
     assert "acme:deliveries: 2" in said
     assert main(["validate", "--registry", named, "--json", str(target)]) == 0
     assert "passed_over" not in json.loads(capsys.readouterr().out)
+    # Upgraded without the host's registry, its data would be lost: the way out, in the
+    # command's words.
+    assert main(["upgrade", str(target), str(tmp_path / "lost.zip"), "--json"]) == 1
+    failed = json.loads(capsys.readouterr().out)
+    assert failed["hint"] == (
+        "upgrade with the registry that holds those extensions: --registry MODULE:NAME"
+    )
     assert main(["validate", "--registry", "tests.hosts.acme:Vendor", str(target)]) == 2
     assert "is not a bakery_io Registry (found DeclarativeAttributeIntercept)" in (
         capsys.readouterr().err

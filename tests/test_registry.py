@@ -151,10 +151,12 @@ def test_a_registry_in_the_right_order_is_built() -> None:
 
 
 def test_unknown_names_raise_a_usage_error_listing_the_known_ones() -> None:
-    with pytest.raises(UsageError) as caught:
+    with pytest.raises(UsageError, match=r"'supplier' \(supplier: did you mean suppliers\?\)"):
         REGISTRY["supplier"]
+    with pytest.raises(UsageError) as caught:
+        REGISTRY["zzz"]
     message = str(caught.value)
-    assert "unknown entity type 'supplier'" in message
+    assert "unknown entity type 'zzz'" in message
     for name in ENTITY_TYPES:
         assert name in message
     assert isinstance(caught.value, ValueError)

@@ -27,14 +27,16 @@ from bakery_io.cli.reports import (
     print_load,
     print_manifest,
     print_rewrites,
+    print_summary,
     print_validation,
     warn_exceptions,
 )
 from bakery_io.dump import dump_all, dump_history
-from bakery_io.errors import DatabaseStateError
+from bakery_io.errors import DatabaseStateError, UsageError
 from bakery_io.format.json_schemas import GENERATED
 from bakery_io.format.json_schemas import write as write_schemas
 from bakery_io.format.manifest import Manifest
+from bakery_io.inspection import inspect_backup
 from bakery_io.load import LoadReport, load_all
 from bakery_io.partials import file_aside
 from bakery_io.registry import REGISTRY, Registry
@@ -239,6 +241,8 @@ def _load(engine: Engine, args: argparse.Namespace) -> tuple[LoadReport, bool]:
                 repairs=args.repair,
                 progress=progress,
                 registry=args.registry,
+                entities=args.entities,
+                with_dependencies=args.with_dependencies,
             )
         except BaseException:
             _undo(engine, outer, created=created, registry=args.registry)
@@ -258,6 +262,8 @@ def _undo(engine: Engine, outer: Transaction, *, created: bool, registry: Regist
 
 
 def run_import(args: argparse.Namespace, out: TextIO) -> int:
+    if args.with_dependencies and args.entities is None:
+        raise UsageError("--with-dependencies goes with --entities (a partial restore)")
     engine = engine_from_url(args.db)
     new_file = _new_sqlite_file(engine)
     try:
@@ -314,6 +320,24 @@ def run_upgrade(args: argparse.Namespace, out: TextIO) -> int:
         file=out,
     )
     return EXIT_OK
+
+
+def run_inspect(args: argparse.Namespace, out: TextIO) -> int:
+    summary = inspect_backup(args.source, registry=args.registry)
+    if not args.json:
+        print_summary(summary, args.limit, out)
+    elif summary.ok:
+        print_json(success("inspect", summary.to_dict()), out)
+    else:
+        document = failure(
+            "inspect",
+            kind="source",
+            message=f"{summary.source}: {plural(len(summary.problems), 'problem')}",
+            exit_code=EXIT_DATA,
+            problems=[problem.to_dict() for problem in summary.problems],
+        )
+        print_json({**document, **summary.to_dict(), "ok": False}, out)
+    return EXIT_OK if summary.ok else EXIT_DATA
 
 
 def run_schemas(args: argparse.Namespace, out: TextIO) -> int:

@@ -13,7 +13,11 @@ Scripts can rely on this shape:
 
 On success the command's own report follows at the top level (for ``import``: ``counts``,
 ``total``, ``conflicts``...; for ``validate``: ``problems`` too, empty when valid; for
-``export``: the written ``manifest``).
+``export``: the written ``manifest``; for ``inspect``: ``kind``, ``version``, ``producer``,
+``exported_at``, ``partial``, ``missing``, ``records``, ``verified`` and ``files``, each
+``{"entity_type", "filename", "records", "listed_records", "checksum", "ok"}`` with
+``checksum`` one of ``ok``, ``mismatch``, ``missing``, ``unlisted``, ``unreadable``,
+``none``). ``validate`` and ``inspect`` keep their report beside ``error`` when they fail.
 
 On failure:
 

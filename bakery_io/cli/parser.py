@@ -15,6 +15,7 @@ from bakery_io.cli.commands import (
     run_export_history,
     run_import,
     run_init_db,
+    run_inspect,
     run_sample_db,
     run_schemas,
     run_upgrade,
@@ -125,6 +126,23 @@ def _add_sources(command: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_partial_restore(command: argparse.ArgumentParser) -> None:
+    """The options of a partial restore: which entity types, and their dependencies."""
+    command.add_argument(
+        "--entities",
+        type=_entity_names,
+        action="extend",
+        metavar="TYPE[,TYPE...]",
+        help="restore only these entity types of the backup (a partial restore); the records "
+        "they reference must be in the database already, or --with-dependencies",
+    )
+    command.add_argument(
+        "--with-dependencies",
+        action="store_true",
+        help="with --entities: restore the entity types they depend on too",
+    )
+
+
 def _shared_options() -> tuple[_Parser, _Parser]:
     """The options every command shares (the registry, --json, -v), and the database (with
     them)."""
@@ -161,6 +179,32 @@ def _shared_options() -> tuple[_Parser, _Parser]:
         help="SQLAlchemy database URL (default: $BAKERY_IO_DB or %(default)s)",
     )
     return registry, database
+
+
+def _add_inspect(
+    commands: argparse._SubParsersAction[_Parser],
+    registry: _Parser,
+    limit_args: tuple[str, ...],
+    limit_options: dict[str, Any],
+) -> None:
+    """The inspect command: what a backup holds, without a database."""
+    look = commands.add_parser(
+        "inspect",
+        allow_abbrev=False,
+        parents=[registry],
+        help="show what a backup holds, no database: version, dates, counts, checksums",
+        description=(
+            "Show what a backup directory, .zip, single document or entity file holds, as "
+            "pg_restore --list does: the container, its format version, the program that "
+            "wrote it and when, each entity type's file and record count, and whether each "
+            "file matches the checksum its manifest lists. Exit 1 when one does not (or "
+            "cannot be read). Nothing is checked against the JSON Schemas (validate does "
+            "that) and no database is needed."
+        ),
+    )
+    look.add_argument("source", metavar="SOURCE", help="the backup to look into")
+    look.add_argument(*limit_args, **limit_options)
+    look.set_defaults(run=run_inspect)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -319,6 +363,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="restore, as found, the records the backup's export listed as exceptions "
         "(the database held them although the format or its rules refuse them)",
     )
+    _add_partial_restore(load)
     load.add_argument(*limit_args, **limit_options)
     load.set_defaults(run=run_import)
 
@@ -339,6 +384,8 @@ def build_parser() -> argparse.ArgumentParser:
     lift.add_argument("target", metavar="TARGET", help="where to write the upgraded backup")
     lift.add_argument(*limit_args, **limit_options)
     lift.set_defaults(run=run_upgrade)
+
+    _add_inspect(commands, registry, limit_args, limit_options)
 
     schemas = commands.add_parser(
         "schemas",

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from bakery_io.format.manifest import Manifest
+from bakery_io.inspection import BackupSummary
 from bakery_io.load import LoadReport
 from bakery_io.validation import ValidationReport
 from bakery_io.versions.backup import Foreign, Rewrite
@@ -138,3 +139,51 @@ def warn_exceptions(manifest: Manifest, limit: int) -> None:
             file=sys.stderr,
         )
         print_problems(manifest.exceptions, limit, sys.stderr)
+
+
+def print_summary(summary: BackupSummary, limit: int, out: TextIO) -> None:
+    """What a backup holds: what it is, then one line per entity type, then the verdict."""
+    facts = [summary.kind, f"format {summary.version or '?'}"]
+    if summary.producer:
+        facts.append(f"written by {summary.producer}")
+    if summary.exported_at:
+        facts.append(f"exported at {summary.exported_at}")
+    print(f"{summary.source}: {', '.join(facts)}", file=out)
+    width = max((len(entry.filename) for entry in summary.files), default=0)
+    types = max((len(entry.entity_type or "?") for entry in summary.files), default=0)
+    for entry in summary.files:
+        records = "?" if entry.records is None else f"{entry.records:,}"
+        line = f"  {entry.filename:<{width}}  {entry.entity_type or '?':<{types}}  {records:>9}"
+        print(f"{line}  {_CHECKSUMS[entry.checksum]}".rstrip(), file=out)
+    scope = (
+        f"partial backup, {plural(len(summary.missing), 'entity type')} not held"
+        if summary.partial
+        else "full backup"
+        if summary.files and summary.kind != "entity file"
+        else summary.kind
+    )
+    print(
+        f"{plural(summary.records, 'record')} of {plural(len(summary.files), 'entity type')} "
+        f"({scope})",
+        file=out,
+    )
+    if summary.exceptions:
+        print(f"its export listed {plural(summary.exceptions, 'exception')}", file=out)
+    verified = sum(entry.checksum == "ok" for entry in summary.files)
+    if summary.ok:
+        said = f"{plural(verified, 'checksum')} verified" if verified else "no checksums to verify"
+        print(f"{summary.source}: {said}", file=out)
+        return
+    print(f"{summary.source}: {plural(len(summary.problems), 'problem')}", file=out)
+    print_problems(summary.problems, limit, out)
+
+
+#: How a file's checksum reads in the listing.
+_CHECKSUMS = {
+    "ok": "checksum ok",
+    "mismatch": "CHECKSUM MISMATCH",
+    "missing": "MISSING",
+    "unlisted": "not in the manifest",
+    "unreadable": "UNREADABLE",
+    "none": "",
+}

@@ -41,6 +41,7 @@ _INTERRUPTED = {
     "sample-db": "no sample rows were kept, but the bakery_io tables may have been created "
     "(or, with --replace, dropped and created anew)",
     "validate": "nothing was changed",
+    "inspect": "nothing was changed",
     "schemas": "some of the schema files may have been written",
 }
 
@@ -238,11 +239,18 @@ def _source_error(args: argparse.Namespace, exc: SourceError) -> _Ending:
             "bake-tracker's real data often breaks a rule that an opt-in repair mends, "
             f"reported value by value: --repair {' / '.join(exc.repairs)} (or --repair all)"
         )
+    elif exc.hint and args.command == "upgrade":  # extensions the registry lacks
+        hint = "upgrade with the registry that holds those extensions: --registry MODULE:NAME"
     elif exc.hint:  # the backup's export listed them: the command's own words for the cure
         hint = (
             "the backup's export listed exceptions (records the database held although "
             "the format refuses them): bakery-io import --accept-exceptions restores those "
             "as found"
+        )
+    elif getattr(args, "entities", None) and not getattr(args, "with_dependencies", True):
+        hint = (
+            "a partial restore finds the records its types reference in the database: "
+            "--with-dependencies restores the types they depend on too"
         )
     if hint:
         print(f"  {hint}", file=sys.stderr)
