@@ -19,7 +19,7 @@ from bakery_io.binding.database import (
     engine_from_url,
 )
 from bakery_io.cli.exits import EXIT_DATA, EXIT_OK
-from bakery_io.cli.jsonout import failure, print_json, success
+from bakery_io.cli.jsonout import print_json, success, verdict
 from bakery_io.cli.progress import ProgressDisplay
 from bakery_io.cli.reports import (
     plural,
@@ -188,20 +188,11 @@ def run_validate(args: argparse.Namespace, out: TextIO) -> int:
         report = validate(
             args.source, repairs=args.repair, progress=progress, registry=args.registry
         )
-    if not args.json:
-        print_validation(report, args.limit, out, args.repair)
-    elif report.ok:
-        print_json(success("validate", report.to_dict()), out)
+    if args.json:
+        problems = [problem.to_dict() for problem in report.problems]
+        print_json(verdict("validate", report.source, report.to_dict(), problems), out)
     else:
-        count = len(report.problems)
-        document = failure(
-            "validate",
-            kind="source",
-            message=f"{report.source}: {count:,} problem{'' if count == 1 else 's'}",
-            exit_code=EXIT_DATA,
-            problems=[problem.to_dict() for problem in report.problems],
-        )
-        print_json({**document, **report.to_dict(), "ok": False}, out)
+        print_validation(report, args.limit, out, args.repair)
     return EXIT_OK if report.ok else EXIT_DATA
 
 
@@ -324,19 +315,11 @@ def run_upgrade(args: argparse.Namespace, out: TextIO) -> int:
 
 def run_inspect(args: argparse.Namespace, out: TextIO) -> int:
     summary = inspect_backup(args.source, registry=args.registry)
-    if not args.json:
-        print_summary(summary, args.limit, out)
-    elif summary.ok:
-        print_json(success("inspect", summary.to_dict()), out)
+    if args.json:
+        problems = [problem.to_dict() for problem in summary.problems]
+        print_json(verdict("inspect", summary.source, summary.to_dict(), problems), out)
     else:
-        document = failure(
-            "inspect",
-            kind="source",
-            message=f"{summary.source}: {plural(len(summary.problems), 'problem')}",
-            exit_code=EXIT_DATA,
-            problems=[problem.to_dict() for problem in summary.problems],
-        )
-        print_json({**document, **summary.to_dict(), "ok": False}, out)
+        print_summary(summary, args.limit, out)
     return EXIT_OK if summary.ok else EXIT_DATA
 
 

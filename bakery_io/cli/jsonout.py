@@ -47,7 +47,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any, TextIO
 
-__all__ = ["failure", "print_json", "success"]
+__all__ = ["failure", "print_json", "success", "verdict"]
 
 
 def success(command: str, report: Mapping[str, Any]) -> dict[str, Any]:
@@ -74,6 +74,24 @@ def failure(
     if hint:
         document["hint"] = hint
     return document
+
+
+def verdict(
+    command: str, source: str, report: Mapping[str, Any], problems: Sequence[Mapping[str, Any]]
+) -> dict[str, Any]:
+    """The document of a command that judges a source (``validate``, ``inspect``): a success
+    when it found no problem, else a failure of kind ``"source"`` that keeps the report."""
+    if not problems:
+        return success(command, report)
+    count = len(problems)
+    document = failure(
+        command,
+        kind="source",
+        message=f"{source}: {count:,} problem{'' if count == 1 else 's'}",
+        exit_code=1,
+        problems=problems,
+    )
+    return {**document, **report, "ok": False}
 
 
 def print_json(document: Mapping[str, Any], out: TextIO) -> None:
