@@ -17,7 +17,7 @@ from typing import Any
 
 from bakery_io.containers import Archive, FileSource, Source, Stream, Unreadable, parse
 from bakery_io.errors import UsageError
-from bakery_io.format.manifest import MANIFEST_NAME
+from bakery_io.format.manifest import MANIFEST_NAME, listed_files
 from bakery_io.jsonio import encode_document
 from bakery_io.registry import Registry
 from bakery_io.versions import VERSIONS, document_version
@@ -40,6 +40,8 @@ def chosen_types(
 
     Raises :class:`UsageError` for a name the registry does not know (with the closest one).
     """
+    if isinstance(names, str):  # it would be taken letter by letter
+        raise UsageError(f"entities is a list of entity type names, not the string {names!r}")
     asked = list(dict.fromkeys(names))
     if not asked:
         raise UsageError("a partial restore names no entity type: give at least one")
@@ -69,6 +71,8 @@ def choose(source: Source, chosen: frozenset[str], *, asked: Iterable[str] = ())
         narrowed, held = archive, {name for name in archive.held.values() if name is not None}
     elif isinstance(source, FileSource) and isinstance(source.content, Mapping):
         narrowed, held = _chosen_file(source, chosen)
+    elif isinstance(source, FileSource) and source.problems:
+        return source  # unreadable: the load says why, as without a choice
     else:
         raise UsageError(
             "a partial restore takes one backup of format "
@@ -115,11 +119,7 @@ class _ChosenArchive(Archive):
         if not isinstance(manifest, Mapping) or not isinstance(manifest.get("files"), list):
             return {}
         self._manifest = dict(manifest)
-        return {
-            str(entry.get("filename")): _text(entry.get("entity_type"))
-            for entry in manifest["files"]
-            if isinstance(entry, Mapping)
-        }
+        return {name: _text(entry.get("entity_type")) for name, entry in listed_files(manifest)}
 
     def names(self) -> list[str]:
         if not self.inner.readable:
@@ -134,7 +134,9 @@ class _ChosenArchive(Archive):
             manifest["files"] = [
                 entry
                 for entry in manifest["files"]
-                if isinstance(entry, Mapping) and entry.get("filename") in self.kept
+                if isinstance(entry, Mapping)
+                and isinstance(entry.get("filename"), str)
+                and entry["filename"] in self.kept
             ]
             if isinstance(manifest.get("exceptions"), list):
                 manifest["exceptions"] = _exceptions_of(manifest["exceptions"], self.kept)
@@ -203,7 +205,7 @@ def choose_opened(
 ) -> Source:
     """``source`` narrowed to ``entities`` (and their dependencies, ``with_dependencies``);
     closed when they cannot be chosen."""
-    asked = list(entities)
+    asked = entities if isinstance(entities, str) else list(entities)
     try:
         chosen = chosen_types(asked, registry, with_dependencies=with_dependencies)
         return choose(source, chosen, asked=asked)

@@ -25,7 +25,8 @@ from bakery_io.containers import (
     open_source,
     parse,
 )
-from bakery_io.format.manifest import MANIFEST_NAME
+from bakery_io.format.extensions import is_namespaced
+from bakery_io.format.manifest import MANIFEST_NAME, listed_files
 from bakery_io.jsonio import NotCanonical, read_entity_file
 from bakery_io.problems import Problem
 from bakery_io.registry import REGISTRY, Registry
@@ -114,6 +115,11 @@ class BackupSummary:
         """Whether every file could be read and is what the manifest says."""
         return not self.problems
 
+    @property
+    def verified(self) -> bool:
+        """Whether checksums were there to verify, and every one matched."""
+        return self.ok and any(entry.checksum == "ok" for entry in self.files)
+
     def to_dict(self) -> dict[str, Any]:
         """The summary as plain JSON-ready data."""
         return {
@@ -128,7 +134,7 @@ class BackupSummary:
             "files": [entry.to_dict() for entry in self.files],
             "exceptions": self.exceptions,
             "extensions": [dict(extension) for extension in self.extensions],
-            "verified": self.ok,
+            "verified": self.verified,
             "problems": [problem.to_dict() for problem in self.problems],
         }
 
@@ -168,6 +174,7 @@ def _summary(
         missing=missing if held else (),
         problems=(
             *opened.problems,
+            *_not_a_backup(opened, registry, files, facts.get("version")),
             *(
                 _problem(entry)
                 for entry in files
@@ -176,6 +183,28 @@ def _summary(
         ),
         **facts,
     )
+
+
+def _not_a_backup(
+    opened: Source, registry: Registry, files: list[FileSummary], version: str | None
+) -> list[Problem]:
+    """What makes a readable source no backup of this format: no version, no entity file,
+    entity types the registry does not know (left to the reading problems when there are)."""
+    if opened.problems:
+        return []
+    problems = []
+    if version is None:
+        where = MANIFEST_NAME if isinstance(opened, Archive) else opened.label
+        problems.append(Problem(where, "/version", "states no format version: not a backup"))
+    if not files:
+        problems.append(Problem(opened.label, "", "holds no entity file or array of records"))
+    problems += [
+        Problem(entry.filename, "", f"{entry.entity_type or '?'} is no entity type it knows")
+        for entry in files
+        if entry.entity_type is None
+        or (entry.entity_type not in registry and not is_namespaced(entry.entity_type))
+    ]
+    return problems
 
 
 def _problem(entry: FileSummary) -> Problem:
@@ -203,11 +232,9 @@ def _archive(archive: Archive, registry: Registry) -> BackupSummary:
     if not isinstance(manifest, Mapping):
         archive.problems.append(Problem(MANIFEST_NAME, "", "expected a JSON object"))
         manifest = {}
-    listed = {
-        entry.get("filename"): entry
-        for entry in manifest.get("files", ())
-        if isinstance(entry, Mapping)
-    }
+    if manifest and not isinstance(manifest.get("files"), list):
+        archive.problems.append(Problem(MANIFEST_NAME, "/files", "expected an array of entries"))
+    listed = dict(listed_files(manifest))
     present = archive.entity_names() if archive.readable else []
     files = [_listed(archive, name, entry, name in present) for name, entry in listed.items()]
     files += [_unlisted(archive, name, bool(manifest)) for name in present if name not in listed]
@@ -220,7 +247,7 @@ def _archive(archive: Archive, registry: Registry) -> BackupSummary:
         producer=_text(manifest.get("source")),
         exported_at=_text(manifest.get("export_date")),
         exceptions=len(exceptions) if isinstance(exceptions, list) else 0,
-        extensions=tuple(e for e in manifest.get("extensions", ()) if isinstance(e, Mapping)),
+        extensions=tuple(e for e in _list(manifest.get("extensions")) if isinstance(e, Mapping)),
     )
 
 
@@ -308,3 +335,7 @@ def _file(opened: FileSource, registry: Registry) -> BackupSummary:
 
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []

@@ -50,7 +50,7 @@ from bakery_io.containers import (
 )
 from bakery_io.errors import SourceError, UsageError
 from bakery_io.format.extensions import PassedOver
-from bakery_io.format.manifest import MANIFEST_NAME
+from bakery_io.format.manifest import MANIFEST_NAME, listed_files
 from bakery_io.jsonio import NotCanonical, read_entity_file
 from bakery_io.persistence import Refused, Writer, write_loaded, write_section
 from bakery_io.problems import Problem
@@ -294,16 +294,14 @@ def _stated_total(source: Source) -> int | None:
     for progress only: None where it does not say, or says it wrongly."""
     content: Any = None
     if isinstance(source, Archive):
+        if not (source.readable and source.has(MANIFEST_NAME)):
+            return None
         try:
             manifest = parse(MANIFEST_NAME, source.read(MANIFEST_NAME))
         except Unreadable:
             return None
-        files = manifest.get("files") if isinstance(manifest, Mapping) else None
-        counts = [
-            entry.get("record_count") if isinstance(entry, Mapping) else None
-            for entry in (files if isinstance(files, list) else [None])
-        ]
-        if not all(type(count) is int for count in counts):
+        counts = [entry.get("record_count") for _, entry in listed_files(manifest)]
+        if not counts or not all(type(count) is int for count in counts):
             return None
         return sum(count for count in counts if isinstance(count, int))
     if isinstance(source, FileSource):
@@ -312,7 +310,12 @@ def _stated_total(source: Source) -> int | None:
         return None
     if "entity_type" in content:
         content = {"records": content.get("records")}
-    return sum(len(value) for value in content.values() if isinstance(value, list))
+    # A document's exceptions and extensions are lists too, but no records to load.
+    return sum(
+        len(value)
+        for key, value in content.items()
+        if isinstance(value, list) and key not in ("exceptions", "extensions")
+    )
 
 
 @dataclass

@@ -379,6 +379,11 @@ def _messages(messages: Any, parts: tuple[str | int, ...]) -> Iterator[tuple[str
 # ---------------------------------------------------------------------------
 
 
+#: How a reference to a record found nowhere ends its problem's message (the command line
+#: looks for it to suggest restoring the types a partial restore left out).
+NOWHERE = "neither in the files being loaded nor in the database"
+
+
 class Resolver:
     """Checks the sections of one load and remembers what every key resolves to.
 
@@ -775,7 +780,7 @@ class Resolver:
                         use.file,
                         use.pointer,
                         f"no record of {target} has the {_kind(entity)} {key_text(key)!r}, "
-                        "neither in the files being loaded nor in the database",
+                        f"{NOWHERE}",
                         use.record,
                         use.key,
                     )

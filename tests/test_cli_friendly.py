@@ -3,6 +3,7 @@ with the form to use (never a password), and messages in the command's own words
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -124,3 +125,16 @@ def test_suggestions_come_from_the_command_given(capsys: pytest.CaptureFixture[s
     assert "unrecognized arguments: --overwrite" in err
     assert "did you mean" not in err
     assert err.startswith("usage: bakery-io validate")
+
+
+def test_json_goes_before_the_command_too(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code = main(["--json", "schemas", str(tmp_path / "schemas")])
+    document = json.loads(capsys.readouterr().out)
+    assert (code, document["ok"], document["command"]) == (0, True, "schemas")
+    (tmp_path / "file").write_text("", encoding="utf-8")
+    code = main(["schemas", str(tmp_path / "file"), "--json"])
+    document = json.loads(capsys.readouterr().out)
+    assert (code, document["error"]["kind"]) == (2, "usage")
+    assert "is a file" in document["error"]["message"]

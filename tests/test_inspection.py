@@ -141,3 +141,36 @@ def test_a_source_that_does_not_exist_is_a_usage_error(
 ) -> None:
     assert main(["inspect", str(tmp_path / "nothing.zip"), "--json"]) == 2
     assert json.loads(capsys.readouterr().out)["error"]["kind"] == "usage"
+
+
+@pytest.mark.parametrize(
+    ("change", "pointer"),
+    [({"files": 5}, "/files"), ({"files": None}, "/files"), ({"extensions": 7}, None)],
+)
+def test_a_malformed_manifest_is_a_problem_not_a_crash(
+    backups: Path, tmp_path: Path, change: dict[str, object], pointer: str | None
+) -> None:
+    target = tmp_path / "backup"
+    shutil.copytree(backups / "backup", target)
+    manifest = target / "manifest.json"
+    manifest.write_text(json.dumps({**json.loads(manifest.read_text("utf-8")), **change}))
+    summary = inspect_backup(target)
+    if pointer is not None:
+        assert not summary.ok
+        assert ("manifest.json", pointer) in {(p.file, p.pointer) for p in summary.problems}
+
+
+def test_what_is_no_backup_is_not_called_one(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "other.json").write_text('{"foo": 1}', encoding="utf-8")
+    for source in (tmp_path / "empty", tmp_path / "other.json"):
+        summary = inspect_backup(source)
+        assert not summary.ok
+        assert not summary.to_dict()["verified"]
+        assert any("not a backup" in problem.message for problem in summary.problems)
+
+
+def test_verified_means_checksums_were_verified(backups: Path) -> None:
+    assert inspect_backup(backups / "backup.zip").to_dict()["verified"] is True
+    document = inspect_backup(backups / "backup.json")
+    assert (document.ok, document.to_dict()["verified"]) == (True, False)

@@ -146,3 +146,16 @@ def test_a_legacy_backup_is_restored_in_part_and_upgraded(empty: Engine) -> None
     assert report.upgraded_to == "1.1"
     assert set(report.counts) == {"ingredients", "recipes"}
     assert _rows(empty)["suppliers"] == 0
+
+
+def test_a_damaged_file_is_reported_as_without_a_choice(tmp_path: Path, empty: Engine) -> None:
+    source = tmp_path / "cut.json"
+    source.write_text('{"version": "1.1", "recipes": [{"slug": "a', encoding="utf-8")
+    with pytest.raises(SourceError) as failure:
+        load_all(empty, source, entities=["recipes"])
+    assert "not valid JSON" in failure.value.problems[0].message
+
+
+def test_entities_as_one_string_is_a_usage_error(backups: Path, empty: Engine) -> None:
+    with pytest.raises(UsageError, match="not the string 'recipes'"):
+        load_all(empty, backups / "backup.zip", entities="recipes")

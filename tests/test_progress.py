@@ -234,6 +234,21 @@ def test_a_refused_import_ends_its_events_unfinished(empty: Engine, tmp_path: Pa
     assert "writing" not in {event.step for event in events}
 
 
+@pytest.mark.parametrize("content", [b"not a zip at all", b"PK\x03\x04 then nothing"])
+def test_a_damaged_zip_is_refused_the_same_with_progress(
+    empty: Engine, tmp_path: Path, content: bytes
+) -> None:
+    """Progress reads the manifest for its total: an archive that could not be opened must
+    not fail there, but as it does without progress."""
+    archive = tmp_path / "damaged.zip"
+    archive.write_bytes(content)
+    with pytest.raises(SourceError) as without:
+        load_all(empty, archive)
+    with pytest.raises(SourceError) as with_progress:
+        load_all(empty, archive, progress=lambda _event: None)
+    assert with_progress.value.problems == without.value.problems
+
+
 # ---------------------------------------------------------------------------
 # The tracker.
 

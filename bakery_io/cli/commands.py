@@ -327,6 +327,8 @@ def run_schemas(args: argparse.Namespace, out: TextIO) -> int:
     registry: Registry = args.registry
     # Older versions hold the core alone: a host's registry has schemas of the current one.
     versions = GENERATED if registry is REGISTRY else (CURRENT_VERSION,)
+    if Path(args.directory).exists() and not Path(args.directory).is_dir():
+        raise UsageError(f"{args.directory} is a file: DIRECTORY is where the schemas go")
     written = [
         str(path)
         for version in versions

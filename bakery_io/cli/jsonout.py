@@ -28,7 +28,8 @@ On failure:
     (the database is not in a state the job can work on), ``"storage"`` (the file system
     refused), ``"database"`` (the database server or driver failed), ``"os"`` (another
     operating system error), ``"interrupted"`` (Ctrl-C, exit 130), ``"stopped"``
-    (SIGTERM or SIGHUP, exit 128 + the signal), ``"internal"`` (a bug in bakery_io).
+    (SIGTERM or SIGHUP, exit 128 + the signal), ``"internal"`` (a bug in bakery_io),
+    ``"error"`` (any other error bakery_io raises on purpose).
 ``problems``
     Every problem found, never cut short by ``--limit``: each is
     ``{"file", "pointer", "record", "key", "message"}`` (``record`` is the record's

@@ -227,6 +227,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=0,
         help="log what happens (-v: steps, -vv: details) on standard error",
     )
+    # --json before the command counts as after it (json_first: see -v below).
+    parser.add_argument("--json", dest="json_first", action="store_true", help="see COMMAND --help")
     registry, database = _shared_options()
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 

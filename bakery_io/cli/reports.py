@@ -162,9 +162,9 @@ def print_summary(summary: BackupSummary, limit: int, out: TextIO) -> None:
         if summary.files and summary.kind != "entity file"
         else summary.kind
     )
+    held = len({entry.entity_type for entry in summary.files})
     print(
-        f"{plural(summary.records, 'record')} of {plural(len(summary.files), 'entity type')} "
-        f"({scope})",
+        f"{plural(summary.records, 'record')} of {plural(held, 'entity type')} ({scope})",
         file=out,
     )
     if summary.exceptions:

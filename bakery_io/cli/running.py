@@ -31,6 +31,7 @@ from bakery_io.errors import (
     UsageError,
 )
 from bakery_io.problems import Problem
+from bakery_io.resolution import NOWHERE
 
 #: What an interrupted command has written, when it is stopped before it is done. The
 #: writing commands are all or nothing; init-db and sample-db create tables outside the
@@ -107,6 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandLineError as problem:
         return _usage_problem(problem, words)
     args.verbose += getattr(args, "verbose_after", 0)
+    args.json = args.json or args.json_first
     handler = None
     logger = logging.getLogger("bakery_io")
     if args.verbose:
@@ -247,7 +249,11 @@ def _source_error(args: argparse.Namespace, exc: SourceError) -> _Ending:
             "the format refuses them): bakery-io import --accept-exceptions restores those "
             "as found"
         )
-    elif getattr(args, "entities", None) and not getattr(args, "with_dependencies", True):
+    elif (
+        getattr(args, "entities", None)
+        and not getattr(args, "with_dependencies", True)
+        and any(problem.message.endswith(NOWHERE) for problem in exc.problems)
+    ):
         hint = (
             "a partial restore finds the records its types reference in the database: "
             "--with-dependencies restores the types they depend on too"

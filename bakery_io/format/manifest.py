@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,3 +91,17 @@ class Manifest:
     def to_bytes(self) -> bytes:
         """The bytes of ``manifest.json``."""
         return encode_document(self.to_dict())
+
+
+def listed_files(manifest: Any) -> list[tuple[str, Mapping[str, Any]]]:
+    """The entries of a parsed, unchecked ``manifest`` that name a file, as (filename,
+    entry): what a reader can go by before the manifest is validated (which says what is
+    wrong with the rest)."""
+    files = manifest.get("files") if isinstance(manifest, Mapping) else None
+    if not isinstance(files, list):
+        return []
+    return [
+        (entry["filename"], entry)
+        for entry in files
+        if isinstance(entry, Mapping) and isinstance(entry.get("filename"), str)
+    ]
