@@ -1,4 +1,5 @@
-"""``persistence.Writer`` hands the driver exactly what SQLAlchemy's own executemany would."""
+"""``persistence.Writer`` hands the driver exactly what SQLAlchemy's own executemany would
+(or, through COPY, the same values in the same order)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, Engine, event, insert, select
 
-from bakery_io import create_schema, engine_from_url, load_all
+from bakery_io import create_schema, engine_from_url, load_all, persistence
 from bakery_io.binding.database import count_rows
 from bakery_io.binding.models import metadata
 from bakery_io.persistence import Writer
 from bakery_io.registry import REGISTRY
+from tests.conftest import database_url
 
 
 class _Captured(Exception):  # noqa: N818 (a signal: stop before the driver runs anything)
@@ -37,6 +39,24 @@ def _sent(connection: Connection, run: Callable[[], object]) -> tuple[str, Any]:
         event.remove(connection, "before_cursor_execute", capture)
     (found,) = captured
     return found
+
+
+def _sends(
+    connection: Connection,
+    writer: Writer,
+    statement: Any,
+    built: list[Any],
+    expected: tuple[str, Any],
+) -> None:
+    """``writer`` sends ``built`` as SQLAlchemy sent ``expected``: the same statement and
+    parameters, or through COPY the same values in the INSERT's column order."""
+    if statement.copy is None:
+        assert _sent(connection, lambda: writer.run(statement, built)) == expected
+        return
+    sql, parameters = expected
+    target = sql.split(" VALUES ")[0].removeprefix("INSERT INTO ")
+    assert statement.copy == f"COPY {target} FROM STDIN"
+    assert built == [tuple(row.values()) for row in parameters]
 
 
 #: Each child table's column that holds its parent's row id.
@@ -65,7 +85,7 @@ def test_an_insert_sends_what_sqlalchemy_sends(sample_engine: Engine, table: Any
             built = [
                 statement.parameters({**row, parent.key: "unused"}, row[parent.key]) for row in rows
             ]
-        assert _sent(connection, lambda: writer.run(statement, built)) == expected
+        _sends(connection, writer, statement, built, expected)
 
 
 def test_a_column_absent_from_the_data_is_null(sample_engine: Engine) -> None:
@@ -77,7 +97,7 @@ def test_a_column_absent_from_the_data_is_null(sample_engine: Engine) -> None:
         writer = Writer(connection)
         statement = writer.insert(BINDINGS[suppliers])
         built = [statement.parameters(given, None)] * 2
-        assert _sent(connection, lambda: writer.run(statement, built)) == expected
+        _sends(connection, writer, statement, built, expected)
 
 
 def _rows_in(engine: Engine, schema: str) -> dict[str, int]:
@@ -113,3 +133,42 @@ def test_inserts_follow_the_connection_schema_translate_map(
     assert _rows_in(engine, "tenant") == expected
     assert set(_rows_in(engine, "main").values()) == {0}
     engine.dispose()
+
+
+def _stored(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every bakery_io table, by id."""
+    with engine.connect() as connection:
+        return {
+            table.name: [
+                tuple(row) for row in connection.execute(select(table).order_by(table.c.id))
+            ]
+            for table in metadata.sorted_tables
+        }
+
+
+def test_copy_stores_what_the_inserts_store(
+    backend: str, sample_dump: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL through psycopg rows go through COPY; the INSERTs they replace, still
+    used by every other driver, store exactly the same rows."""
+    if not backend.startswith("postgresql+psycopg:"):
+        pytest.skip("COPY is PostgreSQL's through psycopg")
+    with database_url(backend, tmp_path, "copied") as url:
+        engine = engine_from_url(url)
+        with engine.connect() as connection:
+            assert Writer(connection).insert(BINDINGS[metadata.tables["suppliers"]]).copy
+        create_schema(engine)
+        load_all(engine, sample_dump)
+        copied = _stored(engine)
+        engine.dispose()
+    monkeypatch.setattr(persistence, "_copies", lambda _connection: False)
+    with database_url(backend, tmp_path, "inserted") as url:
+        engine = engine_from_url(url)
+        with engine.connect() as connection:
+            assert Writer(connection).insert(BINDINGS[metadata.tables["suppliers"]]).copy is None
+        create_schema(engine)
+        load_all(engine, sample_dump)
+        inserted = _stored(engine)
+        engine.dispose()
+    assert all(copied.values())
+    assert copied == inserted
