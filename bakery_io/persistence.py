@@ -29,6 +29,7 @@ from sqlalchemy import (
     Column,
     Connection,
     Executable,
+    Integer,
     Table,
     bindparam,
     delete,
@@ -97,12 +98,16 @@ class _Insert(NamedTuple):
 
     ``copy`` is the ``COPY ... FROM STDIN`` that writes the same rows, where the
     connection takes it (:func:`_copies`): then ``parameters`` gives each row's
-    values as a tuple, in the order ``copy`` names the columns.
+    values as a tuple, in the order ``copy`` names the columns. ``numbered`` is
+    that COPY with the primary key column last, for rows whose ids were drawn
+    beforehand (:meth:`Writer.draw_ids`), and ``table`` the table's name as both render it.
     """
 
     sql: str
     parameters: Parameters
     copy: str | None = None
+    numbered: str | None = None
+    table: str | None = None
 
 
 def _copies(connection: Connection) -> bool:
@@ -145,14 +150,18 @@ def _compile_insert(
     names = compiled.positiontup if compiled.positional else list(compiled.binds)
     assert names is not None
     assert not compiled.escaped_bind_names
-    copy = None
+    copy = numbered = target_name = None
     positional = compiled.positional
     if _copies(connection):
         # The INSERT names its target and columns in the order of its binds; COPY takes
         # the same, rendered by the same compiler (quoting, schema translation).
         target, values_clause = compiled.string.split(" VALUES ", 1)
         assert re.findall(r"%\((\w+)\)s", values_clause) == list(names)
-        copy = f"COPY {target.removeprefix('INSERT INTO ')} FROM STDIN"
+        target = target.removeprefix("INSERT INTO ")
+        target_name = target.split(" (", 1)[0]
+        copy = f"COPY {target} FROM STDIN"
+        key = dialect.identifier_preparer.quote(binding.primary_key.name)
+        numbered = f"COPY {target.removesuffix(')')}, {key}) FROM STDIN"
         positional = True
     scope: dict[str, Any] = {}
     values = []
@@ -177,7 +186,7 @@ def _compile_insert(
     built = f"({', '.join(values)},)" if positional else f"{{{', '.join(values)}}}"
     lines = ["def parameters(data, parent):", "    get = data.get", f"    return {built}"]
     parameters = generated(lines, scope, f"<insert into {table.name}>")
-    return _Insert(compiled.string, parameters, copy)
+    return _Insert(compiled.string, parameters, copy, numbered, target_name)
 
 
 def _default(column: Column[Any]) -> Callable[[], Any]:
@@ -208,6 +217,7 @@ class Writer:
 
     connection: Connection
     _inserts: dict[Table, _Insert] = field(default_factory=dict)
+    _sequences: dict[Table, str | None] = field(default_factory=dict)
 
     def insert(self, binding: Binding, parent: Column[Any] | None = None) -> _Insert:
         """The INSERT of ``binding``'s table (a child table names its ``parent`` column)."""
@@ -216,6 +226,47 @@ class Writer:
             found = _compile_insert(self.connection, binding, parent)
             self._inserts[binding.table] = found
         return found
+
+    def draw_ids(self, binding: Binding, count: int) -> list[int] | None:
+        """``count`` new ids for rows of ``binding``'s table written through COPY, drawn
+        from the sequence its primary key takes its default from, in order: then the
+        rows are written with their ids, and need no query to learn them.
+
+        ``None`` where rows are not copied, or the key has no such sequence (a host's
+        key of another kind, or an identity column GENERATED ALWAYS, which refuses a
+        given id): then the database numbers the rows and :func:`_fetch_ids` asks.
+        """
+        table = binding.table
+        if table not in self._sequences:
+            self._sequences[table] = self._sequence(binding)
+        sequence = self._sequences[table]
+        if sequence is None:
+            return None
+        drawn = self.connection.exec_driver_sql(
+            "SELECT nextval(%(sequence)s::regclass) FROM generate_series(1, %(count)s)",
+            {"sequence": sequence, "count": count},
+        )
+        return [row[0] for row in drawn]
+
+    def _sequence(self, binding: Binding) -> str | None:
+        statement = self.insert(binding)
+        key = binding.primary_key
+        if statement.table is None or not isinstance(key.type, Integer):
+            return None
+        # The sequence the key owns, where the key's default draws from it: an identity
+        # BY DEFAULT, or a serial whose default still calls its nextval.
+        found = self.connection.exec_driver_sql(
+            "SELECT s.sequence FROM pg_attribute a"
+            " CROSS JOIN LATERAL (SELECT pg_get_serial_sequence(%(table)s, %(column)s)"
+            "  AS sequence) s"
+            " LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
+            " WHERE a.attrelid = %(table)s::regclass AND a.attname = %(column)s"
+            " AND s.sequence IS NOT NULL AND (a.attidentity = 'd' OR EXISTS ("
+            "  SELECT FROM pg_depend WHERE classid = 'pg_attrdef'::regclass"
+            "  AND objid = d.oid AND refobjid = s.sequence::regclass))",
+            {"table": statement.table, "column": key.name},
+        ).scalar()
+        return None if found is None else str(found)
 
     def run(self, statement: Executable | _Insert, rows: Sequence[Any]) -> None:
         """Execute ``statement`` once per row of parameters (executemany), or COPY the rows."""
@@ -483,13 +534,19 @@ def _write_rows(
             rows, owners = updates.setdefault(frozenset(row), ([], []))
             rows.append(row)
             owners.append((item.position, item.key))
+    ids = writer.draw_ids(binding, len(inserts)) if inserts else None
+    if ids is not None:
+        for item, row_id in zip(created, ids, strict=True):
+            item.known.id = row_id
+        inserts = [(*row, row_id) for row, row_id in zip(inserts, ids, strict=True)]
+        statement = statement._replace(copy=statement.numbered)
     if inserts:
         owners = [(item.position, item.key) for item in created]
         _execute(writer, section, statement, inserts, owners)
     for rows, owners in updates.values():
         changing = _update(binding)
         _execute(writer, section, changing, rows, owners)
-    if created:
+    if created and ids is None:
         _fetch_ids(writer.connection, entity, created)
 
 
