@@ -558,7 +558,7 @@ def _fetch_ids(connection: Connection, entity: EntityType, created: Sequence[Wri
     statement = (
         select(plan.row_id, *columns)
         .select_from(plan.joined)
-        .where(key_filter(entity, list(by_key)))
+        .where(key_filter(entity, list(by_key), connection.dialect))
     )
     width = len(columns)
     for row in connection.execute(statement):

@@ -27,6 +27,7 @@ from itertools import islice
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     Alias,
     Column,
     ColumnClause,
@@ -39,11 +40,14 @@ from sqlalchemy import (
     String,
     Table,
     and_,
+    any_,
+    bindparam,
     func,
     or_,
     select,
     type_coerce,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 
 from bakery_io.binding.mapping import storage_type
@@ -62,6 +66,21 @@ def batches(items: Iterable[Any], size: int = CHUNK_SIZE) -> Iterator[list[Any]]
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
         yield batch
+
+
+def one_of(
+    column: ColumnElement[Any], values: Iterable[Any], dialect: Dialect
+) -> ColumnElement[bool]:
+    """SQL: ``column`` holds one of ``values``.
+
+    ``IN`` takes a parameter per value. On PostgreSQL it is ``= ANY`` of one
+    array instead: psycopg caches how it parses a statement only when the
+    statement is short, and parsed a chunk's list of hundreds of placeholders
+    anew for each query (a tenth of an export's time).
+    """
+    if dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(list(values))
 
 
 _ID = "__id__"
@@ -274,7 +293,8 @@ def _attach_children(
     for child in plan.children:
         for record in records:
             record[child.key] = []
-        statement = child.statement.where(child.parent_column.in_(list(by_id)))
+        where = one_of(child.parent_column, by_id, connection.dialect)
+        statement = child.statement.where(where)
         for row in _dicts(connection.execute(statement)):
             by_id[row[_PARENT]][child.key].append(row)
 

@@ -33,6 +33,7 @@ from sqlalchemy import (
     select,
     tuple_,
 )
+from sqlalchemy.engine import Dialect
 
 from bakery_io import graphs
 from bakery_io.accepting import Accepted, Accepts, load_or_accept
@@ -43,7 +44,14 @@ from bakery_io.format.fields import Children, Key, Reference, row_key
 from bakery_io.format.links import MaxNesting, TargetValue
 from bakery_io.format.schemas.base import EntitySchema, declared_fields
 from bakery_io.problems import Problem, pointer
-from bakery_io.queries import CHUNK_SIZE, batches, plan_columns, plan_for, read_records
+from bakery_io.queries import (
+    CHUNK_SIZE,
+    batches,
+    one_of,
+    plan_columns,
+    plan_for,
+    read_records,
+)
 from bakery_io.registry import REGISTRY, EntityType, Registry
 from bakery_io.sections import Section
 
@@ -132,12 +140,12 @@ def record_key(entity: EntityType, record: Any) -> Key | None:
     return texts[0] if len(texts) == 1 else tuple(texts)
 
 
-def key_filter(entity: EntityType, keys: Sequence[Key]) -> ColumnElement[bool]:
+def key_filter(entity: EntityType, keys: Sequence[Key], dialect: Dialect) -> ColumnElement[bool]:
     """SQL: the row's natural key is one of ``keys`` (over the entity's read plan)."""
     plan = plan_for(entity)
     columns = [plan.column(name) for name in entity.natural_key]
     if len(columns) == 1:
-        return columns[0].in_(keys)
+        return one_of(columns[0], keys, dialect)
     return tuple_(*columns).in_(keys)
 
 
@@ -588,7 +596,9 @@ class Resolver:
         chunks = (
             self.connection is not None
             and self._filled(entity)
-            and read_records(self.connection, entity, where=key_filter(entity, keys))
+            and read_records(
+                self.connection, entity, where=key_filter(entity, keys, self.connection.dialect)
+            )
         )
         for rows in chunks or ():
             for row in rows:
@@ -759,7 +769,7 @@ class Resolver:
         statement = (
             select(plan.row_id, *columns)
             .select_from(plan.joined)
-            .where(key_filter(entity, list(pending)))
+            .where(key_filter(entity, list(pending), self.connection.dialect))
         )
         width = len(entity.natural_key)
         for row in self.connection.execute(statement):
@@ -810,7 +820,7 @@ class Resolver:
             columns = [plan.column(name) for name in names]
             keys = [plan.column(name) for name in entity.natural_key]
             match = (
-                columns[0].in_([v[0] for v in owners])
+                one_of(columns[0], [v[0] for v in owners], self.connection.dialect)
                 if len(columns) == 1
                 else (tuple_(*columns).in_(list(owners)))
             )
@@ -1000,7 +1010,8 @@ class Resolver:
         own = [plan.column(link.same_as)] if link.same_as else []
         width = len(identity)
         for ids in batches(sorted(moved)):
-            statement = select(column, *identity, *own).select_from(joined).where(column.in_(ids))
+            match = one_of(column, ids, connection.dialect)
+            statement = select(column, *identity, *own).select_from(joined).where(match)
             for row in connection.execute(statement):
                 parts = tuple(row[1 : 1 + width])
                 referrer: Key = parts[0] if width == 1 else parts
