@@ -131,13 +131,15 @@ def key_text(key: Key) -> str:
 
 def record_key(entity: EntityType, record: Any) -> Key | None:
     """The natural key of a record as the files write it; ``None`` when malformed."""
-    if not isinstance(record, Mapping):
+    # Called for every record more than once: the common case (a dict, one part) first.
+    if type(record) is not dict and not isinstance(record, Mapping):
         return None
-    parts = [record.get(name) for name in entity.natural_key]
-    texts = [part for part in parts if isinstance(part, str)]
-    if len(texts) != len(parts):
-        return None
-    return texts[0] if len(texts) == 1 else tuple(texts)
+    names = entity.natural_key
+    if len(names) == 1:
+        part = record.get(names[0])
+        return part if isinstance(part, str) else None
+    texts = tuple(part for name in names if isinstance(part := record.get(name), str))
+    return texts if len(texts) == len(names) else None
 
 
 def key_filter(entity: EntityType, keys: Sequence[Key], dialect: Dialect) -> ColumnElement[bool]:
