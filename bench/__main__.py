@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from bench.report import (
@@ -20,7 +21,7 @@ from bench.report import (
     step_line,
 )
 from bench.samples import Backend, ServerBackend, SQLiteBackend
-from bench.steps import LOADING, NEEDS, STEPS, Paths
+from bench.steps import NEEDS, ONLY_ON, STEPS, TARGETED, Paths, applies
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -89,7 +90,7 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
 def run_step(step: str, paths: Paths) -> StepResult:
     """Run one step in a new process and return what it reported."""
     command = [sys.executable, "-m", "bench.steps", step, "--source", paths.source]
-    command += ["--backup", str(paths.backup), "--floor", str(paths.floor)]
+    command += ["--backup", str(paths.backup), "--floor", str(paths.floor), "--cli", str(paths.cli)]
     if paths.target is not None:
         command += ["--target", paths.target]
     # stderr passes through: a failing step's traceback is the message.
@@ -111,11 +112,21 @@ def run_scale(
     print(f"\n== {backend.label}, scale {scale} (sample ready in {ready:.1f} s)")
     results: dict[str, StepResult] = {}
     with tempfile.TemporaryDirectory(prefix=f"scale{scale}-", dir=work) as directory:
-        base = Paths(source, Path(directory) / "backup", Path(directory) / "floor", None)
+        work_directory = Path(directory)
+        base = Paths(
+            source,
+            work_directory / "backup",
+            work_directory / "floor",
+            None,
+            work_directory / "cli",
+        )
         for step in steps:
-            if step in LOADING:
+            if not applies(step, source):
+                print(f"  {step:<11} skipped ({' with '.join(ONLY_ON[step])} only)")
+                continue
+            if step in TARGETED:
                 with backend.fresh() as target:
-                    result = run_step(step, Paths(base.source, base.backup, base.floor, target))
+                    result = run_step(step, replace(base, target=target))
             else:
                 result = run_step(step, base)
             results[step] = result
@@ -133,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             backends += [ServerBackend(url) for url in arguments.server]
             for backend in backends:
-                results = BackendResults(backend.label, arguments.naive_scale)
+                results = BackendResults(backend.label, backend.kind, arguments.naive_scale)
                 all_results.append(results)
                 for scale in arguments.scale:
                     steps = [
