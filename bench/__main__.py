@@ -21,7 +21,10 @@ from bench.report import (
     step_line,
 )
 from bench.samples import Backend, ServerBackend, SQLiteBackend
-from bench.steps import NEEDS, ONLY_ON, STEPS, TARGETED, Paths, applies
+from bench.steps import NEEDS, ONLY_ON, PEERS, STEPS, TARGETED, Paths, applies
+
+#: The steps run by default: all but the outside peers'.
+OWN_STEPS = [step for step in STEPS if not any(step in steps for steps in PEERS.values())]
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -66,8 +69,8 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--steps",
         type=_steps,
-        default=list(STEPS),
-        help=f"comma-separated steps (default all: {','.join(STEPS)}); "
+        default=OWN_STEPS,
+        help=f"comma-separated steps (default: {','.join(OWN_STEPS)}); "
         "a step's input is made by the step it needs",
     )
     parser.add_argument(
@@ -77,9 +80,19 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         help="run the slow naive import at scale N only (one of --scale) and compare "
         "its rows/s with every scale's load; default: at every scale",
     )
+    parser.add_argument(
+        "--peer",
+        action="append",
+        choices=sorted(PEERS),
+        default=[],
+        help="also time an outside tool on the same data (repeatable; on SQLite): django runs "
+        "its dumpdata and loaddata with natural keys (needs pip install -e '.[bench]')",
+    )
     parser.add_argument("--markdown", type=Path, metavar="PATH", help="write a Markdown report")
     arguments = parser.parse_args(argv)
     arguments.scale = sorted(set(arguments.scale or [20, 200]))
+    wanted = set(arguments.steps).union(*(PEERS[peer] for peer in arguments.peer))
+    arguments.steps = [step for step in STEPS if step in wanted]
     if arguments.scale[0] < 0:
         parser.error("scales are whole numbers >= 0")
     if arguments.naive_scale is not None and arguments.naive_scale not in arguments.scale:
@@ -91,6 +104,7 @@ def run_step(step: str, paths: Paths) -> StepResult:
     """Run one step in a new process and return what it reported."""
     command = [sys.executable, "-m", "bench.steps", step, "--source", paths.source]
     command += ["--backup", str(paths.backup), "--floor", str(paths.floor), "--cli", str(paths.cli)]
+    command += ["--peer", str(paths.peer)]
     if paths.target is not None:
         command += ["--target", paths.target]
     # stderr passes through: a failing step's traceback is the message.
@@ -119,10 +133,11 @@ def run_scale(
             work_directory / "floor",
             None,
             work_directory / "cli",
+            work_directory / "peer",
         )
         for step in steps:
             if not applies(step, source):
-                print(f"  {step:<11} skipped ({' with '.join(ONLY_ON[step])} only)")
+                print(f"  {step:<18} skipped ({' with '.join(ONLY_ON[step])} only)")
                 continue
             if step in TARGETED:
                 with backend.fresh() as target:

@@ -114,6 +114,16 @@ RATIOS: tuple[tuple[str, Callable[[BackendResults, int], float | None], str], ..
     ("load / floor-load speed", lambda r, s: r.speed(s, "load", "floor-load"), "{:.3f}x"),
     ("load / floor-copy speed", lambda r, s: r.speed(s, "load", "floor-copy"), "{:.3f}x"),
     ("load / naive speed", lambda r, s: r.speed(s, "load", "naive"), "{:.1f}x"),
+    (
+        "cli-export / Django dumpdata speed",
+        lambda r, s: r.speed(s, "cli-export", "peer-django-export"),
+        "{:.2f}x",
+    ),
+    (
+        "cli-import / Django loaddata speed",
+        lambda r, s: r.speed(s, "cli-import", "peer-django-import"),
+        "{:.2f}x",
+    ),
     ("validate rows/s", lambda r, s: r.validate_speed(s), "{:,.0f}"),
 )
 
@@ -207,7 +217,7 @@ def _optional(value: float | None, shown: str) -> str:
 def step_line(result: StepResult) -> str:
     """One console line for a step."""
     return (
-        f"  {result.step:<11} {result.seconds:9.2f} s {result.rows_per_second:12,.0f} rows/s"
+        f"  {result.step:<18} {result.seconds:9.2f} s {result.rows_per_second:12,.0f} rows/s"
         f" {result.peak_mb:8.1f} MB peak"
     )
 

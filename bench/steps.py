@@ -29,6 +29,7 @@ from sqlalchemy import Engine, make_url
 
 from bakery_io import create_schema, dump_all, engine_from_url, load_all, validate
 from bakery_io.binding.database import count_rows
+from bench import peer_django
 from bench.floor import floor_copy, floor_dump, floor_load
 from bench.naive import naive_load
 
@@ -46,7 +47,12 @@ STEPS = (
     "naive",
     "cli-export",
     "cli-import",
+    "peer-django-export",
+    "peer-django-import",
 )
+
+#: The steps of each outside peer (``--peer``), which run only when asked for.
+PEERS = {"django": ("peer-django-export", "peer-django-import")}
 
 #: The step that writes what another reads.
 NEEDS = {
@@ -56,10 +62,16 @@ NEEDS = {
     "floor-load": "floor-dump",
     "floor-copy": "floor-dump",
     "cli-import": "cli-export",
+    "peer-django-import": "peer-django-export",
 }
 
 #: Steps that run on one kind of database only: (backend name, driver name).
-ONLY_ON = {"floor-copy": ("postgresql", "psycopg")}
+#: Django's peer runs on SQLite: its own database is a SQLite file whatever the backend.
+ONLY_ON = {
+    "floor-copy": ("postgresql", "psycopg"),
+    "peer-django-export": ("sqlite", "pysqlite"),
+    "peer-django-import": ("sqlite", "pysqlite"),
+}
 
 #: How often a ``cli-*`` step reads the process's peak memory from ``/proc``.
 SAMPLE_SECONDS = 0.05
@@ -83,6 +95,8 @@ class Paths:
     target: str | None
     #: The backup written by ``bakery-io export`` (the ``cli-*`` steps).
     cli: Path
+    #: Django's project, databases and dump (the ``peer-django-*`` steps).
+    peer: Path
 
 
 def _dump(engine: Engine, paths: Paths) -> None:
@@ -121,18 +135,21 @@ def _peak_mb(pid: int) -> float | None:
     return None
 
 
-def run_cli(arguments: list[str]) -> tuple[float, float]:
-    """Run ``bakery-io ARGUMENTS`` and return its wall-clock seconds and peak MB.
+def run_process(
+    command: list[str], environment: dict[str, str] | None = None
+) -> tuple[float, float]:
+    """Run ``command`` and return its wall-clock seconds, spawn to exit, and its peak MB.
 
     The peak is sampled, not read at exit: a child's ``ru_maxrss`` would
     carry over this process's own (the fork's memory before the exec).
     Raises SystemExit with the command's output when it fails.
     """
-    command = [str(Path(sys.executable).with_name("bakery-io")), *arguments]
     peak = 0.0
     with tempfile.TemporaryFile() as output:
         start = time.perf_counter()
-        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command, stdout=output, stderr=subprocess.STDOUT, env=environment
+        )
         while True:
             try:
                 status = process.wait(timeout=SAMPLE_SECONDS)
@@ -145,6 +162,34 @@ def run_cli(arguments: list[str]) -> tuple[float, float]:
             shown = output.read().decode(errors="replace")
             raise SystemExit(f"{' '.join(command)} failed (exit status {status}):\n{shown}")
     return seconds, peak
+
+
+def run_cli(arguments: list[str]) -> tuple[float, float]:
+    """Run ``bakery-io ARGUMENTS`` (this environment's) as :func:`run_process` does."""
+    return run_process([str(Path(sys.executable).with_name("bakery-io")), *arguments])
+
+
+def _peer_django_export(paths: Paths, source: Engine) -> tuple[float, float]:
+    """Django's project made and filled from the sample (untimed), then its dumpdata timed."""
+    project, database = paths.peer / "project", paths.peer / "source.sqlite3"
+    peer_django.make_project(project)
+    peer_django.create_tables(project, database)
+    peer_django.fill(source, database)
+    return run_process(*peer_django.export_command(project, database, paths.peer / "dump.json"))
+
+
+def _peer_django_import(paths: Paths, source: Engine) -> tuple[float, float]:
+    """Django's loaddata of that dump into an empty database (its tables made untimed)."""
+    project, database = paths.peer / "project", paths.peer / "target.sqlite3"
+    database.unlink(missing_ok=True)
+    peer_django.create_tables(project, database)
+    found = run_process(*peer_django.import_command(project, database, paths.peer / "dump.json"))
+    target = engine_from_url(f"sqlite:///{database}")
+    try:
+        _check_counts("peer-django-import", source, target)
+    finally:
+        target.dispose()
+    return found
 
 
 #: Steps that read the source database, and steps that write an empty target.
@@ -165,6 +210,18 @@ def _counts(engine: Engine) -> dict[str, int]:
         return count_rows(connection)
 
 
+def _check_counts(step: str, source: Engine, target: Engine) -> None:
+    """Raise SystemExit unless every table of ``target`` holds as many rows as ``source``'s."""
+    expected, found = _counts(source), _counts(target)
+    if found != expected:
+        wrong = {
+            name: (rows, found.get(name))
+            for name, rows in expected.items()
+            if found.get(name) != rows
+        }
+        raise SystemExit(f"{step}: rows per table differ (source, target): {wrong}")
+
+
 def _timed(operation: Callable[[], object]) -> float:
     start = time.perf_counter()
     operation()
@@ -178,6 +235,10 @@ def run(step: str, paths: Paths, source: Engine) -> tuple[float, float | None]:
     """
     if step == "cli-export":
         return run_cli(["export", "--db", paths.source, str(paths.cli)])
+    if step == "peer-django-export":
+        return _peer_django_export(paths, source)
+    if step == "peer-django-import":
+        return _peer_django_import(paths, source)
     if step in READING:
         return _timed(lambda: READING[step](source, paths)), None
     if step == "validate":
@@ -199,14 +260,7 @@ def run(step: str, paths: Paths, source: Engine) -> tuple[float, float | None]:
             seconds, peak = run_cli(["import", "--db", paths.target, str(paths.cli)])
         else:
             seconds = _timed(lambda: LOADING[step](target, paths))
-        expected, found = _counts(source), _counts(target)
-        if found != expected:
-            wrong = {
-                name: (rows, found.get(name))
-                for name, rows in expected.items()
-                if found.get(name) != rows
-            }
-            raise SystemExit(f"{step}: rows per table differ (source, target): {wrong}")
+        _check_counts(step, source, target)
         return seconds, peak
     finally:
         target.dispose()
@@ -221,8 +275,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--floor", type=Path, required=True, help="floor-dump directory")
     parser.add_argument("--target", help="URL of an empty database (loading steps)")
     parser.add_argument("--cli", type=Path, required=True, help="bakery-io export's directory")
+    parser.add_argument("--peer", type=Path, required=True, help="the peers' directory")
     args = parser.parse_args(argv)
-    paths = Paths(args.source, args.backup, args.floor, args.target, args.cli)
+    paths = Paths(args.source, args.backup, args.floor, args.target, args.cli, args.peer)
     source = engine_from_url(paths.source)
     try:
         rows = sum(_counts(source).values())
