@@ -15,7 +15,24 @@ from pathlib import Path
 HANDWRITTEN = "## What made the difference"
 
 #: Distributions whose versions the report names.
-DISTRIBUTIONS = ("SQLAlchemy", "marshmallow", "orjson", "jsonschema", "jsonschema-rs")
+DISTRIBUTIONS = (
+    "SQLAlchemy",
+    "marshmallow",
+    "orjson",
+    "jsonschema",
+    "jsonschema-rs",
+    "psycopg",
+    "PyMySQL",
+    "Django",
+)
+
+#: What the Markdown report says where Django's dumpdata and loaddata ran.
+DJANGO_NOTE = (
+    "Django's steps (`--peer django`) run `manage.py dumpdata --natural-foreign "
+    "--natural-primary` and `manage.py loaddata` as whole processes, like the cli steps, "
+    "on a Django project whose models mirror bakery_io's tables and hold the same rows: "
+    "natural keys by slug, else by uuid; the six link tables with neither keep their ids."
+)
 
 MEMORY_LIMIT_MB = 250.0
 GROWTH_LIMIT = 25.0
@@ -362,6 +379,8 @@ def _backend_markdown(results: BackendResults) -> list[str]:
         ]
     lines += _table(["Ratio", *(f"scale {scale:,}" for scale in scales)], ratios)
     lines.append("")
+    if any("peer-django-export" in found for found in results.scales.values()):
+        lines += [DJANGO_NOTE, ""]
     if results.naive_scale is not None:
         lines += [
             f"The naive import ran at scale {results.naive_scale:,} only; its rows/s is "
