@@ -268,7 +268,7 @@ def backend_summary(results: BackendResults) -> list[str]:
                 )
     lines.append(f"  targets at scale {max(results.scales)}:")
     lines += [
-        f"    {target.verdict:<4}  {target.goal:<44} {target.measured}"
+        f"    {target.verdict:<4}  {target.goal:<52} {target.measured}"
         for target in targets(results)
     ]
     return lines
@@ -356,9 +356,11 @@ def _backend_markdown(results: BackendResults) -> list[str]:
     ]
     lines += _table(["Scale", "Rows", "Step", "Seconds", "Rows/s", "Peak MB"], steps)
     lines.append("")
+    # A ratio whose steps ran at no scale (floor-copy off PostgreSQL, say) is left out.
     ratios = [
         [name, *(_optional(compute(results, scale), shown) for scale in scales)]
         for name, compute, shown in RATIOS
+        if any(compute(results, scale) is not None for scale in scales)
     ]
     if len(scales) >= 2:
         ratios += [
