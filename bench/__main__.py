@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import shlex
 import subprocess
@@ -48,8 +49,9 @@ def _steps(text: str) -> list[str]:
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench",
-        description="Measure bakery_io's dump, load and validate against a floor "
-        "(SQLAlchemy Core + orjson) and a naive ORM import, each step in its own process.",
+        description="Measure bakery_io's dump, load and validate against floors "
+        "(SQLAlchemy Core + orjson; COPY on PostgreSQL) and a naive ORM import, and whole "
+        "bakery-io export and import processes, each step in its own process.",
     )
     parser.add_argument(
         "--scale",
@@ -91,6 +93,9 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--markdown", type=Path, metavar="PATH", help="write a Markdown report")
     arguments = parser.parse_args(argv)
     arguments.scale = sorted(set(arguments.scale or [20, 200]))
+    # Django runs in its own processes, so its absence would show only after the samples.
+    if "django" in arguments.peer and importlib.util.find_spec("django") is None:
+        parser.error("--peer django needs Django: pip install -e '.[bench]'")
     wanted = set(arguments.steps).union(*(PEERS[peer] for peer in arguments.peer))
     arguments.steps = [step for step in STEPS if step in wanted]
     if arguments.scale[0] < 0:
