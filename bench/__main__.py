@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import shlex
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from bench.report import (
@@ -20,7 +22,10 @@ from bench.report import (
     step_line,
 )
 from bench.samples import Backend, ServerBackend, SQLiteBackend
-from bench.steps import LOADING, NEEDS, STEPS, Paths
+from bench.steps import NEEDS, ONLY_ON, PEERS, STEPS, TARGETED, Paths, applies
+
+#: The steps run by default: all but the outside peers'.
+OWN_STEPS = [step for step in STEPS if not any(step in steps for steps in PEERS.values())]
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,8 +49,9 @@ def _steps(text: str) -> list[str]:
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench",
-        description="Measure bakery_io's dump, load and validate against a floor "
-        "(SQLAlchemy Core + orjson) and a naive ORM import, each step in its own process.",
+        description="Measure bakery_io's dump, load and validate against floors "
+        "(SQLAlchemy Core + orjson; COPY on PostgreSQL) and a naive ORM import, and whole "
+        "bakery-io export and import processes, each step in its own process.",
     )
     parser.add_argument(
         "--scale",
@@ -65,8 +71,8 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--steps",
         type=_steps,
-        default=list(STEPS),
-        help=f"comma-separated steps (default all: {','.join(STEPS)}); "
+        default=OWN_STEPS,
+        help=f"comma-separated steps (default: {','.join(OWN_STEPS)}); "
         "a step's input is made by the step it needs",
     )
     parser.add_argument(
@@ -76,9 +82,22 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         help="run the slow naive import at scale N only (one of --scale) and compare "
         "its rows/s with every scale's load; default: at every scale",
     )
+    parser.add_argument(
+        "--peer",
+        action="append",
+        choices=sorted(PEERS),
+        default=[],
+        help="also time an outside tool on the same data (repeatable; on SQLite): django runs "
+        "its dumpdata and loaddata with natural keys (needs pip install -e '.[bench]')",
+    )
     parser.add_argument("--markdown", type=Path, metavar="PATH", help="write a Markdown report")
     arguments = parser.parse_args(argv)
     arguments.scale = sorted(set(arguments.scale or [20, 200]))
+    # Django runs in its own processes, so its absence would show only after the samples.
+    if "django" in arguments.peer and importlib.util.find_spec("django") is None:
+        parser.error("--peer django needs Django: pip install -e '.[bench]'")
+    wanted = set(arguments.steps).union(*(PEERS[peer] for peer in arguments.peer))
+    arguments.steps = [step for step in STEPS if step in wanted]
     if arguments.scale[0] < 0:
         parser.error("scales are whole numbers >= 0")
     if arguments.naive_scale is not None and arguments.naive_scale not in arguments.scale:
@@ -89,7 +108,8 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
 def run_step(step: str, paths: Paths) -> StepResult:
     """Run one step in a new process and return what it reported."""
     command = [sys.executable, "-m", "bench.steps", step, "--source", paths.source]
-    command += ["--backup", str(paths.backup), "--floor", str(paths.floor)]
+    command += ["--backup", str(paths.backup), "--floor", str(paths.floor), "--cli", str(paths.cli)]
+    command += ["--peer", str(paths.peer)]
     if paths.target is not None:
         command += ["--target", paths.target]
     # stderr passes through: a failing step's traceback is the message.
@@ -111,11 +131,22 @@ def run_scale(
     print(f"\n== {backend.label}, scale {scale} (sample ready in {ready:.1f} s)")
     results: dict[str, StepResult] = {}
     with tempfile.TemporaryDirectory(prefix=f"scale{scale}-", dir=work) as directory:
-        base = Paths(source, Path(directory) / "backup", Path(directory) / "floor", None)
+        work_directory = Path(directory)
+        base = Paths(
+            source,
+            work_directory / "backup",
+            work_directory / "floor",
+            None,
+            work_directory / "cli",
+            work_directory / "peer",
+        )
         for step in steps:
-            if step in LOADING:
+            if not applies(step, source):
+                print(f"  {step:<18} skipped ({' with '.join(ONLY_ON[step])} only)")
+                continue
+            if step in TARGETED:
                 with backend.fresh() as target:
-                    result = run_step(step, Paths(base.source, base.backup, base.floor, target))
+                    result = run_step(step, replace(base, target=target))
             else:
                 result = run_step(step, base)
             results[step] = result
@@ -133,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             backends += [ServerBackend(url) for url in arguments.server]
             for backend in backends:
-                results = BackendResults(backend.label, arguments.naive_scale)
+                results = BackendResults(backend.label, backend.kind, arguments.naive_scale)
                 all_results.append(results)
                 for scale in arguments.scale:
                     steps = [

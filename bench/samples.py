@@ -48,6 +48,8 @@ class Backend(Protocol):
     """A kind of database the benchmark runs on."""
 
     label: str
+    #: The SQLAlchemy backend name: sqlite, postgresql, mysql or mariadb.
+    kind: str
 
     def version(self) -> str:
         """The database's version, for the report."""
@@ -71,6 +73,7 @@ class SQLiteBackend:
 
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
+        self.kind = "sqlite"
         self.label = self.version()
 
     def version(self) -> str:
