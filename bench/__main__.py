@@ -24,8 +24,9 @@ from bench.report import (
 from bench.samples import Backend, ServerBackend, SQLiteBackend
 from bench.steps import NEEDS, ONLY_ON, PEERS, STEPS, TARGETED, Paths, applies
 
-#: The steps run by default: all but the outside peers'.
-OWN_STEPS = [step for step in STEPS if not any(step in steps for steps in PEERS.values())]
+#: The outside peers' steps, and the steps run by default: all but those.
+PEER_STEPS = frozenset(step for steps in PEERS.values() for step in steps)
+OWN_STEPS = [step for step in STEPS if step not in PEER_STEPS]
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -90,6 +91,13 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         help="also time an outside tool on the same data (repeatable; on SQLite): django runs "
         "its dumpdata and loaddata with natural keys (needs pip install -e '.[bench]')",
     )
+    parser.add_argument(
+        "--peer-scale",
+        type=int,
+        metavar="N",
+        help="run the outside tools at scale N only (one of --scale; Django's loaddata holds "
+        "the whole backup in memory); default: at every scale",
+    )
     parser.add_argument("--markdown", type=Path, metavar="PATH", help="write a Markdown report")
     arguments = parser.parse_args(argv)
     arguments.scale = sorted(set(arguments.scale or [20, 200]))
@@ -102,6 +110,8 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         parser.error("scales are whole numbers >= 0")
     if arguments.naive_scale is not None and arguments.naive_scale not in arguments.scale:
         parser.error("--naive-scale must be one of the scales given with --scale")
+    if arguments.peer_scale is not None and arguments.peer_scale not in arguments.scale:
+        parser.error("--peer-scale must be one of the scales given with --scale")
     return arguments
 
 
@@ -170,7 +180,8 @@ def main(argv: list[str] | None = None) -> int:
                     steps = [
                         step
                         for step in arguments.steps
-                        if step != "naive" or arguments.naive_scale in (None, scale)
+                        if (step != "naive" or arguments.naive_scale in (None, scale))
+                        and (step not in PEER_STEPS or arguments.peer_scale in (None, scale))
                     ]
                     results.scales[scale] = run_scale(backend, scale, arguments.seed, steps, work)
                     print(f"  rows: {results.rows(scale):,}")
