@@ -37,8 +37,9 @@ class ExactDecimal(TypeDecorator[Decimal]):
     Accepts :class:`~decimal.Decimal` and :class:`int`; a ``float`` is refused
     because it has already lost the exact value.
 
-    Reads give the stored value exactly, padded to the column's scale: a value
-    with more places (SQLite does not enforce the scale) keeps all of them. On
+    Reads give the stored value exactly, padded to the column's scale (which
+    PostgreSQL and MariaDB do themselves): a value with more places (SQLite does
+    not enforce the scale) keeps all of them. On
     SQLite the stored double is read as the shortest decimal that is that
     double (``repr``), which is the decimal written, and text that is no
     number raises :class:`ValueError`.
@@ -93,6 +94,11 @@ class ExactDecimal(TypeDecorator[Decimal]):
     ) -> Callable[[Any], Decimal | None] | None:
         if dialect.name == "sqlite":
             return self._from_sqlite
+        if dialect.name in ("postgresql", "mysql", "mariadb"):
+            # NUMERIC(p, s) there returns every value with the column's s places: no
+            # per-value padding (a tenth of an export's conversions).
+            impl = self.impl_instance.dialect_impl(dialect)
+            return impl.result_processor(dialect, coltype)
         return super().result_processor(dialect, coltype)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
