@@ -9,9 +9,9 @@ from typing import TextIO
 from bakery_io.format.manifest import Manifest
 from bakery_io.inspection import BackupSummary
 from bakery_io.load import LoadReport
+from bakery_io.repair_names import repairs_left
 from bakery_io.validation import ValidationReport
 from bakery_io.versions.backup import Foreign, Rewrite
-from bakery_io.versions.bake_tracker import repairs_left
 
 
 def plural(number: int, noun: str) -> str:
