@@ -41,13 +41,13 @@ from bakery_io.versions import (
     CURRENT_VERSION,
 )
 
+# The validators are imported where a file is first checked, not with this module, so
+# that importing a job stays quick; and python-jsonschema, which only explains what is
+# not valid, is not imported at all for a sound backup.
 if TYPE_CHECKING:
     import jsonschema_rs
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import ValidationError as SchemaError
-
-# The validators are imported where the first file is checked, not with this module:
-# together they take longer to import than the rest of an import job.
 
 
 def schemas_directory() -> Traversable:

@@ -182,8 +182,8 @@ def _run(args: argparse.Namespace) -> int:
 def _command(args: argparse.Namespace) -> Command:
     """The function that runs the command ``args`` names, imported only now: the commands
     import the library (SQLAlchemy, marshmallow), which the parser, and so --help and
-    --version, do without. For that reason ``--registry`` not given, bakery_io's own, is
-    filled in here too."""
+    --version, do without. ``--registry``'s default, bakery_io's own registry, is filled
+    in here for the same reason."""
     from bakery_io.cli import commands  # noqa: PLC0415 (see above)
     from bakery_io.registry import REGISTRY  # noqa: PLC0415
 
