@@ -31,12 +31,12 @@ if TYPE_CHECKING:
     from bakery_io.progress import Progress, ProgressCallback
     from bakery_io.records import RecordData, Selection, dump_records, dumps_records, load_records
     from bakery_io.registry import REGISTRY, Registry
+    from bakery_io.repair_names import REPAIRS
     from bakery_io.resolution import ConflictMode
     from bakery_io.sample import SampleReport, generate_sample
     from bakery_io.upgrades import UpgradeReport, upgrade
     from bakery_io.validation import ValidationReport, validate
     from bakery_io.versions.backup import Conversion, Foreign, LeftBehind, Repair, Rewrite
-    from bakery_io.versions.bake_tracker.repairs import REPAIRS
 
 #: Where each public name lives. They are imported when first used, so that importing
 #: the package (as the command does before it can handle a Ctrl-C) costs almost nothing.
@@ -86,7 +86,7 @@ _PUBLIC = {
     "Conversion": "versions.backup",
     "LeftBehind": "versions.backup",
     "Foreign": "versions.backup",
-    "REPAIRS": "versions.bake_tracker.repairs",
+    "REPAIRS": "repair_names",
 }
 
 

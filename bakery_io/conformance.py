@@ -17,12 +17,7 @@ from dataclasses import replace
 from functools import cache
 from importlib import resources
 from importlib.resources.abc import Traversable
-from typing import Any
-
-import jsonschema_rs
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError as SchemaError
-from referencing import Registry, Resource
+from typing import TYPE_CHECKING, Any
 
 from bakery_io.format import json_schemas
 from bakery_io.format.fields import (
@@ -45,6 +40,14 @@ from bakery_io.registry import Registry as BindingRegistry
 from bakery_io.versions import (
     CURRENT_VERSION,
 )
+
+# The validators are imported where a file is first checked, not with this module, so
+# that importing a job stays quick; and python-jsonschema, which only explains what is
+# not valid, is not imported at all for a sound backup.
+if TYPE_CHECKING:
+    import jsonschema_rs
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError as SchemaError
 
 
 def schemas_directory() -> Traversable:
@@ -89,6 +92,9 @@ def _validators(
     version: str, registry: BindingRegistry = REGISTRY
 ) -> dict[str, Draft202012Validator]:
     """python-jsonschema's validators: the reference, and the source of every message."""
+    from jsonschema import Draft202012Validator  # noqa: PLC0415 (see the imports)
+    from referencing import Registry, Resource  # noqa: PLC0415
+
     documents = _documents_for(version, registry)
     resources: Registry[Any] = Registry().with_resources(
         (document["$id"], Resource.from_contents(document)) for document in documents.values()
@@ -107,6 +113,8 @@ def _fast_validators(
 
     Formats are annotations, as for python-jsonschema without a format checker.
     """
+    import jsonschema_rs  # noqa: PLC0415 (see the imports)
+
     documents = _documents_for(version, registry)
     resources = jsonschema_rs.Registry([(doc["$id"], doc) for doc in documents.values()])
     return {
@@ -277,6 +285,8 @@ def _any_of(error: SchemaError) -> Iterator[Located]:
     if not unions:
         yield from _combination(error)
         return
+    from jsonschema import Draft202012Validator  # noqa: PLC0415 (see the imports)
+
     checker = Draft202012Validator.TYPE_CHECKER
     matching = [i for i, name in enumerate(types) if checker.is_type(_got(error), name)]
     if not matching:

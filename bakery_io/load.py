@@ -57,12 +57,12 @@ from bakery_io.problems import Problem
 from bakery_io.progress import ProgressCallback, Tracker
 from bakery_io.queries import CHUNK_SIZE
 from bakery_io.registry import REGISTRY, Registry
+from bakery_io.repair_names import repairs_hint, repairs_left
 from bakery_io.resolution import CONFLICT_MODES, Action, ConflictMode, Resolver
 from bakery_io.sections import Section, entity_type_of, import_order
 from bakery_io.validation import Checker, Doubt, check, passed_over, streamed_sections
 from bakery_io.versions import CURRENT_VERSION
 from bakery_io.versions.backup import Foreign, Rewrite
-from bakery_io.versions.bake_tracker import repairs_hint, repairs_left
 
 logger = logging.getLogger(__name__)
 

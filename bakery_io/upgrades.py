@@ -23,12 +23,12 @@ from bakery_io.format.manifest import producer
 from bakery_io.problems import Problem
 from bakery_io.progress import ProgressCallback, Tracker
 from bakery_io.registry import REGISTRY, Registry
+from bakery_io.repair_names import repairs_hint, repairs_left
 from bakery_io.targets import building
 from bakery_io.upgrading import backup_of
 from bakery_io.validation import check, keeping, passed_over
 from bakery_io.versions import CURRENT_VERSION
 from bakery_io.versions.backup import Backup, Foreign, Part, Rewrite
-from bakery_io.versions.bake_tracker import repairs_hint, repairs_left
 from bakery_io.writers import DirectoryContainer, ZipContainer, container_for, write_backup
 
 logger = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bakery_io.accepting import listed_exceptions
 from bakery_io.conformance import (
@@ -60,7 +60,6 @@ from bakery_io.upgrading import as_source, backup_of
 from bakery_io.versions import (
     CURRENT_VERSION,
     VERSIONS,
-    bake_tracker,
     document_version,
     filename,
     is_newer,
@@ -68,6 +67,9 @@ from bakery_io.versions import (
     upgrade_backup,
 )
 from bakery_io.versions.backup import Backup, Foreign, Part, Rewrite
+
+if TYPE_CHECKING:
+    from bakery_io.versions import bake_tracker
 
 
 @dataclass(frozen=True)
@@ -775,6 +777,9 @@ def check(
     ``tracker`` hears of the records checked (step ``checking``): those of the
     source, or for bake-tracker's files those of the 1.0 backup read from them.
     """
+    # Imported when a check runs, not with this module: importing the job must stay quick.
+    from bakery_io.versions import bake_tracker  # noqa: PLC0415
+
     members = source.members if isinstance(source, Several) else [source]
     reading = bake_tracker.read(members, repairs)
     if reading is not None:

@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import create_engine
 
 from bakery_io import SourceError, create_schema, dump_all, load_all, upgrade, validate
+from bakery_io.repair_names import REPAIRS, ROUND, SUFFIX, TREE, UNITS
 from bakery_io.versions.bake_tracker.older import (
     derive_recipe_slugs,
     finished_units_from_runs,
@@ -29,7 +30,6 @@ from bakery_io.versions.bake_tracker.older import (
     resolve_ids,
 )
 from bakery_io.versions.bake_tracker.records import Export, Origin, Rec, Table
-from bakery_io.versions.bake_tracker.repairs import REPAIRS, ROUND, SUFFIX, TREE, UNITS
 
 DATA = Path(__file__).parent / "data" / "bake_tracker" / "7234c6b7"
 

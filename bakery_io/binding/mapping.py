@@ -154,6 +154,9 @@ def binding_of(schema: type[EntitySchema]) -> Binding:
             f"has {[column.name for column in keys]}"
         )
     columns: dict[str, Column[Any]] = {}
+    # Columns held so far, found by identity: == of two columns builds an SQL expression,
+    # and looking through columns.values() built hundreds of them for each registry.
+    held: set[Column[Any]] = set()
     missing = []
     skip = scoped(schema)
     for name, field in declared_fields(schema).items():
@@ -166,13 +169,14 @@ def binding_of(schema: type[EntitySchema]) -> Binding:
             continue
         column = prop.columns[0]
         _check_type(schema, field.data_key or name, field, column)
-        if attribute in columns or column in columns.values():
+        if attribute in columns or column in held:
             raise UsageError(
                 f"{schema.__name__}: field {field.data_key or name} is bound to "
                 f"{column.table.name}.{column.name}, which another field holds already; "
                 "each field needs a column of its own"
             )
         columns[attribute] = column
+        held.add(column)
     if missing:
         raise UsageError(
             f"{schema.__name__}: {model.__name__} has no column for {', '.join(missing)}; "

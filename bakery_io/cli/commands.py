@@ -40,7 +40,6 @@ from bakery_io.inspection import inspect_backup
 from bakery_io.load import LoadReport, load_all
 from bakery_io.partials import file_aside
 from bakery_io.registry import REGISTRY, Registry
-from bakery_io.sample import generate_sample
 from bakery_io.upgrades import upgrade
 from bakery_io.validation import validate
 from bakery_io.versions import CURRENT_VERSION
@@ -67,6 +66,10 @@ def run_init_db(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def run_sample_db(args: argparse.Namespace, out: TextIO) -> int:
+    # The sample generator (its data, its rows) only for this command: the others start
+    # without it.
+    from bakery_io.sample import generate_sample  # noqa: PLC0415
+
     engine = engine_from_url(args.db)
     try:
         with ProgressDisplay("sample-db", quiet=args.json) as progress:

@@ -6,29 +6,21 @@ import argparse
 import importlib
 import os
 import sys
+from collections.abc import Sequence
 from datetime import date
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from bakery_io import __version__
-from bakery_io.cli.commands import (
-    run_export,
-    run_export_history,
-    run_import,
-    run_init_db,
-    run_inspect,
-    run_sample_db,
-    run_schemas,
-    run_upgrade,
-    run_validate,
-)
+from bakery_io.cli.facts import CONFLICT_MODES, CURRENT_VERSION, GENERATED, VERSIONS
 from bakery_io.cli.suggestions import did_you_mean, suggest
 from bakery_io.errors import UsageError
 from bakery_io.format.extensions import is_namespaced
-from bakery_io.format.json_schemas import GENERATED
-from bakery_io.registry import REGISTRY, Registry
-from bakery_io.resolution import CONFLICT_MODES
-from bakery_io.versions import CURRENT_VERSION, VERSIONS
-from bakery_io.versions.bake_tracker.repairs import REPAIRS
+from bakery_io.repair_names import REPAIRS
+
+# The parser is built without the library (SQLAlchemy, marshmallow), so that --help and
+# --version answer at once: each command's function is named here and imported when it
+# runs (bakery_io.cli.running), and what the help says of the library is in .facts.
+if TYPE_CHECKING:
+    from bakery_io.registry import Registry
 
 DEFAULT_DB = "sqlite:///bakery.db"
 
@@ -54,7 +46,36 @@ class _Parser(argparse.ArgumentParser):
         raise CommandLineError(self, f"{message}; {hint}" if hint else message)
 
 
+class _Version(argparse.Action):
+    """``--version``, as argparse's own, with the installed version looked up only when
+    asked: :mod:`importlib.metadata` takes a while to import."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str) -> None:
+        super().__init__(
+            option_strings,
+            dest,
+            nargs=0,
+            default=argparse.SUPPRESS,
+            help="show program's version number and exit",
+        )
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> NoReturn:
+        from bakery_io import __version__  # noqa: PLC0415 (see the class)
+
+        print(f"bakery-io {__version__} (writes format {CURRENT_VERSION})")
+        parser.exit()
+
+
 def _entity_names(text: str) -> list[str]:
+    # Only now: the command that takes --entities is about to import the library anyway.
+    from bakery_io.registry import REGISTRY  # noqa: PLC0415
+
     names = [name.strip() for name in text.split(",") if name.strip()]
     # A host's registry (--registry) names its own types; the stock names are checked here.
     unknown = [name for name in names if name not in REGISTRY and not is_namespaced(name)]
@@ -69,6 +90,8 @@ def _entity_names(text: str) -> list[str]:
 
 def _registry(text: str) -> Registry:
     """The registry ``module:name`` names (a host's), imported."""
+    from bakery_io.registry import Registry  # noqa: PLC0415 (see _entity_names)
+
     module_name, colon, name = text.partition(":")
     if not colon or not module_name or not name:
         raise argparse.ArgumentTypeError(f"expected MODULE:NAME, got {text!r}")
@@ -166,7 +189,9 @@ def _shared_options() -> tuple[_Parser, _Parser]:
     registry.add_argument(
         "--registry",
         type=_registry,
-        default=REGISTRY,
+        # None is bakery_io's own registry, filled in when the command runs (as it is
+        # imported then: bakery_io.cli.running).
+        default=None,
         metavar="MODULE:NAME",
         help="the registry of a host application (its bindings and extensions), imported "
         "from MODULE; default: format 1.1 in bakery_io's own tables",
@@ -204,7 +229,7 @@ def _add_inspect(
     )
     look.add_argument("source", metavar="SOURCE", help="the backup to look into")
     look.add_argument(*limit_args, **limit_options)
-    look.set_defaults(run=run_inspect)
+    look.set_defaults(run="run_inspect")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -215,11 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Back up, exchange and restore bakery planning data as JSON.",
         allow_abbrev=False,
     )
-    parser.add_argument(
-        "--version",
-        action="version",
-        version=f"bakery-io {__version__} (writes format {CURRENT_VERSION})",
-    )
+    parser.add_argument("--version", action=_Version)
     parser.add_argument(
         "-v",
         "--verbose",
@@ -239,7 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="create the bakery_io tables that are missing",
         description="Create the bakery_io tables that do not exist yet; existing ones are kept.",
     )
-    init_db.set_defaults(run=run_init_db)
+    init_db.set_defaults(run="run_init_db")
 
     sample = commands.add_parser(
         "sample-db",
@@ -271,7 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="drop and recreate the bakery_io tables (only those) first",
     )
-    sample.set_defaults(run=run_sample_db)
+    sample.set_defaults(run="run_sample_db")
 
     overwrite = _Parser(add_help=False, allow_abbrev=False)
     overwrite.add_argument("--overwrite", action="store_true", help="replace TARGET if it exists")
@@ -295,7 +316,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="TYPE[,TYPE...]",
         help="export only these entity types (a partial backup); default: all",
     )
-    export.set_defaults(run=run_export)
+    export.set_defaults(run="run_export")
 
     history = commands.add_parser(
         "export-history",
@@ -311,7 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help="first day")
     history.add_argument("--until", type=_date, metavar="YYYY-MM-DD", help="last day")
     history.add_argument("--recipe", metavar="SLUG", help="only this recipe's production runs")
-    history.set_defaults(run=run_export_history)
+    history.set_defaults(run="run_export_history")
 
     limit_args = ("--limit",)
     limit_options: dict[str, Any] = {
@@ -333,7 +354,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_sources(check)
     check.add_argument(*limit_args, **limit_options)
-    check.set_defaults(run=run_validate)
+    check.set_defaults(run="run_validate")
 
     load = commands.add_parser(
         "import",
@@ -367,7 +388,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_partial_restore(load)
     load.add_argument(*limit_args, **limit_options)
-    load.set_defaults(run=run_import)
+    load.set_defaults(run="run_import")
 
     lift = commands.add_parser(
         "upgrade",
@@ -385,7 +406,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sources(lift)
     lift.add_argument("target", metavar="TARGET", help="where to write the upgraded backup")
     lift.add_argument(*limit_args, **limit_options)
-    lift.set_defaults(run=run_upgrade)
+    lift.set_defaults(run="run_upgrade")
 
     _add_inspect(commands, registry, limit_args, limit_options)
 
@@ -403,5 +424,5 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     schemas.add_argument("directory", metavar="DIRECTORY", help="where to write them")
-    schemas.set_defaults(run=run_schemas)
+    schemas.set_defaults(run="run_schemas")
     return parser

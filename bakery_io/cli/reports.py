@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from bakery_io.format.manifest import Manifest
-from bakery_io.inspection import BackupSummary
-from bakery_io.load import LoadReport
-from bakery_io.validation import ValidationReport
-from bakery_io.versions.backup import Foreign, Rewrite
-from bakery_io.versions.bake_tracker import repairs_left
+from bakery_io.repair_names import repairs_left
+
+# For the annotations alone: the command prints a problem with a command line (as
+# bakery-io --help answers) without importing the library.
+if TYPE_CHECKING:
+    from bakery_io.format.manifest import Manifest
+    from bakery_io.inspection import BackupSummary
+    from bakery_io.load import LoadReport
+    from bakery_io.validation import ValidationReport
+    from bakery_io.versions.backup import Foreign, Rewrite
 
 
 def plural(number: int, noun: str) -> str:

@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any, TextIO
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from bakery_io.cli.exits import EXIT_BROKEN_PIPE, EXIT_DATA, EXIT_INTERRUPTED, EXIT_USAGE, Command
 from bakery_io.cli.jsonout import failure, print_json
 from bakery_io.cli.parser import CommandLineError, build_parser
@@ -31,7 +29,6 @@ from bakery_io.errors import (
     UsageError,
 )
 from bakery_io.problems import Problem
-from bakery_io.resolution import NOWHERE
 
 #: What an interrupted command has written, when it is stopped before it is done. The
 #: writing commands are all or nothing; init-db and sample-db create tables outside the
@@ -150,28 +147,19 @@ def _usage_problem(problem: CommandLineError, words: Sequence[str]) -> int:
 def _run(args: argparse.Namespace) -> int:
     """Run the command ``args`` names; whatever ends it ends in an exit code and a message,
     never a traceback (and, with ``--json``, in one JSON document on standard output)."""
-    run: Command = args.run
     out = _safe(sys.stdout)
     try:
         with _stopping_on_signals():
-            code = run(args, out)
+            code = _command(args)(args, out)
             out.flush()  # a closed pipe shows here, not in the interpreter's last flush
     except BrokenPipeError:
         # The reader went away (| head): say nothing, as a command SIGPIPE ends.
         _quiet_stdout()
         return EXIT_BROKEN_PIPE
-    except (KeyboardInterrupt, _Stopped, BakeryIOError, SQLAlchemyError, OSError) as exc:
+    except (KeyboardInterrupt, _Stopped, BakeryIOError, OSError) as exc:
         ending = _ending(args, exc)
-    except Exception as exc:  # noqa: BLE001 (the last resort: a bug ends in one line, exit 1)
-        message = f"internal error: {type(exc).__name__}: {exc}"
-        print(
-            f"bakery-io {args.command}: {message} (a bug: please report it; -v shows the "
-            "traceback)",
-            file=sys.stderr,
-        )
-        if args.verbose:
-            traceback.print_exc(file=sys.stderr)
-        ending = _Ending(EXIT_DATA, "internal", message)
+    except Exception as exc:  # noqa: BLE001 (a database error, or the last resort: a bug)
+        ending = _ending(args, exc) if _from_database(exc) else _internal_error(args, exc)
     else:
         return code
     if getattr(args, "json", False):
@@ -189,6 +177,39 @@ def _run(args: argparse.Namespace) -> int:
         except BrokenPipeError:
             _quiet_stdout()
     return ending.code
+
+
+def _command(args: argparse.Namespace) -> Command:
+    """The function that runs the command ``args`` names, imported only now: the commands
+    import the library (SQLAlchemy, marshmallow), which the parser, and so --help and
+    --version, do without. ``--registry``'s default, bakery_io's own registry, is filled
+    in here for the same reason."""
+    from bakery_io.cli import commands  # noqa: PLC0415 (see above)
+    from bakery_io.registry import REGISTRY  # noqa: PLC0415
+
+    if "registry" in args and args.registry is None:
+        args.registry = REGISTRY
+    run: Command = getattr(commands, args.run)
+    return run
+
+
+def _from_database(exc: BaseException) -> bool:
+    """Whether ``exc`` is SQLAlchemy's error; it cannot be when the command never imported
+    SQLAlchemy (and then neither does this)."""
+    errors = sys.modules.get("sqlalchemy.exc")
+    return errors is not None and isinstance(exc, errors.SQLAlchemyError)
+
+
+def _internal_error(args: argparse.Namespace, exc: Exception) -> _Ending:
+    """The last resort: a bug ends in one line, exit 1 (``-v`` shows the traceback)."""
+    message = f"internal error: {type(exc).__name__}: {exc}"
+    print(
+        f"bakery-io {args.command}: {message} (a bug: please report it; -v shows the traceback)",
+        file=sys.stderr,
+    )
+    if args.verbose:
+        traceback.print_exc(file=sys.stderr)
+    return _Ending(EXIT_DATA, "internal", message)
 
 
 @dataclass(frozen=True)
@@ -221,7 +242,7 @@ def _ending(args: argparse.Namespace, exc: BaseException) -> _Ending:
         kind = "storage"
     elif isinstance(exc, BakeryIOError):
         kind = "error"
-    elif isinstance(exc, SQLAlchemyError):
+    elif _from_database(exc):
         kind, message = "database", f"database error: {getattr(exc, 'orig', None) or exc}"
     print(f"bakery-io {args.command}: {message}", file=sys.stderr)
     for note in notes:
@@ -252,7 +273,7 @@ def _source_error(args: argparse.Namespace, exc: SourceError) -> _Ending:
     elif (
         getattr(args, "entities", None)
         and not getattr(args, "with_dependencies", True)
-        and any(problem.message.endswith(NOWHERE) for problem in exc.problems)
+        and any(problem.message.endswith(_nowhere()) for problem in exc.problems)
     ):
         hint = (
             "a partial restore finds the records its types reference in the database: "
@@ -261,6 +282,14 @@ def _source_error(args: argparse.Namespace, exc: SourceError) -> _Ending:
     if hint:
         print(f"  {hint}", file=sys.stderr)
     return _Ending(EXIT_DATA, "source", summary, exc.problems, hint)
+
+
+def _nowhere() -> str:
+    """How a problem says its reference was found nowhere (the import that failed has
+    imported the load's resolution, which says it)."""
+    from bakery_io.resolution import NOWHERE  # noqa: PLC0415 (see _command)
+
+    return NOWHERE
 
 
 def _safe(stream: TextIO) -> TextIO:

@@ -27,12 +27,12 @@ from decimal import Decimal
 from typing import Any
 
 from bakery_io.containers import Source
-from bakery_io.errors import UsageError
 from bakery_io.format.fields import describe_json
 from bakery_io.format.manifest import producer
 from bakery_io.format.schemas.base import EntitySchema
 from bakery_io.problems import Problem
 from bakery_io.registry import REGISTRY
+from bakery_io.repair_names import REPAIRS, repairs_hint, repairs_left, repairs_named
 from bakery_io.sections import entity_type_of
 from bakery_io.versions.backup import Backup, Conversion, Part, Rewrite
 from bakery_io.versions.bake_tracker.files import (
@@ -50,7 +50,6 @@ from bakery_io.versions.bake_tracker.records import (
     children,
     decimal_fields,
 )
-from bakery_io.versions.bake_tracker.repairs import REPAIRS
 from bakery_io.versions.bake_tracker.steps import STEPS, run
 from bakery_io.versions.v1_0_to_v1_1 import NAMED, SOURCE
 
@@ -159,37 +158,6 @@ class Reading:
     def problems(self) -> tuple[Problem, ...]:
         """Problems the reading found, in the app's files."""
         return self.export.problems
-
-
-def repairs_left(asked: Iterable[str]) -> tuple[str, ...]:
-    """The repairs not among those ``asked``."""
-    named = repairs_named(asked)
-    return tuple(name for name in REPAIRS if name not in named)
-
-
-def repairs_hint(asked: Iterable[str]) -> str | None:
-    """What to say when the app's files have problems: the repairs not asked for."""
-    left = repairs_left(asked)
-    if not left:
-        return None
-    return (
-        "bake-tracker's real data often breaks a rule that an opt-in repair mends, reported "
-        f"value by value: {', '.join(left)} (repairs=[...], or bakery-io --repair NAME)"
-    )
-
-
-def repairs_named(names: Iterable[str]) -> frozenset[str]:
-    """The repairs ``names`` asks for (``"all"`` is every one); refuses unknown names."""
-    asked = set(names)
-    if "all" in asked:
-        return frozenset(REPAIRS)
-    unknown = sorted(asked - set(REPAIRS))
-    if unknown:
-        known = ", ".join(REPAIRS)
-        raise UsageError(
-            f"unknown repair {', '.join(map(repr, unknown))}: the repairs are {known} (or all)"
-        )
-    return frozenset(asked)
 
 
 def _value(value: Any, decimal: bool) -> Any:

@@ -66,6 +66,7 @@ from decimal import Decimal
 from typing import Any
 
 from bakery_io.problems import Problem, pointer
+from bakery_io.repair_names import FIRST, SUFFIX
 from bakery_io.versions.backup import Conversion, LeftBehind, Repair
 from bakery_io.versions.bake_tracker.files import DOCUMENT_HEADER
 from bakery_io.versions.bake_tracker.keys import field_of, index
@@ -77,7 +78,7 @@ from bakery_io.versions.bake_tracker.records import (
     has_value,
     nest_into,
 )
-from bakery_io.versions.bake_tracker.repairs import FIRST, SUFFIX, first_taken
+from bakery_io.versions.bake_tracker.repairs import first_taken
 
 #: The namespace of the uuids derived for the document's records that have none:
 #: ``uuid5(NAMESPACE_URL, "https://github.com/kentonium3/bake-tracker#export_all_to_json")``.

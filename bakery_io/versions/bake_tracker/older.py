@@ -28,6 +28,7 @@ from bakery_io.format.schemas.base import EntitySchema, declared_fields
 from bakery_io.format.slugs import slugify, unique_slug
 from bakery_io.problems import Problem
 from bakery_io.registry import REGISTRY
+from bakery_io.repair_names import TREE, UNITS
 from bakery_io.versions.backup import Conversion, LeftBehind, Repair, Rewrite
 from bakery_io.versions.bake_tracker.keys import field_of, index, recipe_slug
 from bakery_io.versions.bake_tracker.records import (
@@ -39,7 +40,6 @@ from bakery_io.versions.bake_tracker.records import (
     has_value,
     map_table,
 )
-from bakery_io.versions.bake_tracker.repairs import TREE, UNITS
 from bakery_io.versions.v1_0_to_v1_1 import ID_ONLY, NAMED, id_field, name_field, slug_length
 
 #: What the app's older finished goods called their assembly types, by the current name.

@@ -17,6 +17,7 @@ from typing import Any
 from bakery_io.format.slugs import unique_slug
 from bakery_io.problems import Problem
 from bakery_io.registry import REGISTRY
+from bakery_io.repair_names import FIRST, LOT, SUFFIX
 from bakery_io.versions.backup import Repair, Rewrite
 from bakery_io.versions.bake_tracker.keys import (
     field_of,
@@ -35,7 +36,6 @@ from bakery_io.versions.bake_tracker.records import (
     children,
     map_table,
 )
-from bakery_io.versions.bake_tracker.repairs import FIRST, LOT, SUFFIX
 from bakery_io.versions.v1_0_to_v1_1 import id_field, slug_length
 
 

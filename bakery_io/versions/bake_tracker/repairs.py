@@ -1,5 +1,6 @@
-"""The opt-in repairs: their names, what each does, and the steps of those that are not
-tied to one of the app's files (the older backup's own two are in :mod:`.older`).
+"""The opt-in repairs: the steps of those that are not tied to one of the app's files (the
+older backup's own two are in :mod:`.older`); their names and what each does are in
+:mod:`bakery_io.repair_names`.
 
 Real data breaks rules. Without a repair the load stays all or nothing and names every
 violation; each repair is asked for by name and reports every value it changes.
@@ -16,6 +17,7 @@ from typing import Any
 from bakery_io.format.fields import Reference
 from bakery_io.format.schemas.base import EntitySchema, declared_fields
 from bakery_io.registry import REGISTRY
+from bakery_io.repair_names import FIRST, REPARENT, ROUND
 from bakery_io.versions.backup import Repair
 from bakery_io.versions.bake_tracker.keys import (
     field_of,
@@ -30,50 +32,6 @@ from bakery_io.versions.bake_tracker.records import (
     map_table,
 )
 from bakery_io.versions.v1_0_to_v1_1 import NAMED, id_field, name_field
-
-# Names of the opt-in repairs, as the library and the CLI take them.
-REPARENT = "reparent-deep-ingredients"
-SUFFIX = "suffix-repeated-keys"
-ROUND = "round-float-noise"
-LOT = "match-depletion-lot"
-FIRST = "first-of-shared-name"
-TREE = "ingredient-tree-by-category"
-UNITS = "finished-units-from-runs"
-
-
-#: Every opt-in repair, with what it does (the CLI's help and the docs say the same).
-REPAIRS: Mapping[str, str] = {
-    REPARENT: (
-        "an ingredient under a parent of its own hierarchy level (a fourth level) is moved "
-        "under that parent's parent"
-    ),
-    SUFFIX: (
-        "products that share the app's key ingredient:brand:quantity:unit get slugs suffixed "
-        "-2, -3 in file order, and a reference by that key goes to the first of them, as the "
-        "app's own importer resolves it"
-    ),
-    ROUND: (
-        "a decimal the app wrote as a binary float with more places than its field takes is "
-        "rounded, half to even, to the field's places"
-    ),
-    LOT: (
-        "an inventory depletion that names a product with several lots goes to the one lot "
-        "whose unit cost times the quantity depleted gives the depletion's cost, to its places"
-    ),
-    FIRST: (
-        "a reference by a name that several events, recipients or packages share (or an "
-        "assembly's packaging product by a name several products show) goes to the first of "
-        "them in file order, as the app's own importer resolves it"
-    ),
-    TREE: (
-        "the app's older backup writes no ingredient tree: its ingredients become leaves, "
-        "each under a sub-category made for its category, under one root made for them"
-    ),
-    UNITS: (
-        "the app's older backup writes no finished units: one that its production runs "
-        "name is made from them (slug, recipe, items per batch) and the recipe's yield unit"
-    ),
-}
 
 
 def reparent_deep_ingredients(export: Export) -> Export:
