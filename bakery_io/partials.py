@@ -18,6 +18,7 @@ import os
 import re
 import secrets
 import shutil
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -35,6 +36,35 @@ logger = logging.getLogger(__name__)
 _SQLITE_COMPANIONS = ("-journal", "-wal", "-shm")
 
 _TOKEN = "[0-9a-f]{12}"
+
+
+#: The signals whose handlers raise (Ctrl-C's KeyboardInterrupt, the command's SIGTERM
+#: and SIGHUP), held while a partial changes hands (:func:`signals_held`).
+_HELD = frozenset(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
+@contextmanager
+def signals_held() -> Iterator[None]:
+    """Hold SIGINT, SIGTERM and SIGHUP until the block ends (POSIX; elsewhere nothing).
+
+    A partial passes from the call that creates it to the code that removes it on
+    error in several steps; an exception raised by a signal handler between two
+    of them left the partial behind, or closed its descriptor twice (a run
+    stopped by Ctrl-C then failed with "Bad file descriptor"). Held, such a
+    signal arrives when the block ends, where the partial has its owner. Only
+    the signals this thread did not hold already are held and released.
+    """
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    held = _HELD - signal.pthread_sigmask(signal.SIG_BLOCK, ())  # reads the mask
+    try:
+        signal.pthread_sigmask(signal.SIG_BLOCK, held)
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, held)
 
 
 def aside(target: Path, kind: str = "partial") -> Path:
@@ -263,26 +293,25 @@ def file_aside(target: Path) -> Iterator[FileAside]:
     never a half-built file under ``target``'s name.
     """
     shown = str(target)
+    aside = None
     try:
         path = resolved(target)
         clean_partials(path)
-        built, handle = create(path)
-    except OSError as exc:
-        raise storage_error(shown, exc) from exc
-    aside = FileAside(built, handle)
-    try:
+        with signals_held():
+            aside = FileAside(*create(path))
         yield aside
         if aside.keep:
             if path.exists() or path.is_symlink():
                 raise UsageError(f"{shown} appeared while it was built; it was left as it is")
-            os.replace(built, path)
+            os.replace(aside.path, path)
     except OSError as exc:
         if not isinstance(exc, BakeryIOError):
             raise storage_error(shown, exc) from exc
         raise
     finally:
-        if not aside.keep or built.exists():
-            remove(built)
-            for companion in _SQLITE_COMPANIONS:
-                remove(Path(f"{built}{companion}"))
-        aside.close()
+        if aside is not None:
+            if not aside.keep or aside.path.exists():
+                remove(aside.path)
+                for companion in _SQLITE_COMPANIONS:
+                    remove(Path(f"{aside.path}{companion}"))
+            aside.close()

@@ -261,7 +261,8 @@ def building(
         path = partials.resolved(target)
         _check_target(kind, path, shown, overwrite=overwrite)
         partials.clean_partials(path)
-        container = kind(path, version, exported_at)
+        with partials.signals_held():  # until the container is ours to discard
+            container = kind(path, version, exported_at)
         yield container
         _check_target(kind, path, shown, overwrite=overwrite)  # it may have appeared meanwhile
         partials.move_into_place(container.built, path)

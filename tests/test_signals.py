@@ -11,13 +11,14 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import bakery_io.cli.commands
+from bakery_io import dump_all, engine_from_url, partials
 from bakery_io.cli import main
 from bakery_io.errors import UsageError
 
@@ -324,4 +325,73 @@ def test_a_signal_inside_the_zip_constructor_leaves_no_late_traceback(
     with pytest.raises(KeyboardInterrupt):
         writers.ZipContainer(tmp_path / "backup.zip", "1.1", None)
     gc.collect()
+    assert os.listdir(tmp_path) == []
+
+
+class _SignalError(Exception):
+    pass
+
+
+def _raise(signum: int, frame: object) -> None:
+    raise _SignalError(signum)
+
+
+def test_a_signal_in_a_held_block_arrives_when_it_ends() -> None:
+    previous = signal.signal(signal.SIGINT, _raise)
+    reached: list[str | None] = []
+
+    def held() -> None:
+        with partials.signals_held():
+            os.kill(os.getpid(), signal.SIGINT)
+            for _ in range(1000):  # bytecode boundaries, where a handler would run
+                reached.append(None)
+            reached.append("end")
+
+    try:
+        with pytest.raises(_SignalError):
+            held()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert reached[-1] == "end"
+    assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, ())
+
+
+@pytest.fixture
+def signal_on_creation(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """SIGINT (raising :class:`_SignalError`) sent as soon as a partial exists, before
+    its container or owner holds it: where Ctrl-C once left the partial behind, or
+    closed its descriptor twice."""
+    made = partials.locked
+
+    def interrupted(*args: Any) -> Any:
+        found = made(*args)
+        os.kill(os.getpid(), signal.SIGINT)
+        return found
+
+    monkeypatch.setattr(partials, "locked", interrupted)
+    previous = signal.signal(signal.SIGINT, _raise)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@pytest.mark.parametrize("name", ["backup.zip", "backup.json", "backup"])
+@pytest.mark.usefixtures("signal_on_creation")
+def test_a_signal_as_a_backup_is_begun_leaves_nothing(
+    sample_dump: Path, tmp_path: Path, name: str
+) -> None:
+    engine = engine_from_url(f"sqlite:///{sample_dump.parent / 'sample.db'}")
+    try:
+        with pytest.raises(_SignalError):
+            dump_all(engine, tmp_path / name)
+    finally:
+        engine.dispose()
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.usefixtures("signal_on_creation")
+def test_a_signal_as_a_new_database_is_begun_leaves_nothing(tmp_path: Path) -> None:
+    with pytest.raises(_SignalError), partials.file_aside(tmp_path / "new.db"):
+        pass
     assert os.listdir(tmp_path) == []
