@@ -24,6 +24,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -70,17 +71,24 @@ def _ahead(
     thread.join()
 
 
-def _database(server: str | None, directory: Path, number: int) -> str:
+@contextmanager
+def _database(server: str | None, directory: Path, number: int) -> Iterator[str]:
+    """A new empty database: a SQLite file, or one made on ``server`` and dropped after."""
     if server is None:
-        return f"sqlite:///{directory / f'target{number}.db'}"
+        yield f"sqlite:///{directory / f'target{number}.db'}"
+        return
     url = make_url(server)
     name = f"bakery_second_core_{number}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
         connection.execute(text(f"CREATE DATABASE {name}"))
-    admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP DATABASE {name}"))
+        admin.dispose()
 
 
 def _timed(url: str, backup: Path) -> float:
@@ -115,8 +123,10 @@ def main() -> None:
         for _ in range(arguments.runs):
             for way, sections in ways.items():
                 number += 1
-                url = _database(arguments.db, Path(directory), number)
-                with mock.patch.object(loading, "streamed_sections", sections):
+                with (
+                    _database(arguments.db, Path(directory), number) as url,
+                    mock.patch.object(loading, "streamed_sections", sections),
+                ):
                     times[way].append(_timed(url, arguments.backup))
                 print(f"{way:>14}: {times[way][-1]:.2f} s", flush=True)
     one, two = (statistics.median(values) for values in times.values())
