@@ -20,10 +20,11 @@ import secrets
 import shutil
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from bakery_io.errors import BakeryIOError, StorageError, UsageError
 
@@ -40,31 +41,44 @@ _TOKEN = "[0-9a-f]{12}"
 
 #: The signals whose handlers raise (Ctrl-C's KeyboardInterrupt, the command's SIGTERM
 #: and SIGHUP), held while a partial changes hands (:func:`signals_held`).
-_HELD = frozenset(
+_HELD = tuple(
     getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
 )
 
 
 @contextmanager
 def signals_held() -> Iterator[None]:
-    """Hold SIGINT, SIGTERM and SIGHUP until the block ends (POSIX; elsewhere nothing).
+    """Hold SIGINT, SIGTERM and SIGHUP until the block ends, then deliver them.
 
     A partial passes from the call that creates it to the code that removes it on
     error in several steps; an exception raised by a signal handler between two
     of them left the partial behind, or closed its descriptor twice (a run
-    stopped by Ctrl-C then failed with "Bad file descriptor"). Held, such a
-    signal arrives when the block ends, where the partial has its owner. Only
-    the signals this thread did not hold already are held and released.
+    stopped by Ctrl-C then failed with "Bad file descriptor"). In the block, such
+    a signal is only noted; at its end the handlers in place before are put back
+    and each signal noted is raised again, where the partial has its owner.
+
+    Python runs signal handlers in the main thread only, whichever thread the
+    signal reaches (so masking the signal in this thread would not do): in any
+    other thread there is nothing to hold. A handler installed from outside
+    Python (``getsignal`` gives None) is left alone.
     """
-    if not hasattr(signal, "pthread_sigmask"):
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    held = _HELD - signal.pthread_sigmask(signal.SIG_BLOCK, ())  # reads the mask
+    noted: list[int] = []
+    previous: dict[int, Any] = {}
     try:
-        signal.pthread_sigmask(signal.SIG_BLOCK, held)
+        for number in _HELD:
+            handler = signal.getsignal(number)
+            if handler is not None:
+                previous[number] = handler
+                signal.signal(number, lambda signum, _frame: noted.append(signum))
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, held)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        for number in dict.fromkeys(noted):
+            signal.raise_signal(number)
 
 
 def aside(target: Path, kind: str = "partial") -> Path:
