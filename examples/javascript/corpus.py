@@ -25,7 +25,7 @@ import json
 import re
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -125,19 +125,17 @@ def _record_mutations(content: Any) -> Iterator[Mutation | None]:
         record[key] = "1.2.3"
         return True
 
-    def bad_date(record: dict[str, Any]) -> bool:
-        key = _first(record, DATE)
-        if key is None:
-            return False
-        record[key] = "2026-02-30"
-        return True
+    def impossible(kinds: re.Pattern[str], value: str) -> Callable[[dict[str, Any]], bool]:
+        """Set the first field whose value ``kinds`` matches to ``value``, which is no valid one."""
 
-    def bad_datetime(record: dict[str, Any]) -> bool:
-        key = _first(record, DATETIME)
-        if key is None:
-            return False
-        record[key] = "2026-13-01T09:30:00Z"
-        return True
+        def change(record: dict[str, Any]) -> bool:
+            key = _first(record, kinds)
+            if key is None:
+                return False
+            record[key] = value
+            return True
+
+        return change
 
     def extra(record: dict[str, Any]) -> None:
         record["unexpected_field"] = 1
@@ -152,8 +150,8 @@ def _record_mutations(content: Any) -> Iterator[Mutation | None]:
     yield _changed(content, "wrong type", wrong_type)
     yield _changed(content, "missing required field", missing)
     yield _changed(content, "bad decimal", bad_decimal)
-    yield _changed(content, "impossible date", bad_date)
-    yield _changed(content, "impossible datetime", bad_datetime)
+    yield _changed(content, "impossible date", impossible(DATE, "2026-02-30"))
+    yield _changed(content, "impossible datetime", impossible(DATETIME, "2026-13-01T09:30:00Z"))
     yield _changed(content, "extra property", extra)
     yield _changed(content, "null where not nullable", null_required)
 
