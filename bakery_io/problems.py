@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+#: How a reference to a record found nowhere ends its problem's message (the command line
+#: looks for it to suggest restoring the types a partial restore left out).
+NOWHERE = "neither in the files being loaded nor in the database"
+
 
 @dataclass(frozen=True, order=True)
 class Problem:

@@ -43,7 +43,7 @@ from bakery_io.format.extensions import is_namespaced
 from bakery_io.format.fields import Children, Key, Reference, row_key
 from bakery_io.format.links import MaxNesting, TargetValue
 from bakery_io.format.schemas.base import EntitySchema, declared_fields
-from bakery_io.problems import Problem, pointer
+from bakery_io.problems import NOWHERE, Problem, pointer
 from bakery_io.queries import (
     CHUNK_SIZE,
     batches,
@@ -387,11 +387,6 @@ def _messages(messages: Any, parts: tuple[str | int, ...]) -> Iterator[tuple[str
 
 
 # ---------------------------------------------------------------------------
-
-
-#: How a reference to a record found nowhere ends its problem's message (the command line
-#: looks for it to suggest restoring the types a partial restore left out).
-NOWHERE = "neither in the files being loaded nor in the database"
 
 
 class Resolver:

@@ -28,7 +28,7 @@ from bakery_io.errors import (
     StorageError,
     UsageError,
 )
-from bakery_io.problems import Problem
+from bakery_io.problems import NOWHERE, Problem
 
 #: What an interrupted command has written, when it is stopped before it is done. The
 #: writing commands are all or nothing; init-db and sample-db create tables outside the
@@ -273,7 +273,7 @@ def _source_error(args: argparse.Namespace, exc: SourceError) -> _Ending:
     elif (
         getattr(args, "entities", None)
         and not getattr(args, "with_dependencies", True)
-        and any(problem.message.endswith(_nowhere()) for problem in exc.problems)
+        and any(problem.message.endswith(NOWHERE) for problem in exc.problems)
     ):
         hint = (
             "a partial restore finds the records its types reference in the database: "
@@ -282,14 +282,6 @@ def _source_error(args: argparse.Namespace, exc: SourceError) -> _Ending:
     if hint:
         print(f"  {hint}", file=sys.stderr)
     return _Ending(EXIT_DATA, "source", summary, exc.problems, hint)
-
-
-def _nowhere() -> str:
-    """How a problem says its reference was found nowhere (the import that failed has
-    imported the load's resolution, which says it)."""
-    from bakery_io.resolution import NOWHERE  # noqa: PLC0415 (see _command)
-
-    return NOWHERE
 
 
 def _safe(stream: TextIO) -> TextIO:
