@@ -21,9 +21,8 @@ from functools import cache
 from typing import Any, NamedTuple
 
 from marshmallow import RAISE, Schema, ValidationError, fields, missing, validate
-from marshmallow.decorators import POST_LOAD, VALIDATES_SCHEMA
+from marshmallow.decorators import VALIDATES_SCHEMA
 from marshmallow.utils import is_collection
-from marshmallow_sqlalchemy.load_instance_mixin import LoadInstanceMixin
 
 from bakery_io.format.extensions import is_namespaced
 from bakery_io.format.schemas.base import EntitySchema
@@ -55,12 +54,9 @@ _SCHEMA_METHODS = (
     "handle_error",
 )
 _FIELD_METHODS = ("serialize", "deserialize", "_validate", "_validate_missing")
-#: The hooks whose effect is known: the record rules (called as they are), and
-#: marshmallow-sqlalchemy's ``make_instance``, which returns the data unchanged
-#: unless the schema loads model instances (checked when the codec is built).
+#: The hooks whose effect is known: the record rules, called as they are.
 _KNOWN_HOOKS: dict[tuple[str, str], Any] = {
     (VALIDATES_SCHEMA, "_check_rules"): EntitySchema._check_rules,
-    (POST_LOAD, "make_instance"): LoadInstanceMixin.Schema.make_instance,
 }
 
 
@@ -82,8 +78,8 @@ def _check_schema(instance: Schema) -> None:
         for name in _SCHEMA_METHODS
         if getattr(cls, name) is not getattr(Schema, name)
     ]
-    # EntitySchema.load skips a wrapper the codecs never need; EntitySchema.dump only
-    # refuses model instances, which rows never are.
+    # EntitySchema.load is marshmallow's; EntitySchema.dump only refuses model
+    # instances, which rows never are.
     problems += [
         f"overrides {name}"
         for name in ("load", "dump")
@@ -96,8 +92,6 @@ def _check_schema(instance: Schema) -> None:
                 problems.append(f"has the {tag} hook {name}")
             elif tag == VALIDATES_SCHEMA and not options.get("pass_original"):
                 problems.append(f"{name} does not take the original record")
-            elif tag == POST_LOAD and getattr(instance, "_load_instance", False):
-                problems.append("loads model instances")
     settings = (instance.many, bool(instance.partial), instance.unknown, instance.dict_class)
     if settings != (False, False, RAISE, dict):
         problems.append(f"has the options many/partial/unknown/dict_class {settings}")

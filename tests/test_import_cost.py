@@ -21,8 +21,12 @@ from bakery_io.versions import CURRENT_VERSION, VERSIONS
 
 #: Loaded only where they are used: checking a file (the validators; python-jsonschema
 #: only to explain a file that is not valid), reading bake-tracker's files, generating a
-#: sample, drawing progress bars, talking to a server.
+#: sample, drawing progress bars, talking to a server (PostgreSQL's SQLAlchemy dialect
+#: comes with its engine; MySQL's with the models, whose tables carry its options).
 HEAVY = (
+    "sqlalchemy.dialects.mssql",
+    "sqlalchemy.dialects.postgresql",
+    "marshmallow_sqlalchemy",
     "jsonschema",
     "jsonschema_rs",
     "referencing",
@@ -34,7 +38,7 @@ HEAVY = (
     "psycopg",
 )
 #: What the command line's --help and --version do without.
-LIBRARY = ("sqlalchemy", "marshmallow", "marshmallow_sqlalchemy", "orjson", "bakery_io.registry")
+LIBRARY = ("sqlalchemy", "marshmallow", "orjson", "bakery_io.registry")
 
 
 def _imported(*args: str) -> set[str]:

@@ -82,6 +82,15 @@ def test_a_model_that_is_no_mapped_class_is_refused() -> None:
         REGISTRY.derive(bind=[Loose], only=["suppliers"])
 
 
+@pytest.mark.parametrize("option", ["load_instance", "include_fk", "sqla_session", "table"])
+def test_an_option_of_marshmallow_sqlalchemy_is_refused_not_ignored(option: str) -> None:
+    # bakery_io's schemas were marshmallow-sqlalchemy's once; such an option now means
+    # nothing, and a schema that silently loaded no instances would surprise its author.
+    meta = type("Meta", (SupplierSchema.Meta,), {option: True})
+    with pytest.raises(UsageError, match=f"Meta names {option}: options of marshmallow-sqlalchemy"):
+        type("Loading", (SupplierSchema,), {"Meta": meta})
+
+
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [

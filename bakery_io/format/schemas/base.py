@@ -2,7 +2,7 @@
 
 An entity schema names its model and declares only what the columns cannot
 say: references (as natural keys), nested children and record rules. Every
-other field is generated from its column (marshmallow-sqlalchemy), with the
+other field is generated from its column (:func:`column_field`), with the
 column's facts: type, required or nullable, default, length, and the ranges
 and patterns of the model's CHECK constraints. The schema therefore states
 the same rules the database enforces.
@@ -17,9 +17,16 @@ from typing import Any, ClassVar, Literal
 
 import sqlalchemy as sa
 import sqlalchemy.orm
-from marshmallow import Schema, ValidationError, fields, missing, validate, validates_schema
-from marshmallow_sqlalchemy import ModelConverter, SQLAlchemyAutoSchema
-from marshmallow_sqlalchemy.schema import SQLAlchemyAutoSchemaMeta, SQLAlchemyAutoSchemaOpts
+from marshmallow import (
+    Schema,
+    SchemaOpts,
+    ValidationError,
+    fields,
+    missing,
+    validate,
+    validates_schema,
+)
+from marshmallow.schema import SchemaMeta
 
 from bakery_io.binding.models import ColumnRange, Entity
 from bakery_io.binding.sqltypes import ExactDecimal, UTCDateTime
@@ -152,18 +159,48 @@ def wire_fields(schema: type[EntitySchema]) -> dict[str, tuple[str, fields.Field
     }
 
 
-class WireConverter(ModelConverter):
-    """Turns each column into its wire field (see :func:`column_field`)."""
+def _generated_fields(
+    model: Any, declared: dict[str, fields.Field[Any]], opts: EntitySchemaOpts
+) -> dict[str, fields.Field[Any] | None]:
+    """A field for each plain column of ``model`` that ``declared`` does not hold, in order.
 
-    def property2field(  # type: ignore[override]
-        self, prop: Any, *, instance: bool = True, field_class: Any = None, **kwargs: Any
-    ) -> fields.Field[Any]:
-        return column_field(prop.columns[0])
+    A foreign key column is left out: a reference travels as the natural key of
+    the row it names, so the schema declares it (:class:`~bakery_io.format.fields.Reference`).
+    So is a mapped SQL expression, which no row stores. A column left out by
+    ``Meta.exclude`` (or not named by ``Meta.fields``) is given as None, which
+    marshmallow then leaves out of the schema.
+    """
+    generated: dict[str, fields.Field[Any] | None] = {}
+    # The mapper's columns, not its attributes: reading those would configure every
+    # mapper (resolving all relationships) just to list one table's columns.
+    for name, column in sa.inspect(model).columns.items():
+        if name in opts.exclude or (opts.fields and name not in opts.fields):
+            generated[name] = None
+        elif name in declared:
+            generated[name] = declared[name]
+        elif isinstance(column, sa.Column) and not column.foreign_keys:
+            generated[name] = column_field(column)
+    return generated
 
 
-class EntitySchemaOpts(SQLAlchemyAutoSchemaOpts):
-    """The options of ``Meta`` that bakery_io adds to marshmallow-sqlalchemy's.
+#: Options of marshmallow-sqlalchemy's schemas, which bakery_io's schemas once were.
+#: They mean nothing here (a record loads as a dict, a reference by natural key), so
+#: naming one is refused rather than ignored.
+_FOREIGN_OPTIONS = (
+    "include_fk",
+    "include_relationships",
+    "load_instance",
+    "model_converter",
+    "sqla_session",
+    "table",
+    "transient",
+)
 
+
+class EntitySchemaOpts(SchemaOpts):
+    """The options of ``Meta`` that bakery_io adds to marshmallow's.
+
+    ``model`` (the mapped class whose columns give the plain fields),
     ``rules`` (record rules), ``links`` (rules across records), ``natural_key``,
     ``entity_type`` (the wire name of the type or child: the model's table name
     unless given) and, for a binding (:mod:`bakery_io.binding.mapping`), ``attributes``
@@ -174,7 +211,15 @@ class EntitySchemaOpts(SQLAlchemyAutoSchemaOpts):
     model: Any
 
     def __init__(self, meta: Any, *args: Any, **kwargs: Any) -> None:
-        super().__init__(meta, *args, **kwargs)  # type: ignore[no-untyped-call]
+        super().__init__(meta, *args, **kwargs)
+        foreign = [name for name in _FOREIGN_OPTIONS if hasattr(meta, name)]
+        if foreign:
+            raise UsageError(
+                f"Meta names {', '.join(foreign)}: options of marshmallow-sqlalchemy, which "
+                "bakery_io's schemas do not take (records load as dicts, references by "
+                "natural key); leave them out"
+            )
+        self.model = getattr(meta, "model", None)
         self.rules: tuple[Rule, ...] = tuple(getattr(meta, "rules", ()))
         self.links: tuple[Link, ...] = tuple(getattr(meta, "links", ()))
         self.natural_key: tuple[str, ...] | None = getattr(meta, "natural_key", None)
@@ -183,8 +228,12 @@ class EntitySchemaOpts(SQLAlchemyAutoSchemaOpts):
         self.format: type[EntitySchema] | None = None
 
 
-class EntitySchemaMeta(SQLAlchemyAutoSchemaMeta):
-    """Puts fields in wire order: the model's column order, references at their column."""
+class EntitySchemaMeta(SchemaMeta):
+    """Generates the plain fields from the model's columns and puts every field in wire order.
+
+    Wire order is the model's column order, each reference at its column and
+    children last.
+    """
 
     @classmethod
     def get_declared_fields(
@@ -203,9 +252,12 @@ class EntitySchemaMeta(SQLAlchemyAutoSchemaMeta):
                 f"{klass.__name__}: Meta.model must be a mapped SQLAlchemy model class, "
                 f"not {model!r}"
             )
-        declared = super().get_declared_fields(klass, cls_fields, inherited_fields, dict_cls)
+        declared: dict[str, Any] = super().get_declared_fields(
+            klass, cls_fields, inherited_fields, dict_cls
+        )
         if model is None:
             return declared
+        declared.update(_generated_fields(model, declared, klass.opts))
         klass.opts.format = klass
         klass.opts.entity_type = klass.opts.entity_type or model.__tablename__
         explicit = {name for name, _field in cls_fields}
@@ -320,7 +372,7 @@ def _bound_fields(
     return dict_cls({**plain, **added, **children})
 
 
-class EntitySchema(SQLAlchemyAutoSchema[Any], metaclass=EntitySchemaMeta):
+class EntitySchema(Schema, metaclass=EntitySchemaMeta):
     """Base of the schema of an entity type or of a nested child.
 
     ``Meta.model`` names the model; ``Meta.rules`` lists record rules and
@@ -335,11 +387,7 @@ class EntitySchema(SQLAlchemyAutoSchema[Any], metaclass=EntitySchemaMeta):
     opts: ClassVar[EntitySchemaOpts]  # type: ignore[misc]
 
     class Meta:
-        model_converter = WireConverter
         exclude = ("id",)
-        include_fk = False
-        include_relationships = False
-        load_instance = False
 
     def load(  # type: ignore[override]
         self,
@@ -357,10 +405,7 @@ class EntitySchema(SQLAlchemyAutoSchema[Any], metaclass=EntitySchemaMeta):
         not checked: they need the other records and the database.
         :func:`bakery_io.load_records` loads records with every check.
         """
-        # marshmallow-sqlalchemy's load wrapper serves load_instance, which bakery_io
-        # never uses, and reads marshmallow's installed version on every call: going
-        # straight to marshmallow made loading three times faster.
-        return Schema.load(self, data, many=many, partial=partial, unknown=unknown)
+        return super().load(data, many=many, partial=partial, unknown=unknown)
 
     def dump(self, obj: Any, *, many: bool | None = None) -> Any:
         """Dump rows as bakery_io reads them: mappings by field, references as natural keys.
