@@ -24,6 +24,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, missing, validat
 from marshmallow.decorators import VALIDATES_SCHEMA
 from marshmallow.utils import is_collection
 
+from bakery_io.format import fields as wire
 from bakery_io.format.extensions import is_namespaced
 from bakery_io.format.schemas.base import EntitySchema
 
@@ -149,12 +150,9 @@ def generated(lines: list[str], scope: dict[str, Any], origin: str) -> Any:
     return namespace[name]
 
 
-def _text(serialize: Convert) -> Convert:
-    def convert(value: Any, attr: str, obj: Any) -> Any:
-        # marshmallow's String._serialize returns None and str as they are.
-        return value if type(value) is str or value is None else serialize(value, attr, obj)
-
-    return convert
+#: The ``_serialize`` methods that return None and a ``str`` as they are (the dumper
+#: does so in line).
+_WRITES_TEXT = frozenset({fields.String._serialize, wire.String._serialize})
 
 
 def _dump_list(dump_item: Dumper) -> Convert:
@@ -167,18 +165,16 @@ def _dump_list(dump_item: Dumper) -> Convert:
     return convert
 
 
-def _build_dumper(instance: Schema) -> Dumper:
+def _build_dumper(instance: Schema, text: frozenset[tuple[type[Schema], str]]) -> Dumper:
     _check_schema(instance)
     plan: list[tuple[str, str, str, Convert | None]] = []
     for name, field in instance.dump_fields.items():
         child = _nested(field)
         convert: Convert | None = field._serialize
         if child is not None:
-            convert = _dump_list(_build_dumper(child))
+            convert = _dump_list(_build_dumper(child, text))
         elif _is_identity(field._serialize):
             convert = None
-        elif type(field)._serialize is fields.String._serialize:
-            convert = _text(field._serialize)
         plan.append((field.data_key or name, _source(field, name), name, convert))
 
     # One generated function: the record as one dict display, a field's value read
@@ -190,6 +186,12 @@ def _build_dumper(instance: Schema) -> Dumper:
         if convert is not None:
             scope[f"convert{number}"] = convert
             value = f"convert{number}({value}, {name!r}, row)"
+            if (type(instance), name) in text or getattr(convert, "__func__", None) in _WRITES_TEXT:
+                # A str is written as it is, in line (no call); anything else is converted.
+                value = (
+                    f"(value if (value := row[{source!r}]).__class__ is str or value is None "
+                    f"else convert{number}(value, {name!r}, row))"
+                )
         values.append(f"{key!r}: {value}")
     lines = [
         "def dump(row):",
@@ -360,15 +362,23 @@ def _generated_loader(
 
 
 @cache
-def dumper(schema: type[EntitySchema]) -> Dumper:
+def dumper(
+    schema: type[EntitySchema], *, text: frozenset[tuple[type[Schema], str]] = frozenset()
+) -> Dumper:
     """What ``schema().dump(row)`` returns, children included, in the same key order.
 
     Each field's own ``_serialize`` converts its value (skipped where it is
     compiled to ``return value``); a row that lacks one of the keys goes to
     marshmallow, and so does a row that is not a mapping. Raises
     :class:`UnsupportedSchemaError` for a schema it cannot reproduce.
+
+    ``text`` names fields (by schema class and field name, children's included)
+    whose ``str`` value is the field's wire text already, read from its stored
+    form (:mod:`bakery_io.binding.wire_reads`): it is written as it is. Rows read
+    by :func:`bakery_io.queries.read_records` say which with
+    :func:`bakery_io.queries.row_dumper`.
     """
-    return _build_dumper(schema())
+    return _build_dumper(schema(), text)
 
 
 @cache

@@ -10,11 +10,10 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, select
+from sqlalchemy import ColumnElement, Connection, Dialect, and_, select
 
 from bakery_io.audit import Audit
 from bakery_io.binding.database import Bind, check_tables, describe, snapshot
-from bakery_io.codecs import dumper
 from bakery_io.errors import UsageError
 from bakery_io.format.fields import format_datetime
 from bakery_io.format.manifest import Manifest, producer
@@ -23,6 +22,7 @@ from bakery_io.queries import (
     column_of,
     count_records,
     read_records,
+    row_dumper,
     unexportable,
     unwritable,
 )
@@ -84,7 +84,10 @@ def write_records(
     tracker.start("writing", total)
     for entity, where in plan:
         chunks = tracker.chunked(
-            (dumped(entity, chunk, url) for chunk in read_records(connection, entity, where=where)),
+            (
+                dumped(entity, chunk, url, connection.dialect)
+                for chunk in read_records(connection, entity, where=where)
+            ),
             entity.name,
         )
         try:
@@ -112,10 +115,13 @@ def write_records(
     return manifest
 
 
-def dumped(entity: EntityType, chunk: list[dict[str, Any]], url: str) -> list[dict[str, Any]]:
-    """The wire records of rows read (:func:`~bakery_io.queries.read_records`); a value the
-    format cannot carry is named with its record (:class:`~bakery_io.DatabaseStateError`)."""
-    dump = dumper(entity.schema)
+def dumped(
+    entity: EntityType, chunk: list[dict[str, Any]], url: str, dialect: Dialect
+) -> list[dict[str, Any]]:
+    """The wire records of rows read from ``dialect``
+    (:func:`~bakery_io.queries.read_records`); a value the format cannot carry is
+    named with its record (:class:`~bakery_io.DatabaseStateError`)."""
+    dump = row_dumper(entity, dialect)
     try:
         return [dump(row) for row in chunk]
     except ValueError as exc:

@@ -26,6 +26,7 @@ from functools import cache
 from itertools import islice
 from typing import Any
 
+from marshmallow import Schema
 from sqlalchemy import (
     ARRAY,
     Alias,
@@ -51,6 +52,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 
 from bakery_io.binding.mapping import storage_type
+from bakery_io.binding.wire_reads import gives_text, wire_read
+from bakery_io.codecs import Dumper, dumper
 from bakery_io.errors import DatabaseStateError
 from bakery_io.format.fields import Children, Reference, row_key
 from bakery_io.format.schemas.base import EntitySchema, declared_fields
@@ -126,7 +129,7 @@ def _join_reference(
 class _ChildPlan:
     name: str  # the children's key on the wire
     key: str  # their key in the parent's row, as its dumper reads it
-    statement: Select[Any]
+    statements: dict[bool, Select[Any]]  # by wire_text (RecordPlan.statement)
     parent_column: ColumnElement[Any]
     required: list[str]
     columns: RecordPlan
@@ -140,36 +143,69 @@ class RecordPlan:
     ``columns`` are keyed as the schema's fields read a row (a plain field by its
     attribute, a reference by its wire name); ``keys`` maps each wire name to
     that key. ``required`` names the references that may not be null.
+    ``field_of`` gives the name and field that write each plain column outside
+    the natural key, which may then be read as its wire text
+    (:mod:`bakery_io.binding.wire_reads`); the key is read as a value, since the
+    next chunk's query starts after it.
     """
 
+    schema: type[EntitySchema]
     table: Table
     row_id: Column[Any]
     columns: dict[str, ColumnElement[Any]]
     joined: FromClause
     required: list[str]
     keys: dict[str, str]
+    field_of: dict[str, tuple[str, Any]] = field(default_factory=dict)
     order: list[ColumnElement[Any]] = field(default_factory=list)
     children: list[_ChildPlan] = field(default_factory=list)
+    #: :meth:`text_fields` by dialect name, as :func:`row_dumper` asks for them.
+    texts: dict[str, frozenset[tuple[type[Schema], str]]] = field(default_factory=dict)
 
     def column(self, wire_name: str) -> ColumnElement[Any]:
         """The expression that reads the field written as ``wire_name``."""
         return self.columns[self.keys[wire_name]]
 
-    def statement(self) -> Select[Any]:
+    def text_fields(self, dialect: Dialect) -> frozenset[tuple[type[Schema], str]]:
+        """The fields (schema, name), its children's included, whose values this plan
+        may read as their wire text on ``dialect``."""
+        if not gives_text(dialect):
+            return frozenset()
+        found: set[tuple[type[Schema], str]] = {
+            (self.schema, name)
+            for key, (name, field_) in self.field_of.items()
+            if isinstance(column := self.columns[key], Column) and wire_read(column, field_)
+        }
+        for child in self.children:
+            found |= child.columns.text_fields(dialect)
+        return frozenset(found)
+
+    def statement(self, *, wire_text: bool = True) -> Select[Any]:
         """SELECT of the columns, each labelled with its wire name, plus the row id.
 
         An enum column is read as its text: a value outside the enum (a database
         without the CHECK) is then written as found, and listed as an exception,
-        rather than lost with the whole backup.
+        rather than lost with the whole backup. With ``wire_text``, the columns of
+        :attr:`field_of` are read through :func:`~bakery_io.binding.wire_reads.wire_read`.
         """
-        labelled = [_as_read(column).label(name) for name, column in self.columns.items()]
+        labelled = [
+            _as_read(column, self.field_of.get(name, ("", None))[1] if wire_text else None).label(
+                name
+            )
+            for name, column in self.columns.items()
+        ]
         return select(self.row_id.label(_ID), *labelled).select_from(self.joined)
 
 
-def _as_read(column: ColumnElement[Any]) -> ColumnElement[Any]:
+def _as_read(column: ColumnElement[Any], field: Any) -> ColumnElement[Any]:
     if isinstance(column.type, Enum):
         return type_coerce(column, String())
-    stored = storage_type(column) if isinstance(column, Column) else None
+    if not isinstance(column, Column):
+        return column
+    reading = None if field is None else wire_read(column, field)
+    if reading is not None:
+        return type_coerce(column, reading)
+    stored = storage_type(column)
     return column if stored is None else type_coerce(column, stored)
 
 
@@ -180,7 +216,9 @@ def plan_columns(registry: Registry, schema: type[EntitySchema]) -> RecordPlan:
     joined: FromClause = table
     columns: dict[str, ColumnElement[Any]] = {}
     keys: dict[str, str] = {}
+    field_of: dict[str, Any] = {}
     required = []
+    natural_key = schema.opts.natural_key or ()
     for name, field_ in declared_fields(schema).items():
         wire_name = field_.data_key or name
         if isinstance(field_, Children):
@@ -195,7 +233,9 @@ def plan_columns(registry: Registry, schema: type[EntitySchema]) -> RecordPlan:
         elif (key := row_key(name, field_)) in stored:
             keys[wire_name] = key
             columns[key] = stored[key]
-    return RecordPlan(table, binding.primary_key, columns, joined, required, keys)
+            if name not in natural_key:
+                field_of[key] = (name, field_)
+    return RecordPlan(schema, table, binding.primary_key, columns, joined, required, keys, field_of)
 
 
 @cache
@@ -205,13 +245,18 @@ def plan_for(entity: EntityType) -> RecordPlan:
     plan.order = [plan.column(name) for name in entity.natural_key]
     for kind in entity.children:
         child = plan_columns(entity.registry, kind.schema)
-        statement = child.statement().add_columns(kind.parent.label(_PARENT))
         order = [kind.parent, *kind.order]
+        statements = {
+            wire_text: child.statement(wire_text=wire_text)
+            .add_columns(kind.parent.label(_PARENT))
+            .order_by(*order)
+            for wire_text in (True, False)
+        }
         plan.children.append(
             _ChildPlan(
                 kind.name,
                 kind.attribute,
-                statement.order_by(*order),
+                statements,
                 kind.parent,
                 child.required,
                 child,
@@ -236,13 +281,17 @@ def read_records(
     *,
     where: ColumnElement[bool] | None = None,
     chunk_size: int = CHUNK_SIZE,
+    wire_text: bool = True,
 ) -> Iterator[list[dict[str, Any]]]:
     """Chunks of records of ``entity`` as dicts by wire name, children attached.
 
-    Natural-key order; ``where`` (over :attr:`RecordPlan.columns`) filters.
+    Natural-key order; ``where`` (over :attr:`RecordPlan.columns`) filters. With
+    ``wire_text`` (the default), a value may be read as its wire text (a ``str``,
+    :mod:`bakery_io.binding.wire_reads`), which :func:`row_dumper` writes as it is;
+    without, every value is read as its column type gives it.
     """
     plan = plan_for(entity)
-    base = plan.statement()
+    base = plan.statement(wire_text=wire_text)
     if where is not None:
         base = base.where(where)
     keys = [plan.keys[name] for name in entity.natural_key]
@@ -252,7 +301,7 @@ def read_records(
         statement = statement.order_by(*plan.order).limit(chunk_size)
         try:
             records = _dicts(connection.execute(statement))
-            _attach_children(connection, plan, records)
+            _attach_children(connection, plan, records, wire_text)
         except _UNREADABLE as exc:
             diagnosis = _unreadable(connection, entity, statement)
             if diagnosis is None:
@@ -265,6 +314,16 @@ def read_records(
         if len(records) < chunk_size:
             return
         last = tuple(records[-1][name] for name in keys)
+
+
+def row_dumper(entity: EntityType, dialect: Dialect) -> Dumper:
+    """The dumper (:func:`bakery_io.codecs.dumper`) of the rows that :func:`read_records`
+    reads from ``dialect``: a value read as its wire text is written as it is."""
+    plan = plan_for(entity)
+    text = plan.texts.get(dialect.name)
+    if text is None:
+        text = plan.texts[dialect.name] = plan.text_fields(dialect)
+    return dumper(entity.schema, text=text)
 
 
 def count_records(
@@ -285,7 +344,7 @@ def _dicts(result: Result[Any]) -> list[dict[str, Any]]:
 
 
 def _attach_children(
-    connection: Connection, plan: RecordPlan, records: list[dict[str, Any]]
+    connection: Connection, plan: RecordPlan, records: list[dict[str, Any]], wire_text: bool
 ) -> None:
     if not plan.children:
         return
@@ -294,7 +353,7 @@ def _attach_children(
         for record in records:
             record[child.key] = []
         where = one_of(child.parent_column, by_id, connection.dialect)
-        statement = child.statement.where(where)
+        statement = child.statements[wire_text].where(where)
         for row in _dicts(connection.execute(statement)):
             by_id[row[_PARENT]][child.key].append(row)
 

@@ -110,7 +110,7 @@ def _read(
     """The wire records of ``entity`` with those keys (those that exist)."""
     for part in batches(sorted(keys), _KEYS_PER_QUERY):
         for chunk in read_records(connection, entity, where=_where(entity, part)):
-            yield from dumped(entity, chunk, url)
+            yield from dumped(entity, chunk, url, connection.dialect)
 
 
 def _referenced(

@@ -51,6 +51,7 @@ from bakery_io.queries import (
     plan_columns,
     plan_for,
     read_records,
+    row_dumper,
 )
 from bakery_io.registry import REGISTRY, EntityType, Registry
 from bakery_io.sections import Section
@@ -587,7 +588,7 @@ class Resolver:
             return []
         entity = section.entity
         schema = entity.schema
-        dump = dumper(schema)
+        dump = row_dumper(entity, self.connection.dialect) if self.connection else dumper(schema)
         existing: dict[Key, tuple[int, dict[str, Any]]] = {}
         keys = [item.key for item in loaded]
         chunks = (

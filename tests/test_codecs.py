@@ -33,7 +33,7 @@ from bakery_io.format.json_schemas import ENTITY_FILE_SCHEMA
 from bakery_io.format.schemas.base import EntitySchema
 from bakery_io.format.schemas.catalog import RecipeSchema, SupplierSchema
 from bakery_io.format.schemas.planning import FinishedGoodComponentSchema as Component
-from bakery_io.queries import read_records
+from bakery_io.queries import read_records, row_dumper
 from bakery_io.registry import REGISTRY, EntityType
 from bakery_io.resolution import record_key
 from bakery_io.versions import CURRENT_VERSION
@@ -53,10 +53,19 @@ def _instance(schema: Schema) -> EntitySchema:
 
 
 def _rows(engine: Engine) -> Iterator[tuple[EntityType, dict[str, Any]]]:
+    """Every row, its values as their column types give them. On the way, the same rows
+    read as the export reads them (values as wire text, where they can be) dump alike."""
     with engine.connect() as connection:
         for entity in REGISTRY:
-            for chunk in read_records(connection, entity):
-                for row in chunk:
+            as_text = row_dumper(entity, connection.dialect)
+            chunks = zip(
+                read_records(connection, entity, wire_text=False),
+                read_records(connection, entity),
+                strict=True,
+            )
+            for typed, text in chunks:
+                for row, text_row in zip(typed, text, strict=True):
+                    assert _typed(as_text(text_row)) == _typed(dumper(entity.schema)(row))
                     yield entity, row
 
 

@@ -1,0 +1,163 @@
+"""Reading a stored value straight into its wire text, where both forms are known.
+
+SQLite keeps bakery_io's decimals as doubles (or integers) and its dates and
+datetimes as text. Read the usual way, SQLAlchemy turns each stored value into
+a Python object (a :class:`~decimal.Decimal`, a :class:`~datetime.date`, an aware
+:class:`~datetime.datetime`), and the export's fields then write that object as
+text again: a quarter of a SQLite export went to this round trip.
+
+A column read through :class:`WireRead` gives, for a stored value in the form
+bakery_io itself stores, its wire text at once, as a ``str``; any other value
+takes the usual way, through the column type's own result processor, so what it
+gives, or the error it raises, is unchanged. That processor never gives a
+``str`` for these types (a Decimal, a date, a datetime), so a ``str`` read from
+such a column is its wire text, and the export writes it as it is
+(:func:`bakery_io.queries.row_dumper`). A plain ``str``, not an object of its
+own: one more object tracked by the garbage collector per value cost a tenth of
+an export. On other databases, and for columns of other types or fields,
+nothing changes: their drivers give Python objects already, and a host's field
+may write them its own way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Dialect, TypeDecorator
+from sqlalchemy.types import TypeEngine
+
+from bakery_io.binding.sqltypes import ExactDecimal, UTCDateTime
+from bakery_io.format import fields as wire
+from bakery_io.format.decimals import CONTEXT
+
+#: How a result processor looks: a stored value in, the value read out.
+Processor = Callable[[Any], Any]
+
+#: How SQLAlchemy stores a datetime in SQLite (``DATETIME``'s storage format).
+_STORED_DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}")
+
+
+def _decimal_reader(places: int, process: Processor) -> Processor:
+    """SQLite's double or integer as the text :class:`~bakery_io.format.fields.DecimalString`
+    writes: the shortest decimal that is the double (as
+    :class:`~bakery_io.binding.sqltypes.ExactDecimal` reads it), padded to ``places``.
+
+    Only where that text is plain: a value with more places than the field, an
+    exponent, zero (whose sign is dropped), or more digits than the decimal
+    context holds takes the usual way.
+    """
+    zeros = "0" * places
+    digits = CONTEXT.prec - places
+    limit = 10 ** max(digits, 0)
+
+    def read(value: Any) -> Any:
+        kind = value.__class__
+        if kind is float and value:
+            text = repr(value)
+            point = text.find(".")  # -1 for "inf", "nan" and "1e-05"
+            shown = len(text) - point - 1  # places the text has
+            if 0 < point <= digits and shown <= places and "e" not in text:
+                return text + zeros[shown:]
+        elif kind is int and places and -limit < value < limit:
+            return f"{value}.{zeros}"
+        return process(value)
+
+    return read
+
+
+def _date_reader(process: Processor) -> Processor:
+    """SQLite's ``YYYY-MM-DD`` text, a day that exists, as it is: the date's wire text."""
+    parse = date.fromisoformat
+
+    def read(value: Any) -> Any:
+        if value is None:
+            return None
+        # fromisoformat takes more forms than this one (week dates, no dashes); with
+        # the dashes where they are, what it parses is the canonical text.
+        if value.__class__ is str and len(value) == 10 and value[4] == "-" and value[7] == "-":
+            try:
+                parse(value)
+            except ValueError:
+                return process(value)
+            return value
+        return process(value)
+
+    return read
+
+
+def _datetime_reader(process: Processor) -> Processor:
+    """SQLite's ``YYYY-MM-DD HH:MM:SS.ffffff`` (naive UTC, a moment that exists) as the
+    datetime's wire text: ``T`` between date and time, microseconds only when not
+    zero, and ``Z``."""
+    parse = datetime.fromisoformat
+    stored = _STORED_DATETIME.fullmatch
+
+    def read(value: Any) -> Any:
+        if value is None:
+            return None
+        # The hour below 24 whatever a newer fromisoformat makes of "24:00".
+        if value.__class__ is str and stored(value) is not None and value[11:13] < "24":
+            try:
+                parse(value)
+            except ValueError:
+                return process(value)
+            if value.endswith(".000000"):
+                return f"{value[:10]}T{value[11:19]}Z"
+            return f"{value[:10]}T{value[11:]}Z"
+        return process(value)
+
+    return read
+
+
+def gives_text(dialect: Dialect) -> bool:
+    """Whether columns read through :class:`WireRead` may give wire text on ``dialect``."""
+    return dialect.name == "sqlite"
+
+
+class WireRead(TypeDecorator[Any]):
+    """Reads a column of type ``stored`` for a field, giving wire text where it can.
+
+    ``kind`` is ``"decimal"`` (with the field's ``places``), ``"date"`` or
+    ``"datetime"``; see the module's description. Only for reading (a SELECT's
+    columns): it binds nothing.
+    """
+
+    impl = sa.types.NullType
+    cache_ok = True
+
+    def __init__(self, stored: TypeEngine[Any], kind: str, places: int = 0) -> None:
+        super().__init__()
+        self.stored = stored
+        self.kind = kind
+        self.places = places
+
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Processor | None:
+        usual: Processor | None = self.stored.dialect_impl(dialect).result_processor(
+            dialect, coltype
+        )
+        if not gives_text(dialect) or usual is None:
+            return usual
+        if self.kind == "decimal":
+            return _decimal_reader(self.places, usual)
+        if self.kind == "date":
+            return _date_reader(usual)
+        return _datetime_reader(usual)
+
+
+def wire_read(column: sa.Column[Any], field: Any) -> WireRead | None:
+    """The :class:`WireRead` of ``column`` for ``field``, or None where the usual reading
+    stays: a type or field other than bakery_io's own (a host's field may write its
+    value its own way)."""
+    kind = column.type
+    writes = type(field)._serialize
+    if isinstance(kind, ExactDecimal) and writes is wire.DecimalString._serialize:
+        return WireRead(kind, "decimal", field.places)
+    if type(kind) is sa.Date and writes is wire.Date._serialize:
+        return WireRead(kind, "date")
+    if isinstance(kind, UTCDateTime) and writes is wire.DateTime._serialize:
+        return WireRead(kind, "datetime")
+    return None
