@@ -20,7 +20,7 @@ names the table, the column and the record's key.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import islice
@@ -53,7 +53,7 @@ from sqlalchemy.exc import DBAPIError
 
 from bakery_io.binding.mapping import storage_type
 from bakery_io.binding.wire_reads import gives_text, wire_read
-from bakery_io.codecs import Dumper, dumper
+from bakery_io.codecs import Dumper, dumper, generated
 from bakery_io.errors import DatabaseStateError
 from bakery_io.format.fields import Children, Reference, row_key
 from bakery_io.format.schemas.base import EntitySchema, declared_fields
@@ -338,9 +338,21 @@ def count_records(
 
 
 def _dicts(result: Result[Any]) -> list[dict[str, Any]]:
-    """The rows of ``result`` as dicts by label (zip is several times faster than RowMapping)."""
-    keys = tuple(result.keys())
-    return [dict(zip(keys, row, strict=True)) for row in result]
+    """The rows of ``result`` as dicts by label."""
+    as_dict = _row_dict(tuple(result.keys()))
+    return [as_dict(row) for row in result]
+
+
+@cache
+def _row_dict(keys: tuple[str, ...]) -> Callable[[Any], dict[str, Any]]:
+    """A row (by position) as a dict by ``keys``: one dict display, twice as fast as
+    ``dict(zip(keys, row))`` and several times RowMapping. Keys are a plan's labels,
+    never data."""
+    items = ", ".join(f"{key!r}: row[{position}]" for position, key in enumerate(keys))
+    row_dict: Callable[[Any], dict[str, Any]] = generated(
+        ["def row_dict(row):", f"    return {{{items}}}"], {}, "<row>"
+    )
+    return row_dict
 
 
 def _attach_children(
