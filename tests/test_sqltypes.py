@@ -167,3 +167,24 @@ def test_sqlite_takes_back_a_decimal_as_found_that_its_real_keeps(text: str) -> 
 def test_a_decimal_as_found_that_a_real_would_change_is_refused(text: str) -> None:
     with pytest.raises(ValueError, match="more than 4 decimal places"):
         PRICE.process_bind_param(AsFoundDecimal(text), DIALECT)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    moment=st.datetimes(timezones=st.sampled_from([UTC, timezone(timedelta(hours=-7))])),
+)
+def test_sqlite_stores_a_datetime_as_sqlalchemys_datetime_would(moment: datetime) -> None:
+    # UTCDateTime writes SQLite's text itself (faster): it is SQLAlchemy's, to the character.
+    dialect = sqlite.dialect()
+    bind = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+    usual = sqlite.DATETIME().bind_processor(dialect)  # type: ignore[no-untyped-call]
+    assert bind is not None
+    assert usual is not None
+    try:
+        naive = moment.astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:  # outside the years a datetime holds, once in UTC
+        with pytest.raises(OverflowError):
+            bind(moment)
+        return
+    assert bind(moment) == usual(naive)
+    assert bind(None) is None

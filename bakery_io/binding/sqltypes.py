@@ -160,6 +160,20 @@ class UTCDateTime(TypeDecorator[datetime]):
             return dialect.type_descriptor(mysql.DATETIME(fsp=6))
         return dialect.type_descriptor(DateTime(timezone=False))
 
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+        to_utc = self.process_bind_param
+
+        def bind(value: Any) -> str | None:
+            # SQLite's DATETIME text as SQLAlchemy stores it ("%04d-%02d-%02d
+            # %02d:%02d:%02d.%06d"), written by isoformat: its %-formatting of a dict
+            # of seven fields was a tenth of an import's conversions.
+            moment = to_utc(value, dialect)
+            return None if moment is None else moment.isoformat(" ", "microseconds")
+
+        return bind
+
     def process_bind_param(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
