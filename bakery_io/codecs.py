@@ -165,6 +165,53 @@ def _dump_list(dump_item: Dumper) -> Convert:
     return convert
 
 
+def _typed_view(
+    instance: Schema, text: frozenset[tuple[type[Schema], str]]
+) -> Callable[[Any], Any] | None:
+    """What turns a row whose ``text`` fields may hold their wire text (children's
+    included) into the row of values that marshmallow's dump takes; None when no
+    field of ``instance`` or its children is in ``text``.
+
+    Each such text is what the field writes for the value its ``load_valid`` gives.
+    """
+    steps: list[tuple[str, Callable[[Any], Any]]] = []
+    for name, field in instance.dump_fields.items():
+        child = _nested(field)
+        if child is not None:
+            inner = _typed_view(child, text)
+            if inner is not None:
+                steps.append((_source(field, name), _typed_list(inner)))
+        elif (type(instance), name) in text:
+            steps.append((_source(field, name), _typed_value(field, name)))
+    if not steps:
+        return None
+
+    def view(row: Any) -> Any:
+        if not isinstance(row, Mapping):
+            return row
+        values = dict(row)
+        for source, convert in steps:
+            if source in values:
+                values[source] = convert(values[source])
+        return values
+
+    return view
+
+
+def _typed_value(field: fields.Field[Any], name: str) -> Callable[[Any], Any]:
+    def convert(value: Any) -> Any:
+        return field.load_valid(value, name, None) if value.__class__ is str else value  # type: ignore[attr-defined]
+
+    return convert
+
+
+def _typed_list(view: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def convert(items: Any) -> Any:
+        return [view(item) for item in items] if isinstance(items, list) else items
+
+    return convert
+
+
 def _build_dumper(instance: Schema, text: frozenset[tuple[type[Schema], str]]) -> Dumper:
     _check_schema(instance)
     plan: list[tuple[str, str, str, Convert | None]] = []
@@ -180,6 +227,10 @@ def _build_dumper(instance: Schema, text: frozenset[tuple[type[Schema], str]]) -
     # One generated function: the record as one dict display, a field's value read
     # and converted in line.
     scope: dict[str, Any] = {"fallback": instance.dump}
+    typed = _typed_view(instance, text)
+    if typed is not None:
+        # marshmallow's fields take values, not their wire text.
+        scope["fallback"] = lambda row: instance.dump(typed(row))
     values = []
     for number, (key, source, name, convert) in enumerate(plan):
         value = f"row[{source!r}]"

@@ -130,7 +130,7 @@ def dumped(
             try:
                 dump(row)
             except ValueError as found:
-                raise unexportable(entity, row, found, url) from found
+                raise unexportable(entity, row, found, url, dialect) from found
         raise exc from None
 
 

@@ -174,7 +174,9 @@ class RecordPlan:
         found: set[tuple[type[Schema], str]] = {
             (self.schema, name)
             for key, (name, field_) in self.field_of.items()
-            if isinstance(column := self.columns[key], Column) and wire_read(column, field_)
+            if isinstance(column := self.columns[key], Column)
+            and (reading := wire_read(column, field_)) is not None
+            and reading.reads_text(dialect)
         }
         for child in self.children:
             found |= child.columns.text_fields(dialect)
@@ -233,7 +235,7 @@ def plan_columns(registry: Registry, schema: type[EntitySchema]) -> RecordPlan:
         elif (key := row_key(name, field_)) in stored:
             keys[wire_name] = key
             columns[key] = stored[key]
-            if name not in natural_key:
+            if wire_name not in natural_key:  # natural_key holds wire names
                 field_of[key] = (name, field_)
     return RecordPlan(schema, table, binding.primary_key, columns, joined, required, keys, field_of)
 
@@ -525,13 +527,14 @@ def _unreadable_error(
 
 
 def unexportable(
-    entity: EntityType, record: dict[str, Any], error: ValueError, url: str
+    entity: EntityType, record: dict[str, Any], error: ValueError, url: str, dialect: Dialect
 ) -> DatabaseStateError:
-    """The error for ``record``, read but not writable in the format (its dumper raised
-    ``error``), naming the table and column of the value to blame where one is."""
+    """The error for ``record``, read from ``dialect`` but not writable in the format (its
+    dumper raised ``error``), naming the table and column of the value to blame where
+    one is."""
     plan = plan_for(entity)
     where = "a value"
-    found = _failing_field(plan, entity.schema, record)
+    found = _failing_field(plan, entity.schema, record, plan.text_fields(dialect))
     if found is None:
         table = entity.name
     else:
@@ -607,23 +610,32 @@ def _bytes_in(plan: RecordPlan, record: dict[str, Any]) -> tuple[str, ColumnElem
 
 
 def _failing_field(
-    plan: RecordPlan, schema: type[EntitySchema], record: dict[str, Any]
+    plan: RecordPlan,
+    schema: type[EntitySchema],
+    record: dict[str, Any],
+    text: frozenset[tuple[type[Schema], str]],
 ) -> tuple[str, ColumnElement[Any]] | None:
-    """(JSON pointer, column) of the first value of ``record`` its field cannot write."""
+    """(JSON pointer, column) of the first value of ``record`` its field cannot write.
+
+    A value read as its wire text (``text``: :meth:`RecordPlan.text_fields`) is one
+    its field wrote already."""
     children = {child.name: child for child in plan.children}
     for name, field_ in declared_fields(schema).items():
         wire_name = field_.data_key or name
         if isinstance(field_, Children):
             child = children[wire_name]
             for position, item in enumerate(record[child.key]):
-                found = _failing_field(child.columns, field_.schema_class, item)
+                found = _failing_field(child.columns, field_.schema_class, item, text)
                 if found is not None:
                     return f"{wire_name}/{position}/{found[0]}", found[1]
             continue
         if wire_name not in plan.keys:
             continue
+        value = record[plan.keys[wire_name]]
+        if value.__class__ is str and (schema, name) in text:
+            continue
         try:
-            field_._serialize(record[plan.keys[wire_name]], name, record)
+            field_._serialize(value, name, record)
         except ValueError:
             return wire_name, plan.column(wire_name)
     return None

@@ -38,6 +38,7 @@ CONSUMPTION = (
     "JOIN production_runs r ON r.id = c.production_run_id ORDER BY c.id LIMIT 1"
 )
 SUPPLIER = "SELECT slug, id FROM suppliers ORDER BY id LIMIT 1"
+EVENT = "SELECT slug, id FROM events ORDER BY id LIMIT 1"
 
 
 @contextmanager
@@ -293,6 +294,10 @@ BYTES = [
     ("name", SUPPLIER, "suppliers", "suppliers.name"),  # text: not decoded silently
     ("is_active", SUPPLIER, "suppliers", "suppliers.is_active"),
     ("quantity_purchased", PURCHASE, "purchases", "purchases.quantity_purchased"),
+    # After fields that SQLite gives as their wire text (purchase_date, unit_price),
+    # which are not to blame.
+    ("notes", PURCHASE, "purchases", "purchases.notes"),
+    ("output_mode", EVENT, "events", "events.output_mode"),
 ]
 
 
@@ -315,6 +320,43 @@ def test_bytes_are_refused_naming_table_column_and_record(
     assert "bytes (a BLOB)" in str(caught.value)
     assert caught.value.reason == "unexportable value"
     assert caught.value.url == sample_engine.url.render_as_string(hide_password=True)
+
+
+#: (query for (key, row id), change, entity type, where the message says)
+INFINITE = [
+    (
+        PURCHASE,
+        "UPDATE purchases SET unit_price = 9e999 WHERE id = :row",
+        "purchases",
+        "purchases.unit_price",
+    ),
+    (
+        CONSUMPTION,
+        "UPDATE production_consumptions SET total_cost = -9e999 WHERE id = :row",
+        "production_runs",
+        "(production_consumptions.total_cost)",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", INFINITE, ids=["record", "child"])
+def test_an_infinite_decimal_is_refused_naming_its_column(
+    sample_engine: Engine, tmp_path: Path, case: tuple[str, str, str, str]
+) -> None:
+    query, change, entity_type, where = case
+    if sample_engine.dialect.name != "sqlite":
+        pytest.skip("only SQLite's REAL keeps an infinity in a NUMERIC column")
+    key, row = first(sample_engine, query)
+    with (
+        changed(sample_engine, change, row=row) as connection,
+        pytest.raises(DatabaseStateError) as caught,
+    ):
+        dump_all(connection, tmp_path / "backup", entities=[entity_type])
+    message = str(caught.value)
+    assert message.startswith(f"{entity_type} '{key}' cannot be exported: ")
+    assert f"{where} holds a value that cannot be written" in message
+    assert "Infinity is not a finite decimal" in message
+    assert caught.value.reason == "unexportable value"
 
 
 def test_a_key_that_cannot_be_read_names_the_row_id(sample_engine: Engine, tmp_path: Path) -> None:

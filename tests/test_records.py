@@ -605,7 +605,7 @@ def test_a_schema_refuses_model_instances_and_points_to_dump_records(copy: Engin
                 attempt()
 
 
-def test_a_schema_still_dumps_records_as_bakery_io_reads_them(copy: Engine, sample: Sample) -> None:
+def test_a_schema_still_dumps_records_read_as_values(copy: Engine, sample: Sample) -> None:
     slug = sample.document["products"][0]["slug"]
     with copy.connect() as connection:
         # Values as their columns give them: the export's own reading may give a value's

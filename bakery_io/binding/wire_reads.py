@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -118,6 +119,17 @@ def gives_text(dialect: Dialect) -> bool:
     return dialect.name == "sqlite"
 
 
+#: Stored values in the form each reader takes, and what the usual way must read them as.
+_PROBES: dict[str, tuple[tuple[Any, Any], ...]] = {
+    "decimal": ((12.5, Decimal("12.5")), (3, Decimal(3)), (-0.25, Decimal("-0.25"))),
+    "date": (("2023-05-01", date(2023, 5, 1)), ("0999-12-31", date(999, 12, 31))),
+    "datetime": (
+        ("2023-05-01 02:03:04.000005", datetime(2023, 5, 1, 2, 3, 4, 5, tzinfo=UTC)),
+        ("0999-12-31 23:59:58.000000", datetime(999, 12, 31, 23, 59, 58, tzinfo=UTC)),
+    ),
+}
+
+
 class WireRead(TypeDecorator[Any]):
     """Reads a column of type ``stored`` for a field, giving wire text where it can.
 
@@ -136,16 +148,39 @@ class WireRead(TypeDecorator[Any]):
         self.places = places
 
     def result_processor(self, dialect: Dialect, coltype: Any) -> Processor | None:
-        usual: Processor | None = self.stored.dialect_impl(dialect).result_processor(
-            dialect, coltype
-        )
-        if not gives_text(dialect) or usual is None:
+        usual = self._usual(dialect, coltype)
+        if not self._reads_as_stored(dialect, usual):
             return usual
+        assert usual is not None
         if self.kind == "decimal":
             return _decimal_reader(self.places, usual)
         if self.kind == "date":
             return _date_reader(usual)
         return _datetime_reader(usual)
+
+    def reads_text(self, dialect: Dialect) -> bool:
+        """Whether, on ``dialect``, the column may give its values' wire text."""
+        return self._reads_as_stored(dialect, self._usual(dialect, None))
+
+    def _usual(self, dialect: Dialect, coltype: Any) -> Processor | None:
+        """The column type's own result processor on ``dialect``."""
+        usual: Processor | None = self.stored.dialect_impl(dialect).result_processor(
+            dialect, coltype
+        )
+        return usual
+
+    def _reads_as_stored(self, dialect: Dialect, usual: Processor | None) -> bool:
+        """Whether ``usual`` reads what bakery_io stores as the readers assume.
+
+        A type whose SQLite form is another (a variant, a storage format of its own)
+        reads the same text as some other value; the probes show it.
+        """
+        if not gives_text(dialect) or usual is None:
+            return False
+        try:
+            return all(usual(stored) == value for stored, value in _PROBES[self.kind])
+        except (ValueError, TypeError, ArithmeticError):
+            return False
 
 
 def wire_read(column: sa.Column[Any], field: Any) -> WireRead | None:

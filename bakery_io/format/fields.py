@@ -229,6 +229,10 @@ class Enum(fields.Enum):  # type: ignore[type-arg]
         # The export reads the column's text: a value outside the enum is written as found.
         if value is None or isinstance(value, str):
             return None if value is None else str(value)
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            # A BLOB, as for String: a ValueError, which the export names with its record.
+            blob = bytes(value)[:20]
+            raise ValueError(f"{blob!r} is bytes (a BLOB), not text")  # noqa: TRY004
         return super()._serialize(value, attr, obj, **kwargs)
 
 
