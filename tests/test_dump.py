@@ -1072,6 +1072,29 @@ def test_a_row_whose_required_reference_is_gone_stops_the_export(tmp_path: Path)
     assert not (tmp_path / "backup").exists()
 
 
+def test_a_child_whose_required_reference_is_gone_stops_the_export(tmp_path: Path) -> None:
+    database = tmp_path / "broken.db"
+    engine = create_engine(f"sqlite:///{database}")
+    generate_sample(engine, scale=0)
+    with engine.begin() as connection:
+        recipe, child = connection.execute(
+            text("SELECT recipe_id, id FROM recipe_ingredients ORDER BY id LIMIT 1")
+        ).one()
+        slug = connection.execute(
+            text("SELECT slug FROM recipes WHERE id = :r"), {"r": recipe}
+        ).scalar_one()
+        connection.execute(
+            text("UPDATE recipe_ingredients SET ingredient_id = 999999 WHERE id = :c"), {"c": child}
+        )
+    with pytest.raises(DatabaseStateError) as caught:
+        dump_all(engine, tmp_path / "backup")
+    engine.dispose()
+    assert caught.value.reason == "broken reference"
+    assert str(caught.value).startswith(f"recipes {slug!r}: ingredients/")
+    assert "ingredient_slug points at a row that does not exist" in str(caught.value)
+    assert not (tmp_path / "backup").exists()
+
+
 def test_a_sqlite_connection_bind_reads_one_snapshot(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'snap.db'}"
     engine = engine_from_url(url)
