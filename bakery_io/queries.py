@@ -26,6 +26,7 @@ from functools import cache
 from itertools import islice
 from operator import itemgetter
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from marshmallow import Schema
 from sqlalchemy import (
@@ -160,8 +161,11 @@ class RecordPlan:
     field_of: dict[str, tuple[str, Any]] = field(default_factory=dict)
     order: list[ColumnElement[Any]] = field(default_factory=list)
     children: list[_ChildPlan] = field(default_factory=list)
-    #: :meth:`text_fields` by dialect name, as :func:`row_dumper` asks for them.
-    texts: dict[str, frozenset[tuple[type[Schema], str]]] = field(default_factory=dict)
+    #: :meth:`text_fields` by dialect (two SQLite engines may differ: native_datetime),
+    #: as :func:`row_dumper` asks for them; an engine's dialect is not kept alive here.
+    texts: WeakKeyDictionary[Dialect, frozenset[tuple[type[Schema], str]]] = field(
+        default_factory=WeakKeyDictionary
+    )
 
     def column(self, wire_name: str) -> ColumnElement[Any]:
         """The expression that reads the field written as ``wire_name``."""
@@ -323,9 +327,9 @@ def row_dumper(entity: EntityType, dialect: Dialect) -> Dumper:
     """The dumper (:func:`bakery_io.codecs.dumper`) of the rows that :func:`read_records`
     reads from ``dialect``: a value read as its wire text is written as it is."""
     plan = plan_for(entity)
-    text = plan.texts.get(dialect.name)
+    text = plan.texts.get(dialect)
     if text is None:
-        text = plan.texts[dialect.name] = plan.text_fields(dialect)
+        text = plan.texts[dialect] = plan.text_fields(dialect)
     return dumper(entity.schema, text=text)
 
 

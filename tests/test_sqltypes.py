@@ -188,3 +188,18 @@ def test_sqlite_stores_a_datetime_as_sqlalchemys_datetime_would(moment: datetime
         return
     assert bind(moment) == usual(naive)
     assert bind(None) is None
+
+
+class _OwnText(datetime):
+    """A datetime that writes itself otherwise (as pandas' Timestamp may)."""
+
+    def isoformat(self, *args: Any, **kwargs: Any) -> str:
+        return "its own text"
+
+
+def test_sqlite_stores_a_datetime_subclass_as_sqlalchemy_does() -> None:
+    dialect = sqlite.dialect()
+    bind = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+    assert bind is not None
+    moment = _OwnText(2020, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert bind(moment) == "2020-01-02 03:04:05.000000"

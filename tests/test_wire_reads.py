@@ -8,17 +8,20 @@ hold in such a column (the forms bakery_io writes, and every other).
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine
 from sqlalchemy.dialects import postgresql, sqlite
 
+from bakery_io import dump_all, generate_sample
 from bakery_io.binding.sqltypes import ExactDecimal, UTCDateTime
 from bakery_io.binding.wire_reads import WireRead, gives_text, wire_read
 from bakery_io.format import fields as wire
@@ -26,6 +29,7 @@ from bakery_io.queries import read_records, row_dumper
 from bakery_io.registry import REGISTRY
 
 SQLITE = sqlite.dialect()
+EXPORTED_AT = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
 
 
 def _outcome(function: Callable[[Any], Any], value: Any) -> tuple[Any, ...]:
@@ -257,3 +261,28 @@ def schema_dump(schema: Any, row: dict[str, Any], missing: str) -> dict[str, Any
     """marshmallow's own dump of ``row`` without ``missing``."""
     found: dict[str, Any] = schema().dump({key: v for key, v in row.items() if key != missing})
     return found
+
+
+def test_sqlite_engines_that_read_dates_differently_each_export_their_own_way(
+    tmp_path: Path,
+) -> None:
+    # Which fields are read as text is the dialect's own: one engine reading dates
+    # itself (native_datetime) must not decide it for another in the same process.
+    database = tmp_path / "bakery.db"
+    plain = create_engine(f"sqlite:///{database}")
+    generate_sample(plain, scale=0)
+    native = create_engine(
+        f"sqlite:///{database}",
+        native_datetime=True,
+        connect_args={"detect_types": sqlite3.PARSE_DECLTYPES},
+    )
+    try:
+        dump_all(native, tmp_path / "native", exported_at=EXPORTED_AT)
+        dump_all(plain, tmp_path / "plain", exported_at=EXPORTED_AT)
+        dump_all(native, tmp_path / "native-again", exported_at=EXPORTED_AT)
+    finally:
+        native.dispose()
+        plain.dispose()
+    for other in ("native", "native-again"):
+        for path in (tmp_path / "plain").iterdir():
+            assert (tmp_path / other / path.name).read_bytes() == path.read_bytes(), path.name

@@ -161,16 +161,22 @@ class UTCDateTime(TypeDecorator[datetime]):
         return dialect.type_descriptor(DateTime(timezone=False))
 
     def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
-        if dialect.name != "sqlite":
-            return super().bind_processor(dialect)
+        usual = super().bind_processor(dialect)
+        if dialect.name != "sqlite" or usual is None:
+            return usual
         to_utc = self.process_bind_param
 
-        def bind(value: Any) -> str | None:
+        def bind(value: Any) -> Any:
             # SQLite's DATETIME text as SQLAlchemy stores it ("%04d-%02d-%02d
             # %02d:%02d:%02d.%06d"), written by isoformat: its %-formatting of a dict
-            # of seven fields was a tenth of an import's conversions.
+            # of seven fields was a tenth of an import's conversions. A subclass of
+            # datetime may write itself otherwise: SQLAlchemy's way for it.
             moment = to_utc(value, dialect)
-            return None if moment is None else moment.isoformat(" ", "microseconds")
+            if moment is None:
+                return None
+            if moment.__class__ is datetime:
+                return moment.isoformat(" ", "microseconds")
+            return usual(value)
 
         return bind
 

@@ -179,7 +179,7 @@ class WireRead(TypeDecorator[Any]):
             return False
         try:
             return all(usual(stored) == value for stored, value in _PROBES[self.kind])
-        except (ValueError, TypeError, ArithmeticError):
+        except Exception:  # noqa: BLE001 (whatever a processor raises: read the usual way)
             return False
 
 
