@@ -90,6 +90,8 @@ def one_of(
 
 _ID = "__id__"
 _PARENT = "__parent__"
+#: The label of the id an optional reference holds (see RecordPlan.optional).
+_HOLDS = "__holds__"
 
 
 def _key_expressions(
@@ -159,6 +161,8 @@ class RecordPlan:
     required: list[str]
     keys: dict[str, str]
     field_of: dict[str, tuple[str, Any]] = field(default_factory=dict)
+    #: (wire name, label of the id it holds) of each reference that may be null.
+    optional: list[tuple[str, str]] = field(default_factory=list)
     order: list[ColumnElement[Any]] = field(default_factory=list)
     children: list[_ChildPlan] = field(default_factory=list)
     #: :meth:`text_fields` by dialect (two SQLite engines may differ: native_datetime),
@@ -225,14 +229,21 @@ def plan_columns(registry: Registry, schema: type[EntitySchema]) -> RecordPlan:
     keys: dict[str, str] = {}
     field_of: dict[str, Any] = {}
     required = []
+    optional: list[tuple[str, str]] = []
     natural_key = schema.opts.natural_key or ()
     for name, field_ in declared_fields(schema).items():
         wire_name = field_.data_key or name
         if isinstance(field_, Children):
             continue
         if isinstance(field_, Reference):
-            if not stored[field_.attribute or ""].nullable:
+            local = stored[field_.attribute or ""]
+            if not local.nullable:
                 required.append(wire_name)
+            else:
+                # The id it holds, beside the key read through it: a key that is null
+                # while the id is not points at a row that is gone.
+                optional.append((wire_name, f"{_HOLDS}{wire_name}"))
+                columns[f"{_HOLDS}{wire_name}"] = local
             expressions, joined = _join_reference(registry, field_, stored, table, joined)
             for label, expression in zip((*field_.scope, wire_name), expressions, strict=True):
                 columns[label] = expression
@@ -242,7 +253,9 @@ def plan_columns(registry: Registry, schema: type[EntitySchema]) -> RecordPlan:
             columns[key] = stored[key]
             if wire_name not in natural_key:  # natural_key holds wire names
                 field_of[key] = (name, field_)
-    return RecordPlan(schema, table, binding.primary_key, columns, joined, required, keys, field_of)
+    plan = RecordPlan(schema, table, binding.primary_key, columns, joined, required, keys, field_of)
+    plan.optional = optional
+    return plan
 
 
 @cache
@@ -384,13 +397,11 @@ def _check_references(
     if not _any_broken(plan, records):
         return
     for record in records:
-        broken = [name for name in plan.required if record[name] is None]
+        broken = _broken(plan, record)
         for child in plan.children:
             for position, item in enumerate(record[child.key]):
                 broken += [
-                    f"{child.name}/{position}/{name}"
-                    for name in child.required
-                    if item[name] is None
+                    f"{child.name}/{position}/{name}" for name in _broken(child.columns, item)
                 ]
         if broken:
             key = " / ".join(str(record[plan.keys[name]]) for name in entity.natural_key)
@@ -404,20 +415,37 @@ def _check_references(
             )
 
 
+def _broken(plan: RecordPlan, record: dict[str, Any]) -> list[str]:
+    """The references of ``record`` (not its children's) that point at no row."""
+    broken = [name for name in plan.required if record[name] is None]
+    return broken + [
+        name for name, holds in plan.optional if record[name] is None and record[holds] is not None
+    ]
+
+
 def _any_broken(plan: RecordPlan, records: list[dict[str, Any]]) -> bool:
-    """Whether a required reference of ``records`` (children's included) is null: a
-    column at a time, in C (``map`` and ``in``), rather than a loop per record."""
+    """Whether a reference of ``records`` (children's included) points at no row: a
+    required one a column at a time, in C (``map`` and ``in``), rather than a loop per
+    record; an optional one where its key is null and its id is not."""
+    if _any_broken_here(plan, records):
+        return True
+    for child in plan.children:
+        if child.required or child.columns.optional:
+            items = [item for record in records for item in record[child.key]]
+            if _any_broken_here(child.columns, items):
+                return True
+    return False
+
+
+def _any_broken_here(plan: RecordPlan, records: list[dict[str, Any]]) -> bool:
     for name in plan.required:
         if None in map(itemgetter(name), records):
             return True
-    for child in plan.children:
-        if not child.required:
-            continue
-        items = [item for record in records for item in record[child.key]]
-        for name in child.required:
-            if None in map(itemgetter(name), items):
-                return True
-    return False
+    return any(
+        record[name] is None and record[holds] is not None
+        for name, holds in plan.optional
+        for record in records
+    )
 
 
 # ---------------------------------------------------------------------------

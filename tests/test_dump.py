@@ -1062,6 +1062,11 @@ def test_a_row_whose_required_reference_is_gone_stops_the_export(tmp_path: Path)
             text("DELETE FROM recipe_components WHERE recipe_id = :r OR component_recipe_id = :r"),
             {"r": recipe},
         )
+        # Its variants' optional link to it goes too: this test is about the required one.
+        connection.execute(
+            text("UPDATE recipes SET base_recipe_id = NULL WHERE base_recipe_id = :r"),
+            {"r": recipe},
+        )
         connection.execute(text("DELETE FROM recipes WHERE id = :r"), {"r": recipe})
     with pytest.raises(DatabaseStateError) as caught:
         dump_all(engine, tmp_path / "backup")
@@ -1093,6 +1098,50 @@ def test_a_child_whose_required_reference_is_gone_stops_the_export(tmp_path: Pat
     assert str(caught.value).startswith(f"recipes {slug!r}: ingredients/")
     assert "ingredient_slug points at a row that does not exist" in str(caught.value)
     assert not (tmp_path / "backup").exists()
+
+
+def test_an_optional_reference_to_a_row_that_is_gone_stops_the_export(tmp_path: Path) -> None:
+    # Written as null it would silently lose the link: the id is there, its row is not.
+    database = tmp_path / "broken.db"
+    engine = create_engine(f"sqlite:///{database}")
+    generate_sample(engine, scale=1)
+    with engine.begin() as connection:
+        uuid, item = connection.execute(
+            text("SELECT uuid, id FROM inventory_items WHERE purchase_id IS NOT NULL LIMIT 1")
+        ).one()
+        connection.execute(
+            text("UPDATE inventory_items SET purchase_id = 999999 WHERE id = :i"), {"i": item}
+        )
+    with pytest.raises(DatabaseStateError) as caught:
+        dump_all(engine, tmp_path / "backup")
+    engine.dispose()
+    assert caught.value.reason == "broken reference"
+    assert str(caught.value).startswith(
+        f"inventory_items {uuid!r}: purchase_uuid points at a row that does not exist"
+    )
+    assert not (tmp_path / "backup").exists()
+
+
+def test_an_optional_reference_that_is_null_is_exported_as_null(tmp_path: Path) -> None:
+    database = tmp_path / "nulls.db"
+    engine = create_engine(f"sqlite:///{database}")
+    generate_sample(engine, scale=1)
+    with engine.begin() as connection:
+        uuid = connection.execute(
+            text("SELECT uuid FROM inventory_items WHERE purchase_id IS NOT NULL LIMIT 1")
+        ).scalar_one()
+        connection.execute(
+            text("UPDATE inventory_items SET purchase_id = NULL WHERE uuid = :u"), {"u": uuid}
+        )
+    dump_all(engine, tmp_path / "backup")
+    engine.dispose()
+    (found,) = [
+        record
+        for path in (tmp_path / "backup").glob("*inventory_items*.json")
+        for record in json.loads(path.read_text(encoding="utf-8"))["records"]
+        if record["uuid"] == uuid
+    ]
+    assert found["purchase_uuid"] is None
 
 
 def test_a_sqlite_connection_bind_reads_one_snapshot(tmp_path: Path) -> None:
