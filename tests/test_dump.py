@@ -14,7 +14,7 @@ import os
 import re
 import zipfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
@@ -25,6 +25,7 @@ import pytest
 from sqlalchemy import (
     Boolean,
     Column,
+    Connection,
     Date,
     Engine,
     Integer,
@@ -1049,12 +1050,31 @@ def test_history_refuses_an_existing_target_and_naive_bounds(
 # What the review of this code found, kept found.
 
 
-def test_a_row_whose_required_reference_is_gone_stops_the_export(tmp_path: Path) -> None:
-    # A database that does not enforce foreign keys (a plain SQLite engine) can hold one.
-    database = tmp_path / "broken.db"
-    engine = create_engine(f"sqlite:///{database}")
-    generate_sample(engine, scale=0)
+def _broken_export(
+    tmp_path: Path, scale: int, damage: Callable[[Connection], Any]
+) -> tuple[Any, DatabaseStateError]:
+    """What ``damage`` returns, and the error of exporting a sample it damaged.
+
+    A plain SQLite engine does not enforce foreign keys, so its rows can point at
+    rows that are gone. The error is checked to be a broken reference, and the
+    export to have left no backup.
+    """
+    engine = create_engine(f"sqlite:///{tmp_path / 'broken.db'}")
+    generate_sample(engine, scale=scale)
     with engine.begin() as connection:
+        found = damage(connection)
+    try:
+        with pytest.raises(DatabaseStateError) as caught:
+            dump_all(engine, tmp_path / "backup")
+    finally:
+        engine.dispose()
+    assert caught.value.reason == "broken reference"
+    assert not (tmp_path / "backup").exists()
+    return found, caught.value
+
+
+def test_a_row_whose_required_reference_is_gone_stops_the_export(tmp_path: Path) -> None:
+    def damage(connection: Connection) -> None:
         recipe = connection.execute(text("SELECT recipe_id FROM finished_units LIMIT 1")).scalar()
         for child in ("recipe_ingredients", "event_production_targets"):
             connection.execute(text(f"DELETE FROM {child} WHERE recipe_id = :r"), {"r": recipe})
@@ -1068,58 +1088,45 @@ def test_a_row_whose_required_reference_is_gone_stops_the_export(tmp_path: Path)
             {"r": recipe},
         )
         connection.execute(text("DELETE FROM recipes WHERE id = :r"), {"r": recipe})
-    with pytest.raises(DatabaseStateError) as caught:
-        dump_all(engine, tmp_path / "backup")
-    engine.dispose()
-    assert caught.value.reason == "broken reference"
-    assert "finished_units" in str(caught.value)
-    assert "recipe_slug points at a row that does not exist" in str(caught.value)
-    assert not (tmp_path / "backup").exists()
+
+    _, error = _broken_export(tmp_path, 0, damage)
+    assert "finished_units" in str(error)
+    assert "recipe_slug points at a row that does not exist" in str(error)
 
 
 def test_a_child_whose_required_reference_is_gone_stops_the_export(tmp_path: Path) -> None:
-    database = tmp_path / "broken.db"
-    engine = create_engine(f"sqlite:///{database}")
-    generate_sample(engine, scale=0)
-    with engine.begin() as connection:
+    def damage(connection: Connection) -> str:
         recipe, child = connection.execute(
             text("SELECT recipe_id, id FROM recipe_ingredients ORDER BY id LIMIT 1")
         ).one()
-        slug = connection.execute(
-            text("SELECT slug FROM recipes WHERE id = :r"), {"r": recipe}
-        ).scalar_one()
         connection.execute(
             text("UPDATE recipe_ingredients SET ingredient_id = 999999 WHERE id = :c"), {"c": child}
         )
-    with pytest.raises(DatabaseStateError) as caught:
-        dump_all(engine, tmp_path / "backup")
-    engine.dispose()
-    assert caught.value.reason == "broken reference"
-    assert str(caught.value).startswith(f"recipes {slug!r}: ingredients/")
-    assert "ingredient_slug points at a row that does not exist" in str(caught.value)
-    assert not (tmp_path / "backup").exists()
+        slug: str = connection.execute(
+            text("SELECT slug FROM recipes WHERE id = :r"), {"r": recipe}
+        ).scalar_one()
+        return slug
+
+    slug, error = _broken_export(tmp_path, 0, damage)
+    assert str(error).startswith(f"recipes {slug!r}: ingredients/")
+    assert "ingredient_slug points at a row that does not exist" in str(error)
 
 
 def test_an_optional_reference_to_a_row_that_is_gone_stops_the_export(tmp_path: Path) -> None:
     # Written as null it would silently lose the link: the id is there, its row is not.
-    database = tmp_path / "broken.db"
-    engine = create_engine(f"sqlite:///{database}")
-    generate_sample(engine, scale=1)
-    with engine.begin() as connection:
+    def damage(connection: Connection) -> str:
         uuid, item = connection.execute(
             text("SELECT uuid, id FROM inventory_items WHERE purchase_id IS NOT NULL LIMIT 1")
         ).one()
         connection.execute(
             text("UPDATE inventory_items SET purchase_id = 999999 WHERE id = :i"), {"i": item}
         )
-    with pytest.raises(DatabaseStateError) as caught:
-        dump_all(engine, tmp_path / "backup")
-    engine.dispose()
-    assert caught.value.reason == "broken reference"
-    assert str(caught.value).startswith(
+        return str(uuid)
+
+    uuid, error = _broken_export(tmp_path, 1, damage)
+    assert str(error).startswith(
         f"inventory_items {uuid!r}: purchase_uuid points at a row that does not exist"
     )
-    assert not (tmp_path / "backup").exists()
 
 
 def test_an_optional_reference_that_is_null_is_exported_as_null(tmp_path: Path) -> None:
