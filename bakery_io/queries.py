@@ -253,9 +253,9 @@ def plan_columns(registry: Registry, schema: type[EntitySchema]) -> RecordPlan:
             columns[key] = stored[key]
             if wire_name not in natural_key:  # natural_key holds wire names
                 field_of[key] = (name, field_)
-    plan = RecordPlan(schema, table, binding.primary_key, columns, joined, required, keys, field_of)
-    plan.optional = optional
-    return plan
+    return RecordPlan(
+        schema, table, binding.primary_key, columns, joined, required, keys, field_of, optional
+    )
 
 
 @cache
