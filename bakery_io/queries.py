@@ -20,7 +20,8 @@ names the table, the column and the record's key.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
+from contextlib import closing
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import islice
@@ -54,7 +55,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 
 from bakery_io.binding.mapping import storage_type
-from bakery_io.binding.wire_reads import gives_text, wire_read
+from bakery_io.binding.wire_reads import AsWireText, NotWireText, gives_text, wire_read
 from bakery_io.codecs import Dumper, dumper, generated
 from bakery_io.errors import DatabaseStateError
 from bakery_io.format.fields import Children, Reference, row_key
@@ -215,7 +216,7 @@ def _as_read(column: ColumnElement[Any], field: Any) -> ColumnElement[Any]:
         return column
     reading = None if field is None else wire_read(column, field)
     if reading is not None:
-        return type_coerce(column, reading)
+        return AsWireText(column, reading)
     stored = storage_type(column)
     return column if stored is None else type_coerce(column, stored)
 
@@ -311,19 +312,86 @@ def read_records(
     without, every value is read as its column type gives it.
     """
     plan = plan_for(entity)
-    base = plan.statement(wire_text=wire_text)
+    bases = {mode: plan.statement(wire_text=mode) for mode in {wire_text, False}}
     if where is not None:
-        base = base.where(where)
-    keys = [plan.keys[name] for name in entity.natural_key]
+        bases = {mode: base.where(where) for mode, base in bases.items()}
     last: tuple[Any, ...] | None = None
-    while True:
+    if _streams(connection):
+        ordered = bases[wire_text].order_by(*plan.order)
+        last = yield from _streamed(
+            connection, entity, ordered, chunk_size=chunk_size, wire_text=wire_text
+        )
+        if last is _ALL_READ:
+            return
+    yield from _by_key(
+        connection, entity, bases, last=last, chunk_size=chunk_size, wire_text=wire_text
+    )
+
+
+#: What :func:`_streamed` returns when it has read every record.
+_ALL_READ: tuple[Any, ...] = ()
+
+
+def _streamed(
+    connection: Connection,
+    entity: EntityType,
+    statement: Select[Any],
+    *,
+    chunk_size: int,
+    wire_text: bool,
+) -> Generator[list[dict[str, Any]], None, tuple[Any, ...] | None]:
+    """The chunks of :func:`read_records` through one server-side cursor (see
+    :func:`_streams`); returns :data:`_ALL_READ` at the end, or the natural key of the
+    last record yielded (None before the first) where a chunk could not be read or
+    was not read as text: :func:`_by_key` reads on from there, and says what failed."""
+    plan = plan_for(entity)
+    keys = [plan.keys[name] for name in entity.natural_key]
+    last = None
+    stream = _stream(connection, plan, statement, chunk_size, wire_text)
+    with closing(stream):
+        while True:
+            try:
+                records = next(stream, None)
+            except (NotWireText, *_UNREADABLE):
+                return last
+            if records is None:
+                return _ALL_READ
+            _check_references(connection, entity, plan, records)
+            yield records
+            last = tuple(records[-1][name] for name in keys)
+
+
+def _by_key(
+    connection: Connection,
+    entity: EntityType,
+    bases: dict[bool, Select[Any]],
+    *,
+    last: tuple[Any, ...] | None,
+    chunk_size: int,
+    wire_text: bool,
+) -> Iterator[list[dict[str, Any]]]:
+    """The chunks of :func:`read_records` after the record of natural key ``last`` (from
+    the first with None), a query each, ``bases`` being the statement of each way of
+    reading (:meth:`RecordPlan.statement`)."""
+    plan = plan_for(entity)
+    keys = [plan.keys[name] for name in entity.natural_key]
+
+    def chunk(mode: bool) -> Select[Any]:
+        base = bases[mode]
         statement = base if last is None else base.where(_after(plan.order, last))
-        statement = statement.order_by(*plan.order).limit(chunk_size)
+        return statement.order_by(*plan.order).limit(chunk_size)
+
+    while True:
         try:
-            records = _dicts(connection.execute(statement))
-            _attach_children(connection, plan, records, wire_text)
+            try:
+                records = _read_chunk(connection, plan, chunk(wire_text), wire_text)
+            except NotWireText:
+                # PostgreSQL wrote a value otherwise (another DateStyle, a column of
+                # another scale): the usual way, from here on, since the cause stays.
+                wire_text = False
+                records = _read_chunk(connection, plan, chunk(False), False)
         except _UNREADABLE as exc:
-            diagnosis = _unreadable(connection, entity, statement)
+            diagnosis = _unreadable(connection, entity, chunk(False))
             if diagnosis is None:
                 raise
             raise diagnosis from exc
@@ -373,6 +441,42 @@ def _row_dict(keys: tuple[str, ...]) -> Callable[[Any], dict[str, Any]]:
         ["def row_dict(row):", f"    return {{{items}}}"], {}, "<row>"
     )
     return row_dict
+
+
+def _streams(connection: Connection) -> bool:
+    """Whether records are read through one server-side cursor per query (psycopg on
+    PostgreSQL, in a transaction, which a server-side cursor needs) rather than a query
+    per chunk: no chunk's query is planned and sorted again, whatever statistics the
+    tables have (none right after a restore, until they are analyzed)."""
+    dialect = connection.dialect
+    if dialect.name != "postgresql" or dialect.driver != "psycopg":
+        return False
+    return connection.connection.driver_connection.autocommit is False  # type: ignore[union-attr]
+
+
+def _stream(
+    connection: Connection,
+    plan: RecordPlan,
+    statement: Select[Any],
+    chunk_size: int,
+    wire_text: bool,
+) -> Generator[list[dict[str, Any]], None, None]:
+    """The records ``statement`` reads, in chunks, children attached."""
+    with connection.execute(statement.execution_options(yield_per=chunk_size)) as result:
+        as_dict = _row_dict(tuple(result.keys()))
+        for rows in result.partitions():
+            records = [as_dict(row) for row in rows]
+            _attach_children(connection, plan, records, wire_text)
+            yield records
+
+
+def _read_chunk(
+    connection: Connection, plan: RecordPlan, statement: Select[Any], wire_text: bool
+) -> list[dict[str, Any]]:
+    """The records ``statement`` reads, their children attached."""
+    records = _dicts(connection.execute(statement))
+    _attach_children(connection, plan, records, wire_text)
+    return records
 
 
 def _attach_children(

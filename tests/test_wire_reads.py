@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, create_engine
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import mysql, sqlite
 
 from bakery_io import dump_all, generate_sample
 from bakery_io.binding.sqltypes import ExactDecimal, UTCDateTime
@@ -179,10 +179,11 @@ def test_only_bakery_io_types_with_bakery_io_fields_are_read_as_text() -> None:
 
 
 def test_other_databases_read_as_the_column_type_reads() -> None:
-    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
-    numeric = 1700  # the type code psycopg describes a NUMERIC column with
+    dialect = mysql.dialect()
+    numeric = 246  # the type code PyMySQL describes a DECIMAL column with
     for kind in (ExactDecimal(10, 2), UTCDateTime(), sa.Date()):
         reading = WireRead(kind, "decimal", 2)
+        assert not reading.reads_text(dialect)
         usual = kind.dialect_impl(dialect).result_processor(dialect, numeric)
         read = reading.result_processor(dialect, numeric)
         moment = datetime(2026, 1, 2, 3, 4, 5)
@@ -190,7 +191,7 @@ def test_other_databases_read_as_the_column_type_reads() -> None:
             assert _outcome(read or (lambda v: v), value) == _outcome(usual or (lambda v: v), value)
 
 
-def test_the_export_reads_sqlites_values_as_text_and_writes_them_alike(
+def test_the_export_reads_values_as_text_where_it_can_and_writes_them_alike(
     sample_engine: Engine,
 ) -> None:
     entity = REGISTRY["purchases"]
@@ -198,14 +199,14 @@ def test_the_export_reads_sqlites_values_as_text_and_writes_them_alike(
         (text, *_) = read_records(connection, entity)
         (typed, *_) = read_records(connection, entity, wire_text=False)
         dump = row_dumper(entity, connection.dialect)
-        on_sqlite = gives_text(connection.dialect)
-    assert on_sqlite == (sample_engine.dialect.name == "sqlite")
+        as_text = gives_text(connection.dialect)
+    assert as_text == (sample_engine.dialect.name in ("sqlite", "postgresql"))
     for name, kind in (
         ("unit_price", Decimal),
         ("purchase_date", date),
         ("created_at", datetime),
     ):
-        assert {type(row[name]) for row in text} == {str if on_sqlite else kind}, name
+        assert {type(row[name]) for row in text} == {str if as_text else kind}, name
         assert {type(row[name]) for row in typed} == {kind}, name
     assert [dump(row) for row in text] == [dump(row) for row in typed]
     # The written datetime is the stored moment in UTC, microseconds when not zero.

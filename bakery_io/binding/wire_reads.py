@@ -14,9 +14,20 @@ gives, or the error it raises, is unchanged. That processor never gives a
 such a column is its wire text, and the export writes it as it is
 (:func:`bakery_io.queries.row_dumper`). A plain ``str``, not an object of its
 own: one more object tracked by the garbage collector per value cost a tenth of
-an export. On other databases, and for columns of other types or fields,
-nothing changes: their drivers give Python objects already, and a host's field
-may write them its own way.
+an export. PostgreSQL gives the same objects through its driver, parsed from text it
+wrote and written as text again by the fields. There the SELECT asks the server
+for each value as text (:class:`AsWireText`), which is nearly its wire text:
+``NUMERIC(p, s)`` writes the column's ``s`` places, a date is ``YYYY-MM-DD``
+and a timestamp ``YYYY-MM-DD HH:MM:SS.ffffff`` (in the default DateStyle, ISO).
+A value whose text is not in that form (a column of another scale, a year
+before 1 or after 9999, infinity, another DateStyle) raises
+:class:`NotWireText`, and :func:`bakery_io.queries.read_records` reads that
+chunk again the usual way, so what it gives, or the error it raises, is
+unchanged there too.
+
+On MySQL and MariaDB, and for columns of other types or fields, nothing
+changes: their drivers give Python objects already, and a host's field may
+write them its own way.
 """
 
 from __future__ import annotations
@@ -28,7 +39,10 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import Dialect, TypeDecorator
+from sqlalchemy import ColumnElement, Dialect, TypeDecorator
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import TypeEngine
 
 from bakery_io.binding.sqltypes import ExactDecimal, UTCDateTime
@@ -114,9 +128,61 @@ def _datetime_reader(process: Processor) -> Processor:
     return read
 
 
+class NotWireText(Exception):  # noqa: N818 (a signal to read again, not an error)
+    """A value read on PostgreSQL whose text is not its wire text: read the chunk again
+    the usual way (:func:`bakery_io.queries.read_records` does, and nothing else sees it)."""
+
+
+#: PostgreSQL's text of a date and of a timestamp in years 1 to 9999, with DateStyle ISO
+#: (its default): a year BC ends in " BC", and a fraction of a second loses its
+#: trailing zeros.
+_POSTGRESQL_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_POSTGRESQL_DATETIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?"
+)
+
+
+def _postgresql_reader(kind: str, places: int) -> Processor:
+    """PostgreSQL's text of a value (see :class:`AsWireText`) as its wire text; any
+    other text raises :class:`NotWireText`."""
+    if kind == "decimal":
+        # NUMERIC(p, s) writes s places, no exponent, no leading zero and no "-0";
+        # the checks hold it to that all the same (a column of another scale).
+        number = r"-?(?:0|[1-9][0-9]*)" + (rf"\.[0-9]{{{places}}}" if places else "")
+        decimal = re.compile(r"(?!-[0.]*$)" + number).fullmatch
+
+        def read_decimal(value: Any) -> Any:
+            if value is None or decimal(value) is not None:
+                return value
+            raise NotWireText(value)
+
+        return read_decimal
+    if kind == "date":
+        day = _POSTGRESQL_DATE.fullmatch
+
+        def read_date(value: Any) -> Any:
+            if value is None or day(value) is not None:
+                return value
+            raise NotWireText(value)
+
+        return read_date
+    moment = _POSTGRESQL_DATETIME.fullmatch
+
+    def read_datetime(value: Any) -> Any:
+        if value is None:
+            return None
+        if moment(value) is None:
+            raise NotWireText(value)
+        if len(value) == 19:  # no fraction: none on the wire either
+            return f"{value[:10]}T{value[11:]}Z"
+        return f"{value[:10]}T{value[11:19]}{value[19:]:0<7}Z"
+
+    return read_datetime
+
+
 def gives_text(dialect: Dialect) -> bool:
     """Whether columns read through :class:`WireRead` may give wire text on ``dialect``."""
-    return dialect.name == "sqlite"
+    return dialect.name in ("sqlite", "postgresql")
 
 
 #: Stored values in the form each reader takes, and what the usual way must read them as.
@@ -148,6 +214,10 @@ class WireRead(TypeDecorator[Any]):
         self.places = places
 
     def result_processor(self, dialect: Dialect, coltype: Any) -> Processor | None:
+        if dialect.name == "postgresql":
+            if self._plain_on_postgresql():
+                return _postgresql_reader(self.kind, self.places)
+            return self._usual(dialect, coltype)
         usual = self._usual(dialect, coltype)
         if not self._reads_as_stored(dialect, usual):
             return usual
@@ -160,7 +230,22 @@ class WireRead(TypeDecorator[Any]):
 
     def reads_text(self, dialect: Dialect) -> bool:
         """Whether, on ``dialect``, the column may give its values' wire text."""
+        if dialect.name == "postgresql":
+            return self._plain_on_postgresql()
         return self._reads_as_stored(dialect, self._usual(dialect, None))
+
+    def _plain_on_postgresql(self) -> bool:
+        """Whether PostgreSQL stores the column as bakery_io declares it (no variant, no
+        type of a host's own), so that its text is the one :class:`AsWireText` expects.
+
+        A decimal column of another scale than its field would be read again every
+        chunk: its own way at once."""
+        stored = self.stored
+        if stored._variant_mapping:
+            return False
+        if self.kind == "decimal":
+            return type(stored) is ExactDecimal and stored.scale == self.places
+        return type(stored) is (sa.Date if self.kind == "date" else UTCDateTime)
 
     def _usual(self, dialect: Dialect, coltype: Any) -> Processor | None:
         """The column type's own result processor on ``dialect``."""
@@ -181,6 +266,37 @@ class WireRead(TypeDecorator[Any]):
             return all(usual(stored) == value for stored, value in _PROBES[self.kind])
         except Exception:  # noqa: BLE001 (whatever a processor raises: read the usual way)
             return False
+
+
+class AsWireText(ColumnElement[Any]):
+    """A column read through ``reading`` (a :class:`WireRead`): the column itself in SQL,
+    except on PostgreSQL, where the server writes its text (see the module's
+    description) when ``reading`` reads text there."""
+
+    inherit_cache = True
+    # SQLAlchemy's own declaration (a list, read-only by convention): the cache key's parts.
+    _traverse_internals = [  # noqa: RUF012
+        ("column", InternalTraversal.dp_clauseelement),
+        ("type", InternalTraversal.dp_type),
+    ]
+
+    def __init__(self, column: ColumnElement[Any], reading: WireRead) -> None:
+        self.column = column
+        self.type = reading
+
+
+@compiles(AsWireText)
+def _as_stored(element: AsWireText, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.column, **kw)
+
+
+@compiles(AsWireText, "postgresql")
+def _as_text_on_postgresql(element: AsWireText, compiler: SQLCompiler, **kw: Any) -> str:
+    reading = element.type
+    assert isinstance(reading, WireRead)
+    if not reading.reads_text(compiler.dialect):
+        return compiler.process(element.column, **kw)
+    return compiler.process(sa.cast(element.column, sa.Text), **kw)
 
 
 def wire_read(column: sa.Column[Any], field: Any) -> WireRead | None:
