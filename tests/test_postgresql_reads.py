@@ -293,6 +293,17 @@ def test_a_value_that_cannot_be_read_after_the_first_chunk_names_its_record(
     assert caught.value.reason == "unreadable value"
 
 
+def test_the_cursors_planning_setting_is_left_as_the_caller_had_it(
+    postgresql_sample: Engine, tmp_path: Path
+) -> None:
+    with postgresql_sample.connect() as connection:
+        connection.exec_driver_sql("SET LOCAL cursor_tuple_fraction = 0.3")
+        dump_all(connection, tmp_path / "backup", entities=["purchases"])
+        assert connection.exec_driver_sql("SHOW cursor_tuple_fraction").scalar() == "0.3"
+        connection.rollback()
+        assert connection.exec_driver_sql("SHOW cursor_tuple_fraction").scalar() == "0.1"
+
+
 def test_records_read_by_key_and_through_a_cursor_are_the_same(
     postgresql_sample: Engine,
 ) -> None:
