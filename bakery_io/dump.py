@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from os import PathLike
 from pathlib import Path
@@ -83,15 +83,14 @@ def write_records(
     )
     tracker.start("writing", total)
     for entity, where in plan:
+        read = read_records(connection, entity, where=where)
         chunks = tracker.chunked(
-            (
-                dumped(entity, chunk, url, connection.dialect)
-                for chunk in read_records(connection, entity, where=where)
-            ),
-            entity.name,
+            (dumped(entity, chunk, url, connection.dialect) for chunk in read), entity.name
         )
         try:
-            entry = write_entity(container, entity, entity.filename, audit.records(entity, chunks))
+            with closing(read):  # its cursor closed now, whatever happens
+                records = audit.records(entity, chunks)
+                entry = write_entity(container, entity, entity.filename, records)
         except TypeError as exc:  # JSON has no type for a value read: name its record
             found = unwritable(connection, entity, where)
             if found is None:

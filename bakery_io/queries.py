@@ -5,11 +5,12 @@ columns, each reference joins its target and selects the target's natural key
 (recursively, for a composite key such as a material unit's), labelled with
 the wire name. Records are read in natural-key order in chunks, and the
 children of a chunk are read with one query per child table; memory holds one
-chunk at a time. On PostgreSQL (psycopg, in a transaction) one server-side
-cursor reads all chunks, so the server plans and sorts once. Elsewhere each
-chunk is a query of its own (keyset pagination: it starts after the last key
-of the previous one) that completes before the next begins, so this works on
-drivers that cannot interleave result sets (MySQL's streaming cursors).
+chunk at a time. On SQLite, and on PostgreSQL (psycopg, in a transaction,
+through a server-side cursor), one query reads all chunks, so the database
+plans and sorts once. Elsewhere each chunk is a query of its own (keyset
+pagination: it starts after the last key of the previous one) that completes
+before the next begins, so this works on drivers that cannot interleave result
+sets (MySQL's streaming cursors).
 
 A value the driver or a column type cannot read (SQLite text that is no date
 or not UTF-8, a PostgreSQL year after 9999 or before 1) makes the chunk's
@@ -306,7 +307,7 @@ def read_records(
     where: ColumnElement[bool] | None = None,
     chunk_size: int = CHUNK_SIZE,
     wire_text: bool = True,
-) -> Iterator[list[dict[str, Any]]]:
+) -> Generator[list[dict[str, Any]], None, None]:
     """Chunks of records of ``entity`` as dicts by wire name, children attached.
 
     Natural-key order; ``where`` (over :attr:`RecordPlan.columns`) filters. With
@@ -447,24 +448,31 @@ def _row_dict(keys: tuple[str, ...]) -> Callable[[Any], dict[str, Any]]:
 
 
 def _streams(connection: Connection) -> bool:
-    """Whether records are read through one server-side cursor per query (psycopg on
-    PostgreSQL, in a transaction, which a server-side cursor needs) rather than a query
-    per chunk: no chunk's query is planned and sorted again, whatever statistics the
-    tables have (none right after a restore, until they are analyzed)."""
+    """Whether records are read through one query, read a chunk at a time while other
+    queries read the chunks' children, rather than a query per chunk: SQLite's cursors
+    do that, and PostgreSQL's server-side cursors through psycopg in a transaction
+    (which they need). No chunk's query is then planned and sorted again; on
+    PostgreSQL it was a scan of the whole table whenever the tables have no
+    statistics (right after a restore, until they are analyzed)."""
     dialect = connection.dialect
+    if dialect.name == "sqlite":
+        return True
     if dialect.name != "postgresql" or dialect.driver != "psycopg":
         return False
     return connection.connection.driver_connection.autocommit is False  # type: ignore[union-attr]
 
 
 def _cursor(connection: Connection, statement: Select[Any]) -> CursorResult[Any]:
-    """``statement`` executed through a server-side cursor planned for reading every row.
+    """``statement`` (with ``yield_per``) executed to be read a chunk at a time; on
+    PostgreSQL through a server-side cursor planned for reading every row.
 
     PostgreSQL plans a cursor for its first tenth of rows (``cursor_tuple_fraction``):
     index scans and a nested loop per reference, twice as slow as a sort and hash
     joins for a whole table. It is read whole, so it is planned so; the setting is
     then what it was (a transaction-local value, gone when the transaction ends).
     """
+    if connection.dialect.name != "postgresql":
+        return connection.execute(statement)
     previous = connection.execute(_PLAN_FOR_ALL).scalar_one()
     result = connection.execute(statement)
     connection.execute(_RESTORE_PLANNING, {"previous": previous})
@@ -486,12 +494,18 @@ def _stream(
     wire_text: bool,
 ) -> Generator[list[dict[str, Any]], None, None]:
     """The records ``statement`` reads, in chunks, children attached."""
-    with _cursor(connection, statement.execution_options(yield_per=chunk_size)) as result:
+    result = _cursor(connection, statement.execution_options(yield_per=chunk_size))
+    try:
         as_dict = _row_dict(tuple(result.keys()))
         for rows in result.partitions():
             records = [as_dict(row) for row in rows]
             _attach_children(connection, plan, records, wire_text)
             yield records
+    finally:
+        # A reader abandoned by an error may be finalised only after its connection
+        # closed (the error's traceback held it): its cursor went with the connection.
+        if not connection.closed:
+            result.close()
 
 
 def _read_chunk(

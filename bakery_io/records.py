@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import closing
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
@@ -109,8 +110,9 @@ def _read(
 ) -> Iterator[dict[str, Any]]:
     """The wire records of ``entity`` with those keys (those that exist)."""
     for part in batches(sorted(keys), _KEYS_PER_QUERY):
-        for chunk in read_records(connection, entity, where=_where(entity, part)):
-            yield from dumped(entity, chunk, url, connection.dialect)
+        with closing(read_records(connection, entity, where=_where(entity, part))) as chunks:
+            for chunk in chunks:
+                yield from dumped(entity, chunk, url, connection.dialect)
 
 
 def _referenced(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import suppress
+from contextlib import closing, suppress
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -38,7 +38,7 @@ from sqlalchemy.engine import Dialect
 from bakery_io import graphs
 from bakery_io.accepting import Accepted, Accepts, load_or_accept
 from bakery_io.binding.mapping import binding_of
-from bakery_io.codecs import Loader, dumper, loader
+from bakery_io.codecs import Dumper, Loader, dumper, loader
 from bakery_io.format.extensions import is_namespaced
 from bakery_io.format.fields import Children, Key, Reference, row_key
 from bakery_io.format.links import MaxNesting, TargetValue
@@ -582,6 +582,23 @@ class Resolver:
     def _remember(self, entity: EntityType, key: Key, known: Known) -> None:
         self.known[entity.name][key] = known
 
+    def _existing(
+        self, entity: EntityType, keys: list[Key], dump: Dumper
+    ) -> dict[Key, tuple[int, dict[str, Any]]]:
+        """(row id, wire record) of the rows of ``entity`` with one of ``keys``, by key."""
+        existing: dict[Key, tuple[int, dict[str, Any]]] = {}
+        if self.connection is None or not self._filled(entity):
+            return existing
+        where = key_filter(entity, keys, self.connection.dialect)
+        with closing(read_records(self.connection, entity, where=where)) as chunks:
+            for rows in chunks:
+                for row in rows:
+                    current = dump(row)
+                    found = record_key(entity, current)
+                    assert found is not None
+                    existing[found] = (row["__id__"], current)
+        return existing
+
     def _classify(self, section: Section, loaded: list[Loaded]) -> list[Action]:
         """Compare each record with the row of the same key, if any; note its references."""
         if not loaded:
@@ -589,21 +606,7 @@ class Resolver:
         entity = section.entity
         schema = entity.schema
         dump = row_dumper(entity, self.connection.dialect) if self.connection else dumper(schema)
-        existing: dict[Key, tuple[int, dict[str, Any]]] = {}
-        keys = [item.key for item in loaded]
-        chunks = (
-            self.connection is not None
-            and self._filled(entity)
-            and read_records(
-                self.connection, entity, where=key_filter(entity, keys, self.connection.dialect)
-            )
-        )
-        for rows in chunks or ():
-            for row in rows:
-                current = dump(row)
-                found = record_key(entity, current)
-                assert found is not None
-                existing[found] = (row["__id__"], current)
+        existing = self._existing(entity, [item.key for item in loaded], dump)
         facts_needed = _facts_needed(self.registry).get(entity.name, ())
         # The canonical form is needed to compare with a row, and for what links and
         # unique values read; most records of a history need none of it.

@@ -9,7 +9,9 @@ was. What a backend cannot hold is tested on the backends that can.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -27,7 +29,10 @@ from bakery_io import (
     engine_from_url,
     generate_sample,
     load_all,
+    queries,
 )
+from bakery_io.queries import read_records
+from bakery_io.registry import REGISTRY
 
 EXPORTED_AT = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
 
@@ -342,6 +347,73 @@ def test_a_value_that_cannot_be_written_names_table_column_and_record(
     assert cause in message
     assert caught.value.reason == "unexportable value"
     assert caught.value.url == sample_engine.url.render_as_string(hide_password=True)
+
+
+#: A value no reading takes, by backend: the export must name its record.
+UNREADABLE_BY_BACKEND = {
+    "sqlite": ("purchase_date = '2026-02-30'", "purchases.purchase_date"),
+    "postgresql": ("created_at = 'infinity'", "purchases.created_at"),
+    "mysql": ("created_at = '0000-00-00 00:00:00'", "purchases.created_at"),
+}
+
+
+def test_a_value_that_cannot_be_read_after_the_first_chunks_names_its_record(
+    sample_engine: Engine,
+) -> None:
+    # Read in one query where the database can (SQLite, PostgreSQL), the records before
+    # the broken one still come, in order, and the error names it as the first would.
+    purchases = REGISTRY["purchases"]
+    change, where = UNREADABLE_BY_BACKEND[sample_engine.dialect.name.replace("mariadb", "mysql")]
+    with sample_engine.connect() as connection:
+        expected = next(read_records(connection, purchases, chunk_size=14))
+    key, row = first(
+        sample_engine, "SELECT uuid, id FROM purchases ORDER BY uuid LIMIT 1 OFFSET 20"
+    )
+    statement = f"UPDATE purchases SET {change} WHERE id = :row"
+    with changed(sample_engine, statement, row=row) as connection:
+        chunks = read_records(connection, purchases, chunk_size=7)
+        read = [*next(chunks), *next(chunks)]
+        with pytest.raises(DatabaseStateError) as caught:
+            next(chunks)
+    assert read == expected
+    assert f"purchases '{key}' cannot be exported: {where}" in str(caught.value)
+    assert caught.value.reason == "unreadable value"
+
+
+# psycopg's server-side cursor warns (ResourceWarning, silent by default) when it goes
+# unclosed: closing it would query a connection that is back in the pool.
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+def test_a_reader_abandoned_open_is_finalised_quietly_after_its_connection_closed(
+    sample_engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    # An error's traceback may keep a reader alive until after its connection closed:
+    # its cursor went with the connection, and nothing is logged when it goes.
+    engine = engine_from_url(sample_engine.url.render_as_string(hide_password=False))
+    with engine.connect() as connection:
+        chunks = read_records(connection, REGISTRY["purchases"], chunk_size=2)
+        assert len(next(chunks)) == 2
+    engine.dispose()
+    with caplog.at_level(logging.DEBUG):
+        del chunks
+        gc.collect()
+    assert not [record for record in caplog.records if record.levelno >= logging.WARNING]
+
+
+@pytest.mark.parametrize("name", ["production_runs", "material_units", "recipes", "purchases"])
+def test_records_read_in_one_query_or_a_query_per_chunk_are_the_same(
+    sample_engine: Engine, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    entity = REGISTRY[name]
+
+    def read() -> list[list[dict[str, Any]]]:
+        with sample_engine.connect() as connection:
+            return list(read_records(connection, entity, chunk_size=9))
+
+    as_usual = read()
+    monkeypatch.setattr(queries, "_streams", lambda connection: False)
+    by_key = read()
+    assert as_usual == by_key
+    assert len(by_key) > 2
 
 
 def test_a_key_that_cannot_be_read_names_the_row_id(sample_engine: Engine, tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 
-from bakery_io import DatabaseStateError, dump_all
+from bakery_io import dump_all
 from bakery_io.binding.sqltypes import ExactDecimal, UTCDateTime
 from bakery_io.binding.wire_reads import AsWireText, NotWireText, wire_read
 from bakery_io.format import fields as wire
@@ -271,28 +271,6 @@ def test_a_stream_that_stops_reading_text_goes_on_by_key_from_its_last_record(
     assert found == expected
 
 
-def test_a_value_that_cannot_be_read_after_the_first_chunk_names_its_record(
-    postgresql_sample: Engine,
-) -> None:
-    with postgresql_sample.connect() as connection:
-        key, row = connection.execute(
-            text("SELECT uuid, id FROM purchases ORDER BY uuid OFFSET 20 LIMIT 1")
-        ).one()
-        connection.execute(
-            text("UPDATE purchases SET created_at = 'infinity' WHERE id = :row"), {"row": row}
-        )
-        try:
-            chunks = read_records(connection, REGISTRY["purchases"], chunk_size=7)
-            read = [next(chunks), next(chunks)]  # 14 records come before it
-            with pytest.raises(DatabaseStateError) as caught:
-                next(chunks)
-        finally:
-            connection.rollback()
-    assert [len(chunk) for chunk in read] == [7, 7]
-    assert f"purchases '{key}' cannot be exported: purchases.created_at" in str(caught.value)
-    assert caught.value.reason == "unreadable value"
-
-
 def test_the_cursors_planning_setting_is_left_as_the_caller_had_it(
     postgresql_sample: Engine, tmp_path: Path
 ) -> None:
@@ -302,17 +280,3 @@ def test_the_cursors_planning_setting_is_left_as_the_caller_had_it(
         assert connection.exec_driver_sql("SHOW cursor_tuple_fraction").scalar() == "0.3"
         connection.rollback()
         assert connection.exec_driver_sql("SHOW cursor_tuple_fraction").scalar() == "0.1"
-
-
-def test_records_read_by_key_and_through_a_cursor_are_the_same(
-    postgresql_sample: Engine,
-) -> None:
-    for name in ("production_runs", "material_units", "recipes"):
-        with postgresql_sample.connect() as connection:
-            streamed = _read_all(connection, name, chunk_size=9)
-        with postgresql_sample.connect().execution_options(
-            isolation_level="AUTOCOMMIT"
-        ) as connection:
-            by_key = _read_all(connection, name, chunk_size=9)
-        assert streamed == by_key, name
-        assert len(streamed) > 9, name
