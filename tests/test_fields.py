@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from marshmallow import Schema, ValidationError
 
+from bakery_io.format.decimals import CONTEXT
 from bakery_io.format.enums import SupplierType
 from bakery_io.format.fields import (
     MAX_INTEGER,
@@ -212,6 +213,49 @@ def test_decimal_dump_load_round_trip(precision: int, places: int, data: st.Data
     assert field.serialize("v", {"v": loaded}) == text
     # One more non-zero place is refused, never rounded.
     assert "decimal places" in refused(field, text + "1")
+
+
+@pytest.mark.parametrize(("precision", "places"), [*DECIMAL_KINDS, (40, 3)])
+@given(data=st.data())
+def test_a_decimal_loads_with_its_places_whether_written_with_them_or_not(
+    precision: int, places: int, data: st.DataObject
+) -> None:
+    # Text with all its places skips the padding: the result is the padded one, its
+    # exponent included, and a number too long for the context still fails alike.
+    field = DecimalString(precision, places)
+    whole = data.draw(st.text(alphabet="0123456789", min_size=1, max_size=precision - places))
+    shown = data.draw(st.integers(min_value=0, max_value=places))
+    fraction = data.draw(st.text(alphabet="0123456789", min_size=shown, max_size=shown))
+    sign = data.draw(st.sampled_from(["", "-"]))
+    text = f"{sign}{whole}.{fraction}" if fraction else f"{sign}{whole}"
+
+    def outcome(function: Any) -> tuple[Any, ...]:
+        try:
+            found = function()
+        except InvalidOperation as exc:
+            return ("error", type(exc))
+        return ("value", found.as_tuple())
+
+    quantum = Decimal(1).scaleb(-places)
+    expected = outcome(lambda: Decimal(text).quantize(quantum, context=CONTEXT))
+    assert outcome(lambda: field.load_valid(text, None, None)) == expected
+    if precision > CONTEXT.prec:  # and past the context's digits, as padding would
+        longest = "9" * (precision - places) + "." + "0" * places
+        with pytest.raises(InvalidOperation):
+            field.load_valid(longest, None, None)
+
+
+@given(
+    st.datetimes(min_value=datetime(2, 1, 1), max_value=datetime(9998, 12, 31)),
+    st.integers(min_value=-23 * 60, max_value=23 * 60),
+)
+def test_a_datetime_loads_in_utc_whatever_its_offset(moment: datetime, minutes: int) -> None:
+    aware = moment.replace(tzinfo=timezone(timedelta(minutes=minutes)))
+    for text in (aware.isoformat(), aware.astimezone(UTC).isoformat().replace("+00:00", "Z")):
+        loaded = DateTime().load_valid(text, None, None)
+        assert loaded == aware
+        assert loaded.tzinfo is UTC
+        assert loaded.isoformat() == aware.astimezone(UTC).isoformat()
 
 
 @given(
