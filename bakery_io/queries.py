@@ -201,26 +201,25 @@ class RecordPlan:
 
         An enum column is read as its text: a value outside the enum (a database
         without the CHECK) is then written as found, and listed as an exception,
-        rather than lost with the whole backup. With ``wire_text``, the columns of
-        :attr:`field_of` are read through :func:`~bakery_io.binding.wire_reads.wire_read`.
+        rather than lost with the whole backup. The columns of :attr:`field_of` are
+        read through :func:`~bakery_io.binding.wire_reads.wire_read` with
+        ``wire_text``, and through its usual reading without.
         """
         labelled = [
-            _as_read(column, self.field_of.get(name, ("", None))[1] if wire_text else None).label(
-                name
-            )
+            _as_read(column, self.field_of.get(name, ("", None))[1], wire_text).label(name)
             for name, column in self.columns.items()
         ]
         return select(self.row_id.label(_ID), *labelled).select_from(self.joined)
 
 
-def _as_read(column: ColumnElement[Any], field: Any) -> ColumnElement[Any]:
+def _as_read(column: ColumnElement[Any], field: Any, wire_text: bool) -> ColumnElement[Any]:
     if isinstance(column.type, Enum):
         return type_coerce(column, String())
     if not isinstance(column, Column):
         return column
     reading = None if field is None else wire_read(column, field)
     if reading is not None:
-        return AsWireText(column, reading)
+        return AsWireText(column, reading) if wire_text else type_coerce(column, reading.usual())
     stored = storage_type(column)
     return column if stored is None else type_coerce(column, stored)
 
@@ -319,21 +318,34 @@ def read_records(
     bases = {mode: plan.statement(wire_text=mode) for mode in {wire_text, False}}
     if where is not None:
         bases = {mode: base.where(where) for mode, base in bases.items()}
-    last: tuple[Any, ...] | None = None
-    if _streams(connection):
+    resume = _Resume(None, wire_text)
+    # A filtered read (by keys, most often) is small: one query a chunk costs less
+    # than declaring a cursor.
+    if where is None and _streams(connection):
         ordered = bases[wire_text].order_by(*plan.order)
-        last = yield from _streamed(
+        found = yield from _streamed(
             connection, entity, ordered, chunk_size=chunk_size, wire_text=wire_text
         )
-        if last is _ALL_READ:
+        if found is None:
             return
+        resume = found
     yield from _by_key(
-        connection, entity, bases, last=last, chunk_size=chunk_size, wire_text=wire_text
+        connection,
+        entity,
+        bases,
+        last=resume.last,
+        chunk_size=chunk_size,
+        wire_text=resume.wire_text,
     )
 
 
-#: What :func:`_streamed` returns when it has read every record.
-_ALL_READ: tuple[Any, ...] = ()
+@dataclass(frozen=True)
+class _Resume:
+    """Where :func:`_by_key` goes on after a stream stopped: after the record of natural
+    key ``last`` (from the first with None), reading wire text or not."""
+
+    last: tuple[Any, ...] | None
+    wire_text: bool
 
 
 def _streamed(
@@ -343,11 +355,13 @@ def _streamed(
     *,
     chunk_size: int,
     wire_text: bool,
-) -> Generator[list[dict[str, Any]], None, tuple[Any, ...] | None]:
-    """The chunks of :func:`read_records` through one server-side cursor (see
-    :func:`_streams`); returns :data:`_ALL_READ` at the end, or the natural key of the
-    last record yielded (None before the first) where a chunk could not be read or
-    was not read as text: :func:`_by_key` reads on from there, and says what failed."""
+) -> Generator[list[dict[str, Any]], None, _Resume | None]:
+    """The chunks of :func:`read_records` through one query (see :func:`_streams`);
+    returns None at the end, or where :func:`_by_key` reads on when a chunk was not
+    wire text or could not be read (and it says which value failed).
+
+    An error after which the transaction takes no more queries (the server refused
+    the query, the connection was lost) is raised as it is, as reading by key would."""
     plan = plan_for(entity)
     keys = [plan.keys[name] for name in entity.natural_key]
     last = None
@@ -356,13 +370,31 @@ def _streamed(
         while True:
             try:
                 records = next(stream, None)
-            except (NotWireText, *_UNREADABLE):
-                return last
+            except NotWireText:
+                return _Resume(last, wire_text=False)
+            except _UNREADABLE as exc:
+                if not _usable(connection, exc):
+                    raise
+                return _Resume(last, wire_text)
             if records is None:
-                return _ALL_READ
+                return None
             _check_references(connection, entity, plan, records)
             yield records
             last = tuple(records[-1][name] for name in keys)
+
+
+def _usable(connection: Connection, error: BaseException) -> bool:
+    """Whether ``connection``'s transaction still takes queries after ``error``: not once
+    the connection is lost, nor on PostgreSQL once the server refused a command (it
+    then ignores every other until the transaction ends). A value that the driver or
+    a column type could not convert fails on the client, and leaves it usable."""
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return False
+    if connection.dialect.name != "postgresql":
+        return True
+    info = getattr(connection.connection.driver_connection, "info", None)
+    status = getattr(getattr(info, "transaction_status", None), "name", None)
+    return status != "INERROR"
 
 
 def _by_key(
@@ -474,8 +506,17 @@ def _cursor(connection: Connection, statement: Select[Any]) -> CursorResult[Any]
     if connection.dialect.name != "postgresql":
         return connection.execute(statement)
     previous = connection.execute(_PLAN_FOR_ALL).scalar_one()
-    result = connection.execute(statement)
-    connection.execute(_RESTORE_PLANNING, {"previous": previous})
+    try:
+        result = connection.execute(statement)
+    except _UNREADABLE as exc:
+        if _usable(connection, exc):
+            connection.execute(_RESTORE_PLANNING, {"previous": previous})
+        raise
+    try:
+        connection.execute(_RESTORE_PLANNING, {"previous": previous})
+    except BaseException:
+        result.close()
+        raise
     return result
 
 
@@ -773,19 +814,20 @@ def unwritable(
     """
     url = connection.engine.url.render_as_string(hide_password=True)
     plan = plan_for(entity)
-    for chunk in read_records(connection, entity, where=where):
-        for record in chunk:
-            found = _bytes_in(plan, record)
-            if found is not None:
-                pointer, column = found
-                table, at = _place(plan, pointer, column)
-                return DatabaseStateError(
-                    f"{entity.name} {_shown_key(entity, record)} cannot be exported: {at} "
-                    "holds bytes (a BLOB), which JSON cannot carry; fix the row first",
-                    url=url,
-                    reason="unexportable value",
-                    tables=tuple(dict.fromkeys((entity.name, table))),
-                )
+    with closing(read_records(connection, entity, where=where)) as chunks:
+        for chunk in chunks:
+            for record in chunk:
+                found = _bytes_in(plan, record)
+                if found is not None:
+                    pointer, column = found
+                    table, at = _place(plan, pointer, column)
+                    return DatabaseStateError(
+                        f"{entity.name} {_shown_key(entity, record)} cannot be exported: "
+                        f"{at} holds bytes (a BLOB), which JSON cannot carry; fix the row first",
+                        url=url,
+                        reason="unexportable value",
+                        tables=tuple(dict.fromkeys((entity.name, table))),
+                    )
     return None
 
 

@@ -10,6 +10,7 @@ needs PostgreSQL (``BAKERY_IO_TEST_URLS``) and skips elsewhere.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -21,6 +22,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.dialects import mysql, postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 
 from bakery_io import dump_all
 from bakery_io.binding.sqltypes import ExactDecimal, UTCDateTime
@@ -180,6 +182,25 @@ def test_a_decimals_text_other_than_its_fields_is_refused() -> None:
             read(value)
 
 
+def test_a_date_or_datetimes_text_that_is_no_moment_is_refused() -> None:
+    # PostgreSQL's own types hold none of these; a column that is text may.
+    for kind, field, texts in (
+        (sa.Date(), wire.Date(), ["2023-02-29", "0000-01-01", "2023-13-01"]),
+        (
+            UTCDateTime(),
+            wire.DateTime(),
+            ["2023-02-29 10:00:00", "2023-01-05 24:00:00", "2023-01-05 10:00:60", "2023-01-05 1"],
+        ),
+    ):
+        reading = wire_read(sa.Column("v", kind), field)
+        assert reading is not None
+        read = reading.result_processor(POSTGRESQL, None)
+        assert read is not None
+        for value in texts:
+            with pytest.raises(NotWireText):
+                read(value)
+
+
 def test_the_server_writes_the_text_on_postgresql_only() -> None:
     column: sa.Column[Any] = sa.Column("v", ExactDecimal(10, 2))
     reading = wire_read(column, wire.DecimalString(10, 2))
@@ -280,3 +301,50 @@ def test_the_cursors_planning_setting_is_left_as_the_caller_had_it(
         assert connection.exec_driver_sql("SHOW cursor_tuple_fraction").scalar() == "0.3"
         connection.rollback()
         assert connection.exec_driver_sql("SHOW cursor_tuple_fraction").scalar() == "0.1"
+
+
+def test_a_date_column_that_is_text_in_the_database_is_still_refused_where_it_holds_no_date(
+    postgresql_sample: Engine, tmp_path: Path
+) -> None:
+    # A host's column declared a date may be text in the database (bakery_io's own
+    # tables are refused before: their column types are checked): its text passes for
+    # wire text neither read as text nor read the usual way, and the field refuses it.
+    for stored, written in (("2026-02-30", None), ("hello", None), ("2026-02-03", "2026-02-03")):
+        with postgresql_sample.connect() as connection:
+            key, row = connection.execute(
+                text("SELECT uuid, id FROM purchases ORDER BY uuid LIMIT 1 OFFSET 3")
+            ).one()
+            connection.execute(text("ALTER TABLE purchases ALTER purchase_date TYPE text"))
+            connection.execute(
+                text("UPDATE purchases SET purchase_date = :stored WHERE id = :row"),
+                {"stored": stored, "row": row},
+            )
+            try:
+                if written is None:
+                    with pytest.raises(ValueError, match="is not a date"):
+                        _read_all(connection, "purchases")
+                else:
+                    found = {item["uuid"]: item for item in _read_all(connection, "purchases")}
+                    assert found[key]["purchase_date"] == written
+            finally:
+                connection.rollback()
+
+
+def test_an_error_the_server_raises_while_reading_is_the_one_said(
+    postgresql_sample: Engine, tmp_path: Path
+) -> None:
+    # After the server refused a command, the transaction takes no more: the stream
+    # does not read on by key (which would only say so), it raises the server's error.
+    role = f"bakery_io_test_reader_{uuid.uuid4().hex[:8]}"
+    with postgresql_sample.connect() as connection:
+        connection.exec_driver_sql(f"CREATE ROLE {role}")
+        connection.commit()
+        try:
+            connection.exec_driver_sql(f"SET LOCAL ROLE {role}")
+            with pytest.raises(DBAPIError) as caught:
+                _read_all(connection, "purchases")
+            connection.rollback()
+        finally:
+            connection.exec_driver_sql(f"DROP ROLE {role}")
+            connection.commit()
+    assert "permission denied for table purchases" in str(caught.value)

@@ -157,22 +157,35 @@ def _postgresql_reader(kind: str, places: int) -> Processor:
             raise NotWireText(value)
 
         return read_decimal
+    # PostgreSQL's own date and timestamp hold only moments that exist, but a column
+    # declared so may be text in the database (a host's): its text is parsed too.
     if kind == "date":
-        day = _POSTGRESQL_DATE.fullmatch
+        day, parse_day = _POSTGRESQL_DATE.fullmatch, date.fromisoformat
 
         def read_date(value: Any) -> Any:
-            if value is None or day(value) is not None:
-                return value
-            raise NotWireText(value)
+            if value is None:
+                return None
+            if day(value) is None:
+                raise NotWireText(value)
+            try:
+                parse_day(value)
+            except ValueError:
+                raise NotWireText(value) from None
+            return value
 
         return read_date
-    moment = _POSTGRESQL_DATETIME.fullmatch
+    moment, parse_moment = _POSTGRESQL_DATETIME.fullmatch, datetime.fromisoformat
 
     def read_datetime(value: Any) -> Any:
         if value is None:
             return None
-        if moment(value) is None:
+        # The hour below 24 whatever a newer fromisoformat makes of "24:00".
+        if moment(value) is None or value[11:13] >= "24":
             raise NotWireText(value)
+        try:
+            parse_moment(value)
+        except ValueError:
+            raise NotWireText(value) from None
         if len(value) == 19:  # no fraction: none on the wire either
             return f"{value[:10]}T{value[11:]}Z"
         return f"{value[:10]}T{value[11:19]}{value[19:]:0<7}Z"
@@ -227,6 +240,10 @@ class WireRead(TypeDecorator[Any]):
         if self.kind == "date":
             return _date_reader(usual)
         return _datetime_reader(usual)
+
+    def usual(self) -> UsualRead:
+        """The usual reading of the same column (see :class:`UsualRead`)."""
+        return UsualRead(self.stored, self.kind, self.places)
 
     def reads_text(self, dialect: Dialect) -> bool:
         """Whether, on ``dialect``, the column may give its values' wire text."""
@@ -297,6 +314,34 @@ def _as_text_on_postgresql(element: AsWireText, compiler: SQLCompiler, **kw: Any
     if not reading.reads_text(compiler.dialect):
         return compiler.process(element.column, **kw)
     return compiler.process(sa.cast(element.column, sa.Text), **kw)
+
+
+class StoredText(str):
+    """A ``str`` that a column read the usual way gave (its type in the database is
+    text): the value as stored, not wire text, so the export's dumper converts it
+    through its field, which refuses what is no decimal, date or datetime."""
+
+    __slots__ = ()
+
+
+class UsualRead(WireRead):
+    """Reads a column as its type does, where :class:`WireRead` would read wire text;
+    a ``str`` it gives comes as a :class:`StoredText`. Where a dialect may read a
+    field's values as wire text, the export writes a plain ``str`` of that field as it
+    is: read the usual way, a ``str`` must not pass for wire text."""
+
+    cache_ok = True
+
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Processor | None:
+        usual = self._usual(dialect, coltype)
+        if not self.reads_text(dialect):
+            return usual
+
+        def read(value: Any) -> Any:
+            found = value if usual is None else usual(value)
+            return StoredText(found) if found.__class__ is str else found
+
+        return read
 
 
 def wire_read(column: sa.Column[Any], field: Any) -> WireRead | None:
