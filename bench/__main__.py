@@ -7,6 +7,7 @@ import compileall
 import importlib.util
 import json
 import shlex
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -63,6 +64,15 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--seed", type=int, default=1, help="sample seed (default 1)")
     parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        metavar="N",
+        help="run the steps N times at each scale, in turn, and report each step's median "
+        "time and highest peak memory (default 1); a ratio near its target then says "
+        "more than one run's noise",
+    )
+    parser.add_argument(
         "--server",
         action="append",
         default=[],
@@ -109,6 +119,8 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     arguments.steps = [step for step in STEPS if step in wanted]
     if arguments.scale[0] < 0:
         parser.error("scales are whole numbers >= 0")
+    if arguments.repeat < 1:
+        parser.error("--repeat is a whole number >= 1")
     if arguments.naive_scale is not None and arguments.naive_scale not in arguments.scale:
         parser.error("--naive-scale must be one of the scales given with --scale")
     if arguments.peer_scale is not None and arguments.peer_scale not in arguments.scale:
@@ -133,13 +145,33 @@ def run_step(step: str, paths: Paths) -> StepResult:
 
 
 def run_scale(
-    backend: Backend, scale: int, seed: int, steps: list[str], work: Path
+    backend: Backend, scale: int, seed: int, steps: list[str], work: Path, *, repeat: int = 1
 ) -> dict[str, StepResult]:
-    """Every step at one scale on one backend; the backups are removed afterwards."""
+    """Every step at one scale on one backend, ``repeat`` times in turn (each step's
+    median time and highest peak); each round's backups are removed after it."""
     started = time.perf_counter()
     source = backend.sample(scale, seed)
     ready = time.perf_counter() - started
     print(f"\n== {backend.label}, scale {scale} (sample ready in {ready:.1f} s)")
+    runs: dict[str, list[StepResult]] = {}
+    for number in range(1, repeat + 1):
+        if repeat > 1:
+            print(f"  -- run {number} of {repeat}")
+        for step, result in _round(backend, source, steps, work, scale).items():
+            runs.setdefault(step, []).append(result)
+    if repeat == 1:
+        return {step: found for step, (found,) in runs.items()}
+    results = {step: _median(found) for step, found in runs.items()}
+    print(f"  -- medians of {repeat} runs")
+    for result in results.values():
+        print(step_line(result), flush=True)
+    return results
+
+
+def _round(
+    backend: Backend, source: str, steps: list[str], work: Path, scale: int
+) -> dict[str, StepResult]:
+    """Every step once, each writing what the next reads in a directory of its own."""
     results: dict[str, StepResult] = {}
     with tempfile.TemporaryDirectory(prefix=f"scale{scale}-", dir=work) as directory:
         work_directory = Path(directory)
@@ -165,6 +197,12 @@ def run_scale(
     return results
 
 
+def _median(runs: list[StepResult]) -> StepResult:
+    """One step's runs as one: the median time, the highest peak memory."""
+    seconds = statistics.median(run.seconds for run in runs)
+    return StepResult(runs[0].step, seconds, runs[0].rows, max(run.peak_mb for run in runs))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; 0 when every step ran (whatever the targets say), 1 otherwise."""
     arguments = parse_arguments(argv)
@@ -188,7 +226,9 @@ def main(argv: list[str] | None = None) -> int:
                         if (step != "naive" or arguments.naive_scale in (None, scale))
                         and (step not in PEER_STEPS or arguments.peer_scale in (None, scale))
                     ]
-                    results.scales[scale] = run_scale(backend, scale, arguments.seed, steps, work)
+                    results.scales[scale] = run_scale(
+                        backend, scale, arguments.seed, steps, work, repeat=arguments.repeat
+                    )
                     print(f"  rows: {results.rows(scale):,}")
                     for line in scale_summary(results, scale):
                         print(line)
@@ -205,7 +245,8 @@ def main(argv: list[str] | None = None) -> int:
         path: Path = arguments.markdown
         previous = path.read_text(encoding="utf-8") if path.exists() else None
         command = shlex.join(["python", "-m", "bench", *(sys.argv[1:] if argv is None else argv)])
-        path.write_text(markdown(all_results, command, previous), encoding="utf-8")
+        report = markdown(all_results, command, previous, arguments.repeat)
+        path.write_text(report, encoding="utf-8")
         print(f"\nwrote {path}")
     return 0
 

@@ -394,13 +394,23 @@ def _backend_markdown(results: BackendResults) -> list[str]:
     return [*lines, ""]
 
 
-def markdown(all_results: list[BackendResults], command: str, previous: str | None) -> str:
-    """The Markdown report; ``previous`` is the old file, whose hand-written part is kept."""
+def markdown(
+    all_results: list[BackendResults], command: str, previous: str | None, repeat: int = 1
+) -> str:
+    """The Markdown report; ``previous`` is the old file, whose hand-written part is kept.
+    With ``repeat``, each step's figures are the median time and highest peak of that
+    many runs."""
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    runs = (
+        f" Each step ran {repeat} times, in turn: its seconds are the median, its peak "
+        "memory the highest."
+        if repeat > 1
+        else ""
+    )
     lines = [
         "# bakery_io benchmark",
         "",
-        f"Measured {now} with `{command}` (see `bench/README.md`).",
+        f"Measured {now} with `{command}` (see `bench/README.md`).{runs}",
         "",
     ]
     lines += _table(
