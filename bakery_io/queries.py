@@ -422,8 +422,9 @@ def _by_key(
             try:
                 records = _read_chunk(connection, plan, chunk(wire_text), wire_text)
             except NotWireText:
-                # PostgreSQL wrote a value otherwise (another DateStyle, a column of
-                # another scale): the usual way, from here on, since the cause stays.
+                # The server wrote a value otherwise (another DateStyle, a column of
+                # another scale, a zero date): the usual way, from here on, since the
+                # cause stays.
                 wire_text = False
                 records = _read_chunk(connection, plan, chunk(False), False)
         except _UNREADABLE as exc:

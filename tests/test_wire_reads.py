@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, create_engine
-from sqlalchemy.dialects import mysql, sqlite
+from sqlalchemy.dialects import mssql, sqlite
 
 from bakery_io import dump_all, generate_sample
 from bakery_io.binding.sqltypes import ExactDecimal, UTCDateTime
@@ -179,8 +179,8 @@ def test_only_bakery_io_types_with_bakery_io_fields_are_read_as_text() -> None:
 
 
 def test_other_databases_read_as_the_column_type_reads() -> None:
-    dialect = mysql.dialect()
-    numeric = 246  # the type code PyMySQL describes a DECIMAL column with
+    dialect = mssql.dialect()  # type: ignore[no-untyped-call]
+    numeric = 3  # a type code a driver may describe a DECIMAL column with
     for kind in (ExactDecimal(10, 2), UTCDateTime(), sa.Date()):
         reading = WireRead(kind, "decimal", 2)
         assert not reading.reads_text(dialect)
@@ -200,7 +200,7 @@ def test_the_export_reads_values_as_text_where_it_can_and_writes_them_alike(
         (typed, *_) = read_records(connection, entity, wire_text=False)
         dump = row_dumper(entity, connection.dialect)
         as_text = gives_text(connection.dialect)
-    assert as_text == (sample_engine.dialect.name in ("sqlite", "postgresql"))
+    assert as_text  # SQLite's stored values, a server's text
     for name, kind in (
         ("unit_price", Decimal),
         ("purchase_date", date),

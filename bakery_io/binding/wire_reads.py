@@ -14,20 +14,25 @@ gives, or the error it raises, is unchanged. That processor never gives a
 such a column is its wire text, and the export writes it as it is
 (:func:`bakery_io.queries.row_dumper`). A plain ``str``, not an object of its
 own: one more object tracked by the garbage collector per value cost a tenth of
-an export. PostgreSQL gives the same objects through its driver, parsed from text it
-wrote and written as text again by the fields. There the SELECT asks the server
-for each value as text (:class:`AsWireText`), which is nearly its wire text:
-``NUMERIC(p, s)`` writes the column's ``s`` places, a date is ``YYYY-MM-DD``
-and a timestamp ``YYYY-MM-DD HH:MM:SS.ffffff`` (in the default DateStyle, ISO).
-A value whose text is not in that form (a column of another scale, a year
-before 1 or after 9999, infinity, another DateStyle) raises
+an export.
+
+The servers' drivers give the same objects, parsed from text the server wrote
+(PyMySQL in pure Python) and written as text again by the fields. There the
+SELECT asks the server for each value as text (:class:`AsWireText`: ``CAST AS
+TEXT`` on PostgreSQL, ``AS CHAR`` on MariaDB and MySQL), which is nearly its
+wire text: ``NUMERIC(p, s)`` writes the column's ``s`` places, a date is
+``YYYY-MM-DD`` and a datetime ``YYYY-MM-DD HH:MM:SS.ffffff`` (PostgreSQL drops
+the fraction's trailing zeros, in its default DateStyle, ISO). A value whose
+text is not in that form (a column of another scale, a year before 1 or after
+9999, infinity, another DateStyle, MariaDB's zero dates) raises
 :class:`NotWireText`, and :func:`bakery_io.queries.read_records` reads that
 chunk again the usual way, so what it gives, or the error it raises, is
-unchanged there too.
+unchanged there too. Read the usual way where text may be read, a ``str`` (a
+column that is text in the database) comes as a :class:`StoredText`, so that it
+never passes for wire text.
 
-On MySQL and MariaDB, and for columns of other types or fields, nothing
-changes: their drivers give Python objects already, and a host's field may
-write them its own way.
+For columns of other types or fields nothing changes: a host's field may write
+its values its own way.
 """
 
 from __future__ import annotations
@@ -129,22 +134,25 @@ def _datetime_reader(process: Processor) -> Processor:
 
 
 class NotWireText(Exception):  # noqa: N818 (a signal to read again, not an error)
-    """A value read on PostgreSQL whose text is not its wire text: read the chunk again
+    """A value a server wrote as text that is not its wire text: read the chunk again
     the usual way (:func:`bakery_io.queries.read_records` does, and nothing else sees it)."""
 
 
-#: PostgreSQL's text of a date and of a timestamp in years 1 to 9999, with DateStyle ISO
-#: (its default): a year BC ends in " BC", and a fraction of a second loses its
-#: trailing zeros.
-_POSTGRESQL_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_POSTGRESQL_DATETIME = re.compile(
+#: The servers whose text of a value :class:`AsWireText` asks for.
+SERVERS = ("postgresql", "mysql", "mariadb")
+
+#: A server's text of a date and of a datetime in years 1 to 9999: PostgreSQL's with
+#: DateStyle ISO (its default; a year BC ends in " BC", a fraction of a second loses
+#: its trailing zeros), MariaDB's and MySQL's with as many places as the column has.
+_SERVER_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_SERVER_DATETIME = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?"
 )
 
 
-def _postgresql_reader(kind: str, places: int) -> Processor:
-    """PostgreSQL's text of a value (see :class:`AsWireText`) as its wire text; any
-    other text raises :class:`NotWireText`."""
+def _server_reader(kind: str, places: int) -> Processor:
+    """A server's text of a value (see :class:`AsWireText`) as its wire text; any other
+    text raises :class:`NotWireText`."""
     if kind == "decimal":
         # NUMERIC(p, s) writes s places, no exponent, no leading zero and no "-0";
         # the checks hold it to that all the same (a column of another scale).
@@ -157,10 +165,11 @@ def _postgresql_reader(kind: str, places: int) -> Processor:
             raise NotWireText(value)
 
         return read_decimal
-    # PostgreSQL's own date and timestamp hold only moments that exist, but a column
-    # declared so may be text in the database (a host's): its text is parsed too.
+    # A server's own date and timestamp hold only moments that exist (but MariaDB's
+    # zero dates), and a column declared so may be text in the database (a host's):
+    # the text is parsed too.
     if kind == "date":
-        day, parse_day = _POSTGRESQL_DATE.fullmatch, date.fromisoformat
+        day, parse_day = _SERVER_DATE.fullmatch, date.fromisoformat
 
         def read_date(value: Any) -> Any:
             if value is None:
@@ -174,7 +183,7 @@ def _postgresql_reader(kind: str, places: int) -> Processor:
             return value
 
         return read_date
-    moment, parse_moment = _POSTGRESQL_DATETIME.fullmatch, datetime.fromisoformat
+    moment, parse_moment = _SERVER_DATETIME.fullmatch, datetime.fromisoformat
 
     def read_datetime(value: Any) -> Any:
         if value is None:
@@ -186,16 +195,17 @@ def _postgresql_reader(kind: str, places: int) -> Processor:
             parse_moment(value)
         except ValueError:
             raise NotWireText(value) from None
-        if len(value) == 19:  # no fraction: none on the wire either
-            return f"{value[:10]}T{value[11:]}Z"
-        return f"{value[:10]}T{value[11:19]}{value[19:]:0<7}Z"
+        fraction = value[19:]
+        if not fraction.strip(".0"):  # none, or zero: none on the wire either
+            return f"{value[:10]}T{value[11:19]}Z"
+        return f"{value[:10]}T{value[11:19]}{fraction:0<7}Z"
 
     return read_datetime
 
 
 def gives_text(dialect: Dialect) -> bool:
     """Whether columns read through :class:`WireRead` may give wire text on ``dialect``."""
-    return dialect.name in ("sqlite", "postgresql")
+    return dialect.name == "sqlite" or dialect.name in SERVERS
 
 
 #: Stored values in the form each reader takes, and what the usual way must read them as.
@@ -227,9 +237,9 @@ class WireRead(TypeDecorator[Any]):
         self.places = places
 
     def result_processor(self, dialect: Dialect, coltype: Any) -> Processor | None:
-        if dialect.name == "postgresql":
-            if self._plain_on_postgresql():
-                return _postgresql_reader(self.kind, self.places)
+        if dialect.name in SERVERS:
+            if self._plain_on_servers():
+                return _server_reader(self.kind, self.places)
             return self._usual(dialect, coltype)
         usual = self._usual(dialect, coltype)
         if not self._reads_as_stored(dialect, usual):
@@ -247,12 +257,12 @@ class WireRead(TypeDecorator[Any]):
 
     def reads_text(self, dialect: Dialect) -> bool:
         """Whether, on ``dialect``, the column may give its values' wire text."""
-        if dialect.name == "postgresql":
-            return self._plain_on_postgresql()
+        if dialect.name in SERVERS:
+            return self._plain_on_servers()
         return self._reads_as_stored(dialect, self._usual(dialect, None))
 
-    def _plain_on_postgresql(self) -> bool:
-        """Whether PostgreSQL stores the column as bakery_io declares it (no variant, no
+    def _plain_on_servers(self) -> bool:
+        """Whether a server stores the column as bakery_io declares it (no variant, no
         type of a host's own), so that its text is the one :class:`AsWireText` expects.
 
         A decimal column of another scale than its field would be read again every
@@ -308,11 +318,14 @@ def _as_stored(element: AsWireText, compiler: SQLCompiler, **kw: Any) -> str:
 
 
 @compiles(AsWireText, "postgresql")
-def _as_text_on_postgresql(element: AsWireText, compiler: SQLCompiler, **kw: Any) -> str:
+@compiles(AsWireText, "mysql")
+@compiles(AsWireText, "mariadb")
+def _as_text_on_servers(element: AsWireText, compiler: SQLCompiler, **kw: Any) -> str:
     reading = element.type
     assert isinstance(reading, WireRead)
     if not reading.reads_text(compiler.dialect):
         return compiler.process(element.column, **kw)
+    # CAST AS TEXT on PostgreSQL, AS CHAR on MariaDB and MySQL.
     return compiler.process(sa.cast(element.column, sa.Text), **kw)
 
 

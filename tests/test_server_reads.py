@@ -1,5 +1,5 @@
-"""Reading PostgreSQL's decimals, dates and datetimes as the text the server writes,
-and the records of a query through one server-side cursor.
+"""Reading decimals, dates and datetimes as the text a server (PostgreSQL, MariaDB)
+writes, and on PostgreSQL the records of a query through one server-side cursor.
 
 The text must give exactly what the usual way gives (psycopg's value, the column
 type's processor, then the field's ``_serialize``), or be refused, so that the
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Connection, Engine, create_engine, text
-from sqlalchemy.dialects import mysql, postgresql, sqlite
+from sqlalchemy.dialects import mssql, mysql, postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
 from bakery_io import dump_all
@@ -40,12 +40,16 @@ DATESTYLES = ("ISO, MDY", "SQL, DMY", "German", "Postgres, MDY")
 
 @pytest.fixture(scope="module")
 def engine(_scratch_url: str) -> Iterator[Engine]:
-    """An engine on a PostgreSQL database of the test session's own (tables are temporary)."""
-    if not _scratch_url.startswith("postgresql"):
-        pytest.skip("PostgreSQL's text reads")
+    """An engine on a server database of the test session's own (tables are temporary)."""
+    if _scratch_url.startswith("sqlite"):
+        pytest.skip("a server's text reads")
     found = create_engine(_scratch_url)
     yield found
     found.dispose()
+
+
+def _on_postgresql(engine: Engine) -> bool:
+    return engine.dialect.name == "postgresql"
 
 
 def _compare(
@@ -61,17 +65,22 @@ def _compare(
     text; each one so read is what the usual way writes."""
     reading = wire_read(sa.Column("v", column_type), field)
     assert reading is not None
-    read = reading.result_processor(POSTGRESQL, None)
+    read = reading.result_processor(engine.dialect, None)
     assert read is not None
     table = sa.table("t", sa.column("id", sa.Integer), sa.column("v", column_type))
     as_text = []
+    # MariaDB converts the text itself, and keeps zero dates when sql_mode lets it.
+    value_sql = f"CAST(:v AS {sql_type})" if _on_postgresql(engine) else ":v"
     with engine.connect() as connection:
+        if not _on_postgresql(engine):  # its DDL is no part of a transaction
+            connection.exec_driver_sql("DROP TEMPORARY TABLE IF EXISTS t")
         connection.exec_driver_sql(f"CREATE TEMPORARY TABLE t (id serial, v {sql_type})")
-        connection.exec_driver_sql(f"SET DateStyle TO '{style}'")
+        if _on_postgresql(engine):
+            connection.exec_driver_sql(f"SET DateStyle TO '{style}'")
+        else:
+            connection.exec_driver_sql("SET SESSION sql_mode = ''")
         for value in stored:
-            connection.execute(
-                text(f"INSERT INTO t (v) VALUES (CAST(:v AS {sql_type}))"), {"v": value}
-            )
+            connection.execute(text(f"INSERT INTO t (v) VALUES ({value_sql})"), {"v": value})
         ids = connection.execute(sa.select(table.c.id).order_by(table.c.id)).scalars().all()
         texts = connection.execute(
             sa.select(sa.cast(table.c.v, sa.Text)).order_by(table.c.id)
@@ -88,6 +97,8 @@ def _compare(
                 server_text
             )
         connection.rollback()
+        if not _on_postgresql(engine):
+            connection.exec_driver_sql("SET SESSION sql_mode = DEFAULT")
     return as_text
 
 
@@ -114,6 +125,9 @@ def test_a_decimals_text_reads_as_it_would_be_written(
     sql_type = "NUMERIC" if scale is None else f"NUMERIC(15, {scale})"
     if scale is not None:  # only a NUMERIC without precision holds infinity
         stored = [value for value in stored if not value.endswith("Infinity")]
+    if not _on_postgresql(engine):  # MariaDB's DECIMAL holds no NaN, and has a scale
+        sql_type = "DECIMAL(30, 10)" if scale is None else f"DECIMAL(15, {scale})"
+        stored = [value for value in stored if value not in ("NaN", "Infinity", "-Infinity")]
     as_text = _compare(
         engine, sql_type, ExactDecimal(15, places), wire.DecimalString(15, places), stored
     )
@@ -123,46 +137,68 @@ def test_a_decimals_text_reads_as_it_would_be_written(
 
 
 _moments = st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59))
-_odd_moments = st.sampled_from(
-    ["infinity", "-infinity", "0044-03-15 12:00:00 BC", "10000-01-01 00:00:00", "0001-01-01 00:00"]
-)
+#: By server, moments no datetime holds (and one that is), as each keeps them.
+_ODD_MOMENTS = {
+    "postgresql": [
+        "infinity",
+        "-infinity",
+        "0044-03-15 12:00:00 BC",
+        "10000-01-01 00:00:00",
+        "0001-01-01 00:00",
+    ],
+    "mysql": ["0000-00-00 00:00:00", "2023-00-10 10:00:00", "2023-02-00 00:00:00"],
+}
+_ODD_DAYS = {
+    "postgresql": ["infinity", "-infinity", "0044-03-15 BC", "10000-01-01"],
+    "mysql": ["0000-00-00", "2023-00-10", "2023-02-00"],
+}
+
+
+def _odd(engine: Engine, table: dict[str, list[str]], picked: list[int]) -> list[str]:
+    found = table["postgresql" if _on_postgresql(engine) else "mysql"]
+    return [found[index % len(found)] for index in picked]
 
 
 @settings(max_examples=60, deadline=None)
 @given(
     moments=st.lists(_moments, min_size=1, max_size=12),
-    odd=st.lists(_odd_moments, max_size=2),
+    picked=st.lists(st.integers(min_value=0, max_value=4), max_size=2),
     style=st.sampled_from(DATESTYLES),
+    places=st.integers(min_value=0, max_value=6),
 )
-@example(moments=[datetime(2023, 5, 1, 2, 3, 4, 500000)], odd=[], style="ISO, MDY")
-@example(moments=[datetime(999, 12, 31, 23, 59, 58)], odd=["infinity"], style="German")
+@example(moments=[datetime(2023, 5, 1, 2, 3, 4, 500000)], picked=[], style="ISO, MDY", places=6)
+@example(moments=[datetime(999, 12, 31, 23, 59, 58)], picked=[0], style="German", places=3)
 def test_a_datetimes_text_reads_as_it_would_be_written(
-    engine: Engine, moments: list[datetime], odd: list[str], style: str
+    engine: Engine, moments: list[datetime], picked: list[int], style: str, places: int
 ) -> None:
+    odd = _odd(engine, _ODD_MOMENTS, picked)
     stored = [moment.isoformat(" ") for moment in moments] + odd
-    as_text = _compare(engine, "TIMESTAMP", UTCDateTime(), wire.DateTime(), stored, style=style)
-    in_iso = style.startswith("ISO")
+    # MariaDB's DATETIME keeps as many places of a second as it says (and rounds).
+    sql_type = "TIMESTAMP" if _on_postgresql(engine) else f"DATETIME({places})"
+    as_text = _compare(engine, sql_type, UTCDateTime(), wire.DateTime(), stored, style=style)
+    in_iso = style.startswith("ISO") or not _on_postgresql(engine)
     assert as_text == [in_iso] * len(moments) + [
         in_iso and value.startswith("0001") for value in odd
     ]
 
 
 _days = st.dates(min_value=date(1, 1, 1), max_value=date(9999, 12, 31))
-_odd_days = st.sampled_from(["infinity", "-infinity", "0044-03-15 BC", "10000-01-01"])
 
 
 @settings(max_examples=60, deadline=None)
 @given(
     days=st.lists(_days, min_size=1, max_size=12),
-    odd=st.lists(_odd_days, max_size=2),
+    picked=st.lists(st.integers(min_value=0, max_value=3), max_size=2),
     style=st.sampled_from(DATESTYLES),
 )
 def test_a_dates_text_reads_as_it_would_be_written(
-    engine: Engine, days: list[date], odd: list[str], style: str
+    engine: Engine, days: list[date], picked: list[int], style: str
 ) -> None:
+    odd = _odd(engine, _ODD_DAYS, picked)
     stored = [day.isoformat() for day in days] + odd
     as_text = _compare(engine, "DATE", sa.Date(), wire.Date(), stored, style=style)
-    assert as_text == [style.startswith("ISO")] * len(days) + [False] * len(odd)
+    in_iso = style.startswith("ISO") or not _on_postgresql(engine)
+    assert as_text == [in_iso] * len(days) + [False] * len(odd)
 
 
 def test_a_decimals_text_other_than_its_fields_is_refused() -> None:
@@ -201,13 +237,15 @@ def test_a_date_or_datetimes_text_that_is_no_moment_is_refused() -> None:
                 read(value)
 
 
-def test_the_server_writes_the_text_on_postgresql_only() -> None:
+def test_the_server_writes_the_text_on_postgresql_and_mariadb_only() -> None:
     column: sa.Column[Any] = sa.Column("v", ExactDecimal(10, 2))
     reading = wire_read(column, wire.DecimalString(10, 2))
     assert reading is not None
     statement = sa.select(AsWireText(column, reading).label("v"))
     assert "CAST(v AS TEXT)" in str(statement.compile(dialect=POSTGRESQL))
-    for other in (sqlite.dialect(), mysql.dialect()):
+    for server in (mysql.dialect(), mysql.dialect(is_mariadb=True)):
+        assert "CAST(v AS CHAR)" in str(statement.compile(dialect=server))
+    for other in (sqlite.dialect(), mssql.dialect()):  # type: ignore[no-untyped-call]
         assert str(statement.compile(dialect=other)).startswith("SELECT v AS v")
     # A decimal field of another scale than its column, or a variant: as usual.
     for kind, places in (
