@@ -775,9 +775,18 @@ def unexportable(
     else:
         pointer, column = found
         table, where = _place(plan, pointer, column)
+    holds = f"a value that cannot be written ({error})"
+    return _unexportable_error(entity, record, where, table=table, holds=holds, url=url)
+
+
+def _unexportable_error(
+    entity: EntityType, record: dict[str, Any], where: str, *, table: str, holds: str, url: str
+) -> DatabaseStateError:
+    """The error for ``record`` of ``entity``, read but not writable in the format: at
+    ``where`` (a place in ``table``) it ``holds`` what the format cannot carry."""
     return DatabaseStateError(
-        f"{entity.name} {_shown_key(entity, record)} cannot be exported: {where} holds a "
-        f"value that cannot be written ({error}); fix the row first",
+        f"{entity.name} {_shown_key(entity, record)} cannot be exported: {where} holds "
+        f"{holds}; fix the row first",
         url=url,
         reason="unexportable value",
         tables=tuple(dict.fromkeys((entity.name, table))),
@@ -822,12 +831,9 @@ def unwritable(
                 if found is not None:
                     pointer, column = found
                     table, at = _place(plan, pointer, column)
-                    return DatabaseStateError(
-                        f"{entity.name} {_shown_key(entity, record)} cannot be exported: "
-                        f"{at} holds bytes (a BLOB), which JSON cannot carry; fix the row first",
-                        url=url,
-                        reason="unexportable value",
-                        tables=tuple(dict.fromkeys((entity.name, table))),
+                    holds = "bytes (a BLOB), which JSON cannot carry"
+                    return _unexportable_error(
+                        entity, record, at, table=table, holds=holds, url=url
                     )
     return None
 

@@ -287,7 +287,7 @@ class WireRead(TypeDecorator[Any]):
         A type whose SQLite form is another (a variant, a storage format of its own)
         reads the same text as some other value; the probes show it.
         """
-        if not gives_text(dialect) or usual is None:
+        if dialect.name != "sqlite" or usual is None:
             return False
         try:
             return all(usual(stored) == value for stored, value in _PROBES[self.kind])
@@ -297,7 +297,7 @@ class WireRead(TypeDecorator[Any]):
 
 class AsWireText(ColumnElement[Any]):
     """A column read through ``reading`` (a :class:`WireRead`): the column itself in SQL,
-    except on PostgreSQL, where the server writes its text (see the module's
+    except on a server (:data:`SERVERS`), which writes its text (see the module's
     description) when ``reading`` reads text there."""
 
     inherit_cache = True
