@@ -40,11 +40,13 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError, StatementError
 
 from bakery_io.accepting import load_or_accept
+from bakery_io.binding.checked_binds import SCOPE as CHECKED_SCOPE
+from bakery_io.binding.checked_binds import checked_bind
 from bakery_io.binding.mapping import Binding, storage_type
 from bakery_io.codecs import generated, loader
 from bakery_io.errors import UsageError
 from bakery_io.format.fields import Key, resolving
-from bakery_io.format.schemas.base import EntitySchema
+from bakery_io.format.schemas.base import EntitySchema, declared_fields
 from bakery_io.problems import Problem
 from bakery_io.queries import batches, plan_for
 from bakery_io.registry import EntityType
@@ -163,14 +165,17 @@ def _compile_insert(
         key = dialect.identifier_preparer.quote(binding.primary_key.name)
         numbered = f"COPY {target.removesuffix(')')}, {key}) FROM STDIN"
         positional = True
-    scope: dict[str, Any] = {}
+    scope: dict[str, Any] = dict(CHECKED_SCOPE)
+    fields = _fields_by_attribute(binding.schema)
     values = []
     for number, name in enumerate(names):
         column = table.c[compiled.binds[name].key]
+        checked = None
         if parent is not None and column.key == parent.key:
             value = "parent"
         elif column.key in attributes:
             value = f"get({attributes[column.key]!r})"
+            checked = checked_bind(column, fields[attributes[column.key]], dialect)
         else:
             # A host's column the format does not fill, with a default of its own
             # that SQLAlchemy computes in Python: computed here, as execute would.
@@ -181,12 +186,23 @@ def _compile_insert(
         )
         if process is not None:
             scope[f"process{number}"] = process
-            value = f"process{number}({value})"
+            if checked is None:
+                value = f"process{number}({value})"
+            else:
+                # A value its field checked is written without the processor's checks.
+                v = f"value{number}"
+                test = checked.test.format(first=f"({v} := {value})", v=v)
+                value = f"({checked.write.format(v=v)} if {test} else process{number}({v}))"
         values.append(value if positional else f"{name!r}: {value}")
     built = f"({', '.join(values)},)" if positional else f"{{{', '.join(values)}}}"
     lines = ["def parameters(data, parent):", "    get = data.get", f"    return {built}"]
     parameters = generated(lines, scope, f"<insert into {table.name}>")
     return _Insert(compiled.string, parameters, copy, numbered, target_name)
+
+
+def _fields_by_attribute(schema: type[EntitySchema]) -> dict[str, Any]:
+    """The fields of ``schema`` by the key their loaded values have."""
+    return {field.attribute or name: field for name, field in declared_fields(schema).items()}
 
 
 def _default(column: Column[Any]) -> Callable[[], Any]:
