@@ -2,7 +2,8 @@
 
 Records of one section are written in chunks: one executemany INSERT (or
 UPDATE) per chunk and table, then one query for the ids the database gave the
-new rows. INSERTs skip SQLAlchemy's per-row work (:class:`Writer`): each
+new rows (on SQLite, for the rows after the largest rowid before the INSERT;
+elsewhere, by their keys). INSERTs skip SQLAlchemy's per-row work (:class:`Writer`): each
 table's statement is compiled once per load, and a function generated from
 its columns turns a loaded record into the driver's parameters, through the
 same bind processors that SQLAlchemy would apply. On PostgreSQL through
@@ -33,6 +34,7 @@ from sqlalchemy import (
     Table,
     bindparam,
     delete,
+    func,
     insert,
     select,
     update,
@@ -234,6 +236,8 @@ class Writer:
     connection: Connection
     _inserts: dict[Table, _Insert] = field(default_factory=dict)
     _sequences: dict[Table, str | None] = field(default_factory=dict)
+    _rowids: dict[Table, tuple[str, str] | None] = field(default_factory=dict)
+    _last: dict[Table, int] = field(default_factory=dict)
 
     def insert(self, binding: Binding, parent: Column[Any] | None = None) -> _Insert:
         """The INSERT of ``binding``'s table (a child table names its ``parent`` column)."""
@@ -283,6 +287,86 @@ class Writer:
             {"table": statement.table, "column": key.name},
         ).scalar()
         return None if found is None else str(found)
+
+    def last_rowid(self, binding: Binding) -> int | None:
+        """On SQLite, where ``binding``'s primary key is the table's rowid: the largest
+        key now (0 for an empty table), so that :meth:`rowids_after` can tell the rows
+        an INSERT adds. ``None`` elsewhere: then :func:`_fetch_ids` asks by key.
+
+        After the first INSERT the largest key is the last one this writer added:
+        no query (should another row have come in between, the count shows it).
+        """
+        table = binding.table
+        if table not in self._rowids:
+            self._rowids[table] = self._rowid_queries(binding)
+        queries = self._rowids[table]
+        if queries is None:
+            return None
+        last = self._last.get(table)
+        if last is None:
+            last = int(self.connection.exec_driver_sql(queries[0]).scalar() or 0)
+        return last
+
+    def rowids_after(self, binding: Binding, last: int, count: int) -> list[int] | None:
+        """The keys of the ``count`` rows just inserted into ``binding``'s table, in the
+        order they were inserted, after :meth:`last_rowid` gave ``last``; ``None`` unless
+        exactly ``count`` rows have a larger key.
+
+        SQLite gives a new row the rowid one past the largest (or past the largest it
+        ever gave, for AUTOINCREMENT), so the rows of one INSERT have increasing keys,
+        all above ``last``. Once the INSERT has run, this transaction holds the
+        database's write lock: no other connection adds rows. One that added some
+        between ``last`` and the INSERT shows in the count; so does a table at the
+        largest rowid, where SQLite picks free ones at random.
+        """
+        table = binding.table
+        queries = self._rowids[table]
+        assert queries is not None
+        found = self.connection.exec_driver_sql(queries[1], (last,))
+        ids = [row[0] for row in found]
+        if len(ids) != count:
+            self._last.pop(table, None)
+            return None
+        self._last[table] = ids[-1]
+        return ids
+
+    def _rowid_queries(self, binding: Binding) -> tuple[str, str] | None:
+        """The queries of :meth:`last_rowid` and :meth:`rowids_after` for ``binding``'s
+        table, where its primary key is its rowid (:meth:`_is_rowid`), else ``None``."""
+        if not self._is_rowid(binding):
+            return None
+        key = binding.primary_key
+        dialect = self.connection.dialect
+        translate = self.connection.get_execution_options().get("schema_translate_map")
+        after = select(key).where(key > bindparam("last")).order_by(key)
+        return tuple(  # type: ignore[return-value]
+            query.compile(
+                dialect=dialect,
+                schema_translate_map=translate,
+                render_schema_translate=bool(translate),
+            ).string
+            for query in (select(func.max(key)), after)
+        )
+
+    def _is_rowid(self, binding: Binding) -> bool:
+        """Whether ``binding``'s primary key is its SQLite table's rowid, as the database
+        declares the table: a single INTEGER key column without an index of its own (a
+        WITHOUT ROWID table and an ``INTEGER PRIMARY KEY DESC`` have one)."""
+        connection = self.connection
+        key = binding.primary_key
+        if connection.dialect.name != "sqlite" or len(binding.table.primary_key.columns) != 1:
+            return False
+        translate = connection.get_execution_options().get("schema_translate_map") or {}
+        schema = translate.get(binding.table.schema, binding.table.schema)
+        where = (binding.table.name,) if schema is None else (binding.table.name, schema)
+        holes = ", ?" if schema is not None else ""
+        columns = connection.exec_driver_sql(
+            f"SELECT name, upper(type) FROM pragma_table_info(?{holes}) WHERE pk > 0", where
+        ).all()
+        indexed = connection.exec_driver_sql(
+            f"SELECT count(*) FROM pragma_index_list(?{holes}) WHERE origin = 'pk'", where
+        ).scalar()
+        return columns == [(key.name, "INTEGER")] and indexed == 0
 
     def run(self, statement: Executable | _Insert, rows: Sequence[Any]) -> None:
         """Execute ``statement`` once per row of parameters (executemany), or COPY the rows."""
@@ -556,6 +640,7 @@ def _write_rows(
             item.known.id = row_id
         inserts = [(*row, row_id) for row, row_id in zip(inserts, ids, strict=True)]
         statement = statement._replace(copy=statement.numbered)
+    last = writer.last_rowid(binding) if inserts and ids is None else None
     if inserts:
         owners = [(item.position, item.key) for item in created]
         _execute(writer, section, statement, inserts, owners)
@@ -563,7 +648,20 @@ def _write_rows(
         changing = _update(binding)
         _execute(writer, section, changing, rows, owners)
     if created and ids is None:
+        _learn_ids(writer, entity, created, last)
+
+
+def _learn_ids(
+    writer: Writer, entity: EntityType, created: Sequence[Written], last: int | None
+) -> None:
+    """Learn the ids the database gave the new rows: on SQLite from the rows after the
+    largest rowid before the INSERT (``last``), else by a query for their keys."""
+    ids = None if last is None else writer.rowids_after(entity.binding, last, len(created))
+    if ids is None:
         _fetch_ids(writer.connection, entity, created)
+        return
+    for item, row_id in zip(created, ids, strict=True):
+        item.known.id = row_id
 
 
 def _fetch_ids(connection: Connection, entity: EntityType, created: Sequence[Written]) -> None:

@@ -14,6 +14,7 @@ from bakery_io import create_schema, engine_from_url, load_all, persistence
 from bakery_io.binding.database import count_rows
 from bakery_io.binding.models import metadata
 from bakery_io.persistence import Writer
+from bakery_io.queries import CHUNK_SIZE
 from bakery_io.registry import REGISTRY
 from tests.conftest import database_url
 
@@ -211,3 +212,88 @@ def test_ids_are_drawn_only_from_a_sequence_the_key_owns(
         expected = count_rows(connection)
     sample.dispose()
     assert {name: len(rows) for name, rows in stored.items()} == expected
+
+
+def _suppliers_of_purchases(engine: Engine) -> dict[str, str]:
+    """Each purchase's uuid with its supplier's slug."""
+    with engine.connect() as connection:
+        return dict(
+            connection.exec_driver_sql(
+                "SELECT p.uuid, s.slug FROM purchases p JOIN suppliers s ON s.id = p.supplier_id"
+            ).all()
+        )
+
+
+def test_sqlite_learns_new_ids_from_the_rowids(
+    sample_dump: Path, schema_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite the ids of new rows are the rowids after the largest one before their
+    INSERT (several chunks of purchases included): the rows stored are those stored when
+    the ids are asked for by key, and no such query is made."""
+    asked = engine_from_url(f"sqlite:///{tmp_path / 'asked.db'}")
+    create_schema(asked)
+    with monkeypatch.context() as patched:
+        patched.setattr(Writer, "_is_rowid", lambda _self, _binding: False)
+        load_all(asked, sample_dump)
+
+    def no_query(*_args: Any) -> None:
+        raise AssertionError("ids asked for by key")
+
+    monkeypatch.setattr(persistence, "_fetch_ids", no_query)
+    numbered = engine_from_url(f"sqlite:///{tmp_path / 'numbered.db'}")
+    create_schema(numbered)
+    load_all(numbered, sample_dump)
+    assert _stored(numbered) == _stored(asked)
+    assert len(_stored(numbered)["purchases"]) > CHUNK_SIZE  # chunks after the first
+    asked.dispose()
+    numbered.dispose()
+
+
+def test_sqlite_asks_by_key_when_other_rows_come_in_beside_the_new_ones(
+    sample_dump: Path, tmp_path: Path
+) -> None:
+    """A trigger that adds a row for each row the load adds: the rows after the largest
+    rowid are not only the load's, so their ids are asked for by key, and every
+    reference goes to the right row."""
+    engine = engine_from_url(f"sqlite:///{tmp_path / 'triggered.db'}")
+    create_schema(engine)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "CREATE TRIGGER twin AFTER INSERT ON suppliers WHEN NEW.slug NOT GLOB 'twin-*'"
+            " BEGIN INSERT INTO suppliers (uuid, slug, name, supplier_type, is_active,"
+            " created_at, updated_at) VALUES (lower(hex(randomblob(16))), 'twin-' || NEW.slug,"
+            " NEW.name, 'online', 1, NEW.created_at, NEW.updated_at); END"
+        )
+    load_all(engine, sample_dump)
+    sample = engine_from_url(f"sqlite:///{sample_dump.parent / 'sample.db'}")
+    expected = _suppliers_of_purchases(sample)
+    assert expected
+    assert _suppliers_of_purchases(engine) == expected
+    with engine.connect() as connection:
+        slugs = connection.exec_driver_sql("SELECT slug FROM suppliers").scalars().all()
+    with sample.connect() as connection:
+        suppliers = connection.exec_driver_sql("SELECT count(*) FROM suppliers").scalar()
+    assert len([slug for slug in slugs if slug.startswith("twin-")]) == suppliers
+    sample.dispose()
+    engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("declared", "rowid"),
+    [
+        ("id INTEGER NOT NULL, x TEXT, PRIMARY KEY (id)", True),
+        ("id integer PRIMARY KEY AUTOINCREMENT, x TEXT", True),
+        ("id INTEGER PRIMARY KEY DESC, x TEXT", False),  # SQLite's exception: no alias
+        ("id INTEGER PRIMARY KEY, x TEXT) WITHOUT ROWID --", False),
+        ("id BIGINT PRIMARY KEY, x TEXT", False),
+        ("id INTEGER, x INTEGER, PRIMARY KEY (id, x)", False),
+    ],
+)
+def test_only_a_key_that_is_sqlites_rowid_is_learnt_from_it(declared: str, rowid: bool) -> None:
+    engine = engine_from_url("sqlite://")
+    with engine.connect() as connection:
+        connection.exec_driver_sql(f"CREATE TABLE suppliers ({declared})")
+        writer = Writer(connection)
+        binding = BINDINGS[metadata.tables["suppliers"]]
+        assert (writer.last_rowid(binding) is not None) is rowid
+    engine.dispose()
