@@ -26,6 +26,7 @@ from marshmallow.utils import is_collection
 
 from bakery_io.format import fields as wire
 from bakery_io.format.extensions import is_namespaced
+from bakery_io.format.json_schemas import field_schema
 from bakery_io.format.schemas.base import EntitySchema
 
 #: Dumps one row of :func:`bakery_io.queries.read_records` as ``schema().dump(row)`` does.
@@ -304,11 +305,32 @@ def _valid_conversion(field: fields.Field[Any]) -> Convert:
     return field._deserialize
 
 
+def _said(field: fields.Field[Any], validator: Any) -> bool:
+    """Whether the field's JSON Schema makes the check of ``validator`` itself: a
+    length's maximum (``maxLength`` counts characters, as ``len`` does) or a whole
+    number's range, exactly as the validator states it."""
+    said = field_schema(field)
+    if isinstance(validator, validate.Length):
+        return (
+            validator.min is None
+            and validator.equal is None
+            and validator.max is not None
+            and said.get("maxLength") == validator.max
+        )
+    if isinstance(validator, validate.Range) and said.get("type") == "integer":
+        bounds = {
+            ("minimum" if validator.min_inclusive else "exclusiveMinimum"): validator.min,
+            ("maximum" if validator.max_inclusive else "exclusiveMaximum"): validator.max,
+        }
+        return all(said.get(name) == bound for name, bound in bounds.items() if bound is not None)
+    return False
+
+
 def _build_loader(instance: Schema, valid: bool) -> Loader:
     """The loader of ``instance`` that stops at the first error it finds (its own message).
 
     ``valid``: for records that conform to the published JSON Schemas, which
-    make some of the fields' checks already (:func:`_valid_conversion`).
+    make some of the fields' checks already (:func:`_valid_conversion`, :func:`_said`).
 
     marshmallow goes on after an error to collect every message, and still
     raises: stopping early changes only the message, since neither the fields
@@ -330,7 +352,7 @@ def _build_loader(instance: Schema, valid: bool) -> Loader:
                 allow_none=bool(field.allow_none),
                 default=field.load_default,
                 convert=convert,
-                check=_validator(field.validators),
+                check=_validator([v for v in field.validators if not (valid and _said(field, v))]),
             )
         )
     keys = frozenset(step.key for step in plan)

@@ -25,7 +25,7 @@ from sqlalchemy import Engine
 
 from bakery_io import load_all
 from bakery_io.binding import models
-from bakery_io.codecs import UnsupportedSchemaError, dumper, loader
+from bakery_io.codecs import UnsupportedSchemaError, _said, dumper, loader
 from bakery_io.conformance import conforms
 from bakery_io.format import fields as wire
 from bakery_io.format.fields import Children, DecimalString, Key, Reference, resolving
@@ -537,6 +537,27 @@ def test_values_just_past_a_validator_fail_alike(sample_engine: Engine) -> None:
             assert _assert_loads_alike(schema, changed) == "invalid", changed
         checked += len(broken)
     assert checked > 50
+
+
+def test_a_loader_for_valid_records_leaves_out_the_checks_their_json_schema_makes() -> None:
+    """Every length and range the fields check is in their JSON Schemas, so the loader of
+    records that conform to them makes none of those checks again; any other stays."""
+    validators = [
+        (field, check)
+        for entity in REGISTRY
+        for schema in (entity.schema, *(child.schema for child in entity.children))
+        for field in bound_fields(schema).values()
+        for check in field.validators
+    ]
+    assert len(validators) > 50
+    assert all(_said(field, check) for field, check in validators)
+    text = wire.String(validate=validate.Length(max=5))
+    assert not _said(text, validate.Length(min=1, max=5))
+    assert not _said(text, validate.Length(max=6))
+    assert not _said(wire.Integer(), validate.Range(min=0))
+    counted = wire.Integer(validate=validate.Range(min=0, min_inclusive=False))
+    assert _said(counted, counted.validators[0])
+    assert not _said(counted, validate.Range(min=0))
 
 
 # ---------------------------------------------------------------------------
