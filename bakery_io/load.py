@@ -273,7 +273,9 @@ def _load_streamed(
         return None
     savepoint = connection.begin_nested()
     resolver = Resolver(connection, on_conflict, registry=registry, dry_run=dry_run)
-    streamer = _Streamer(Writer(connection), resolver, source, tracker)
+    # Any refusal of the database rolls back and loads again in full, which names the
+    # record refused: no savepoint per statement here.
+    streamer = _Streamer(Writer(connection, named=False), resolver, source, tracker)
     try:
         streamer.run()
     except Doubt as exc:

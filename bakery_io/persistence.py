@@ -231,9 +231,17 @@ def _default(column: Column[Any]) -> Callable[[], Any]:
 
 @dataclass
 class Writer:
-    """Writes checked records through ``connection``; one per load (it caches statements)."""
+    """Writes checked records through ``connection``; one per load (it caches statements).
+
+    ``named``: each statement runs in a savepoint of its own, so that rows the
+    database refuses can be tried one by one to name the record refused
+    (:func:`_execute`). A load that, at any refusal, rolls back and loads again
+    in full (the streamed load) does without: a savepoint costs two round trips
+    a statement.
+    """
 
     connection: Connection
+    named: bool = True
     _inserts: dict[Table, _Insert] = field(default_factory=dict)
     _sequences: dict[Table, str | None] = field(default_factory=dict)
     _rowids: dict[Table, tuple[str, str] | None] = field(default_factory=dict)
@@ -409,9 +417,16 @@ def _execute(
     """Run ``statement`` for ``rows`` (of the records ``owners``) in a savepoint.
 
     Should the database refuse, the rows are tried one by one to name the
-    record it refuses; the load fails either way.
+    record it refuses; the load fails either way. Without ``writer.named``
+    there is no savepoint, and a refusal names the records of the chunk.
     """
     connection = writer.connection
+    if not writer.named:
+        try:
+            writer.run(statement, rows)
+        except StatementError as exc:
+            raise _refused_chunk(section, owners, exc) from exc
+        return
     try:
         with connection.begin_nested():
             writer.run(statement, rows)
@@ -431,15 +446,21 @@ def _execute(
                         key_text(key),
                     )
                 ) from refused
-        first, last = owners[0][0], owners[-1][0]
-        raise Refused(
-            Problem(
-                section.file,
-                f"{section.pointer}/{first}",
-                f"the database refused records {first}-{last}: {_reason(exc)}",
-                first,
-            )
-        ) from exc
+        raise _refused_chunk(section, owners, exc) from exc
+
+
+def _refused_chunk(
+    section: Section, owners: Sequence[tuple[int, Key]], exc: StatementError
+) -> Refused:
+    first, last = owners[0][0], owners[-1][0]
+    return Refused(
+        Problem(
+            section.file,
+            f"{section.pointer}/{first}",
+            f"the database refused records {first}-{last}: {_reason(exc)}",
+            first,
+        )
+    )
 
 
 def _unstorable(section: Section, item: Written, exc: Exception) -> Refused:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, Engine, event, insert, select
 
-from bakery_io import create_schema, engine_from_url, load_all, persistence
+from bakery_io import SourceError, create_schema, engine_from_url, load_all, persistence
 from bakery_io.binding.database import count_rows
 from bakery_io.binding.models import metadata
 from bakery_io.persistence import Writer
@@ -297,3 +298,64 @@ def test_only_a_key_that_is_sqlites_rowid_is_learnt_from_it(declared: str, rowid
         binding = BINDINGS[metadata.tables["suppliers"]]
         assert (writer.last_rowid(binding) is not None) is rowid
     engine.dispose()
+
+
+def _savepoints(engine: Engine) -> list[str]:
+    """The SAVEPOINT statements run through ``engine`` from now on (a list it fills)."""
+    seen: list[str] = []
+
+    def note(*args: Any) -> None:
+        statement = args[2]
+        if statement.lstrip().upper().startswith("SAVEPOINT"):
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    return seen
+
+
+def test_a_streamed_load_writes_without_a_savepoint_per_statement(
+    backend: str, sample_dump: Path, tmp_path: Path
+) -> None:
+    """A sound backup is loaded in one savepoint: any refusal rolls it back and the load
+    starts again in full, which names the record refused."""
+    with database_url(backend, tmp_path, "streamed") as url:
+        engine = engine_from_url(url)
+        create_schema(engine)
+        seen = _savepoints(engine)
+        load_all(engine, sample_dump)
+        assert len(seen) == 1
+        engine.dispose()
+
+
+def test_a_refusal_of_a_streamed_load_names_its_record_and_keeps_nothing(
+    backend: str, sample_dump: Path, tmp_path: Path
+) -> None:
+    """A constraint of the database that no check of bakery_io knows refuses a purchase
+    past the first chunk: the error names that purchase, and no row is kept."""
+    purchases = json.loads((sample_dump / "06_purchases.json").read_text())["records"]
+    position = CHUNK_SIZE + 7
+    refused = purchases[position]["uuid"]
+    with database_url(backend, tmp_path, "refusing") as url:
+        engine = engine_from_url(url)
+        create_schema(engine)
+        constraint = (
+            f"CREATE TRIGGER not_this BEFORE INSERT ON purchases WHEN NEW.uuid = '{refused}'"
+            " BEGIN SELECT RAISE(ABORT, 'not this purchase'); END"
+            if backend.startswith("sqlite")
+            else f"ALTER TABLE purchases ADD CONSTRAINT ck_not_this CHECK (uuid <> '{refused}')"
+        )
+        with engine.begin() as connection:
+            connection.exec_driver_sql(constraint)
+        with pytest.raises(SourceError) as raised:
+            load_all(engine, sample_dump)
+        (problem,) = raised.value.problems
+        assert (problem.file, problem.pointer, problem.record, problem.key) == (
+            "06_purchases.json",
+            f"/records/{position}",
+            position,
+            refused,
+        )
+        assert problem.message.startswith(f"the database refused purchases '{refused}': ")
+        with engine.connect() as connection:
+            assert set(count_rows(connection).values()) == {0}
+        engine.dispose()
