@@ -55,6 +55,7 @@ from bakery_io.queries import (
 )
 from bakery_io.registry import REGISTRY, EntityType, Registry
 from bakery_io.sections import Section
+from bakery_io.written_ids import WrittenIds
 
 #: What to do with a record whose key exists with different values.
 ConflictMode = Literal["skip", "update", "error"]
@@ -435,6 +436,8 @@ class Resolver:
         #: Entity type -> row id -> (key, changed fields) of updates that change what links read.
         self._moved: dict[str, dict[int, tuple[Key, set[str], str]]] = defaultdict(dict)
         self._has_rows: dict[str, bool] = {}
+        #: Entity type -> the ids of its records :meth:`forget` dropped, where kept.
+        self._written: dict[str, WrittenIds] = {}
 
     # -- the checks of one section -------------------------------------------
 
@@ -511,12 +514,21 @@ class Resolver:
         those that reference their own type (their checks need every key).
 
         Only for a load that writes as it checks: what is dropped is in the
-        database and is looked up again when referenced. Targets of links are
-        kept too (few, and without a database their facts could not be read again).
+        database and is looked up again when referenced, unless its id is kept
+        (:mod:`bakery_io.written_ids`: the records of the files, keyed by uuid).
+        Targets of links are kept too (few, and without a database their facts
+        could not be read again).
         """
         kept = _facts_needed(self.registry)
         for name, known in self.known.items():
             if len(known) > keep and not self.registry[name].self_referencing and name not in kept:
+                if self.registry[name].natural_key == ("uuid",):
+                    ids = self._written.setdefault(name, WrittenIds())
+                    ids.add(
+                        (key, found.id)
+                        for key, found in known.items()
+                        if found.file is not None and found.id is not None
+                    )
                 known.clear()
 
     def _first(self, section: Section, position: int, key: Key) -> bool:
@@ -732,6 +744,11 @@ class Resolver:
 
     def _use(self, target: str, key: Key, use: _Use) -> None:
         known = self.known[target].get(key)
+        written = self._written.get(target)
+        if known is None and written is not None and (row_id := written.get(key)) is not None:
+            # A record of the files, forgotten: its id is all a reference needs.
+            known = Known(row_id, None, None)
+            self._remember(self.registry[target], key, known)
         if known is not None:
             self._satisfies(target, key, known, use)
             return
