@@ -105,6 +105,8 @@ class _Insert(NamedTuple):
     values as a tuple, in the order ``copy`` names the columns. ``numbered`` is
     that COPY with the primary key column last, for rows whose ids were drawn
     beforehand (:meth:`Writer.draw_ids`), and ``table`` the table's name as both render it.
+    ``keyed``: the INSERT writes the primary key itself (a host's key with a
+    default computed in Python): the database numbers no row.
     """
 
     sql: str
@@ -112,6 +114,7 @@ class _Insert(NamedTuple):
     copy: str | None = None
     numbered: str | None = None
     table: str | None = None
+    keyed: bool = False
 
 
 def _copies(connection: Connection) -> bool:
@@ -199,7 +202,8 @@ def _compile_insert(
     built = f"({', '.join(values)},)" if positional else f"{{{', '.join(values)}}}"
     lines = ["def parameters(data, parent):", "    get = data.get", f"    return {built}"]
     parameters = generated(lines, scope, f"<insert into {table.name}>")
-    return _Insert(compiled.string, parameters, copy, numbered, target_name)
+    keyed = any(compiled.binds[name].key == binding.primary_key.key for name in names)
+    return _Insert(compiled.string, parameters, copy, numbered, target_name, keyed)
 
 
 def _fields_by_attribute(schema: type[EntitySchema]) -> dict[str, Any]:
@@ -279,7 +283,7 @@ class Writer:
     def _sequence(self, binding: Binding) -> str | None:
         statement = self.insert(binding)
         key = binding.primary_key
-        if statement.table is None or not isinstance(key.type, Integer):
+        if statement.table is None or statement.keyed or not isinstance(key.type, Integer):
             return None
         # The sequence the key owns, where the key's default draws from it: an identity
         # BY DEFAULT, or a serial whose default still calls its nextval.
@@ -340,8 +344,9 @@ class Writer:
 
     def _rowid_queries(self, binding: Binding) -> tuple[str, str] | None:
         """The queries of :meth:`last_rowid` and :meth:`rowids_after` for ``binding``'s
-        table, where its primary key is its rowid (:meth:`_is_rowid`), else ``None``."""
-        if not self._is_rowid(binding):
+        table, where its primary key is its rowid (:meth:`_is_rowid`) and SQLite numbers
+        the rows (the INSERT writes no key of its own), else ``None``."""
+        if self.insert(binding).keyed or not self._is_rowid(binding):
             return None
         key = binding.primary_key
         dialect = self.connection.dialect
@@ -452,6 +457,7 @@ def _execute(
 def _refused_chunk(
     section: Section, owners: Sequence[tuple[int, Key]], exc: StatementError
 ) -> Refused:
+    """The refusal of a statement that wrote the records ``owners``, naming them all."""
     first, last = owners[0][0], owners[-1][0]
     return Refused(
         Problem(

@@ -262,6 +262,19 @@ def _facts_needed(registry: Registry) -> dict[str, tuple[str, ...]]:
     return {name: fields for name, fields in needed.items() if fields}
 
 
+@cache
+def _kept_by_id(registry: Registry) -> frozenset[str]:
+    """The entity types keyed by uuid that records (children included) reference: the
+    ids :meth:`Resolver.forget` keeps (those of any other type would only take memory)."""
+    return frozenset(
+        target
+        for entity in registry
+        for schema in _schemas_of(entity.schema)
+        for _attribute, _wire, target, _links in _plan(schema).references
+        if registry[target].natural_key == ("uuid",)
+    )
+
+
 def _schemas_of(schema: type[EntitySchema]) -> Iterator[type[EntitySchema]]:
     yield schema
     for _wire, (_attribute, field) in _attributes(schema).items():
@@ -515,14 +528,16 @@ class Resolver:
 
         Only for a load that writes as it checks: what is dropped is in the
         database and is looked up again when referenced, unless its id is kept
-        (:mod:`bakery_io.written_ids`: the records of the files, keyed by uuid).
+        (:mod:`bakery_io.written_ids`: the records of the files of a type keyed by
+        uuid that records reference).
         Targets of links are kept too (few, and without a database their facts
         could not be read again).
         """
         kept = _facts_needed(self.registry)
+        by_id = _kept_by_id(self.registry)
         for name, known in self.known.items():
             if len(known) > keep and not self.registry[name].self_referencing and name not in kept:
-                if self.registry[name].natural_key == ("uuid",):
+                if name in by_id:
                     ids = self._written.setdefault(name, WrittenIds())
                     ids.add(
                         (key, found.id)

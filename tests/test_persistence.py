@@ -3,21 +3,31 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, Engine, event, insert, select
+from sqlalchemy import Column, ColumnDefault, Connection, Engine, event, insert, select
 
-from bakery_io import SourceError, create_schema, engine_from_url, load_all, persistence
+from bakery_io import (
+    SourceError,
+    create_schema,
+    dump_all,
+    engine_from_url,
+    generate_sample,
+    load_all,
+    persistence,
+)
 from bakery_io.binding.database import count_rows
 from bakery_io.binding.models import metadata
 from bakery_io.persistence import Writer
 from bakery_io.queries import CHUNK_SIZE
 from bakery_io.registry import REGISTRY
 from tests.conftest import database_url
+from tests.hosts.acme import ACME_REGISTRY, Vendor
 
 
 class _Captured(Exception):  # noqa: N818 (a signal: stop before the driver runs anything)
@@ -359,3 +369,45 @@ def test_a_refusal_of_a_streamed_load_names_its_record_and_keeps_nothing(
         with engine.connect() as connection:
             assert set(count_rows(connection).values()) == {0}
         engine.dispose()
+
+
+def test_a_host_key_numbered_in_python_is_never_taken_for_sqlites_rowid(
+    backend: str, tmp_path: Path
+) -> None:
+    """A host whose vendors take their ids from a default of its own, counting down:
+    the INSERT writes the key, so the database numbers nothing, and every product still
+    references its own vendor (the rows after the largest key are not in the order of
+    the records; on PostgreSQL no id is drawn from a sequence either)."""
+    numbers = itertools.count(10**6, -1)
+    key = Vendor.__table__.c.vendor_id
+    assert isinstance(key, Column)
+    ColumnDefault(lambda: next(numbers))._set_parent_with_dispatch(key)
+    try:
+        source = engine_from_url(f"sqlite:///{tmp_path / 'source.db'}")
+        generate_sample(source, scale=0, seed=1)
+        core = ["suppliers", "ingredients", "products", "recipients"]
+        dump_all(source, tmp_path / "core", entities=core)
+        with source.connect() as connection:
+            expected: dict[str, str] = dict(
+                connection.exec_driver_sql(
+                    "SELECT p.slug, s.slug FROM products p"
+                    " JOIN suppliers s ON s.id = p.preferred_supplier_id"
+                ).all()
+            )
+        source.dispose()
+        with database_url(backend, tmp_path, "numbered_by_host") as url:
+            host = engine_from_url(url)
+            create_schema(host, registry=ACME_REGISTRY)
+            load_all(host, tmp_path / "core", registry=ACME_REGISTRY)
+            with host.connect() as connection:
+                stored: dict[str, str] = dict(
+                    connection.exec_driver_sql(
+                        "SELECT p.slug, v.slug FROM acme_products p"
+                        " JOIN acme_vendors v ON v.vendor_id = p.vendor_id"
+                    ).all()
+                )
+            host.dispose()
+    finally:
+        key.default = None
+    assert expected
+    assert stored == expected

@@ -14,7 +14,8 @@ from sqlalchemy import Engine, select
 
 from bakery_io import create_schema, engine_from_url, load, load_all
 from bakery_io.binding.models import metadata
-from bakery_io.resolution import Resolver
+from bakery_io.registry import REGISTRY
+from bakery_io.resolution import Resolver, _kept_by_id
 from bakery_io.written_ids import WrittenIds
 
 uuids = st.uuids().map(str)
@@ -103,3 +104,9 @@ def test_a_streamed_load_resolves_forgotten_records_from_their_kept_ids(
     assert "inventory_items" not in looked_up
     asked.dispose()
     kept.dispose()
+
+
+def test_only_the_ids_of_referenced_types_are_kept() -> None:
+    """Depletions, production runs and the other uuid-keyed types nobody references
+    would only take memory."""
+    assert _kept_by_id(REGISTRY) == {"purchases", "inventory_items"}

@@ -4,7 +4,8 @@ The counterpart of :mod:`bakery_io.binding.wire_reads` for writes. A value a
 load writes went through its field first: a :class:`~bakery_io.format.fields.DecimalString`
 gives a :class:`~decimal.Decimal` with the field's places and digits, a
 :class:`~bakery_io.format.fields.DateTime` an aware datetime in UTC. Where the
-column is bakery_io's own type of the same size, the column type's bind
+column is bakery_io's own type of the same size (or, for a date on SQLite,
+SQLAlchemy's plain ``Date``), the column type's bind
 processor would check all of that again (quantize, compare, convert the time
 zone) for every value, a tenth of an import's work on SQLite. Here each such
 column gets the expression that writes exactly what that processor writes for
