@@ -13,7 +13,9 @@ id, in sorted arrays searched by bisection.
 Only lowercase canonical uuids are kept (each is exactly one number, and each
 number one such text); any other key is asked for as before. Should a file
 list its keys out of order, this type's ids stop being kept and its
-references are asked for as before.
+references are asked for as before. At most :data:`LIMIT` ids are kept per
+type (24 MB), so memory stays bounded however large the backup: references
+to records beyond are asked for as before.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ from typing import Any
 
 _CANONICAL = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}").fullmatch
 _LOW = (1 << 64) - 1
+
+#: The most ids kept per entity type: a million, ten times a large bakery's history.
+LIMIT = 1_000_000
 
 
 def _number(key: Any) -> int | None:
@@ -49,8 +54,9 @@ class WrittenIds:
 
     def add(self, items: Iterable[tuple[Any, int]]) -> None:
         """Keep the ids of ``items`` (key, id): each key must follow every key kept so
-        far, else none is kept any more. Keys that are no canonical uuid are left out."""
-        if not self.kept:
+        far, else none is kept any more. Keys that are no canonical uuid are left out,
+        and so is every batch once :data:`LIMIT` ids are kept."""
+        if not self.kept or len(self._ids) >= LIMIT:
             return
         numbered = [
             (number, row_id) for key, row_id in items if (number := _number(key)) is not None

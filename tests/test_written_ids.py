@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 
-from bakery_io import create_schema, engine_from_url, load, load_all
+from bakery_io import create_schema, engine_from_url, load, load_all, written_ids
 from bakery_io.binding.models import metadata
 from bakery_io.registry import REGISTRY
 from bakery_io.resolution import Resolver, _kept_by_id
@@ -110,3 +110,15 @@ def test_only_the_ids_of_referenced_types_are_kept() -> None:
     """Depletions, production runs and the other uuid-keyed types nobody references
     would only take memory."""
     assert _kept_by_id(REGISTRY) == {"purchases", "inventory_items"}
+
+
+def test_ids_beyond_the_limit_are_not_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Memory stays bounded: past the limit, references are asked for by key."""
+    monkeypatch.setattr(written_ids, "LIMIT", 3)
+    keys = sorted(str(uuid.uuid4()) for _ in range(5))
+    kept = WrittenIds()
+    kept.add([(key, number) for number, key in enumerate(keys[:3])])
+    kept.add([(key, number) for number, key in enumerate(keys[3:], 3)])
+    assert len(kept) == 3
+    assert [kept.get(key) for key in keys] == [0, 1, 2, None, None]
+    assert kept.kept
