@@ -16,15 +16,16 @@ import sqlalchemy as sa
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Column, Dialect
-from sqlalchemy.dialects import mssql, sqlite
-from sqlalchemy.dialects.mysql import pymysql
+from sqlalchemy.dialects import mssql, mysql, sqlite
 from sqlalchemy.dialects.postgresql import psycopg
 
 from bakery_io.binding.checked_binds import SCOPE, checked_bind
 from bakery_io.binding.sqltypes import AsFoundDecimal, ExactDecimal, UTCDateTime
 from bakery_io.format import fields as wire
 
-DIALECTS = [sqlite.dialect(), psycopg.dialect(), pymysql.dialect(), mssql.dialect()]
+POSTGRESQL: Dialect = psycopg.dialect()  # type: ignore[no-untyped-call]
+MSSQL: Dialect = mssql.dialect()  # type: ignore[no-untyped-call]
+DIALECTS = [sqlite.dialect(), POSTGRESQL, mysql.dialect(), MSSQL]
 IDS = ["sqlite", "postgresql", "mysql", "mssql"]
 
 
@@ -56,7 +57,7 @@ def test_a_decimal_the_field_loads_is_written_as_the_column_writes_it(
     precision = data.draw(st.integers(1, 15))
     places = data.draw(st.integers(0, precision))
     field = wire.DecimalString(precision=precision, places=places)
-    column = Column("x", ExactDecimal(precision, places))
+    column: Column[Any] = Column("x", ExactDecimal(precision, places))
     number = data.draw(st.integers(-(10**precision) + 1, 10**precision - 1))
     text = format(Decimal(number).scaleb(-places), "f")
     value = field._deserialize(text, "x", {})
@@ -69,23 +70,24 @@ def test_a_decimal_the_field_loads_is_written_as_the_column_writes_it(
 def test_a_utc_datetime_is_written_as_the_column_writes_it(
     dialect: Dialect, moment: datetime
 ) -> None:
-    column = Column("x", UTCDateTime())
+    column: Column[Any] = Column("x", UTCDateTime())
     _same(column, wire.DateTime(), dialect, moment)
 
 
 @given(day=st.dates())
 def test_a_date_is_written_as_sqlite_writes_it(day: date) -> None:
-    column = Column("x", sa.Date())
+    column: Column[Any] = Column("x", sa.Date())
     _same(column, wire.Date(), sqlite.dialect(), day)
 
 
 @pytest.mark.parametrize("dialect", DIALECTS, ids=IDS)
 def test_other_values_meet_the_column_types_checks(dialect: Dialect) -> None:
-    column = Column("x", ExactDecimal(5, 2))
+    column: Column[Any] = Column("x", ExactDecimal(5, 2))
     field = wire.DecimalString(precision=5, places=2)
-    for value in (AsFoundDecimal("1.234"), 1, None):
+    values: tuple[Any, ...] = (AsFoundDecimal("1.234"), 1, None)
+    for value in values:
         assert _written(column, field, dialect, value) is None
-    moments = Column("y", UTCDateTime())
+    moments: Column[Any] = Column("y", UTCDateTime())
     east = datetime(2026, 1, 1, 12, tzinfo=timezone(timedelta(hours=2)))
     for value in (east, datetime(2026, 1, 1, 12), None):
         assert _written(moments, wire.DateTime(), dialect, value) is None
@@ -101,6 +103,6 @@ def test_columns_the_field_does_not_guarantee_keep_their_checks() -> None:
     assert checked_bind(Column("x", ExactDecimal(5, 2)), wire.DateTime(), dialect) is None
     assert checked_bind(Column("x", sa.DateTime()), wire.DateTime(), dialect) is None
     # A date needs nothing on the servers: their drivers take the date itself.
-    assert checked_bind(Column("x", sa.Date()), wire.Date(), psycopg.dialect()) is None
+    assert checked_bind(Column("x", sa.Date()), wire.Date(), POSTGRESQL) is None
     # A wider column than the field: every value of the field fits it.
     assert checked_bind(Column("x", ExactDecimal(8, 2)), field, dialect) is not None
