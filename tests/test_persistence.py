@@ -371,43 +371,46 @@ def test_a_refusal_of_a_streamed_load_names_its_record_and_keeps_nothing(
         engine.dispose()
 
 
-def test_a_host_key_numbered_in_python_is_never_taken_for_sqlites_rowid(
+def test_a_host_key_numbered_in_python_is_never_taken_for_the_databases(
     backend: str, tmp_path: Path
 ) -> None:
-    """A host whose vendors take their ids from a default of its own, counting down:
-    the INSERT writes the key, so the database numbers nothing, and every product still
-    references its own vendor (the rows after the largest key are not in the order of
-    the records; on PostgreSQL no id is drawn from a sequence either)."""
+    """A host whose vendors' key the database numbers (SQLite's rowid, a serial, an
+    AUTO_INCREMENT) but whose model gives it a default of its own, counting down: the
+    INSERT writes the key, so the database numbers nothing. Every product still
+    references its own vendor: on SQLite the rows after the largest key are not in the
+    order of the records, and on PostgreSQL no id is drawn from the sequence too (the
+    COPY would name the key twice)."""
+    source = engine_from_url(f"sqlite:///{tmp_path / 'source.db'}")
+    generate_sample(source, scale=0, seed=1)
+    dump_all(source, tmp_path / "core", entities=["suppliers", "ingredients", "products"])
+    with source.connect() as connection:
+        expected: dict[str, str] = dict(
+            connection.exec_driver_sql(
+                "SELECT p.slug, s.slug FROM products p"
+                " JOIN suppliers s ON s.id = p.preferred_supplier_id"
+            ).all()
+        )
+    source.dispose()
     numbers = itertools.count(10**6, -1)
     key = Vendor.__table__.c.vendor_id
     assert isinstance(key, Column)
-    ColumnDefault(lambda: next(numbers))._set_parent_with_dispatch(key)
-    try:
-        source = engine_from_url(f"sqlite:///{tmp_path / 'source.db'}")
-        generate_sample(source, scale=0, seed=1)
-        core = ["suppliers", "ingredients", "products", "recipients"]
-        dump_all(source, tmp_path / "core", entities=core)
-        with source.connect() as connection:
-            expected: dict[str, str] = dict(
+    with database_url(backend, tmp_path, "numbered_by_host") as url:
+        host = engine_from_url(url)
+        create_schema(host, registry=ACME_REGISTRY)
+        ColumnDefault(lambda: next(numbers))._set_parent_with_dispatch(key)
+        try:
+            load_all(host, tmp_path / "core", registry=ACME_REGISTRY)
+        finally:
+            key.default = None
+        with host.connect() as connection:
+            stored: dict[str, str] = dict(
                 connection.exec_driver_sql(
-                    "SELECT p.slug, s.slug FROM products p"
-                    " JOIN suppliers s ON s.id = p.preferred_supplier_id"
+                    "SELECT p.slug, v.slug FROM acme_products p"
+                    " JOIN acme_vendors v ON v.vendor_id = p.vendor_id"
                 ).all()
             )
-        source.dispose()
-        with database_url(backend, tmp_path, "numbered_by_host") as url:
-            host = engine_from_url(url)
-            create_schema(host, registry=ACME_REGISTRY)
-            load_all(host, tmp_path / "core", registry=ACME_REGISTRY)
-            with host.connect() as connection:
-                stored: dict[str, str] = dict(
-                    connection.exec_driver_sql(
-                        "SELECT p.slug, v.slug FROM acme_products p"
-                        " JOIN acme_vendors v ON v.vendor_id = p.vendor_id"
-                    ).all()
-                )
-            host.dispose()
-    finally:
-        key.default = None
+            lowest = connection.exec_driver_sql("SELECT min(vendor_id) FROM acme_vendors")
+            assert lowest.scalar_one() > 10**6 - 100  # the host's numbers
+        host.dispose()
     assert expected
     assert stored == expected
