@@ -759,11 +759,12 @@ class Resolver:
 
     def _use(self, target: str, key: Key, use: _Use) -> None:
         known = self.known[target].get(key)
-        written = self._written.get(target)
-        if known is None and written is not None and (row_id := written.get(key)) is not None:
-            # A record of the files, forgotten: its id is all a reference needs.
-            known = Known(row_id, None, None)
-            self._remember(self.registry[target], key, known)
+        if known is None and target in self._written:
+            row_id = self._written[target].get(key)
+            if row_id is not None:
+                # A record of the files, forgotten: its id is all a reference needs.
+                known = Known(row_id, None, None)
+                self._remember(self.registry[target], key, known)
         if known is not None:
             self._satisfies(target, key, known, use)
             return

@@ -225,14 +225,18 @@ def test_ids_are_drawn_only_from_a_sequence_the_key_owns(
     assert {name: len(rows) for name, rows in stored.items()} == expected
 
 
+def _pairs(engine: Engine, query: str) -> dict[str, str]:
+    """The rows of a query of two text columns, as a dict of the first to the second."""
+    with engine.connect() as connection:
+        return dict(connection.exec_driver_sql(query).all())
+
+
 def _suppliers_of_purchases(engine: Engine) -> dict[str, str]:
     """Each purchase's uuid with its supplier's slug."""
-    with engine.connect() as connection:
-        return dict(
-            connection.exec_driver_sql(
-                "SELECT p.uuid, s.slug FROM purchases p JOIN suppliers s ON s.id = p.supplier_id"
-            ).all()
-        )
+    return _pairs(
+        engine,
+        "SELECT p.uuid, s.slug FROM purchases p JOIN suppliers s ON s.id = p.supplier_id",
+    )
 
 
 def test_sqlite_learns_new_ids_from_the_rowids(
@@ -383,13 +387,10 @@ def test_a_host_key_numbered_in_python_is_never_taken_for_the_databases(
     source = engine_from_url(f"sqlite:///{tmp_path / 'source.db'}")
     generate_sample(source, scale=0, seed=1)
     dump_all(source, tmp_path / "core", entities=["suppliers", "ingredients", "products"])
-    with source.connect() as connection:
-        expected: dict[str, str] = dict(
-            connection.exec_driver_sql(
-                "SELECT p.slug, s.slug FROM products p"
-                " JOIN suppliers s ON s.id = p.preferred_supplier_id"
-            ).all()
-        )
+    expected = _pairs(
+        source,
+        "SELECT p.slug, s.slug FROM products p JOIN suppliers s ON s.id = p.preferred_supplier_id",
+    )
     source.dispose()
     numbers = itertools.count(10**6, -1)
     key = Vendor.__table__.c.vendor_id
@@ -402,13 +403,12 @@ def test_a_host_key_numbered_in_python_is_never_taken_for_the_databases(
             load_all(host, tmp_path / "core", registry=ACME_REGISTRY)
         finally:
             key.default = None
+        stored = _pairs(
+            host,
+            "SELECT p.slug, v.slug FROM acme_products p"
+            " JOIN acme_vendors v ON v.vendor_id = p.vendor_id",
+        )
         with host.connect() as connection:
-            stored: dict[str, str] = dict(
-                connection.exec_driver_sql(
-                    "SELECT p.slug, v.slug FROM acme_products p"
-                    " JOIN acme_vendors v ON v.vendor_id = p.vendor_id"
-                ).all()
-            )
             lowest = connection.exec_driver_sql("SELECT min(vendor_id) FROM acme_vendors")
             assert lowest.scalar_one() > 10**6 - 100  # the host's numbers
         host.dispose()
