@@ -406,6 +406,16 @@ class Writer:
                     write(row)
         except error as exc:
             raise DBAPIError.instance(sql, None, exc, error, dialect=dialect) from exc
+        except BaseException:
+            # Interrupted (Ctrl-C, a signal) as the COPY began or ended, psycopg may leave
+            # it unfinished, and the connection takes no other command, a rollback
+            # included. SQLAlchemy never saw this statement: it is told to drop the
+            # connection, whose transaction the server then rolls back.
+            from psycopg.pq import TransactionStatus  # noqa: PLC0415 (only psycopg copies)
+
+            if driver.pgconn.transaction_status == TransactionStatus.ACTIVE:
+                self.connection.invalidate()
+            raise
 
 
 def _reason(exc: StatementError) -> str:

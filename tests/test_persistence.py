@@ -414,3 +414,34 @@ def test_a_host_key_numbered_in_python_is_never_taken_for_the_databases(
         host.dispose()
     assert expected
     assert stored == expected
+
+
+def test_an_interrupted_copy_leaves_a_connection_that_rolls_back(
+    backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C or a signal just as psycopg begins a COPY (the server waiting for rows
+    that no Copy object will send or end): the connection would take no other
+    command, so the writer drops it, and the import's rollback runs (the server rolls
+    back the dropped connection's transaction)."""
+    if not backend.startswith("postgresql+psycopg:"):
+        pytest.skip("COPY is PostgreSQL's through psycopg")
+    import psycopg.cursor
+
+    def interrupted(*_args: Any, **_kwargs: Any) -> None:
+        raise KeyboardInterrupt
+
+    with database_url(backend, tmp_path, "interrupted") as url:
+        engine = engine_from_url(url)
+        create_schema(engine)
+        with engine.connect() as connection:
+            outer = connection.begin()
+            writer = Writer(connection)
+            statement = writer.insert(BINDINGS[metadata.tables["suppliers"]])
+            with monkeypatch.context() as patched:
+                patched.setattr(psycopg.cursor, "Copy", interrupted)
+                with pytest.raises(KeyboardInterrupt):
+                    writer.run(statement, [])
+            assert connection.invalidated
+            outer.rollback()
+            assert connection.exec_driver_sql("SELECT count(*) FROM suppliers").scalar() == 0
+        engine.dispose()

@@ -10,6 +10,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,7 +21,9 @@ import pytest
 import bakery_io.cli.commands
 from bakery_io import dump_all, engine_from_url, partials
 from bakery_io.cli import main
+from bakery_io.cli.running import _Stopped, _stopping_on_signals
 from bakery_io.errors import UsageError
+from tests.conftest import database_url
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
@@ -395,3 +398,34 @@ def test_a_signal_as_a_new_database_is_begun_leaves_nothing(tmp_path: Path) -> N
     with pytest.raises(_SignalError), partials.file_aside(tmp_path / "new.db"):
         pass
     assert os.listdir(tmp_path) == []
+
+
+def test_sigterm_while_postgresql_works_leaves_its_connection_usable(
+    backend: str, tmp_path: Path
+) -> None:
+    """SIGTERM in the middle of a statement run on psycopg's own connection, as the
+    import's COPY is (the server still working, psycopg waiting for it): psycopg cancels
+    the statement, as for Ctrl-C, so the import's rollback runs and the command ends as
+    stopped. It once left the statement unfinished: the rollback failed ("another
+    command is already in progress"), and the command ended in a database error with
+    tracebacks."""
+    if not backend.startswith("postgresql+psycopg:"):
+        pytest.skip("psycopg's interruption of a statement")
+    with database_url(backend, tmp_path, "stopped") as url:
+        engine = engine_from_url(url)
+        with engine.connect() as connection:
+            outer = connection.begin()  # as the import's
+            driver: Any = connection.connection.driver_connection
+
+            def sleep() -> None:
+                with driver.cursor() as cursor:
+                    cursor.execute("SELECT pg_sleep(5)")
+
+            timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGTERM))
+            timer.start()
+            with _stopping_on_signals(), pytest.raises(_Stopped):
+                sleep()
+            timer.join()
+            outer.rollback()
+            assert connection.exec_driver_sql("SELECT 2").scalar() == 2
+        engine.dispose()

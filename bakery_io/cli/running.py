@@ -44,12 +44,16 @@ _INTERRUPTED = {
 }
 
 
-class _Stopped(BaseException):
+class _Stopped(SystemExit):
     """SIGTERM or SIGHUP arrived: raised where the command is, so that its cleanup runs
-    (partials removed, transactions rolled back) as for Ctrl-C."""
+    (partials removed, transactions rolled back) as for Ctrl-C.
+
+    A ``SystemExit``, which drivers take for an interruption as they take Ctrl-C:
+    psycopg then cancels the statement it is waiting for, and the rollback can run.
+    """
 
     def __init__(self, signum: int) -> None:
-        super().__init__(signum)
+        super().__init__(128 + signum)
         self.signum = signum
 
 
