@@ -9,6 +9,8 @@ in every way hypothesis finds.
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bakery_io.conformance import _validators, conforms, published_versions
-from bakery_io.format.json_schemas import DOCUMENT_SCHEMA, ENTITY_FILE_SCHEMA, MANIFEST_SCHEMA
+from bakery_io.format.json_schemas import (
+    DOCUMENT_SCHEMA,
+    ENTITY_FILE_SCHEMA,
+    MANIFEST_SCHEMA,
+    WITHOUT_LOOKAHEADS,
+)
 from bakery_io.jsonio import JSONFraction, loads
 from bakery_io.registry import REGISTRY
 
@@ -136,6 +143,52 @@ def test_agrees_on_changed_records(records: dict[str, list[Any]], data: st.DataO
     assert agree(content, ENTITY_FILE_SCHEMA, "1.1")
     document = {"version": "1.1", "exported_at": "2026-11-22T09:30:00Z", entity: [record]}
     assert agree(document, DOCUMENT_SCHEMA, "1.1")
+
+
+def _strings(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """The paths of the strings in ``value``."""
+    if isinstance(value, str):
+        yield path
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, (*path, index))
+
+
+def test_a_final_newline_fails_every_pattern_in_both(records: dict[str, list[Any]]) -> None:
+    # The compiled validator's patterns end in a plain "$" (the published ones in
+    # "(?!\n)$", for Python's re): the end of the text, so "flour\n" is no slug.
+    refused = 0
+    for entity, found in records.items():
+        for record in found:
+            for path in _strings(record):
+                changed = json.loads(json.dumps(record))
+                place = changed
+                for step in path[:-1]:
+                    place = place[step]
+                place[path[-1]] += "\n"
+                content = {"version": "1.1", "entity_type": entity, "records": [changed]}
+                assert agree(content, ENTITY_FILE_SCHEMA, "1.1"), (entity, path)
+                refused += not conforms(content, ENTITY_FILE_SCHEMA, "1.1")
+    assert refused > 100
+
+
+@pytest.mark.parametrize("published", sorted(WITHOUT_LOOKAHEADS))
+def test_a_calendar_pattern_without_lookaheads_is_the_same_language(published: str) -> None:
+    plain = WITHOUT_LOOKAHEADS[published]
+    assert "(?=" not in plain
+    assert "(?!" not in plain
+    said, faster = re.compile(published).match, re.compile(plain).match
+    # Every year, with the days and ends whose validity depends on it.
+    for year in range(10000):
+        for day in ("01-01", "02-28", "02-29", "02-30", "12-31"):
+            for end in ("", "T10:11:12.5", "T10:11:12.5Z", "T00:00:00+01:00", "T10:11:12+00:00Z"):
+                text = f"{year:04d}-{day}{end}"
+                assert bool(said(text)) == bool(faster(text)), text
+    for text in ("10000-01-01", "202-01-01", "2024-1-01", "2024-01-01T24:00:00Z", "2024-01-01\n"):
+        assert bool(said(text)) == bool(faster(text)), text
 
 
 def test_what_the_fast_validator_cannot_take_goes_to_the_exact_one() -> None:
