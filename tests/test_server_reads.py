@@ -237,6 +237,27 @@ def test_a_date_or_datetimes_text_that_is_no_moment_is_refused() -> None:
                 read(value)
 
 
+@given(
+    moment=st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59, 59)),
+    places=st.integers(min_value=0, max_value=6),
+)
+def test_a_datetimes_text_reads_as_its_field_writes_it(moment: datetime, places: int) -> None:
+    # A server's text with as many places as its column (MariaDB) or without the
+    # fraction's trailing zeros (PostgreSQL).
+    moment = moment.replace(
+        microsecond=moment.microsecond // 10 ** (6 - places) * 10 ** (6 - places)
+    )
+    fraction = f".{moment.microsecond:06d}"[: places + 1] if places else ""
+    padded = moment.isoformat(" ", "seconds") + fraction
+    stripped = padded.rstrip("0").rstrip(".") if places else padded
+    reading = wire_read(sa.Column("v", UTCDateTime()), wire.DateTime())
+    assert reading is not None
+    read = reading.result_processor(POSTGRESQL, None)
+    assert read is not None
+    written = wire.DateTime()._serialize(moment.replace(tzinfo=UTC), "v", {})
+    assert read(padded) == read(stripped) == written
+
+
 def test_the_server_writes_the_text_on_postgresql_and_mariadb_only() -> None:
     column: sa.Column[Any] = sa.Column("v", ExactDecimal(10, 2))
     reading = wire_read(column, wire.DecimalString(10, 2))

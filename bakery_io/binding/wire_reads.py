@@ -150,6 +150,10 @@ _SERVER_DATETIME = re.compile(
 )
 
 
+#: The zeros that pad a fraction of a second to six places, from its own.
+_PLACES = "000000"
+
+
 def _server_reader(kind: str, places: int) -> Processor:
     """A server's text of a value (see :class:`AsWireText`) as its wire text; any other
     text raises :class:`NotWireText`."""
@@ -192,13 +196,13 @@ def _server_reader(kind: str, places: int) -> Processor:
         if moment(value) is None or value[11:13] >= "24":
             raise NotWireText(value)
         try:
-            parse_moment(value)
+            parsed = parse_moment(value)
         except ValueError:
             raise NotWireText(value) from None
-        fraction = value[19:]
-        if not fraction.strip(".0"):  # none, or zero: none on the wire either
+        if not parsed.microsecond:  # a fraction of none, or zero: none on the wire either
             return f"{value[:10]}T{value[11:19]}Z"
-        return f"{value[:10]}T{value[11:19]}{fraction:0<7}Z"
+        # The one space is the T; the fraction's places, 1 to 6, padded to 6.
+        return value.replace(" ", "T") + _PLACES[len(value) - 20 :] + "Z"
 
     return read_datetime
 
