@@ -63,6 +63,10 @@ SUBSET_FOLDER = "subset"
 EXTENSIONS_FOLDER = "ext"
 
 
+#: The end anchor of :func:`portable_pattern`.
+PORTABLE_END = "(?!\\n)$"
+
+
 def portable_pattern(pattern: str) -> str:
     """``pattern`` with its final ``$`` meaning "end of text" in every dialect.
 
@@ -71,8 +75,8 @@ def portable_pattern(pattern: str) -> str:
     match before a final newline, so ``"flour\\n"`` would pass as a slug there.
     ``(?!\\n)$`` means the same in both.
     """
-    if pattern.endswith("$") and not pattern.endswith("(?!\\n)$"):
-        return pattern[:-1] + "(?!\\n)$"
+    if pattern.endswith("$") and not pattern.endswith(PORTABLE_END):
+        return pattern[:-1] + PORTABLE_END
     return pattern
 
 
