@@ -1,15 +1,31 @@
-"""Would a second core pay? The streamed load with its reading ahead in a thread, timed.
+"""Would a second core pay? The streamed load with work moved to a thread, timed.
 
 The streamed load reads, parses and checks (JSON Schemas) a chunk, then
-checks it against the database and writes it, one after the other. Here a
-thread reads, parses and checks the next chunks (up to ``--ahead``) while the
-main thread checks and writes the current one: the two overlap wherever one of
-them does not hold the GIL (the database working, a file being read). The
-experiment runs the load both ways, alternating, each into a new database,
-and prints the times; the library adopts the thread only if it gains at least
+checks it against the database and writes it, one after the other. Two ways
+move part of that to another thread, so that it overlaps whatever the other
+thread does without holding the GIL (the database working, a file read):
+
+- ``reading ahead``: a thread reads, parses and checks the next chunks (up to
+  ``--ahead``) while the main thread checks and writes the current one.
+- ``writing behind`` (PostgreSQL through psycopg): each COPY is handed to a
+  worker thread, which runs them in turn on the load's connection while the
+  main thread checks the next chunks; the server checks a COPY's foreign keys
+  at its end, which is where a PostgreSQL load waits most. Every other use of
+  the connection (a query, a savepoint, the commit) first waits for the COPYs
+  handed over, and a COPY's failure is raised there.
+- ``ending behind`` (PostgreSQL through psycopg): the main thread begins each
+  COPY and writes its rows; only the wait for its end is left to the worker.
+
+The experiment runs the load each way in turn, each into a new database,
+and prints the times; the library adopts a thread only if it gains at least
 25% end to end (issue 21), which this measures::
 
     python -m bench.second_core --db postgresql+psycopg://postgres@127.0.0.1/postgres BACKUP
+
+``--switch-interval`` sets the interpreter's (``sys.setswitchinterval``; 5 ms
+by default): how long a thread that wants the GIL waits for the one holding it.
+A library may not change it for the process that embeds it, but the ways
+that hand work to a thread depend on it.
 
 Another process instead of a thread would have to send each chunk back
 pickled, which costs about what parsing it does, so it is not tried.
@@ -20,18 +36,20 @@ from __future__ import annotations
 import argparse
 import queue
 import statistics
+import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 from unittest import mock
 
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import create_engine, event, make_url, text
+from sqlalchemy.exc import DBAPIError
 
-from bakery_io import create_schema, engine_from_url, load_all
+from bakery_io import create_schema, engine_from_url, load_all, persistence
 from bakery_io import load as loading
 from bakery_io.sections import Section
 from bakery_io.validation import streamed_sections
@@ -71,6 +89,105 @@ def _ahead(
     thread.join()
 
 
+#: The connection's events before which the COPYs handed over must have ended.
+_SETTLING = (
+    "before_cursor_execute",
+    "commit",
+    "rollback",
+    "savepoint",
+    "rollback_savepoint",
+    "release_savepoint",
+)
+
+
+class _Behind:
+    """The COPYs of one writer, run by a worker thread in turn on the writer's connection.
+
+    ``copy`` is the library's own ``Writer._copy``; with ``end_only`` the main
+    thread begins each COPY and writes its rows, and the worker only waits for
+    its end.
+    """
+
+    def __init__(self, writer: Any, copy: Callable[..., None], *, end_only: bool) -> None:
+        self.writer = writer
+        self.copy = copy
+        self.end_only = end_only
+        self.jobs: queue.Queue[tuple[Any, ...]] = queue.Queue()
+        self.failure: BaseException | None = None
+        for name in _SETTLING:
+            event.listen(writer.connection, name, self.settle)
+        threading.Thread(target=self._work, daemon=True).start()
+
+    def settle(self, *_args: Any, **_kwargs: Any) -> None:
+        """Wait until every COPY handed over has ended; raise the first failure."""
+        self.jobs.join()
+        failure, self.failure = self.failure, None
+        if failure is not None:
+            raise failure
+
+    def hand(self, sql: str, rows: Any) -> None:
+        """COPY ``rows``, or at least its end, in the worker thread."""
+        if not self.end_only:
+            self.jobs.put((sql, rows))
+            return
+        self.settle()
+        connection = self.writer.connection
+        cursor = connection.connection.driver_connection.cursor()
+        copying = cursor.copy(sql)
+        copy = copying.__enter__()
+        try:
+            for row in rows:
+                copy.write_row(row)
+        except BaseException as exc:
+            copying.__exit__(type(exc), exc, exc.__traceback__)
+            cursor.close()
+            raise
+        self.jobs.put((sql, copying, cursor))
+
+    def _work(self) -> None:
+        while True:
+            job = self.jobs.get()
+            try:
+                if self.failure is None:
+                    self._run(*job)
+            except BaseException as exc:  # noqa: BLE001 (raised in the main thread by settle)
+                self.failure = exc
+            finally:
+                self.jobs.task_done()
+
+    def _run(self, sql: str, *job: Any) -> None:
+        if len(job) == 1:
+            self.copy(self.writer, sql, job[0])
+            return
+        copying, cursor = job
+        dialect = self.writer.connection.dialect
+        try:
+            copying.__exit__(None, None, None)
+        except dialect.loaded_dbapi.Error as exc:
+            raise DBAPIError.instance(sql, None, exc, dialect.loaded_dbapi.Error) from exc
+        finally:
+            cursor.close()
+
+
+@contextmanager
+def _writing_behind(*, end_only: bool) -> Iterator[None]:
+    """The streamed load's COPYs handed to a worker thread (:class:`_Behind`)."""
+    copy = persistence.Writer._copy
+    behind: dict[int, _Behind] = {}
+
+    def handed(writer: Any, sql: str, rows: Any) -> None:
+        if writer.named:  # the full check's writes stay as they are
+            copy(writer, sql, rows)
+            return
+        found = behind.get(id(writer))
+        if found is None or found.writer is not writer:
+            found = behind[id(writer)] = _Behind(writer, copy, end_only=end_only)
+        found.hand(sql, rows)
+
+    with mock.patch.object(persistence.Writer, "_copy", handed):
+        yield
+
+
 @contextmanager
 def _database(server: str | None, directory: Path, number: int) -> Iterator[str]:
     """A new empty database: a SQLite file, or one made on ``server`` and dropped after."""
@@ -107,30 +224,40 @@ def main() -> None:
     parser.add_argument("--db", help="a server URL to make databases on (default: SQLite)")
     parser.add_argument("--runs", type=int, default=3, help="runs each way (default 3)")
     parser.add_argument("--ahead", type=int, default=2, help="chunks read ahead (default 2)")
+    parser.add_argument(
+        "--switch-interval",
+        type=float,
+        help="the interpreter's switch interval in seconds (default: as it is, 0.005)",
+    )
     arguments = parser.parse_args()
+    if arguments.switch_interval is not None:
+        sys.setswitchinterval(arguments.switch_interval)
     plain = streamed_sections
 
     def reading_ahead(archive: Any, registry: Any) -> Iterator[tuple[Section, Iterator[Any]]]:
         return _ahead(plain(archive, registry), arguments.ahead)
 
-    ways: dict[str, Callable[..., Iterator[tuple[Section, Iterator[Any]]]]] = {
-        "one thread": plain,
-        "reading ahead": reading_ahead,
+    ways: dict[str, Callable[[], AbstractContextManager[Any]]] = {
+        "one thread": nullcontext,
+        "reading ahead": lambda: mock.patch.object(loading, "streamed_sections", reading_ahead),
     }
+    if arguments.db and make_url(arguments.db).drivername == "postgresql+psycopg":
+        ways["writing behind"] = lambda: _writing_behind(end_only=False)
+        ways["ending behind"] = lambda: _writing_behind(end_only=True)
     times: dict[str, list[float]] = {way: [] for way in ways}
     with tempfile.TemporaryDirectory() as directory:
         number = 0
         for _ in range(arguments.runs):
-            for way, sections in ways.items():
+            for way, patched in ways.items():
                 number += 1
-                with (
-                    _database(arguments.db, Path(directory), number) as url,
-                    mock.patch.object(loading, "streamed_sections", sections),
-                ):
+                with _database(arguments.db, Path(directory), number) as url, patched():
                     times[way].append(_timed(url, arguments.backup))
                 print(f"{way:>14}: {times[way][-1]:.2f} s", flush=True)
-    one, two = (statistics.median(values) for values in times.values())
-    print(f"median: one thread {one:.2f} s, reading ahead {two:.2f} s: {one / two - 1:+.1%}")
+    medians = {way: statistics.median(values) for way, values in times.items()}
+    one = medians["one thread"]
+    print(f"switch interval {sys.getswitchinterval() * 1000:g} ms; medians:")
+    for way, seconds in medians.items():
+        print(f"{way:>14}: {seconds:.2f} s, {one / seconds - 1:+.1%} speed")
 
 
 if __name__ == "__main__":
