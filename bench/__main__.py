@@ -24,6 +24,7 @@ from bench.report import (
     step_line,
 )
 from bench.samples import Backend, ServerBackend, SQLiteBackend
+from bench.startup import Startup, StartupError, measure
 from bench.steps import NEEDS, ONLY_ON, PEERS, STEPS, TARGETED, Paths, applies
 
 #: The outside peers' steps, and the steps run by default: all but those.
@@ -109,6 +110,15 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         help="run the outside tools at scale N only (one of --scale; Django's loaddata holds "
         "the whole backup in memory); default: at every scale",
     )
+    parser.add_argument(
+        "--startup-runs",
+        type=int,
+        default=11,
+        metavar="N",
+        help="time the start-up of whole processes (the interpreter, the libraries, a job's "
+        "imports, bakery-io --help and --version) N times each and report the medians "
+        "(default 11; 0 leaves it out)",
+    )
     parser.add_argument("--markdown", type=Path, metavar="PATH", help="write a Markdown report")
     arguments = parser.parse_args(argv)
     arguments.scale = sorted(set(arguments.scale or [20, 200]))
@@ -121,6 +131,8 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         parser.error("scales are whole numbers >= 0")
     if arguments.repeat < 1:
         parser.error("--repeat is a whole number >= 1")
+    if arguments.startup_runs < 0:
+        parser.error("--startup-runs is a whole number >= 0")
     if arguments.naive_scale is not None and arguments.naive_scale not in arguments.scale:
         parser.error("--naive-scale must be one of the scales given with --scale")
     if arguments.peer_scale is not None and arguments.peer_scale not in arguments.scale:
@@ -210,6 +222,16 @@ def main(argv: list[str] | None = None) -> int:
     # compiled (pip does so on install); a checkout under PYTHONDONTWRITEBYTECODE would
     # otherwise compile every module again in each process, about 80 ms of each run.
     compileall.compile_dir(ROOT / "bakery_io", quiet=1)
+    startup: Startup | None = None
+    if arguments.startup_runs:
+        print(f"== Start-up (medians of {arguments.startup_runs} runs)")
+        try:
+            startup = measure(arguments.startup_runs)
+        except StartupError as failure:
+            print(f"\nbench: {failure}", file=sys.stderr)
+            return 1
+        for line in startup.lines():
+            print(line, flush=True)
     all_results: list[BackendResults] = []
     with tempfile.TemporaryDirectory(prefix="bakery-bench-") as temporary:
         work = Path(temporary)
@@ -245,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
         path: Path = arguments.markdown
         previous = path.read_text(encoding="utf-8") if path.exists() else None
         command = shlex.join(["python", "-m", "bench", *(sys.argv[1:] if argv is None else argv)])
-        report = markdown(all_results, command, previous, arguments.repeat)
+        report = markdown(all_results, command, previous, arguments.repeat, startup)
         path.write_text(report, encoding="utf-8")
         print(f"\nwrote {path}")
     return 0

@@ -10,6 +10,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bench.startup import Startup
 
 #: The heading under which the Markdown file keeps a hand-written account across runs.
 HANDWRITTEN = "## What made the difference"
@@ -394,12 +398,33 @@ def _backend_markdown(results: BackendResults) -> list[str]:
     return [*lines, ""]
 
 
+def _startup_markdown(startup: Startup) -> list[str]:
+    lines = [
+        "## Start-up",
+        "",
+        f"Whole processes, each timed from spawn to exit, all in turn {startup.runs} times: "
+        "the medians, with bytecode compiled as an installed package has it "
+        "(`bench/startup.py`).",
+        "",
+    ]
+    timed = [[f"`{name}`", f"{ms:,.0f}"] for name, ms in startup.milliseconds.items()]
+    lines += _table(["Command", "ms"], timed)
+    lines.append("")
+    goals = [[target.goal, target.measured, target.verdict] for target in startup.targets()]
+    lines += _table(["Target", "Measured", "Result"], goals)
+    return [*lines, ""]
+
+
 def markdown(
-    all_results: list[BackendResults], command: str, previous: str | None, repeat: int = 1
+    all_results: list[BackendResults],
+    command: str,
+    previous: str | None,
+    repeat: int = 1,
+    startup: Startup | None = None,
 ) -> str:
     """The Markdown report; ``previous`` is the old file, whose hand-written part is kept.
     With ``repeat``, each step's figures are the median time and highest peak of that
-    many runs."""
+    many runs; ``startup`` adds the start-up measurements."""
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     runs = (
         f" Each step ran {repeat} times, in turn: its seconds are the median, its peak "
@@ -418,6 +443,8 @@ def markdown(
         [list(row) for row in environment([results.label for results in all_results])],
     )
     lines.append("")
+    if startup is not None:
+        lines += _startup_markdown(startup)
     for results in all_results:
         lines += _backend_markdown(results)
     kept = None
