@@ -139,8 +139,10 @@ class _Behind:
             for row in rows:
                 copy.write_row(row)
         except BaseException as exc:
-            copying.__exit__(type(exc), exc, exc.__traceback__)
-            cursor.close()
+            try:
+                copying.__exit__(type(exc), exc, exc.__traceback__)
+            finally:
+                cursor.close()
             raise
         self.jobs.put((sql, copying, cursor))
 
