@@ -12,10 +12,12 @@ import load_all"`` says where a job's time goes.
 
 from __future__ import annotations
 
+import argparse
 import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -108,13 +110,18 @@ class StartupError(Exception):
 
 
 def measure(runs: int) -> Startup:
-    """Time each command ``runs`` times, all of them in turn; fails if one fails."""
+    """Time each command ``runs`` times, all of them in turn; fails if one fails.
+
+    The commands run in the temporary directory, not here: from a checkout's root
+    ``python -c`` would import the checkout's bakery_io, not the one installed.
+    """
     timed = commands()
     seconds: dict[str, list[float]] = {name: [] for name in timed}
+    elsewhere = tempfile.gettempdir()
     for _ in range(runs):
         for name, command in timed.items():
             started = time.perf_counter()
-            done = subprocess.run(command, capture_output=True, check=False)
+            done = subprocess.run(command, capture_output=True, check=False, cwd=elsewhere)
             seconds[name].append(time.perf_counter() - started)
             if done.returncode != 0:
                 raise StartupError(
@@ -122,3 +129,21 @@ def measure(runs: int) -> Startup:
                     f"{done.stderr.decode(errors='replace').strip()[-500:]}"
                 )
     return Startup({name: statistics.median(found) * 1000 for name, found in seconds.items()}, runs)
+
+
+def main() -> None:
+    """``python -m bench.startup``: the start-up timings alone."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=11, help="runs of each command (default 11)")
+    arguments = parser.parse_args()
+    if arguments.runs < 1:
+        parser.error("--runs is a whole number >= 1")
+    try:
+        found = measure(arguments.runs)
+    except StartupError as failure:
+        sys.exit(f"bench.startup: {failure}")
+    print("\n".join(found.lines()))
+
+
+if __name__ == "__main__":
+    main()
