@@ -162,7 +162,9 @@ class Target:
         return "n/a" if self.passed is None else "PASS" if self.passed else "FAIL"
 
 
-def _target(goal: str, value: float | None, shown: str, passes: Callable[[float], bool]) -> Target:
+def judge(goal: str, value: float | None, shown: str, passes: Callable[[float], bool]) -> Target:
+    """``goal`` judged by ``passes`` on ``value`` (shown as ``shown`` formats it); not
+    measured where ``value`` is None."""
     if value is None:
         return Target(goal, "not measured", None)
     return Target(goal, shown.format(value), passes(value))
@@ -177,7 +179,7 @@ def targets(results: BackendResults) -> list[Target]:
     scale = max(results.scales)
     kind = "mysql" if results.kind == "mariadb" else results.kind
     found = [
-        _target(
+        judge(
             f"{step} ≥ {least}x {floor} speed",
             results.speed(scale, step, floor),
             "{:.3f}x",
@@ -186,7 +188,7 @@ def targets(results: BackendResults) -> list[Target]:
         for step, floor, least in FLOOR_TARGETS[kind]
     ]
     found.append(
-        _target(
+        judge(
             "validate ≥ 100,000 rows/s",
             results.validate_speed(scale),
             "{:,.0f} rows/s",
@@ -195,7 +197,7 @@ def targets(results: BackendResults) -> list[Target]:
     )
     for step in ("dump", "load"):
         found.append(
-            _target(
+            judge(
                 f"{step} peak memory ≤ {MEMORY_LIMIT_MB:.0f} MB",
                 results.peak(scale, step),
                 "{:.0f} MB",
@@ -205,7 +207,7 @@ def targets(results: BackendResults) -> list[Target]:
     if len(results.scales) >= 2:
         for step in ("dump", "load"):
             found.append(
-                _target(
+                judge(
                     f"{step} peak memory growth < {GROWTH_LIMIT:.0f}%",
                     results.growth(step),
                     "{:+.1f}%",
@@ -215,7 +217,7 @@ def targets(results: BackendResults) -> list[Target]:
         small = min(results.scales)
         for step in ("cli-export", "cli-import"):
             found.append(
-                _target(
+                judge(
                     f"{step} at scale {small} ≥ {CLI_SCALING:g}x its rows/s at scale {scale}",
                     results.scaling(step),
                     "{:.3f}x",
@@ -402,7 +404,7 @@ def _startup_markdown(startup: Startup) -> list[str]:
     lines = [
         "## Start-up",
         "",
-        f"Whole processes, each timed from spawn to exit, all in turn {startup.runs} times: "
+        f"Whole processes, each timed from spawn to exit, all in turn {startup.count} times: "
         "the medians, with bytecode compiled as an installed package has it "
         "(`bench/startup.py`).",
         "",
