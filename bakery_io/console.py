@@ -18,4 +18,4 @@ def main() -> int:
     except KeyboardInterrupt:
         print("bakery-io: interrupted while starting; nothing was done", file=sys.stderr)
         return 130
-    return run()
+    return run(whole_process=True)

@@ -47,6 +47,31 @@ def test_console_script_runs() -> None:
     assert "format 1.1" in result.stdout
 
 
+def test_the_command_leaves_what_it_imported_out_of_later_collections(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bakery-io command owns its process: once a command's library is imported,
+    those objects are frozen out of the garbage collector's walks. Run inside a
+    caller's process (the tests', a host's), the command line leaves the collector
+    as it was."""
+    import gc
+
+    import bakery_io.console
+
+    gc.unfreeze()
+    try:
+        url = f"sqlite:///{tmp_path / 'inside.db'}"
+        assert main(["init-db", "--db", url]) == 0
+        assert gc.get_freeze_count() == 0
+        url = f"sqlite:///{tmp_path / 'whole.db'}"
+        monkeypatch.setattr(sys, "argv", ["bakery-io", "init-db", "--db", url])
+        assert bakery_io.console.main() == 0
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+    capsys.readouterr()
+
+
 def test_init_db_creates_the_tables_once(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
