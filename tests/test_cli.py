@@ -50,10 +50,10 @@ def test_console_script_runs() -> None:
 def test_the_command_leaves_what_it_imported_out_of_later_collections(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The bakery-io command owns its process: once a command's library is imported,
-    those objects are frozen out of the garbage collector's walks. Run inside a
-    caller's process (the tests', a host's), the command line leaves the collector
-    as it was."""
+    """The bakery-io command owns its process: it imports a command's library with the
+    garbage collector off, then freezes those objects out of its walks and turns it on
+    again. Run inside a caller's process (the tests', a host's), the command line
+    leaves the collector as it was."""
     import gc
 
     import bakery_io.console
@@ -67,8 +67,10 @@ def test_the_command_leaves_what_it_imported_out_of_later_collections(
         monkeypatch.setattr(sys, "argv", ["bakery-io", "init-db", "--db", url])
         assert bakery_io.console.main() == 0
         assert gc.get_freeze_count() > 0
+        assert gc.isenabled()
     finally:
         gc.unfreeze()
+        gc.enable()
     capsys.readouterr()
 
 

@@ -106,7 +106,7 @@ def main(argv: Sequence[str] | None = None, *, whole_process: bool = False) -> i
     """Run ``bakery-io`` with ``argv`` (default: the process arguments); return the exit code.
 
     ``whole_process``: this run is the whole process (the ``bakery-io`` command), so
-    it may tune the interpreter for itself (:func:`_settle_imports`); a caller that
+    it may tune the interpreter for itself (:func:`_settling_imports`); a caller that
     runs the command line inside its own process leaves it false.
     """
     words = sys.argv[1:] if argv is None else list(argv)
@@ -160,9 +160,8 @@ def _run(args: argparse.Namespace, *, whole_process: bool = False) -> int:
     out = _safe(sys.stdout)
     try:
         with _stopping_on_signals():
-            command = _command(args)
-            if whole_process:
-                _settle_imports()
+            with _settling_imports(whole_process):
+                command = _command(args)
             code = command(args, out)
             out.flush()  # a closed pipe shows here, not in the interpreter's last flush
     except BrokenPipeError:
@@ -206,16 +205,27 @@ def _command(args: argparse.Namespace) -> Command:
     return run
 
 
-def _settle_imports() -> None:
-    """Leave what the command has imported out of every later garbage collection.
+@contextmanager
+def _settling_imports(whole_process: bool) -> Iterator[None]:
+    """Import a command's library with the garbage collector off, then leave what it
+    imported out of every later collection (only where the run is ``whole_process``).
 
-    The modules, classes and mappings imported by now live until the process
-    exits, yet each full collection walks them all again: in a small backup's
-    export or import a few such walks took about an eighth of the whole process.
-    Only the command, which owns its process, does this; the library never
-    changes a host's collector.
+    The modules, classes and mappings imported live until the process exits, yet
+    collections walk them again and again: during the imports (about a tenth of
+    them) and in each full collection of the job after, which in a small backup's
+    export or import took about an eighth of the whole process. Only the command,
+    which owns its process, does this; the library never changes a host's
+    collector.
     """
-    gc.freeze()
+    if not whole_process:
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
 
 
 def _from_database(exc: BaseException) -> bool:
