@@ -12,7 +12,13 @@ import sys
 
 
 def main() -> int:
-    """Run ``bakery-io``; see :func:`bakery_io.cli.main`."""
+    """Run ``bakery-io``; see :func:`bakery_io.cli.main`.
+
+    For the process's entry point only: the run counts as the whole process
+    (``whole_process=True``), so it freezes the garbage collector's heap once the
+    command's library is imported. A program running the command line inside
+    its own process calls :func:`bakery_io.cli.main` instead.
+    """
     try:
         from bakery_io.cli import main as run  # noqa: PLC0415 (late on purpose: see above)
     except KeyboardInterrupt:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -54,20 +56,28 @@ def test_the_command_leaves_what_it_imported_out_of_later_collections(
     garbage collector off, then freezes those objects out of its walks and turns it on
     again. Run inside a caller's process (the tests', a host's), the command line
     leaves the collector as it was."""
-    import gc
-
     import bakery_io.console
+    from bakery_io.cli import running
 
-    gc.unfreeze()
+    if gc.get_freeze_count() or not gc.isenabled():
+        pytest.skip("the collector is not in its usual state here")
+    importing = running._command
+    collecting: list[bool] = []
+
+    def observed(args: Any) -> Any:
+        collecting.append(gc.isenabled())
+        return importing(args)
+
+    monkeypatch.setattr(running, "_command", observed)
     try:
         url = f"sqlite:///{tmp_path / 'inside.db'}"
         assert main(["init-db", "--db", url]) == 0
-        assert gc.get_freeze_count() == 0
+        assert (gc.get_freeze_count(), gc.isenabled(), collecting) == (0, True, [True])
         url = f"sqlite:///{tmp_path / 'whole.db'}"
         monkeypatch.setattr(sys, "argv", ["bakery-io", "init-db", "--db", url])
         assert bakery_io.console.main() == 0
         assert gc.get_freeze_count() > 0
-        assert gc.isenabled()
+        assert (gc.isenabled(), collecting) == (True, [True, False])
     finally:
         gc.unfreeze()
         gc.enable()
