@@ -149,27 +149,32 @@ class _Behind:
             self.jobs.put((sql, rows))
             return
         self.settle()
-        dialect = self.writer.connection.dialect
         driver: Any = self.writer.connection.connection.driver_connection  # psycopg's
         cursor = driver.cursor()
         try:
-            copying = cursor.copy(sql)
-            begun = copying.__enter__()
-            try:
-                for row in rows:
-                    begun.write_row(row)
-            except BaseException as exc:
-                copying.__exit__(type(exc), exc, exc.__traceback__)
-                raise
-        except dialect.loaded_dbapi.Error as exc:
-            cursor.close()
-            raise DBAPIError.instance(
-                sql, None, exc, dialect.loaded_dbapi.Error, dialect=dialect
-            ) from exc
+            with self._refusals(sql):
+                copying = cursor.copy(sql)
+                begun = copying.__enter__()
+                try:
+                    for row in rows:
+                        begun.write_row(row)
+                except BaseException as exc:
+                    copying.__exit__(type(exc), exc, exc.__traceback__)
+                    raise
         except BaseException:
             cursor.close()
             raise
         self.jobs.put((sql, copying, cursor))
+
+    @contextmanager
+    def _refusals(self, sql: str) -> Iterator[None]:
+        """The driver's refusal raised as SQLAlchemy's, as the library's own COPY raises it."""
+        dialect = self.writer.connection.dialect
+        error = dialect.loaded_dbapi.Error
+        try:
+            yield
+        except error as exc:
+            raise DBAPIError.instance(sql, None, exc, error, dialect=dialect) from exc
 
     def _work(self) -> None:
         while (job := self.jobs.get()) is not _STOP:
@@ -188,13 +193,9 @@ class _Behind:
             self.copy(self.writer, sql, rows)
             return
         sql, copying, cursor = job
-        dialect = self.writer.connection.dialect
         try:
-            copying.__exit__(None, None, None)
-        except dialect.loaded_dbapi.Error as exc:
-            raise DBAPIError.instance(
-                sql, None, exc, dialect.loaded_dbapi.Error, dialect=dialect
-            ) from exc
+            with self._refusals(sql):
+                copying.__exit__(None, None, None)
         finally:
             cursor.close()
 
