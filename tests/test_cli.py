@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -69,6 +70,9 @@ def test_the_command_leaves_what_it_imported_out_of_later_collections(
         return importing(args)
 
     monkeypatch.setattr(running, "_command", observed)
+    # The command's process also keeps SQLAlchemy's log records off standard error.
+    library = logging.getLogger("sqlalchemy")
+    handlers = list(library.handlers)
     try:
         url = f"sqlite:///{tmp_path / 'inside.db'}"
         assert main(["init-db", "--db", url]) == 0
@@ -81,6 +85,7 @@ def test_the_command_leaves_what_it_imported_out_of_later_collections(
     finally:
         gc.unfreeze()
         gc.enable()
+        library.handlers[:] = handlers
     capsys.readouterr()
 
 

@@ -13,13 +13,16 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.engine.base import RootTransaction
 
 import bakery_io.cli.commands
-from bakery_io import dump_all, engine_from_url, partials
+from bakery_io import dump_all, engine_from_url, partials, validate
+from bakery_io.binding.database import count_rows
 from bakery_io.cli import main
 from bakery_io.cli.running import _Stopped, _stopping_on_signals
 from bakery_io.errors import UsageError
@@ -232,6 +235,137 @@ def test_an_interruption_after_the_write_says_what_was_written(
     assert main(["export", "--db", f"sqlite:///{database}", str(target)]) == 130
     assert capsys.readouterr().err == f"bakery-io export: interrupted; {target} was written\n"
     assert target.is_file()
+
+
+def _then(exception: BaseException, real: Callable[..., Any]) -> Callable[..., Any]:
+    """``real``, run to its end, then ``exception``: a signal landing after the work (while
+    connections close), before the command could note what it wrote."""
+
+    def done_then_fail(*args: Any, **kwargs: Any) -> Any:
+        real(*args, **kwargs)
+        raise exception
+
+    return done_then_fail
+
+
+@pytest.mark.parametrize(
+    ("command", "patched"),
+    [("export", "dump_all"), ("export-history", "dump_history"), ("upgrade", "upgrade")],
+)
+def test_a_stop_after_the_backup_is_in_place_says_it_was_written(  # noqa: PLR0917 (fixtures)
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    sample_dump: Path,
+    command: str,
+    patched: str,
+) -> None:
+    real = getattr(bakery_io.cli.commands, patched)
+    monkeypatch.setattr(bakery_io.cli.commands, patched, _then(_Stopped(signal.SIGTERM), real))
+    target = tmp_path / ("runs.json" if command == "export-history" else "backup.zip")
+    database = f"sqlite:///{sample_dump.parent / 'sample.db'}"
+    args = [str(sample_dump)] if command == "upgrade" else ["--db", database]
+    assert main([command, *args, str(target)]) == 128 + signal.SIGTERM
+    assert capsys.readouterr().err == (
+        f"bakery-io {command}: stopped by SIGTERM; {target} was written\n"
+    )
+    assert validate(target).ok
+
+
+def test_an_import_stopped_in_its_commit_says_the_database_decides(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    sample_dump: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'bakery.db'}"
+    assert main(["init-db", "--db", url]) == 0
+    capsys.readouterr()
+    committing = _then(KeyboardInterrupt(), RootTransaction.commit)
+    monkeypatch.setattr(RootTransaction, "commit", committing)
+    assert main(["import", "--db", url, str(sample_dump)]) == 130
+    assert capsys.readouterr().err == (
+        "bakery-io import: interrupted; its commit had begun, so the database holds the whole "
+        "import or none of it (import again to see which: records already there are left "
+        "unchanged)\n"
+    )
+    monkeypatch.undo()
+    engine = engine_from_url(url)
+    try:
+        with engine.connect() as connection:
+            loaded = sum(count_rows(connection).values())
+    finally:
+        engine.dispose()
+    assert loaded == sum(_rows(sample_dump.parent / "sample.db").values())
+
+
+def test_an_import_into_a_new_file_stopped_after_it_is_in_place_says_it_was_loaded(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    sample_dump: Path,
+) -> None:
+    real = partials.file_aside
+
+    @contextmanager
+    def then_stopped(target: Path) -> Iterator[Any]:
+        with real(target) as aside:
+            yield aside
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(bakery_io.cli.commands, "file_aside", then_stopped)
+    database = tmp_path / "new.db"
+    assert main(["import", "--db", f"sqlite:///{database}", str(sample_dump)]) == 130
+    assert capsys.readouterr().err == (
+        f"bakery-io import: interrupted; the backup was loaded into {database}\n"
+    )
+    assert _rows(database) == _rows(sample_dump.parent / "sample.db")
+
+
+#: Runs the command line as ``bakery-io`` does, or as a program inside its own process
+#: does, then logs what SQLAlchemy logs when a stop cuts a connection's closing.
+_LOGGING_AFTER = """
+import logging, sys
+from bakery_io.cli import main
+code = main(sys.argv[2:], whole_process=sys.argv[1] == "whole")
+try:
+    raise ValueError("the driver's complaint")
+except ValueError:
+    logging.getLogger("sqlalchemy.pool.impl.QueuePool").error(
+        "Exception closing connection", exc_info=True
+    )
+sys.exit(code)
+"""
+
+
+@pytest.mark.parametrize(
+    ("process", "verbose", "shown"),
+    [
+        ("whole", [], ""),
+        ("whole", ["-v"], "ERROR sqlalchemy.pool.impl.QueuePool: Exception closing connection\n"),
+        ("inside", [], "Exception closing connection\nTraceback (most recent call last):\n"),
+    ],
+)
+def test_the_command_keeps_library_log_records_to_one_line_or_none(
+    sample_dump: Path, process: str, verbose: list[str], shown: str
+) -> None:
+    """A library logging with no handler reaches logging's last resort, which prints the
+    record's traceback: SQLAlchemy does when a Ctrl-C cuts the closing of a connection.
+    The command's own process keeps such records off standard error, or to one line
+    with -v; a program running the command line inside its own process keeps its
+    logging as it is."""
+    found = subprocess.run(
+        [sys.executable, "-c", _LOGGING_AFTER, process, "validate", *verbose, str(sample_dump)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert found.returncode == 0, found.stderr
+    library = [line for line in found.stderr.splitlines(keepends=True) if "bakery_io" not in line]
+    assert "".join(library).startswith(shown)
+    if process == "whole":
+        assert "".join(library) == shown
 
 
 class _ClosedPipe:

@@ -4,7 +4,9 @@ returns the exit code."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
@@ -134,8 +136,34 @@ def _require_tables(engine_url: str, registry: Registry) -> None:
         )
 
 
+def _identity(path: str | Path) -> tuple[int, int, int] | None:
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return (found.st_dev, found.st_ino, found.st_mtime_ns)
+
+
+def _written_if_replaced(target: str | Path, written: str) -> Callable[[], str | None]:
+    """What a command that moves ``target`` into place has written, asked when it is
+    stopped: ``written`` once ``target`` is another file or directory than when the
+    command began (a backup, or a new database, moves into place in one step, whole),
+    else None.
+
+    Asked then, not set when the job returns: a Ctrl-C landing after the move (while
+    connections close) must not be told as "nothing was written".
+    """
+    before = _identity(target)
+
+    def found() -> str | None:
+        return written if _identity(target) != before else None
+
+    return found
+
+
 def run_export(args: argparse.Namespace, out: TextIO) -> int:
     _require_tables(args.db, args.registry)
+    args.written = _written_if_replaced(args.target, f"{args.target} was written")
     engine = engine_from_url(args.db)
     try:
         with ProgressDisplay("export", quiet=args.json, backup=args.target) as progress:
@@ -149,13 +177,13 @@ def run_export(args: argparse.Namespace, out: TextIO) -> int:
             )
     finally:
         engine.dispose()
-    args.written = f"{args.target} was written"
     _print_written(args, manifest, out)
     return EXIT_OK
 
 
 def run_export_history(args: argparse.Namespace, out: TextIO) -> int:
     _require_tables(args.db, args.registry)
+    args.written = _written_if_replaced(args.target, f"{args.target} was written")
     engine = engine_from_url(args.db)
     try:
         with ProgressDisplay("export-history", quiet=args.json, backup=args.target) as progress:
@@ -171,7 +199,6 @@ def run_export_history(args: argparse.Namespace, out: TextIO) -> int:
             )
     finally:
         engine.dispose()
-    args.written = f"{args.target} was written"
     _print_written(args, manifest, out)
     return EXIT_OK
 
@@ -206,9 +233,18 @@ def _backup(source: str | list[str]) -> str | None:
     return source[0] if len(source) == 1 else None
 
 
-def _load(engine: Engine, args: argparse.Namespace) -> tuple[LoadReport, bool]:
+#: What an import stopped during its commit has written: the database decides.
+_COMMITTING = (
+    "its commit had begun, so the database holds the whole import or none of it "
+    "(import again to see which: records already there are left unchanged)"
+)
+
+
+def _load(engine: Engine, args: argparse.Namespace, *, in_place: bool) -> tuple[LoadReport, bool]:
     """Create the bakery_io tables if the database has none, and load, in one transaction;
-    returns the report and whether the tables were created.
+    returns the report and whether the tables were created. ``in_place``: the database
+    is the one asked for (not a new file built aside), so its commit is what a stop
+    after it has written.
 
     Where DDL is transactional (SQLite, begun explicitly; PostgreSQL) a failed or
     interrupted import leaves no table behind. MySQL/MariaDB commit DDL at once:
@@ -244,7 +280,11 @@ def _load(engine: Engine, args: argparse.Namespace) -> tuple[LoadReport, bool]:
         if args.dry_run:
             _undo(engine, outer, created=created, registry=args.registry)
         else:
+            if in_place:
+                args.written = _COMMITTING
             outer.commit()
+            if in_place:
+                args.written = "the backup was loaded"
     return report, created
 
 
@@ -262,15 +302,19 @@ def run_import(args: argparse.Namespace, out: TextIO) -> int:
     new_file = _new_sqlite_file(engine)
     try:
         if new_file is None:
-            report, created = _load(engine, args)
+            report, created = _load(engine, args, in_place=True)
         else:
             # A new SQLite file is built aside and renamed into place when loaded:
             # a killed import leaves no half database under the name asked for.
+            if not args.dry_run:
+                args.written = _written_if_replaced(
+                    new_file, f"the backup was loaded into {new_file}"
+                )
             with file_aside(new_file) as aside:
                 url = engine.url.set(database=str(aside.path))
                 work = engine_from_url(url.render_as_string(hide_password=False))
                 try:
-                    report, created = _load(work, args)
+                    report, created = _load(work, args, in_place=False)
                 finally:
                     work.dispose()
                 aside.keep = not args.dry_run
@@ -290,6 +334,7 @@ def run_import(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def run_upgrade(args: argparse.Namespace, out: TextIO) -> int:
+    args.written = _written_if_replaced(args.target, f"{args.target} was written")
     with ProgressDisplay("upgrade", quiet=args.json, backup=args.target) as progress:
         report = upgrade(
             args.source,
@@ -299,7 +344,6 @@ def run_upgrade(args: argparse.Namespace, out: TextIO) -> int:
             progress=progress,
             registry=args.registry,
         )
-    args.written = f"{report.target} was written"
     if args.json:
         print_json(success("upgrade", report.to_dict()), out)
         return EXIT_OK

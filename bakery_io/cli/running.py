@@ -96,7 +96,9 @@ def _quiet_stdout() -> None:
 def _interrupted(args: argparse.Namespace, how: str) -> str:
     """Say on standard error how the command was stopped and what it had written; return
     that message."""
-    written: str | None = getattr(args, "written", None)
+    written = getattr(args, "written", None)
+    if callable(written):
+        written = written()
     message = f"{how}; {written or _INTERRUPTED.get(args.command, 'nothing was written')}"
     print(f"bakery-io {args.command}: {message}", file=sys.stderr)
     return message
@@ -119,15 +121,60 @@ def main(argv: Sequence[str] | None = None, *, whole_process: bool = False) -> i
     handler = None
     logger = logging.getLogger("bakery_io")
     if args.verbose:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        handler = _one_line_handler()
         logger.addHandler(handler)
         logger.setLevel(logging.DEBUG if args.verbose > 1 else logging.INFO)
+    if whole_process:
+        _quiet_libraries(verbose=bool(args.verbose))
     try:
         return _run(args, whole_process=whole_process)
     finally:
         if handler is not None:
             logger.removeHandler(handler)
+
+
+class _OneLine(logging.Formatter):
+    """A record in one line: a logged exception's traceback is left out (the command says
+    what went wrong in its own words)."""
+
+    def formatException(self, ei: Any) -> str:  # noqa: N802 (logging's name)
+        return ""
+
+    def formatStack(self, stack_info: str) -> str:  # noqa: N802 (logging's name)
+        return ""
+
+
+def _one_line_handler() -> logging.Handler:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_OneLine("%(levelname)s %(name)s: %(message)s"))
+    return handler
+
+
+#: Libraries whose log records would otherwise reach standard error through logging's
+#: last resort, with tracebacks: SQLAlchemy logs one when closing a connection or cursor
+#: that a Ctrl-C or SIGTERM interrupted.
+_LIBRARY_LOGGERS = ("sqlalchemy",)
+
+
+def _quiet_libraries(*, verbose: bool) -> None:
+    """In the command's own process, keep the libraries' log records to one line each with
+    ``-v`` (warnings and errors), and off standard error without it.
+
+    A library that logs with no handler configured reaches logging's last resort,
+    which prints the record and its traceback; after an interruption that was
+    SQLAlchemy cleaning up the connection it stopped in, under the command's own
+    one line. The handler stays until the process ends, when such records are
+    still logged. A program running :func:`main` in its own process keeps its
+    logging as it is.
+    """
+    for name in _LIBRARY_LOGGERS:
+        library = logging.getLogger(name)
+        if verbose:
+            shown = _one_line_handler()
+            shown.setLevel(logging.WARNING)
+            library.addHandler(shown)
+        else:
+            library.addHandler(logging.NullHandler())
 
 
 def _parsed(words: Sequence[str]) -> argparse.Namespace:
