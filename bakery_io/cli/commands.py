@@ -139,7 +139,7 @@ def _require_tables(engine_url: str, registry: Registry) -> None:
 def _identity(path: str | Path) -> tuple[int, int, int] | None:
     try:
         found = os.stat(path)
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a name the system cannot hold (a NUL byte)
         return None
     return (found.st_dev, found.st_ino, found.st_mtime_ns)
 
