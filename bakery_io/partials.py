@@ -255,28 +255,47 @@ def storage_error(shown: str, exc: OSError) -> StorageError:
 
 def move_into_place(built: Path, target: Path) -> None:
     """Move the finished ``built`` to ``target``; an old backup there is kept aside until the
-    new one is in place, and put back should the move fail."""
+    new one is in place, and put back should the move fail.
+
+    A stop (Ctrl-C, SIGTERM) is held while ``target`` is briefly empty (the old
+    backup aside, or an empty directory removed), so that it lands before the
+    swap or once the new backup is in place, never between; the old backup is
+    removed even then, with the stop no longer held: a long removal stays
+    interruptible.
+    """
     if not (target.exists() or target.is_symlink()):
         os.replace(built, target)
         return
     if target.is_dir() and not target.is_symlink() and not any(target.iterdir()):
-        target.rmdir()
-        os.replace(built, target)
+        with signals_held():
+            target.rmdir()
+            os.replace(built, target)
         return
     # Keep the old backup until the new one is in place, then remove it.
     old = aside(target, "old")
-    os.replace(target, old)
+    replaced = False
     try:
-        os.replace(built, target)
-    except BaseException:
-        os.replace(old, target)  # the old backup stays where it was
-        raise
+        with signals_held():
+            os.replace(target, old)
+            try:
+                os.replace(built, target)
+            except BaseException:
+                os.replace(old, target)  # the old backup stays where it was
+                raise
+            replaced = True
+    finally:
+        if replaced:
+            _remove_replaced(old)
+
+
+def _remove_replaced(old: Path) -> None:
+    """Remove the backup a new one has replaced; a leftover is worth a warning only."""
     try:
         if old.is_dir() and not old.is_symlink():
             shutil.rmtree(old)
         else:
             old.unlink()
-    except OSError as exc:  # the new backup is in place: a leftover is worth a warning only
+    except OSError as exc:
         logger.warning("could not remove the replaced backup %s: %s", old, exc.strerror or exc)
 
 

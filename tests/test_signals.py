@@ -272,6 +272,35 @@ def test_a_stop_after_the_backup_is_in_place_says_it_was_written(  # noqa: PLR09
     assert validate(target).ok
 
 
+def test_a_stop_while_an_old_backup_is_replaced_lands_once_the_new_one_is_in_place(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    sample_dump: Path,
+) -> None:
+    """The old backup is moved aside, then the new one in: a Ctrl-C between the two would
+    leave neither under the name asked for, so it is held until the new one is there."""
+    database = f"sqlite:///{sample_dump.parent / 'sample.db'}"
+    target = tmp_path / "backup.zip"
+    assert main(["export", "--db", database, str(target)]) == 0
+    old = target.stat().st_ino
+    real = os.replace
+
+    def replace_then_ctrl_c(source: Any, destination: Any) -> None:
+        real(source, destination)
+        if str(destination).endswith(".old"):
+            os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(os, "replace", replace_then_ctrl_c)
+    capsys.readouterr()
+    assert main(["export", "--db", database, "--overwrite", str(target)]) == 130
+    monkeypatch.undo()
+    assert capsys.readouterr().err == f"bakery-io export: interrupted; {target} was written\n"
+    assert target.stat().st_ino != old
+    assert validate(target).ok
+    assert os.listdir(tmp_path) == ["backup.zip"]  # the old one is gone, not left aside
+
+
 def test_an_import_stopped_in_its_commit_says_the_database_decides(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
@@ -342,7 +371,12 @@ sys.exit(code)
     ("process", "verbose", "shown"),
     [
         ("whole", [], ""),
-        ("whole", ["-v"], "ERROR sqlalchemy.pool.impl.QueuePool: Exception closing connection\n"),
+        (
+            "whole",
+            ["-v"],
+            "ERROR sqlalchemy.pool.impl.QueuePool: Exception closing connection "
+            "(ValueError: the driver's complaint)\n",
+        ),
         ("inside", [], "Exception closing connection\nTraceback (most recent call last):\n"),
     ],
 )

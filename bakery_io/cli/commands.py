@@ -146,9 +146,9 @@ def _identity(path: str | Path) -> tuple[int, int, int] | None:
 
 def _written_if_replaced(target: str | Path, written: str) -> Callable[[], str | None]:
     """What a command that moves ``target`` into place has written, asked when it is
-    stopped: ``written`` once ``target`` is another file or directory than when the
-    command began (a backup, or a new database, moves into place in one step, whole),
-    else None.
+    stopped: ``written`` once ``target`` is there and another file or directory than
+    when the command began (a backup, or a new database, moves into place whole, in
+    one rename; a stop is held while an old one is moved aside), else None.
 
     Asked then, not set when the job returns: a Ctrl-C landing after the move (while
     connections close) must not be told as "nothing was written".
@@ -156,7 +156,8 @@ def _written_if_replaced(target: str | Path, written: str) -> Callable[[], str |
     before = _identity(target)
 
     def found() -> str | None:
-        return written if _identity(target) != before else None
+        now = _identity(target)
+        return written if now is not None and now != before else None
 
     return found
 
@@ -238,6 +239,8 @@ _COMMITTING = (
     "its commit had begun, so the database holds the whole import or none of it "
     "(import again to see which: records already there are left unchanged)"
 )
+#: ... and where DDL commits at once, the tables it created stay either way.
+_TABLES_STAY = "; the bakery_io tables it created stay, empty if it is none"
 
 
 def _load(engine: Engine, args: argparse.Namespace, *, in_place: bool) -> tuple[LoadReport, bool]:
@@ -281,7 +284,8 @@ def _load(engine: Engine, args: argparse.Namespace, *, in_place: bool) -> tuple[
             _undo(engine, outer, created=created, registry=args.registry)
         else:
             if in_place:
-                args.written = _COMMITTING
+                stay = created and engine.dialect.name in ("mysql", "mariadb")
+                args.written = _COMMITTING + (_TABLES_STAY if stay else "")
             outer.commit()
             if in_place:
                 args.written = "the backup was loaded"

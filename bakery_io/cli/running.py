@@ -134,8 +134,15 @@ def main(argv: Sequence[str] | None = None, *, whole_process: bool = False) -> i
 
 
 class _OneLine(logging.Formatter):
-    """A record in one line: a logged exception's traceback is left out (the command says
-    what went wrong in its own words)."""
+    """A record in one line: a logged exception is named by its last line, in brackets,
+    not by its traceback (the command says what went wrong in its own words)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        if record.exc_info and record.exc_info[1] is not None:
+            cause = traceback.format_exception_only(record.exc_info[1])[-1].strip()
+            line = f"{line} ({cause})"
+        return line
 
     def formatException(self, ei: Any) -> str:  # noqa: N802 (logging's name)
         return ""
@@ -152,8 +159,10 @@ def _one_line_handler() -> logging.Handler:
 
 #: Libraries whose log records would otherwise reach standard error through logging's
 #: last resort, with tracebacks: SQLAlchemy logs one when closing a connection or cursor
-#: that a Ctrl-C or SIGTERM interrupted.
-_LIBRARY_LOGGERS = ("sqlalchemy",)
+#: that a Ctrl-C or SIGTERM interrupted, psycopg when a rollback after one fails.
+_LIBRARY_LOGGERS = ("sqlalchemy", "psycopg")
+#: The name of the handlers :func:`_quiet_libraries` adds, so that it adds them once.
+_QUIETING = "bakery-io"
 
 
 def _quiet_libraries(*, verbose: bool) -> None:
@@ -169,12 +178,12 @@ def _quiet_libraries(*, verbose: bool) -> None:
     """
     for name in _LIBRARY_LOGGERS:
         library = logging.getLogger(name)
-        if verbose:
-            shown = _one_line_handler()
-            shown.setLevel(logging.WARNING)
-            library.addHandler(shown)
-        else:
-            library.addHandler(logging.NullHandler())
+        if any(handler.name == _QUIETING for handler in library.handlers):
+            continue
+        handler = _one_line_handler() if verbose else logging.NullHandler()
+        handler.set_name(_QUIETING)
+        handler.setLevel(logging.WARNING)
+        library.addHandler(handler)
 
 
 def _parsed(words: Sequence[str]) -> argparse.Namespace:
