@@ -6,6 +6,7 @@ import gc
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
 import zipfile
@@ -70,9 +71,12 @@ def test_the_command_leaves_what_it_imported_out_of_later_collections(
         return importing(args)
 
     monkeypatch.setattr(running, "_command", observed)
-    # The command's process also keeps SQLAlchemy's log records off standard error.
+    # The command's process also keeps SQLAlchemy's log records off standard error, and
+    # ignores stops once it has ended.
     library = logging.getLogger("sqlalchemy")
     handlers = list(library.handlers)
+    stops = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    handling = {number: signal.getsignal(number) for number in stops}
     try:
         url = f"sqlite:///{tmp_path / 'inside.db'}"
         assert main(["init-db", "--db", url]) == 0
@@ -82,10 +86,13 @@ def test_the_command_leaves_what_it_imported_out_of_later_collections(
         assert bakery_io.console.main() == 0
         assert gc.get_freeze_count() > 0
         assert (gc.isenabled(), collecting) == (True, [True, False])
+        assert all(signal.getsignal(number) == signal.SIG_IGN for number in stops)
     finally:
         gc.unfreeze()
         gc.enable()
         library.handlers[:] = handlers
+        for number, handler in handling.items():
+            signal.signal(number, handler)
     capsys.readouterr()
 
 
