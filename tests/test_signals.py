@@ -289,7 +289,8 @@ def test_a_stop_while_an_old_backup_is_replaced_lands_once_the_new_one_is_in_pla
     def replace_then_ctrl_c(source: Any, destination: Any) -> None:
         real(source, destination)
         if str(destination).endswith(".old"):
-            os.kill(os.getpid(), signal.SIGINT)
+            # To this thread, now: os.kill may reach another thread, and be handled late.
+            signal.raise_signal(signal.SIGINT)
 
     monkeypatch.setattr(os, "replace", replace_then_ctrl_c)
     capsys.readouterr()
