@@ -144,27 +144,31 @@ def _identity(path: str | Path) -> tuple[int, int, int] | None:
     return (found.st_dev, found.st_ino, found.st_mtime_ns)
 
 
-def _written_if_replaced(target: str | Path, written: str) -> Callable[[], str | None]:
+def _written_if_replaced(
+    target: str | Path, written: str | None = None
+) -> Callable[[], str | None]:
     """What a command that moves ``target`` into place has written, asked when it is
-    stopped: ``written`` once ``target`` is there and another file or directory than
-    when the command began (a backup, or a new database, moves into place whole, in
-    one rename; a stop is held while an old one is moved aside), else None.
+    stopped: ``written`` (by default "``target`` was written") once ``target`` is there
+    and another file or directory than when the command began (a backup, or a new
+    database, moves into place whole, in one rename; a stop is held while an old one
+    is moved aside), else None.
 
     Asked then, not set when the job returns: a Ctrl-C landing after the move (while
     connections close) must not be told as "nothing was written".
     """
     before = _identity(target)
+    said = written or f"{target} was written"
 
     def found() -> str | None:
         now = _identity(target)
-        return written if now is not None and now != before else None
+        return said if now is not None and now != before else None
 
     return found
 
 
 def run_export(args: argparse.Namespace, out: TextIO) -> int:
     _require_tables(args.db, args.registry)
-    args.written = _written_if_replaced(args.target, f"{args.target} was written")
+    args.written = _written_if_replaced(args.target)
     engine = engine_from_url(args.db)
     try:
         with ProgressDisplay("export", quiet=args.json, backup=args.target) as progress:
@@ -184,7 +188,7 @@ def run_export(args: argparse.Namespace, out: TextIO) -> int:
 
 def run_export_history(args: argparse.Namespace, out: TextIO) -> int:
     _require_tables(args.db, args.registry)
-    args.written = _written_if_replaced(args.target, f"{args.target} was written")
+    args.written = _written_if_replaced(args.target)
     engine = engine_from_url(args.db)
     try:
         with ProgressDisplay("export-history", quiet=args.json, backup=args.target) as progress:
@@ -288,7 +292,7 @@ def _load(engine: Engine, args: argparse.Namespace, *, in_place: bool) -> tuple[
                 args.written = _COMMITTING + (_TABLES_STAY if stay else "")
             outer.commit()
             if in_place:
-                args.written = "the backup was loaded"
+                args.written = f"{report.source} was loaded"
     return report, created
 
 
@@ -338,7 +342,7 @@ def run_import(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def run_upgrade(args: argparse.Namespace, out: TextIO) -> int:
-    args.written = _written_if_replaced(args.target, f"{args.target} was written")
+    args.written = _written_if_replaced(args.target)
     with ProgressDisplay("upgrade", quiet=args.json, backup=args.target) as progress:
         report = upgrade(
             args.source,
